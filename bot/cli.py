@@ -1,0 +1,164 @@
+"""The `pantau` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.settings import Settings, SettingsError, load_settings
+from domain.errors import ParseError
+from domain.periode import parse_periode
+from reports import anggaran, capaian, logistik, pemutakhiran, rencana_aksi, tabel, teks
+from storage import demo, org
+from storage.db import create_engine, upgrade
+
+REPORTS = ("capaian", "anggaran", "logistik", "pemutakhiran", "rencana-aksi")
+
+
+class CliError(Exception):
+    """A user error on the command line: printed as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    p = argparse.ArgumentParser(prog="pantau", description="Pantau: bot Telegram dan web admin pemantauan KPU.")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="PERINTAH")
+
+    db = sub.add_parser("db", help="basis data").add_subparsers(dest="sub", required=True, metavar="AKSI")
+    db.add_parser("upgrade", help="terapkan migrasi skema terbaru")
+
+    dm = sub.add_parser("demo", help="data demo").add_subparsers(dest="sub", required=True, metavar="AKSI")
+    load = dm.add_parser("load", help="muat data demo KPU Provinsi Bengkulu 2024 (idempoten)")
+    load.add_argument("--reset", action="store_true", help="hapus semua data lalu muat ulang")
+    load.add_argument("--live", action="store_true", help="geser tanggal: hari ini = H-3 pemungutan suara")
+
+    tps = sub.add_parser("tps", help="daftar TPS").add_subparsers(dest="sub", required=True, metavar="AKSI")
+    tl = tps.add_parser("list", help="tampilkan TPS")
+    tl.add_argument("--kabkota", help="kode unit kab/kota, mis. KAB-1771")
+    tl.add_argument("--sulit", action="store_true", help="hanya TPS sulit")
+    tl.add_argument("--limit", type=int, default=None)
+    tl.add_argument("--format", choices=("text", "json", "csv"), default="text")
+
+    rp = sub.add_parser("report", help="laporan")
+    rp.add_argument("name", choices=REPORTS, metavar="{" + ",".join(REPORTS) + "}")
+    rp.add_argument("--year", type=int, help="tahun (bawaan: tahun terakhir yang berisi data)")
+    rp.add_argument("--period", help="periode, mis. 2024-Q3 atau 2024-M09 (untuk capaian)")
+    rp.add_argument("--unit", help="kode unit, mis. KUL")
+    rp.add_argument("--format", choices=("text", "json", "csv"), default="text")
+
+    run = sub.add_parser("run", help="jalankan bot, penjadwal, pengirim pesan dan web")
+    run.add_argument("--no-demo", action="store_true", help="jangan muat data demo pada basis data kosong")
+    return p
+
+
+async def _with_engine(settings: Settings, fn: Callable[[AsyncEngine], Awaitable[Any]]) -> Any:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        return await fn(engine)
+    finally:
+        await engine.dispose()
+
+
+def _emit(lap: Any, fmt: str, render: Callable[[Any], str]) -> str:
+    if fmt == "json":
+        return json.dumps(lap.model_dump(mode="json"), ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        import io
+
+        buf = io.StringIO()
+        header, rows = tabel.table(lap)
+        tabel.write_csv(header, rows, buf)
+        return buf.getvalue()
+    return render(lap)
+
+
+async def _report(engine: AsyncEngine, a: argparse.Namespace) -> str:
+    periode = parse_periode(a.period) if a.period else None
+    year = a.year or (periode.tahun if periode else None)
+    async with engine.connect() as conn:
+        if a.name == "capaian":
+            lap: Any = await capaian.build(conn, year, a.unit, sampai=periode)
+            return _emit(lap, a.format, teks.capaian)
+        if a.name == "anggaran":
+            return _emit(await anggaran.build(conn, year), a.format, teks.anggaran)
+        if a.name == "logistik":
+            units = None
+            if a.unit:
+                u = await org.unit_by_code(conn, a.unit)
+                if u is None:
+                    raise CliError(f"Unit {a.unit!r} tidak dikenal.")
+                units = await org.descendants(conn, u.id)
+            return _emit(await logistik.build(conn, units), a.format, teks.logistik)
+        if a.name == "pemutakhiran":
+            return _emit(await pemutakhiran.build(conn, year), a.format, teks.pemutakhiran)
+        return _emit(await rencana_aksi.build(conn, year, a.unit), a.format, teks.rencana_aksi)
+
+
+async def _tps(engine: AsyncEngine, a: argparse.Namespace) -> str:
+    async with engine.connect() as conn:
+        if a.kabkota and await org.unit_by_code(conn, a.kabkota) is None:
+            raise CliError(f"Kab/kota {a.kabkota!r} tidak dikenal (contoh: KAB-1771).")
+        rows = await org.list_tps(conn, kabkota=a.kabkota, sulit=True if a.sulit else None, limit=a.limit)
+    header = ["kode", "nama", "kabkota", "kecamatan", "desa", "dpt", "sulit"]
+    data = [[r.kode, r.nama, r.kabkota, r.kecamatan, r.desa, r.dpt, r.sulit] for r in rows]
+    if a.format == "json":
+        return json.dumps([dict(zip(header, d, strict=True)) for d in data], ensure_ascii=False, indent=2)
+    if a.format == "csv":
+        import io
+
+        buf = io.StringIO()
+        tabel.write_csv(header, data, buf)
+        return buf.getvalue()
+    lines = [f"{r.kode:<22}{r.nama:<9}{r.kabkota[:28]:<29}{r.dpt:>5}{'  sulit' if r.sulit else ''}" for r in rows]
+    return "\n".join([*lines, f"{len(rows)} TPS"])
+
+
+async def _demo_load(engine: AsyncEngine, a: argparse.Namespace, settings: Settings) -> str:
+    res = await demo.load(engine, reset=a.reset, live=a.live, tz_name=settings.timezone)
+    if not res.loaded:
+        return "Data demo sudah dimuat sebelumnya (pakai --reset untuk memuat ulang)."
+    shifted = f"; tanggal digeser {res.shifted_days} hari (hari ini = H-3)" if res.shifted_days else ""
+    return f"Data demo dimuat: {res.tps} TPS, {res.users} pengguna demo{shifted}."
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.cmd == "run":
+            from bot.run import run
+
+            return run(settings, load_demo=not args.no_demo)
+        out = asyncio.run(_dispatch(settings, args))
+    except (SettingsError, CliError, ParseError, LookupError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if out:
+        print(out)
+    return 0
+
+
+async def _dispatch(settings: Settings, a: argparse.Namespace) -> str:
+    if a.cmd == "db":
+        return await _with_engine(settings, lambda e: _done("Skema basis data sudah terbaru."))
+    if a.cmd == "demo":
+        return str(await _with_engine(settings, lambda e: _demo_load(e, a, settings)))
+    if a.cmd == "tps":
+        return str(await _with_engine(settings, lambda e: _tps(e, a)))
+    return str(await _with_engine(settings, lambda e: _report(e, a)))
+
+
+async def _done(msg: str) -> str:
+    return msg
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Capaian (achievement) per indicator, per sasaran and overall: the LKj's Tabel 3.2, 3.3 and 3.4."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.capaian import (
+    HasilCapaian,
+    JenisIndikator,
+    Polaritas,
+    hitung_capaian,
+    kategori_sakip,
+    nilai_from_canonical,
+    rata_rata,
+)
+from domain.entitas import Indikator, Realisasi
+from domain.periode import Periode, parse_periode
+from reports.tipe import Persen
+from storage import kinerja, org
+
+
+class BarisCapaian(BaseModel):
+    """One indicator's line."""
+
+    kode: str
+    indikator: str
+    jenis: str
+    sasaran_no: int | None
+    sasaran: str | None
+    target: str | None
+    realisasi: str | None
+    capaian_persen: Persen
+    status: str
+    kategori: str | None
+    otomatis: str | None = None
+    terverifikasi: bool = False
+    menunggu_verifikasi: bool = False
+    periode_realisasi: str | None = None
+    anak: list[BarisCapaian] = []
+
+
+class RingkasSasaran(BaseModel):
+    """The mean capaian of one sasaran (target)."""
+
+    no: int | None
+    sasaran: str | None
+    capaian_persen: Persen
+    kategori: str | None
+
+
+class LaporanCapaian(BaseModel):
+    """The capaian report of a year for the organisation or one unit."""
+
+    tahun: int
+    sampai: str | None = None
+    unit: str | None
+    unit_nama: str | None
+    pk_versi: str | None
+    indikator: list[BarisCapaian]
+    sasaran: list[RingkasSasaran]
+    capaian_persen: Persen
+    kategori: str | None
+
+
+def year_value(reals: list[Realisasi], tahun: int, agregasi: str) -> tuple[Realisasi | None, bool]:
+    """The realisation that counts for the year (latest verified) and whether a newer one awaits verification."""
+    verified: dict[str, Realisasi] = {}
+    for r in reals:  # oldest version first
+        if r.status == "disetujui":
+            verified[r.periode] = r
+    submitted = [r for r in reals if r.status == "diajukan"]
+    if not verified:
+        return None, bool(submitted)
+    # "terakhir" (the latest period stands for the year) is the aggregation the seed's indicators use.
+    chosen = verified.get(str(tahun)) or max(verified.values(), key=lambda r: parse_periode(r.periode).selesai)
+    end = parse_periode(chosen.periode).selesai
+    waiting = any(parse_periode(r.periode).selesai > end or (r.periode == chosen.periode and r.versi > chosen.versi)
+                  for r in submitted)
+    return chosen, waiting
+
+
+def _kategori(h: HasilCapaian) -> str | None:
+    return kategori_sakip(h.persen).kode if h.persen is not None else None
+
+
+def _row(ind: Indikator, target: str | None, reals: list[Realisasi], tahun: int) -> tuple[BarisCapaian, HasilCapaian]:
+    jenis = JenisIndikator(ind.jenis)
+    real, waiting = year_value(reals, tahun, ind.agregasi)
+    if target is None:
+        hasil = HasilCapaian(persen=None, status="menunggu", selisih_tingkat=None)
+    else:
+        hasil = hitung_capaian(jenis, Polaritas(ind.polaritas), nilai_from_canonical(jenis, target),
+                               nilai_from_canonical(jenis, real.nilai) if real else None)
+    return BarisCapaian(
+        kode=ind.kode, indikator=ind.nama, jenis=ind.jenis, sasaran_no=ind.sasaran_no, sasaran=ind.sasaran,
+        target=target, realisasi=real.nilai if real else None, capaian_persen=hasil.persen, status=hasil.status,
+        kategori=_kategori(hasil), otomatis=ind.otomatis, terverifikasi=real is not None,
+        menunggu_verifikasi=waiting, periode_realisasi=real.periode if real else None), hasil
+
+
+async def build(conn: AsyncConnection, tahun: int | None = None, unit: str | None = None,
+                sampai: Periode | None = None) -> LaporanCapaian:
+    """Build the capaian report; without a unit, the organisation's strategic indicators (Tabel 3.2).
+
+    With `sampai`, only realisations of periods ending by that period's end count (e.g. up to Triwulan III).
+    """
+    tahun = tahun or (sampai.tahun if sampai else None) or await kinerja.latest_year(conn) or 0
+    unit_obj = await org.unit_by_code(conn, unit) if unit else None
+    if unit and unit_obj is None:
+        raise LookupError(f"Unit {unit!r} tidak dikenal.")
+    pk_versi: str | None = None
+    if unit_obj is None:
+        inds = await kinerja.strategic_indicators(conn)
+        ids = [i.id for i in inds]
+        tg = await kinerja.targets(conn, ids, tahun, "pk")
+        tg_renstra = await kinerja.targets(conn, ids, tahun, "renstra")
+        pairs = [(i, tg.get(i.id) or tg_renstra.get(i.id)) for i in inds]
+    else:
+        pk = await kinerja.latest_pk(conn, unit_obj.id, tahun)
+        pairs = [(i, tgt) for i, tgt in (pk or [])]
+        pk_versi = "terbaru" if pk else None
+    ids = [i.id for i, _ in pairs]
+    children = await kinerja.children_of(conn, ids) if unit_obj else {}
+    child_ids = [c.id for cs in children.values() for c in cs]
+    reals = await kinerja.realisations(conn, ids + child_ids, tahun)
+    if sampai is not None:
+        reals = {k: [r for r in v if parse_periode(r.periode).selesai <= sampai.selesai] for k, v in reals.items()}
+    child_targets = await kinerja.targets(conn, child_ids, tahun, "pk")
+    rows: list[BarisCapaian] = []
+    hasil: list[tuple[BarisCapaian, HasilCapaian]] = []
+    for ind, target in pairs:
+        row, h = _row(ind, target, reals.get(ind.id, []), tahun)
+        row.anak = [_row(c, child_targets.get(c.id), reals.get(c.id, []), tahun)[0]
+                    for c in children.get(ind.id, [])]
+        rows.append(row)
+        hasil.append((row, h))
+    sasaran: list[RingkasSasaran] = []
+    for no in dict.fromkeys(r.sasaran_no for r in rows):
+        group = [h for r, h in hasil if r.sasaran_no == no]
+        mean = rata_rata(group)
+        first = next(r for r in rows if r.sasaran_no == no)
+        sasaran.append(RingkasSasaran(no=no, sasaran=first.sasaran, capaian_persen=mean,
+                                      kategori=kategori_sakip(mean).kode if mean is not None else None))
+    overall = rata_rata([h for _, h in hasil])
+    return LaporanCapaian(
+        tahun=tahun, sampai=sampai.kode if sampai else None, unit=unit_obj.code if unit_obj else None,
+        unit_nama=unit_obj.name if unit_obj else None,
+        pk_versi=pk_versi, indikator=rows, sasaran=sasaran, capaian_persen=overall,
+        kategori=kategori_sakip(overall).kode if overall is not None else None)

@@ -1,0 +1,135 @@
+"""Plain-text renderings of the reports, in Indonesian, for the command line and the bot."""
+
+from __future__ import annotations
+
+from domain.angka import format_number, format_percent, format_rupiah
+from domain.capaian import JenisIndikator, format_nilai, nilai_from_canonical
+from domain.pemutakhiran import LABEL_STATUS
+from domain.rencana import STATUS_RENCANA
+from domain.tanggal import format_date
+from reports.anggaran import LaporanAnggaran
+from reports.capaian import BarisCapaian, LaporanCapaian
+from reports.logistik import LaporanLogistik
+from reports.pemutakhiran import LaporanPemutakhiran
+from reports.rencana_aksi import LaporanRencanaAksi
+
+STATUS_CAPAIAN = {"tercapai": "tercapai", "tidak_tercapai": "tidak tercapai", "menunggu": "menunggu"}
+BULAN_PENDEK = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+
+
+def nilai_teks(jenis: str, kanonik: str | None) -> str:
+    """A stored value in its Indonesian display form ("100 %", "B", "Proses"), or "–" when absent."""
+    if kanonik is None:
+        return "–"
+    return format_nilai(JenisIndikator(jenis), nilai_from_canonical(JenisIndikator(jenis), kanonik))
+
+
+def _baris_capaian(r: BarisCapaian, indent: str = "", lanjut: str = "") -> list[str]:
+    status = STATUS_CAPAIAN[r.status]
+    if r.realisasi is None and r.status == "menunggu":
+        status = "belum dilaporkan" if not r.menunggu_verifikasi else "menunggu verifikasi"
+    elif r.menunggu_verifikasi:
+        status += "; ada laporan baru menunggu verifikasi"
+    extra = " [otomatis]" if r.otomatis else ""
+    lines = [
+        f"{indent}{r.kode}  {r.indikator}{extra}",
+        f"{lanjut or indent}    target {nilai_teks(r.jenis, r.target)} · realisasi {nilai_teks(r.jenis, r.realisasi)}"
+        f" · capaian {format_percent(r.capaian_persen)} · {status}"
+        + (f" · {r.kategori}" if r.kategori else ""),
+    ]
+    for c in r.anak:
+        lines += _baris_capaian(c, indent + "    ↳ ", indent + "      ")
+    return lines
+
+
+def capaian(lap: LaporanCapaian) -> str:
+    """The capaian report as text."""
+    judul = f"Capaian kinerja {lap.unit_nama} ({lap.unit})" if lap.unit else "Capaian kinerja Sekretariat"
+    out = [f"{judul} — tahun {lap.tahun}", ""]
+    if not lap.indikator:
+        out.append("Belum ada indikator untuk tahun ini.")
+        return "\n".join(out)
+    current: int | None = -1
+    for r in lap.indikator:
+        if r.sasaran_no != current:
+            current = r.sasaran_no
+            out.append(f"Sasaran {r.sasaran_no}: {r.sasaran}")
+        out += _baris_capaian(r, "  ")
+    out.append("")
+    out.append("Ringkasan per sasaran:")
+    for s in lap.sasaran:
+        out.append(f"  Sasaran {s.no}: {format_percent(s.capaian_persen)}" + (f" ({s.kategori})" if s.kategori else
+                                                                             " (menunggu)"))
+    menunggu = sum(1 for r in lap.indikator if r.status == "menunggu")
+    out.append(f"Rata-rata capaian: {format_percent(lap.capaian_persen)}"
+               + (f" — kategori {lap.kategori}" if lap.kategori else ""))
+    if menunggu:
+        out.append(f"{menunggu} indikator menunggu (tidak dihitung dalam rata-rata, bukan nol).")
+    return "\n".join(out)
+
+
+def anggaran(lap: LaporanAnggaran) -> str:
+    """The budget report as text."""
+    out = [f"Anggaran tahun {lap.tahun}",
+           f"Pagu {format_rupiah(lap.pagu)} · realisasi {format_rupiah(lap.realisasi)} · penyerapan "
+           f"{format_percent(lap.penyerapan_persen)}", "", "Per program:"]
+    for p in lap.program:
+        out.append(f"  {p.kode}  {p.nama}")
+        out.append(f"      pagu {format_rupiah(p.pagu)} · realisasi "
+                   f"{format_rupiah(p.realisasi) if p.realisasi is not None else '–'} · "
+                   f"{format_percent(p.penyerapan_persen)}")
+    if lap.kegiatan:
+        out += ["", "Per kegiatan:"]
+        for k in lap.kegiatan:
+            real = f" · realisasi {format_rupiah(k.realisasi)} ({format_percent(k.penyerapan_persen)})" \
+                if k.realisasi is not None else ""
+            out.append(f"  {k.induk}.{k.kode}  {k.nama}: pagu {format_rupiah(k.pagu)}{real}")
+    return "\n".join(out)
+
+
+def logistik(lap: LaporanLogistik) -> str:
+    """The logistics report as text."""
+    out = [
+        "Ketibaan logistik di TPS",
+        f"TPS: {format_number(lap.total_tps)} · sudah tiba: {format_number(lap.tiba)} · belum: "
+        f"{format_number(lap.total_tps - lap.tiba)}",
+        f"TPS sulit: {format_number(lap.tps_sulit)} (sudah tiba {format_number(lap.tiba_sulit)})",
+        f"Tepat: {format_number(lap.tepat)} · bermasalah: {format_number(lap.bermasalah)} · terlambat: "
+        f"{format_number(lap.terlambat)}",
+        "",
+        f"{'Kab/Kota':<34}{'TPS':>7}{'Sulit':>7}{'Tiba':>7}{'Tepat':>7}",
+    ]
+    for r in lap.kabkota:
+        out.append(f"{r.nama[:33]:<34}{format_number(r.tps):>7}{format_number(r.sulit):>7}"
+                   f"{format_number(r.tiba):>7}{format_number(r.tepat):>7}")
+    return "\n".join(out)
+
+
+_SINGKAT = {"tepat_waktu": "✓", "terlambat": "T", "berjalan": "…", "belum_mulai": "·", "lewat_batas": "!"}
+
+
+def pemutakhiran(lap: LaporanPemutakhiran) -> str:
+    """The voter-list stage report as text (one symbol per kab/kota)."""
+    out = [f"Tahapan pemutakhiran data pemilih {lap.tahun} (per {format_date(lap.hari_ini)})",
+           "Keterangan: " + ", ".join(f"{v} {LABEL_STATUS[k]}" for k, v in _SINGKAT.items()), ""]
+    for r in lap.tahapan:
+        cells = "".join(_SINGKAT[r.status[k]] for k in lap.kabkota)
+        out.append(f"{r.no:>2}. {cells}  {r.tahapan} ({format_date(r.mulai)} – {format_date(r.selesai)})")
+    out.append("")
+    out.append(f"Selesai tepat waktu: {lap.tepat_waktu} dari {lap.jumlah} (tahapan × kab/kota); "
+               f"selesai: {lap.selesai}")
+    return "\n".join(out)
+
+
+def rencana_aksi(lap: LaporanRencanaAksi) -> str:
+    """The action plan as text."""
+    out = [f"Rencana aksi {lap.tahun} — pagu {format_rupiah(lap.pagu)}, {len(lap.kegiatan)} kegiatan, "
+           f"{lap.terlambat} terlambat", ""]
+    for r in lap.kegiatan:
+        jadwal = f"{BULAN_PENDEK[r.bulan_mulai - 1]}–{BULAN_PENDEK[r.bulan_selesai - 1]}"
+        demo = " (jadwal demo)" if r.jadwal_demo else ""
+        late = " · TERLAMBAT" if r.terlambat else ""
+        out.append(f"{r.kode}  {r.uraian} [{r.unit}]")
+        status = STATUS_RENCANA.get(r.status, r.status)
+        out.append(f"    {format_rupiah(r.pagu)} · {jadwal}{demo} · {status} {r.progres} %{late}")
+    return "\n".join(out)

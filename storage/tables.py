@@ -1,0 +1,510 @@
+"""The database schema: SQLAlchemy Core tables, the single source for Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timestamp stored as naive UTC and read back as an aware UTC datetime on every backend."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC)
+
+
+def _id() -> sa.Column[int]:
+    return sa.Column("id", sa.Integer, primary_key=True, autoincrement=True)
+
+
+def _created() -> sa.Column[datetime]:
+    return sa.Column("created_at", UTCDateTime, nullable=False)
+
+
+# --- organisation and territory ---------------------------------------------------------------
+
+units = sa.Table(
+    "units",
+    metadata,
+    _id(),
+    sa.Column("code", sa.String(40), nullable=False, unique=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),  # satker, bagian, subbagian, kabkota
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("units.id"), nullable=True),
+    sa.Column("kode_wilayah", sa.String(20), nullable=True),
+    sa.Column("org", sa.String(20), nullable=False),  # the organisation (demo: BKL, BTENG)
+    sa.Column("timezone", sa.String(40), nullable=True),
+)
+
+wilayah = sa.Table(
+    "wilayah",
+    metadata,
+    _id(),
+    sa.Column("kode", sa.String(30), nullable=False, unique=True),
+    sa.Column("nama", sa.String(200), nullable=False),
+    sa.Column("tingkat", sa.String(12), nullable=False),  # kecamatan, desa
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("wilayah.id"), nullable=True),
+    sa.Column("kabkota_unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False, index=True),
+    sa.Column("generated", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+tps = sa.Table(
+    "tps",
+    metadata,
+    _id(),
+    sa.Column("kode", sa.String(40), nullable=False, unique=True),
+    sa.Column("nama", sa.String(120), nullable=False),
+    sa.Column("kabkota_unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False, index=True),
+    sa.Column("kecamatan_id", sa.Integer, sa.ForeignKey("wilayah.id"), nullable=False, index=True),
+    sa.Column("desa_id", sa.Integer, sa.ForeignKey("wilayah.id"), nullable=False),
+    sa.Column("dpt", sa.Integer, nullable=False),
+    sa.Column("sulit", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("generated", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+# --- people and access ---------------------------------------------------------------------------
+
+users = sa.Table(
+    "users",
+    metadata,
+    _id(),
+    sa.Column("telegram_id", sa.BigInteger, nullable=True, unique=True),
+    sa.Column("username", sa.String(64), nullable=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(12), nullable=False),  # admin, pimpinan, operator, petugas
+    sa.Column("status", sa.String(12), nullable=False),  # aktif, menunggu, dicabut
+    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=True),
+    sa.Column("is_head", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("demo_key", sa.String(40), nullable=True, unique=True),
+    _created(),
+)
+
+user_tps = sa.Table(
+    "user_tps",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tps_id", sa.Integer, sa.ForeignKey("tps.id", ondelete="CASCADE"), primary_key=True),
+)
+
+invites = sa.Table(
+    "invites",
+    metadata,
+    _id(),
+    sa.Column("code", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(12), nullable=False),
+    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=True),
+    sa.Column("tps_codes", sa.JSON, nullable=False),
+    sa.Column("max_uses", sa.Integer, nullable=False),
+    sa.Column("uses", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+    sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    _created(),
+)
+
+# --- performance (SAKIP) -------------------------------------------------------------------------
+
+indicators = sa.Table(
+    "indicators",
+    metadata,
+    _id(),
+    sa.Column("kode", sa.String(40), nullable=False, unique=True),
+    sa.Column("nama", sa.Text, nullable=False),
+    sa.Column("jenis", sa.String(12), nullable=False),  # persen, angka, indeks, predikat, opini
+    sa.Column("polaritas", sa.String(6), nullable=False),  # naik, turun
+    sa.Column("satuan", sa.String(40), nullable=True),
+    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False, index=True),
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("indicators.id"), nullable=True),
+    sa.Column("tingkat", sa.String(12), nullable=False),  # renstra (IKU), pk, kegiatan
+    sa.Column("sasaran_no", sa.Integer, nullable=True),
+    sa.Column("sasaran", sa.Text, nullable=True),
+    sa.Column("frekuensi", sa.String(10), nullable=False, server_default="triwulan"),
+    sa.Column("agregasi", sa.String(10), nullable=False, server_default="terakhir"),
+    sa.Column("otomatis", sa.String(20), nullable=True),  # pemutakhiran, logistik
+    sa.Column("catatan", sa.Text, nullable=True),
+)
+
+indicator_targets = sa.Table(
+    "indicator_targets",
+    metadata,
+    _id(),
+    sa.Column("indicator_id", sa.Integer, sa.ForeignKey("indicators.id"), nullable=False),
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("periode", sa.String(10), nullable=False),  # "2024" or "2024-Q1" / "2024-M03"
+    sa.Column("sumber", sa.String(10), nullable=False),  # renstra, pk
+    sa.Column("nilai", sa.String(40), nullable=False),  # canonical value text
+    sa.UniqueConstraint("indicator_id", "periode", "sumber", name="uq_indicator_targets_key"),
+)
+
+pk_documents = sa.Table(
+    "pk_documents",
+    metadata,
+    _id(),
+    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("versi", sa.Integer, nullable=False),
+    sa.Column("jenis", sa.String(12), nullable=False),  # awal, perubahan
+    sa.Column("tanggal", sa.Date, nullable=False),
+    sa.UniqueConstraint("unit_id", "tahun", "versi", name="uq_pk_documents_key"),
+)
+
+pk_items = sa.Table(
+    "pk_items",
+    metadata,
+    _id(),
+    sa.Column("pk_id", sa.Integer, sa.ForeignKey("pk_documents.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("indicator_id", sa.Integer, sa.ForeignKey("indicators.id"), nullable=False),
+    sa.Column("urutan", sa.Integer, nullable=False),
+    sa.Column("target", sa.String(40), nullable=False),
+    sa.UniqueConstraint("pk_id", "indicator_id", name="uq_pk_items_key"),
+)
+
+realisations = sa.Table(
+    "realisations",
+    metadata,
+    _id(),
+    sa.Column("indicator_id", sa.Integer, sa.ForeignKey("indicators.id"), nullable=False),
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("periode", sa.String(10), nullable=False),
+    sa.Column("versi", sa.Integer, nullable=False),
+    sa.Column("nilai", sa.String(40), nullable=False),  # canonical, "Proses" when pending
+    sa.Column("bukti", sa.JSON, nullable=False),  # evidence refs (file ids, links)
+    sa.Column("catatan", sa.Text, nullable=True),
+    sa.Column("hambatan", sa.Text, nullable=True),
+    sa.Column("upaya", sa.Text, nullable=True),
+    sa.Column("alasan_koreksi", sa.Text, nullable=True),
+    sa.Column("author_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("sumber", sa.String(12), nullable=False),  # bot, web, impor, seed
+    sa.Column("status", sa.String(14), nullable=False),  # diajukan, disetujui, dikembalikan
+    sa.Column("verified_by", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("verified_at", UTCDateTime, nullable=True),
+    sa.Column("verify_note", sa.Text, nullable=True),
+    _created(),
+    sa.UniqueConstraint("indicator_id", "periode", "versi", name="uq_realisations_key"),
+)
+
+# --- budget and action plan ----------------------------------------------------------------------
+
+budget_lines = sa.Table(
+    "budget_lines",
+    metadata,
+    _id(),
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("kode", sa.String(40), nullable=False),
+    sa.Column("tingkat", sa.String(10), nullable=False),  # program, kegiatan, output
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("budget_lines.id"), nullable=True),
+    sa.Column("nama", sa.Text, nullable=False),
+    sa.Column("pagu", sa.BigInteger, nullable=False),
+    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=True),
+    sa.UniqueConstraint("tahun", "kode", name="uq_budget_lines_key"),
+)
+
+budget_realisations = sa.Table(
+    "budget_realisations",
+    metadata,
+    _id(),
+    sa.Column("budget_line_id", sa.Integer, sa.ForeignKey("budget_lines.id"), nullable=False),
+    sa.Column("periode", sa.String(10), nullable=False),
+    sa.Column("versi", sa.Integer, nullable=False),
+    sa.Column("jumlah", sa.BigInteger, nullable=False),  # cumulative Rupiah spent up to the period's end
+    sa.Column("catatan", sa.Text, nullable=True),
+    sa.Column("author_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("sumber", sa.String(12), nullable=False),
+    _created(),
+    sa.UniqueConstraint("budget_line_id", "periode", "versi", name="uq_budget_realisations_key"),
+)
+
+output_realisations = sa.Table(
+    "output_realisations",
+    metadata,
+    _id(),
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("indikator_kode", sa.String(40), nullable=False),
+    sa.Column("output", sa.Text, nullable=False),
+    sa.Column("persen", sa.Numeric(7, 2), nullable=False),
+)
+
+rencana_aksi = sa.Table(
+    "rencana_aksi",
+    metadata,
+    _id(),
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("kode", sa.String(40), nullable=False),
+    sa.Column("uraian", sa.Text, nullable=False),
+    sa.Column("pagu", sa.BigInteger, nullable=False),
+    sa.Column("volume", sa.Integer, nullable=False),
+    sa.Column("satuan", sa.String(40), nullable=False),
+    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("bulan_mulai", sa.Integer, nullable=False),
+    sa.Column("bulan_selesai", sa.Integer, nullable=False),
+    sa.Column("jadwal_demo", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.UniqueConstraint("tahun", "kode", name="uq_rencana_aksi_key"),
+)
+
+rencana_progress = sa.Table(
+    "rencana_progress",
+    metadata,
+    _id(),
+    sa.Column("rencana_id", sa.Integer, sa.ForeignKey("rencana_aksi.id"), nullable=False),
+    sa.Column("versi", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),  # belum, berjalan, selesai
+    sa.Column("progres", sa.Integer, nullable=False),
+    sa.Column("catatan", sa.Text, nullable=True),
+    sa.Column("author_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    _created(),
+    sa.UniqueConstraint("rencana_id", "versi", name="uq_rencana_progress_key"),
+)
+
+# --- voter list update -------------------------------------------------------------------------
+
+voter_stages = sa.Table(
+    "voter_stages",
+    metadata,
+    _id(),
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("no", sa.Integer, nullable=False),
+    sa.Column("nama", sa.Text, nullable=False),
+    sa.Column("mulai", sa.Date, nullable=False),
+    sa.Column("selesai", sa.Date, nullable=False),
+    sa.Column("pelaksana", sa.String(40), nullable=False),
+    sa.UniqueConstraint("tahun", "no", name="uq_voter_stages_key"),
+)
+
+stage_completions = sa.Table(
+    "stage_completions",
+    metadata,
+    _id(),
+    sa.Column("stage_id", sa.Integer, sa.ForeignKey("voter_stages.id"), nullable=False),
+    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("versi", sa.Integer, nullable=False),
+    sa.Column("selesai_pada", sa.Date, nullable=False),
+    sa.Column("catatan", sa.Text, nullable=True),
+    sa.Column("author_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("sumber", sa.String(12), nullable=False),
+    _created(),
+    sa.UniqueConstraint("stage_id", "unit_id", "versi", name="uq_stage_completions_key"),
+)
+
+# --- logistics ---------------------------------------------------------------------------------
+
+logistics_items = sa.Table(
+    "logistics_items",
+    metadata,
+    _id(),
+    sa.Column("kode", sa.String(20), nullable=False, unique=True),
+    sa.Column("nama", sa.String(120), nullable=False),
+    sa.Column("satuan", sa.String(20), nullable=False),
+    sa.Column("per_tps", sa.Integer, nullable=True),  # fixed norm, or None when derived from DPT
+    sa.Column("cadangan_persen", sa.Numeric(5, 2), nullable=True),  # ballots: DPT + reserve
+    sa.Column("aturan", sa.Text, nullable=True),
+    sa.Column("dari_seed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("urutan", sa.Integer, nullable=False),
+)
+
+transport_modes = sa.Table(
+    "transport_modes",
+    metadata,
+    _id(),
+    sa.Column("kode", sa.String(20), nullable=False, unique=True),
+    sa.Column("nama", sa.String(80), nullable=False),
+    sa.Column("ke_ppk", sa.Integer, nullable=True),
+    sa.Column("ke_pps", sa.Integer, nullable=True),
+    sa.Column("ke_tps", sa.Integer, nullable=True),
+)
+
+logistics_schedule = sa.Table(
+    "logistics_schedule",
+    metadata,
+    _id(),
+    sa.Column("kabkota_unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False, unique=True),
+    sa.Column("kirim_mulai", sa.Date, nullable=True),
+    sa.Column("kirim_selesai", sa.Date, nullable=True),
+    sa.Column("batas_tiba", UTCDateTime, nullable=False),  # H-1 cut-off for ordinary TPS
+    sa.Column("batas_tiba_sulit", UTCDateTime, nullable=False),  # earlier for TPS sulit
+    sa.Column("catatan", sa.Text, nullable=True),
+)
+
+supplier_deliveries = sa.Table(
+    "supplier_deliveries",
+    metadata,
+    _id(),
+    sa.Column("kabkota_unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=True),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("logistics_items.id"), nullable=True),
+    sa.Column("jenis", sa.String(120), nullable=False),
+    sa.Column("kemasan", sa.Integer, nullable=False),
+    sa.Column("tanggal_kirim", sa.Date, nullable=True),
+    sa.Column("tiba_mulai", sa.Date, nullable=True),
+    sa.Column("tiba_selesai", sa.Date, nullable=True),
+    sa.Column("kondisi", sa.String(20), nullable=False, server_default="baik"),
+    sa.Column("moda", sa.String(40), nullable=True),
+    sa.Column("catatan", sa.Text, nullable=True),
+    sa.Column("author_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    _created(),
+)
+
+dispatches = sa.Table(
+    "dispatches",
+    metadata,
+    _id(),
+    sa.Column("kabkota_unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("tujuan", sa.String(8), nullable=False),  # ppk, pps, tps
+    sa.Column("kecamatan_id", sa.Integer, sa.ForeignKey("wilayah.id"), nullable=True),
+    sa.Column("tps_id", sa.Integer, sa.ForeignKey("tps.id"), nullable=True),
+    sa.Column("tanggal", sa.Date, nullable=False),
+    sa.Column("moda", sa.String(20), nullable=True),
+    sa.Column("author_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    _created(),
+)
+
+arrival_reports = sa.Table(
+    "arrival_reports",
+    metadata,
+    _id(),
+    sa.Column("tps_id", sa.Integer, sa.ForeignKey("tps.id"), nullable=False, index=True),
+    sa.Column("versi", sa.Integer, nullable=False),
+    sa.Column("jenis", sa.String(10), nullable=False),  # baru, koreksi, tambahan
+    sa.Column("nomor", sa.String(30), nullable=False, unique=True),  # receipt number
+    sa.Column("tiba_pada", UTCDateTime, nullable=False),
+    sa.Column("moda", sa.String(20), nullable=True),
+    sa.Column("foto_file_id", sa.String(200), nullable=True),
+    sa.Column("alasan_tanpa_foto", sa.Text, nullable=True),
+    sa.Column("lat", sa.Float, nullable=True),
+    sa.Column("lon", sa.Float, nullable=True),
+    sa.Column("alasan", sa.Text, nullable=True),
+    sa.Column("lengkap", sa.Boolean, nullable=False),
+    sa.Column("terlambat", sa.Boolean, nullable=False),
+    sa.Column("tepat", sa.Boolean, nullable=False),
+    sa.Column("reporter_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    _created(),
+    sa.UniqueConstraint("tps_id", "versi", name="uq_arrival_reports_key"),
+)
+
+arrival_lines = sa.Table(
+    "arrival_lines",
+    metadata,
+    _id(),
+    sa.Column("report_id", sa.Integer, sa.ForeignKey("arrival_reports.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("logistics_items.id"), nullable=False),
+    sa.Column("diharapkan", sa.Integer, nullable=False),
+    sa.Column("diterima", sa.Integer, nullable=False),
+    sa.Column("rusak", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("salah_jenis", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("catatan", sa.Text, nullable=True),
+    sa.UniqueConstraint("report_id", "item_id", name="uq_arrival_lines_key"),
+)
+
+escalations = sa.Table(
+    "escalations",
+    metadata,
+    _id(),
+    sa.Column("jenis", sa.String(20), nullable=False),  # kurang, rusak, salah_jenis, terlambat, konflik
+    sa.Column("kabkota_unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("tps_id", sa.Integer, sa.ForeignKey("tps.id"), nullable=True),
+    sa.Column("report_id", sa.Integer, sa.ForeignKey("arrival_reports.id"), nullable=True),
+    sa.Column("uraian", sa.Text, nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),  # terbuka, ditangani
+    sa.Column("handled_by", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("handled_at", UTCDateTime, nullable=True),
+    sa.Column("handled_note", sa.Text, nullable=True),
+    _created(),
+)
+
+# --- deadlines, messages, audit --------------------------------------------------------------------
+
+deadlines = sa.Table(
+    "deadlines",
+    metadata,
+    _id(),
+    sa.Column("jenis", sa.String(20), nullable=False),  # rencana_aksi, pelaporan, pemutakhiran, logistik, manual
+    sa.Column("ref", sa.String(80), nullable=False),  # what it is about, e.g. "stage:3", "ind:IK1:2024-Q1"
+    sa.Column("judul", sa.Text, nullable=False),
+    sa.Column("batas", UTCDateTime, nullable=False),
+    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=True),
+    sa.Column("peran", sa.String(12), nullable=False),  # role of the responsible recipients
+    sa.Column("dijeda", sa.Boolean, nullable=False, server_default=sa.false()),
+    _created(),
+    sa.UniqueConstraint("jenis", "ref", "unit_id", name="uq_deadlines_key"),
+)
+
+holidays = sa.Table(
+    "holidays",
+    metadata,
+    sa.Column("tanggal", sa.Date, primary_key=True),
+    sa.Column("nama", sa.String(120), nullable=False),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    _id(),
+    sa.Column("dedup_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("chat_id", sa.BigInteger, nullable=False, index=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # eskalasi, pengingat, persetujuan, siaran, alarm
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("parse_mode", sa.String(10), nullable=True),
+    sa.Column("reply_markup", sa.JSON, nullable=True),
+    sa.Column("status", sa.String(10), nullable=False),  # antri, terkirim, gagal, diblokir
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("not_before", UTCDateTime, nullable=False, index=True),
+    sa.Column("claimed_until", UTCDateTime, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("message_id", sa.BigInteger, nullable=True),
+    _created(),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    _id(),
+    sa.Column("at", UTCDateTime, nullable=False, index=True),
+    sa.Column("actor_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("actor", sa.String(120), nullable=False),  # readable: name, "sistem", "cli"
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("entity", sa.String(40), nullable=False),
+    sa.Column("entity_id", sa.String(80), nullable=True),
+    sa.Column("old", sa.JSON, nullable=True),
+    sa.Column("new", sa.JSON, nullable=True),
+)
+
+app_settings = sa.Table(
+    "app_settings",
+    metadata,
+    sa.Column("key", sa.String(80), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=False),
+)
+
+bot_persistence = sa.Table(
+    "bot_persistence",
+    metadata,
+    sa.Column("kind", sa.String(20), primary_key=True),  # user_data, chat_data, bot_data, conv:<name>
+    sa.Column("key", sa.String(80), primary_key=True),
+    sa.Column("data", sa.JSON, nullable=False),
+)

@@ -1,0 +1,90 @@
+import json
+
+import pytest
+
+from bot.cli import build_parser, main
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path):  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    return main
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--help"])
+    out = capsys.readouterr().out
+    for cmd in ("db", "demo", "tps", "report", "run"):
+        assert cmd in out
+
+
+def test_report_anggaran_prints_the_seed_figures(cli, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    assert cli(["report", "anggaran", "--year", "2024"]) == 0
+    out = capsys.readouterr().out
+    for s in ("Rp142.297.821.000", "Rp128.414.940.749", "90,24 %", "99,91 %", "89,58 %"):
+        assert s in out
+
+
+def test_report_json_keys(cli, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    assert cli(["report", "anggaran", "--format", "json"]) == 0
+    js = json.loads(capsys.readouterr().out)
+    assert (js["tahun"], js["pagu"], js["realisasi"], js["penyerapan_persen"]) == (
+        2024, 142297821000, 128414940749, 90.24)
+    assert [(p["kode"], p["penyerapan_persen"]) for p in js["program"]] == [("WA", 99.91), ("CQ", 89.58)]
+    assert cli(["report", "capaian", "--year", "2024", "--format", "json"]) == 0
+    js = json.loads(capsys.readouterr().out)
+    assert [r["status"] for r in js["indikator"]].count("menunggu") == 1
+    assert cli(["report", "logistik", "--format", "json"]) == 0
+    js = json.loads(capsys.readouterr().out)
+    assert (js["total_tps"], js["tps_sulit"], js["tiba"], len(js["kabkota"])) == (3452, 93, 0, 10)
+
+
+def test_report_text_and_csv(cli, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    assert cli(["report", "capaian", "--year", "2024"]) == 0
+    out = capsys.readouterr().out
+    assert "IK3b" in out and "Proses" in out and "menunggu" in out and "100,00 %" in out
+    assert cli(["report", "capaian", "--unit", "KUL", "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("tahun,kode,sasaran")
+    assert any(",KUL-UML-1," in ln and ln.endswith(",KUL-4") for ln in lines)
+    for name in ("pemutakhiran", "rencana-aksi", "logistik"):
+        assert cli(["report", name]) == 0
+    assert "Rp17.470.049.000" in capsys.readouterr().out
+
+
+def test_tps_list_filters(cli, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    assert cli(["tps", "list", "--kabkota", "KAB-1705", "--sulit", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 38 and all(r["sulit"] for r in rows)
+    assert set(rows[0]) == {"kode", "nama", "kabkota", "kecamatan", "desa", "dpt", "sulit"}
+    assert cli(["tps", "list", "--format", "csv", "--limit", "2"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 3
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["report", "capaian", "--unit", "NOPE"], "tidak dikenal"),
+        (["tps", "list", "--kabkota", "KAB-9999"], "tidak dikenal"),
+        (["report", "capaian", "--period", "2024-Q5"], ""),
+    ],
+)
+def test_wrong_input_is_one_clear_line(cli, capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    assert cli(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err
+
+
+@pytest.mark.parametrize(
+    ("var", "value"),
+    [("PANTAU_WEB_PORT", "abc"), ("PANTAU_TIMEZONE", "Mars/Olympus"), ("DATABASE_URL", "mysql://x"),
+     ("PANTAU_ADMIN_IDS", "1,dua"), ("TELEGRAM_BOT_TOKEN", "not-a-token")],
+)
+def test_bad_setting_stops_with_one_line_naming_it(cli, capsys, monkeypatch, var: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv(var, value)
+    assert cli(["report", "anggaran"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and var in err and err.startswith("Konfigurasi salah")
