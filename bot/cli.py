@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,7 +17,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from domain.errors import ParseError
 from domain.periode import parse_periode
 from reports import anggaran, capaian, logistik, pemutakhiran, rencana_aksi, tabel, teks
-from storage import demo, org
+from storage import demo, org, users
 from storage.db import create_engine, upgrade
 
 REPORTS = ("capaian", "anggaran", "logistik", "pemutakhiran", "rencana-aksi")
@@ -54,6 +56,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="jalankan bot, penjadwal, pengirim pesan dan web")
     run.add_argument("--no-demo", action="store_true", help="jangan muat data demo pada basis data kosong")
+
+    ch = sub.add_parser("chat", help="mengobrol dengan bot di terminal (mode lokal)")
+    ch.add_argument("--as", dest="who", required=True, help="pengguna demo (admin, pimpinan, operator, petugas, …) "
+                    "atau ID Telegram")
+
+    inv = sub.add_parser("invite", help="kode undangan").add_subparsers(dest="sub", required=True, metavar="AKSI")
+    ic = inv.add_parser("create", help="buat kode undangan dan tautannya")
+    ic.add_argument("--role", required=True, choices=("admin", "pimpinan", "operator", "petugas"))
+    ic.add_argument("--unit", help="kode unit, mis. KUL-UML atau KAB-1771")
+    ic.add_argument("--tps", default="", help="kode TPS dipisah koma (untuk petugas)")
+    ic.add_argument("--uses", type=int, default=1, help="berapa kali boleh dipakai (bawaan 1)")
+    ic.add_argument("--days", type=int, default=7, help="masa berlaku dalam hari (bawaan 7)")
+    ir = inv.add_parser("revoke", help="cabut kode undangan")
+    ir.add_argument("code")
+
+    us = sub.add_parser("user", help="pengguna").add_subparsers(dest="sub", required=True, metavar="AKSI")
+    ul = us.add_parser("list", help="daftar pengguna")
+    ul.add_argument("--format", choices=("text", "json"), default="text")
+    urv = us.add_parser("revoke", help="cabut akses pengguna")
+    urv.add_argument("id", type=int, help="ID pengguna (kolom pertama di user list)")
     return p
 
 
@@ -130,6 +152,7 @@ async def _demo_load(engine: AsyncEngine, a: argparse.Namespace, settings: Setti
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -137,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.run import run
 
             return run(settings, load_demo=not args.no_demo)
+        if args.cmd == "chat":
+            from bot.chat import chat
+
+            return asyncio.run(chat(settings, args.who))
         out = asyncio.run(_dispatch(settings, args))
     except (SettingsError, CliError, ParseError, LookupError) as exc:
         print(str(exc), file=sys.stderr)
@@ -153,7 +180,54 @@ async def _dispatch(settings: Settings, a: argparse.Namespace) -> str:
         return str(await _with_engine(settings, lambda e: _demo_load(e, a, settings)))
     if a.cmd == "tps":
         return str(await _with_engine(settings, lambda e: _tps(e, a)))
+    if a.cmd == "invite":
+        a.bot_username = settings.bot_username
+        return str(await _with_engine(settings, lambda e: _invite(e, a)))
+    if a.cmd == "user":
+        return str(await _with_engine(settings, lambda e: _user(e, a)))
     return str(await _with_engine(settings, lambda e: _report(e, a)))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _invite(engine: AsyncEngine, a: argparse.Namespace) -> str:
+    from handlers.akun import tautan_undangan
+
+    try:
+        async with engine.begin() as conn:
+            if a.sub == "revoke":
+                if not await users.revoke_invite(conn, a.code, actor="cli", now=_now()):
+                    raise CliError("Kode undangan tidak ditemukan atau sudah dicabut.")
+                return "Kode undangan dicabut."
+            tps = [x.strip() for x in a.tps.split(",") if x.strip()]
+            inv = await users.create_invite(conn, role=a.role, unit_code=a.unit, tps_codes=tps, max_uses=a.uses,
+                                            expires_at=_now() + timedelta(days=a.days), created_by=None,
+                                            actor="cli", now=_now())
+    except users.AksesError as exc:
+        raise CliError(str(exc)) from None
+    return (f"Kode: {inv.code}\nPeran: {inv.role}  Unit: {inv.unit_code or '-'}  TPS: {', '.join(inv.tps_codes) or '-'}"
+            f"\nBerlaku sampai: {inv.expires_at:%Y-%m-%d %H:%M} UTC, {inv.max_uses}× pakai"
+            f"\nTautan: {tautan_undangan(a.bot_username, inv.code)}")
+
+
+async def _user(engine: AsyncEngine, a: argparse.Namespace) -> str:
+    if a.sub == "revoke":
+        try:
+            async with engine.begin() as conn:
+                u = await users.revoke_user(conn, a.id, actor="cli", now=_now())
+        except users.AksesError as exc:
+            raise CliError(str(exc)) from None
+        return f"Akses {u.name} ({u.role}) dicabut."
+    async with engine.connect() as conn:
+        rows = await users.list_users(conn)
+    if a.format == "json":
+        return json.dumps([{"id": u.id, "telegram_id": u.telegram_id, "nama": u.name, "peran": u.role,
+                            "status": u.status, "unit": u.unit_code, "tps": len(u.tps_ids)} for u in rows],
+                          ensure_ascii=False, indent=2)
+    return "\n".join(f"{u.id:>5}  {u.telegram_id or '-':>12}  {u.role:<9} {u.status:<9} {u.unit_code or '-':<10} "
+                     f"{u.name}" for u in rows)
 
 
 async def _done(msg: str) -> str:

@@ -1,30 +1,72 @@
-"""`pantau run`: prepares the database and shows the demo's state (the bot itself arrives with the bot core)."""
+"""`pantau run`: the bot (polling or webhook), the scheduler, the outbox sender and the web server, in one process."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import secrets
+import signal
 
+import sqlalchemy as sa
+import uvicorn
+
+from bot import logs
+from bot.app import build_application, running
+from bot.fakebotapi import FakeBotApi
 from bot.settings import Settings
-from reports import anggaran, capaian, logistik, teks
+from bot.web import WEBHOOK_PATH, create_web_app
 from storage import demo
+from storage import tables as t
 from storage.db import create_engine, upgrade
 
+log = logging.getLogger("pantau.run")
 
-async def _main(settings: Settings, load_demo: bool) -> None:
+
+async def _empty(engine: sa.ext.asyncio.AsyncEngine) -> bool:
+    async with engine.connect() as conn:
+        return (await conn.execute(sa.select(sa.func.count()).select_from(t.units))).scalar_one() == 0
+
+
+async def serve(settings: Settings, *, load_demo: bool = True, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGINT/SIGTERM (or `stop`), then shut everything down in order."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        if load_demo:
-            await demo.load(engine, tz_name=settings.timezone)
-        async with engine.connect() as conn:
-            for text in (teks.capaian(await capaian.build(conn)), teks.anggaran(await anggaran.build(conn)),
-                         teks.logistik(await logistik.build(conn))):
-                print(text, end="\n\n")
-    finally:
-        await engine.dispose()
+    await upgrade(engine)
+    if load_demo and await _empty(engine):
+        res = await demo.load(engine, tz_name=settings.timezone)
+        log.info("basis data kosong: data demo dimuat (%s TPS)", res.tps)
+    local = settings.local_mode
+    api = FakeBotApi() if local else None
+    # In local mode nothing reaches a real chat, so the outbox waits for `pantau chat` to deliver it.
+    app = build_application(settings, engine, api=api, send_outbox=not local)
+    webhook_secret = secrets.token_urlsafe(24) if settings.webhook_url and not local else None
+    mode = "lokal" if local else ("webhook" if webhook_secret else "polling")
+    web = uvicorn.Server(uvicorn.Config(create_web_app(app, mode=mode, webhook_secret=webhook_secret),
+                                        host=settings.web_host, port=settings.web_port, log_config=None,
+                                        lifespan="off"))
+    async with running(app, polling=webhook_secret is None, poll_interval=0.0):
+        if webhook_secret:
+            await app.bot.set_webhook(settings.webhook_url.rstrip("/") + WEBHOOK_PATH,  # type: ignore[union-attr]
+                                      secret_token=webhook_secret)
+        web_task = asyncio.create_task(web.serve(), name="web")
+        if local:
+            log.info("mode lokal: TELEGRAM_BOT_TOKEN tidak diisi, bot tidak tersambung ke Telegram. "
+                     "Coba bot di terminal lain: pantau chat --as petugas (atau admin, pimpinan, operator)")
+        log.info("Pantau berjalan (mode %s); web di http://%s:%s/health", mode, settings.web_host, settings.web_port)
+        await stop.wait()
+        log.info("berhenti…")
+        web.should_exit = True
+        await web_task
+    await engine.dispose()
+    log.info("selesai")
 
 
 def run(settings: Settings, *, load_demo: bool = True) -> int:
-    """Run the main job."""
-    asyncio.run(_main(settings, load_demo))
+    """Entry point of `pantau run`."""
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    logs.setup([token])
+    asyncio.run(serve(settings, load_demo=load_demo))
     return 0

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     web_host: str = Field(default="127.0.0.1", alias="PANTAU_WEB_HOST")
     web_port: int = Field(default=8080, ge=1, le=65535, alias="PANTAU_WEB_PORT")
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list, alias="PANTAU_ADMIN_IDS")
+    bot_username: str = Field(default="pantau_bot", alias="TELEGRAM_BOT_USERNAME")
     webhook_url: str | None = Field(default=None, alias="PANTAU_WEBHOOK_URL")
     data_dir: Path = Field(default=Path("var"), alias="PANTAU_DATA_DIR")
 

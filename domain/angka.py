@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 MAKS_PANJANG = 30
-# Far above any KPU budget (the whole 2024 election was about Rp71 triliun); catches pasted junk.
+# Far above any KPU budget (national election budgets are tens of triliun); catches pasted junk.
 MAKS_RUPIAH = 10**15
 MAKS_PERSEN = Decimal(1000)
 
@@ -126,15 +126,14 @@ def parse_number(text: str, *, allow_negative: bool = False) -> Decimal:
         raise ParseError(f"Angka tidak boleh negatif: '{teks}'.")
     bulat, pecahan = _pisah(teks, badan)
     nilai = Decimal(f"{bulat}.{pecahan}" if pecahan else bulat)
-    if negatif and nilai != 0:
-        return -nilai
-    return nilai
+    # copy_negate is exact; unary minus would round to the 28-digit context.
+    return nilai.copy_negate() if negatif and nilai != 0 else nilai
 
 
 def parse_count(text: str, *, maximum: int | None = None) -> int:
     """Read a non-negative whole number (a count), optionally not above ``maximum``."""
     nilai = parse_number(text, allow_negative=True)
-    if nilai < 0 or text.strip().startswith("-"):
+    if text.strip().startswith("-"):
         raise ParseError(f"Jumlah tidak boleh negatif: '{text.strip()}'.")
     eksponen = nilai.as_tuple().exponent
     # Any written fraction is refused, even ",000": "1,000" may be a thousand typed the English way.

@@ -112,7 +112,7 @@ _HARAPAN = {
 class Nilai(BaseModel):
     """A target or realisation value: a number, a grade/opinion code, or pending ("Proses")."""
 
-    model_config = ConfigDict(frozen=True, strict=True)
+    model_config = ConfigDict(frozen=True)
 
     angka: Decimal | None = None
     teks: str | None = None

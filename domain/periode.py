@@ -36,7 +36,7 @@ _ROMAWI = ("I", "II", "III", "IV")
 class Periode(BaseModel):
     """A reporting period: month ``ke`` 1-12, quarter ``ke`` 1-4, or the year (``ke`` = 1)."""
 
-    model_config = ConfigDict(frozen=True, strict=True)
+    model_config = ConfigDict(frozen=True)
 
     tahun: int
     jenis: JenisPeriode

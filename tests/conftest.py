@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage import demo
 from storage.db import create_engine, normalise_url, upgrade
 
+# PTB 22 warns when it builds RetryAfter unless timedeltas are switched on; warnings are errors here.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 PG_URL = os.environ.get("PANTAU_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgres"] if PG_URL else [])]
 

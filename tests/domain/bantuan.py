@@ -8,7 +8,7 @@ from hypothesis import settings
 
 from domain.errors import ParseError
 
-# No example database, so test runs leave no files behind.
+# No example database: results never depend on examples saved by earlier runs.
 CEPAT = settings(max_examples=150, database=None, deadline=None)
 
 

@@ -122,6 +122,12 @@ def test_parse_number_negative_needs_permission() -> None:
     assert parse_number(" -0,25 ", allow_negative=True) == Decimal("-0.25")
 
 
+def test_parse_number_keeps_every_digit() -> None:
+    assert str(parse_number("-" + "9" * 29, allow_negative=True)) == "-" + "9" * 29
+    assert str(parse_number("1" * 30)) == "1" * 30
+    assert str(parse_number("1234567890123456789012345,6789")) == "1234567890123456789012345.6789"
+
+
 def test_parse_number_negative_zero_is_plain_zero() -> None:
     hasil = parse_number("-0", allow_negative=True)
     assert hasil == 0

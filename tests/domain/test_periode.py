@@ -92,7 +92,8 @@ def test_contains_includes_both_ends() -> None:
         ({"tahun": 2024, "jenis": "tahun", "ke": 2}, "Periode tahun ke-2 tidak ada; harus 1 sampai 1."),
         ({"tahun": 1899, "jenis": "tahun", "ke": 1}, "Tahun 1899 di luar jangkauan (1900–2100)."),
         ({"tahun": 2024, "jenis": "minggu", "ke": 1}, "literal_error"),
-        ({"tahun": "2024", "jenis": "tahun", "ke": 1}, "int_type"),
+        ({"tahun": "dua ribu", "jenis": "tahun", "ke": 1}, "int_parsing"),
+        ({"tahun": 2024, "jenis": "triwulan", "ke": 1.5}, "int_from_float"),
         ({"tahun": 2024, "jenis": "bulan"}, "missing"),
     ],
 )
@@ -100,6 +101,10 @@ def test_periode_validation(data: dict[str, object], potongan: str) -> None:
     with pytest.raises(ValidationError) as info:
         Periode.model_validate(data)
     assert potongan in str(info.value)
+
+
+def test_periode_accepts_form_strings() -> None:
+    assert Periode.model_validate({"tahun": "2024", "jenis": "bulan", "ke": "3"}) == MARET
 
 
 def test_periode_is_frozen_and_hashable() -> None:

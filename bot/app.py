@@ -1,0 +1,107 @@
+"""Building the PTB Application: handlers, persistence, services, and the outbox sender's life cycle."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+
+import handlers
+from bot.fakebotapi import FakeBotApi, FakeRequest
+from bot.outbox import OutboxSender
+from bot.persistence import DbPersistence, flush_after_update
+from bot.settings import Settings
+from handlers import menu
+from handlers.konteks import Layanan, PantauContext
+from storage import users
+
+# PTB 22 warns when RetryAfter is built unless told to use timedeltas; we read retry_after as seconds only
+# through the outbox, which handles both forms.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+log = logging.getLogger("pantau.bot")
+LOCAL_TOKEN = "100000001:LOKAL-pantau-tanpa-telegram"
+
+PantauApp = Application[Any, PantauContext, Any, Any, Any, Any]
+
+
+def build_application(settings: Settings, engine: AsyncEngine, *, api: FakeBotApi | None = None,
+                      clock: Callable[[], datetime] | None = None, send_outbox: bool = True,
+                      outbox_options: dict[str, Any] | None = None) -> PantauApp:
+    """The Application with every handler; `api` runs it against an in-process Bot API (local mode, tests)."""
+    builder = (ApplicationBuilder().context_types(ContextTypes(context=PantauContext))
+               .persistence(DbPersistence(engine)).defaults(Defaults(block=True))
+               .post_init(_post_init).post_stop(_post_stop))
+    if api is not None:
+        builder = builder.token(LOCAL_TOKEN).request(FakeRequest(api)).get_updates_request(FakeRequest(api))
+    else:
+        assert settings.telegram_bot_token is not None
+        base = settings.telegram_base_url.rstrip("/")
+        builder = (builder.token(settings.telegram_bot_token.get_secret_value()).base_url(base)
+                   .base_file_url(base.removesuffix("/bot") + "/file/bot"))
+    app: PantauApp = builder.build()
+    svc = Layanan(engine=engine, timezone=settings.timezone, admin_ids=list(settings.admin_ids),
+                  bot_username=api.bot_username if api is not None else settings.bot_username,
+                  clock=clock or (lambda: datetime.now(UTC)))
+    app.bot_data["layanan"] = svc
+    app.bot_data["kirim_outbox"] = send_outbox
+    app.bot_data["outbox_options"] = outbox_options or {}
+    handlers.register(app, flush=flush_after_update)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def running(app: PantauApp, *, polling: bool = False, poll_interval: float = 0.0) -> AsyncIterator[PantauApp]:
+    """Initialise and start the Application with its hooks (PTB calls them only inside run_polling/run_webhook)."""
+    await app.initialize()
+    try:
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        if polling:
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=poll_interval)
+        try:
+            yield app
+        finally:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            await app.stop()
+            if app.post_stop:
+                await app.post_stop(app)
+    finally:
+        await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)
+
+
+async def _post_init(app: PantauApp) -> None:
+    svc: Layanan = app.bot_data["layanan"]
+    me = await app.bot.get_me()
+    svc.bot_username = me.username or svc.bot_username
+    if svc.admin_ids:
+        async with svc.engine.begin() as conn:
+            await users.ensure_admins(conn, svc.admin_ids, now=svc.now())
+    await menu.pasang_menu_bawaan(app.bot)
+    if app.bot_data["kirim_outbox"]:
+        sender = OutboxSender(svc.engine, app.bot, **app.bot_data["outbox_options"])
+        stop = asyncio.Event()
+        svc.wake_outbox = sender.wake
+        app.bot_data["outbox"] = (sender, stop, asyncio.create_task(sender.run(stop), name="outbox"))
+    log.info("bot siap: @%s", svc.bot_username)
+
+
+async def _post_stop(app: PantauApp) -> None:
+    running = app.bot_data.pop("outbox", None)
+    if running is not None:
+        _, stop, task = running
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=10)

@@ -1,0 +1,368 @@
+"""The outbox sender: the only path for messages the bot starts (escalations, reminders, broadcasts, alarms).
+
+It claims due messages from ``storage.outbox`` in one short transaction, sends them concurrently but paced
+for Telegram's limits, and records each outcome in its own transaction right after Telegram answers.
+
+Pacing (all in this process; several processes each pace themselves and Telegram's 429 covers the rest):
+
+* overall: sends start evenly spaced, ``1.05 / rate_per_s`` seconds apart (5 % headroom for network
+  jitter), so no 1-second window sees more than ``rate_per_s`` sends;
+* per chat: two sends to one chat start at least ``per_chat_interval_s`` (plus 5 %) apart; a message that
+  is too soon goes back to the queue with ``not_before`` = the chat's next free slot, it is not dropped;
+* at most ``max_in_flight`` (≤ 30) requests are in flight.
+
+Messages to one chat go out in queue order; only a message waiting for a retry can be overtaken.
+
+Outcomes: ``RetryAfter`` (429) retries after ``retry_after`` and pauses *all* sending that long (Telegram's
+flood wait applies to the whole bot), without counting an attempt; ``NetworkError``/``TimedOut`` (also 5xx)
+retries with exponential back-off (1, 2, 4 … s, at most 5 min) and gives up as ``gagal`` after
+``max_attempts``; ``Forbidden`` (blocked, deactivated) is ``diblokir`` at once; ``BadRequest`` (and any
+message that can never be sent) is ``gagal`` at once with the reason, so it never loops.
+
+Delivery guarantee: at-least-once with a unique key. The enqueue commits with the change that caused it
+and a duplicate key is ignored, so each message exists once; the claim is a lease taken by a conditional
+UPDATE, so only one worker holds a message at a time; an outcome is recorded only while the message is
+still queued, so it is marked sent exactly once. The one window is between Telegram accepting the message
+and the ``mark_sent`` commit (including a response lost to a timeout): if the process dies there, the lease
+(60 s) expires and the message goes again. Everything else is exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import logging
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
+
+from storage import outbox as store
+from storage.outbox import OutboxMessage
+
+log = logging.getLogger("pantau.outbox")
+
+Clock = Callable[[], datetime]
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
+
+HEADROOM = 1.05
+MAX_IN_FLIGHT = 30
+MAX_BACKOFF_S = 300.0
+POLL_S = 0.5
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait after the ``attempts``-th failed try: 1, 2, 4 … seconds, at most 5 minutes."""
+    return timedelta(seconds=min(2.0 ** max(attempts - 1, 0), MAX_BACKOFF_S))
+
+
+def build_markup(data: dict[str, Any] | None) -> ReplyMarkup | None:
+    """Rebuild a reply markup from its Bot API dict form (as stored in the outbox)."""
+    if data is None:
+        return None
+    data = copy.deepcopy(data)  # de_json may consume the dict it is given
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup.de_json(data, None)
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.de_json(data, None)
+    if data.get("remove_keyboard"):
+        return ReplyKeyboardRemove.de_json(data, None)
+    if data.get("force_reply"):
+        return ForceReply.de_json(data, None)
+    raise ValueError(f"unknown reply markup: {sorted(data)}")
+
+
+def _retry_after_s(exc: RetryAfter) -> float:
+    # PTB 22 warns about retry_after turning into a timedelta; accept either form quietly.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: Any = exc.retry_after
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    return max(seconds, 1.0)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What to record for one message after Telegram answered."""
+
+    status: str  # terkirim, ulang, gagal, diblokir
+    message_id: int | None = None
+    error: str | None = None
+    not_before: datetime | None = None
+    count_attempt: bool = True
+
+
+@dataclass(frozen=True)
+class _Round:
+    claimed: int
+    attempted: int
+    next_due: datetime | None
+
+
+class OutboxSender:
+    """Drains the outbox to Telegram within its rate limits, retrying what can be retried."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        bot: Bot,
+        *,
+        rate_per_s: float = 30.0,
+        per_chat_interval_s: float = 1.0,
+        max_attempts: int = 8,
+        batch: int = 100,
+        clock: Clock = utcnow,
+        lease: timedelta = store.DEFAULT_LEASE,
+        max_in_flight: int = MAX_IN_FLIGHT,
+        poll_s: float = POLL_S,
+    ) -> None:
+        if rate_per_s <= 0 or per_chat_interval_s < 0 or max_attempts < 1 or batch < 1 or poll_s <= 0:
+            raise ValueError("invalid outbox sender settings")
+        if not 1 <= max_in_flight <= MAX_IN_FLIGHT:
+            raise ValueError(f"max_in_flight must be 1..{MAX_IN_FLIGHT}")
+        self._engine = engine
+        self._bot = bot
+        self._spacing = HEADROOM / rate_per_s
+        self._chat_gap = timedelta(seconds=per_chat_interval_s * HEADROOM)
+        self._max_attempts = max_attempts
+        self._lease = lease
+        # Claim no more than can start well within the lease, so a claimed message never outlives it.
+        self._claim_limit = max(1, min(batch, math.floor(rate_per_s * lease.total_seconds() / 2)))
+        self._clock = clock
+        self._max_in_flight = max_in_flight
+        self._poll_s = poll_s
+        self._next_start = 0.0  # event-loop time the next send may start
+        self._paused_until = 0.0  # event-loop time a flood wait ends
+        self._last_sent: dict[int, datetime] = {}  # chat -> clock time of its last send
+        self._wake = asyncio.Event()
+        self._stop: asyncio.Event | None = None
+
+    # ---------------------------------------------------------------------------------------------
+    # Public API
+    # ---------------------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Look at the outbox now (call after an enqueue in this process has committed)."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send until ``stop`` is set; messages claimed but not started are handed back on the way out."""
+        self._stop = stop
+        try:
+            while not stop.is_set():
+                await self._wait(self._pause_left(), stop)
+                if stop.is_set():
+                    break
+                try:
+                    result = await self._round()
+                except Exception:
+                    log.exception("putaran outbox gagal; dicoba lagi")
+                    await self._idle(self._poll_s, stop)
+                    continue
+                if result.attempted or result.claimed >= self._claim_limit:
+                    continue  # more may be due right away
+                wait = self._poll_s
+                if result.next_due is not None:
+                    wait = min(wait, max((result.next_due - self._clock()).total_seconds(), 0.0))
+                await self._idle(wait, stop)
+        finally:
+            self._stop = None
+
+    async def drain_once(self) -> int:
+        """One claim-and-send round (after any flood wait); how many sends were attempted."""
+        await asyncio.sleep(self._pause_left())
+        return (await self._round()).attempted
+
+    # ---------------------------------------------------------------------------------------------
+    # A round
+    # ---------------------------------------------------------------------------------------------
+
+    async def _round(self) -> _Round:
+        loop = asyncio.get_running_loop()
+        now = self._clock()
+        self._forget_idle_chats(now)
+        async with self._engine.begin() as conn:
+            batch = await store.claim(conn, now=now, limit=self._claim_limit, lease=self._lease)
+        if not batch:
+            return _Round(0, 0, None)
+        lease_ends = loop.time() + self._lease.total_seconds() / 2
+        handback: list[tuple[int, datetime | None]] = []
+        slots: dict[int, datetime] = {}  # chat -> the next slot for a message deferred in this round
+        attempted = 0
+        in_flight = asyncio.Semaphore(self._max_in_flight)
+        async with asyncio.TaskGroup() as group:
+            for index, message in enumerate(batch):
+                now = self._clock()
+                slot = self._chat_slot(message.chat_id, now, slots)
+                if slot is not None:
+                    handback.append((message.id, slot))
+                    slots[message.chat_id] = slot + self._chat_gap
+                    continue
+                await in_flight.acquire()
+                await self._take_rate_slot()
+                reason = self._must_stop(loop.time(), lease_ends)
+                if reason is not None:
+                    in_flight.release()
+                    paused = self._pause_left()
+                    resume = self._clock() + timedelta(seconds=paused) if paused else None
+                    handback.extend((m.id, resume) for m in batch[index:])
+                    log.info("outbox: %d pesan dikembalikan ke antrean (%s)", len(batch) - index, reason)
+                    break
+                sent_at = self._clock()
+                self._last_sent[message.chat_id] = sent_at
+                slots[message.chat_id] = sent_at + self._chat_gap
+                attempted += 1
+                group.create_task(self._deliver(message, in_flight))
+            if handback:
+                await self._hand_back(handback)
+        next_due = min((nb for _, nb in handback if nb is not None), default=None)
+        if any(nb is None for _, nb in handback):
+            next_due = self._clock()
+        return _Round(len(batch), attempted, next_due)
+
+    def _chat_slot(self, chat_id: int, now: datetime, slots: dict[int, datetime]) -> datetime | None:
+        """None when the chat may get a message now, else the time it may."""
+        if chat_id in slots:  # one send per chat per round keeps a chat's messages in order
+            return slots[chat_id]
+        last = self._last_sent.get(chat_id)
+        if last is not None and now < last + self._chat_gap:
+            return last + self._chat_gap
+        return None
+
+    def _must_stop(self, loop_now: float, lease_ends: float) -> str | None:
+        if self._stop is not None and self._stop.is_set():
+            return "berhenti"
+        if self._pause_left() > 0:
+            return "jeda flood Telegram"
+        if loop_now > lease_ends:
+            return "klaim hampir habis"
+        return None
+
+    async def _take_rate_slot(self) -> None:
+        loop = asyncio.get_running_loop()
+        start = max(loop.time(), self._next_start)
+        self._next_start = start + self._spacing
+        delay = start - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def _forget_idle_chats(self, now: datetime) -> None:
+        self._last_sent = {chat: at for chat, at in self._last_sent.items() if now < at + self._chat_gap}
+
+    async def _hand_back(self, items: list[tuple[int, datetime | None]]) -> None:
+        try:
+            async with self._engine.begin() as conn:
+                for outbox_id, not_before in items:
+                    await store.release(conn, outbox_id, not_before=not_before)
+        except Exception:
+            # Not fatal: the claims run out with the lease and the messages become due again.
+            log.exception("outbox: gagal mengembalikan %d pesan ke antrean", len(items))
+
+    # ---------------------------------------------------------------------------------------------
+    # One message
+    # ---------------------------------------------------------------------------------------------
+
+    async def _deliver(self, message: OutboxMessage, in_flight: asyncio.Semaphore) -> None:
+        try:
+            outcome = await self._send(message)
+        finally:
+            in_flight.release()
+        try:
+            async with self._engine.begin() as conn:
+                recorded = await self._record(conn, message, outcome)
+        except Exception:
+            log.exception("outbox: hasil pesan %s (%s) tidak tercatat", message.id, outcome.status)
+            return
+        if not recorded:
+            log.warning("outbox: pesan %s sudah tidak dalam antrean saat hasil %s dicatat", message.id, outcome.status)
+
+    async def _send(self, message: OutboxMessage) -> _Outcome:
+        try:
+            markup = build_markup(message.reply_markup)
+        except Exception as exc:
+            return _Outcome("gagal", error=f"Tombol pesan tidak valid: {exc}")
+        try:
+            sent = await self._bot.send_message(
+                message.chat_id, message.text, parse_mode=message.parse_mode, reply_markup=markup
+            )
+        except RetryAfter as exc:
+            seconds = _retry_after_s(exc)
+            self._pause(seconds)
+            log.warning("outbox: Telegram meminta jeda %.0f detik; semua pengiriman ditunda", seconds)
+            return _Outcome(
+                "ulang",
+                error=f"Dibatasi Telegram, dicoba lagi setelah {seconds:.0f} detik",
+                not_before=self._clock() + timedelta(seconds=seconds),
+                count_attempt=False,
+            )
+        except Forbidden as exc:
+            return _Outcome("diblokir", error=f"Penerima memblokir bot atau akunnya tidak aktif: {exc.message}")
+        except BadRequest as exc:
+            return _Outcome("gagal", error=f"Ditolak Telegram: {exc.message}")
+        except ChatMigrated as exc:
+            return _Outcome("gagal", error=f"Grup sudah pindah ke chat {exc.new_chat_id}")
+        except (NetworkError, TelegramError) as exc:
+            return self._transient(message, f"Gangguan jaringan atau server Telegram: {exc.message}")
+        except Exception as exc:
+            log.exception("outbox: kesalahan tak terduga saat mengirim pesan %s", message.id)
+            return self._transient(message, f"Kesalahan tak terduga: {type(exc).__name__}: {exc}")
+        return _Outcome("terkirim", message_id=sent.message_id)
+
+    def _transient(self, message: OutboxMessage, error: str) -> _Outcome:
+        attempts = message.attempts + 1
+        if attempts >= self._max_attempts:
+            return _Outcome("gagal", error=f"Gagal setelah {attempts} percobaan. {error}")
+        return _Outcome("ulang", error=error, not_before=self._clock() + backoff(attempts))
+
+    async def _record(self, conn: AsyncConnection, message: OutboxMessage, outcome: _Outcome) -> bool:
+        now = self._clock()
+        if outcome.status == "terkirim":
+            assert outcome.message_id is not None
+            return await store.mark_sent(conn, message.id, message_id=outcome.message_id, now=now)
+        error = outcome.error or ""
+        if outcome.status == "ulang":
+            assert outcome.not_before is not None
+            return await store.retry_later(
+                conn, message.id, not_before=outcome.not_before, error=error, count_attempt=outcome.count_attempt
+            )
+        if outcome.status == "diblokir":
+            return await store.mark_blocked(conn, message.id, error=error, now=now)
+        return await store.mark_failed(conn, message.id, error=error, now=now)
+
+    # ---------------------------------------------------------------------------------------------
+    # Waiting
+    # ---------------------------------------------------------------------------------------------
+
+    def _pause(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        self._paused_until = max(self._paused_until, loop.time() + seconds)
+
+    def _pause_left(self) -> float:
+        return max(self._paused_until - asyncio.get_running_loop().time(), 0.0)
+
+    async def _wait(self, seconds: float, stop: asyncio.Event) -> None:
+        if seconds > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), seconds)
+
+    async def _idle(self, seconds: float, stop: asyncio.Event) -> None:
+        waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+            self._wake.clear()

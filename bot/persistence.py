@@ -1,0 +1,230 @@
+"""Database persistence for python-telegram-bot: conversation states, user_data and chat_data.
+
+Register it so a restart in the middle of a conversation loses nothing::
+
+    app = ApplicationBuilder().token(token).persistence(DbPersistence(engine)).build()
+    app.add_handler(flush_handler(), group=FLUSH_GROUP)  # after every other handler is added
+
+What is stored (table ``bot_persistence``, one row per kind and key):
+
+* ``user_data`` / ``chat_data``: one row per user / chat id, the dict as JSON; an empty dict has no row.
+* ``conv:<name>``: one row per running conversation of a ``ConversationHandler(name=..., persistent=True)``,
+  the key is the conversation key tuple as a JSON list, the data its state (int or str). A conversation
+  that ends has no row. ``<name>`` can be at most 15 characters (the kind column holds 20).
+* ``bot_data`` and ``callback_data`` are never stored: bot_data holds live services (engine, settings).
+
+Values must be plain JSON: handlers may keep only str, int, float, bool, None, lists and dicts with str
+keys in ``context.user_data`` / ``context.chat_data``. Tuples, sets, datetimes, dataclasses, int dict keys
+or NaN are refused with :class:`PersistenceDataError` (handed to the application's error handlers) rather
+than silently coming back different after a restart; store ``isoformat()`` strings, lists and str keys.
+
+PTB writes persistence only every ``update_interval`` seconds. :func:`flush_after_update`, registered in
+the last handler group, writes each update's changes before the next update is processed; the interval
+(5 s) remains as a backstop, e.g. for updates that stop at ``ApplicationHandlerStop`` before the last
+group or for handlers running with ``block=False``. The database is the single source of truth for one
+running bot process: ``refresh_*`` do nothing, and unchanged data is not written again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import MutableMapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Update
+from telegram.ext import BasePersistence, CallbackContext, PersistenceInput, TypeHandler
+
+from storage import persistence as store
+
+__all__ = [
+    "DEFAULT_UPDATE_INTERVAL",
+    "FLUSH_GROUP",
+    "DbPersistence",
+    "PersistenceDataError",
+    "flush_after_update",
+    "flush_handler",
+]
+
+FLUSH_GROUP = 100
+DEFAULT_UPDATE_INTERVAL = 5.0
+USER_DATA = "user_data"
+CHAT_DATA = "chat_data"
+CONV_PREFIX = "conv:"
+
+Data = dict[Any, Any]
+# The same shapes as telegram.ext._utils.types (a private module).
+ConversationKey = tuple[int | str, ...]
+ConversationDict = MutableMapping[ConversationKey, object]
+CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
+
+
+class PersistenceDataError(TypeError):
+    """Data given to the persistence is not plain JSON that survives a save and load unchanged."""
+
+
+def _to_json(what: str, value: Any) -> str:
+    """The JSON text of value, or PersistenceDataError when a JSON round trip would change it."""
+    try:
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise PersistenceDataError(
+            f"{what} cannot be stored: {exc}. Keep only str, int, float, bool, None, lists and dicts "
+            "with str keys in it (see bot/persistence.py)."
+        ) from exc
+    if json.loads(text) != value:
+        raise PersistenceDataError(
+            f"{what} would change when stored as JSON (tuples become lists, non-str dict keys become "
+            "strings). Keep only str, int, float, bool, None, lists and dicts with str keys in it."
+        )
+    return text
+
+
+def encode_key(key: ConversationKey) -> str:
+    """A conversation key tuple as the JSON list text stored in the key column."""
+    return json.dumps(list(key), separators=(",", ":"), ensure_ascii=False)
+
+
+def decode_key(text: str) -> ConversationKey:
+    """The conversation key tuple stored as JSON list text."""
+    return tuple(json.loads(text))
+
+
+class DbPersistence(BasePersistence[Data, Data, Data]):
+    """Stores conversation states, user_data and chat_data in the bot_persistence table."""
+
+    __slots__ = ("_engine", "_stored")
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        store_data: PersistenceInput | None = None,
+        update_interval: float = DEFAULT_UPDATE_INTERVAL,
+    ) -> None:
+        store_data = store_data or PersistenceInput(bot_data=False, callback_data=False)
+        if store_data.bot_data or store_data.callback_data:
+            raise ValueError("DbPersistence stores only user_data, chat_data and conversations")
+        super().__init__(store_data=store_data, update_interval=update_interval)
+        self._engine = engine
+        # kind -> key -> JSON text of what the database holds, for the kinds loaded at start-up.
+        self._stored: dict[str, dict[str, str]] = {}
+
+    async def _load(self, kind: str) -> dict[str, Any]:
+        """All rows of one kind, remembered so unchanged data is not written again."""
+        async with self._engine.begin() as conn:
+            rows = await store.load_all(conn, kind)
+        self._stored[kind] = {key: json.dumps(data, ensure_ascii=False) for key, data in rows.items()}
+        return rows
+
+    async def _save(self, kind: str, key: str, value: Any, *, what: str) -> None:
+        """Upsert the value unless the database already holds the same JSON."""
+        text = _to_json(what, value)
+        known = self._stored.get(kind)
+        if known is not None and known.get(key) == text:
+            return
+        async with self._engine.begin() as conn:
+            await store.upsert(conn, kind, key, value)
+        if known is not None:
+            known[key] = text
+
+    async def _delete(self, kind: str, key: str, *, known_absent_ok: bool = True) -> None:
+        """Delete the row, skipping the query when it is known not to exist."""
+        known = self._stored.get(kind)
+        if known_absent_ok and known is not None and key not in known:
+            return
+        async with self._engine.begin() as conn:
+            await store.delete(conn, kind, key)
+        if known is not None:
+            known.pop(key, None)
+
+    # --- user_data / chat_data -----------------------------------------------------------------
+
+    async def get_user_data(self) -> dict[int, Data]:
+        """Every stored user_data by user id."""
+        return {int(key): dict(data) for key, data in (await self._load(USER_DATA)).items()}
+
+    async def get_chat_data(self) -> dict[int, Data]:
+        """Every stored chat_data by chat id."""
+        return {int(key): dict(data) for key, data in (await self._load(CHAT_DATA)).items()}
+
+    async def update_user_data(self, user_id: int, data: Data) -> None:
+        """Store one user's user_data (an empty dict removes the row)."""
+        if not data:
+            await self._delete(USER_DATA, str(user_id))
+        else:
+            await self._save(USER_DATA, str(user_id), data, what=f"user_data of user {user_id}")
+
+    async def update_chat_data(self, chat_id: int, data: Data) -> None:
+        """Store one chat's chat_data (an empty dict removes the row)."""
+        if not data:
+            await self._delete(CHAT_DATA, str(chat_id))
+        else:
+            await self._save(CHAT_DATA, str(chat_id), data, what=f"chat_data of chat {chat_id}")
+
+    async def drop_user_data(self, user_id: int) -> None:
+        """Delete one user's user_data row."""
+        await self._delete(USER_DATA, str(user_id), known_absent_ok=False)
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        """Delete one chat's chat_data row."""
+        await self._delete(CHAT_DATA, str(chat_id), known_absent_ok=False)
+
+    async def refresh_user_data(self, user_id: int, user_data: Data) -> None:
+        """Nothing to do: this process's memory is the newest state."""
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: Data) -> None:
+        """Nothing to do: this process's memory is the newest state."""
+
+    # --- conversations -------------------------------------------------------------------------
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        """The running conversations of one persistent ConversationHandler by key."""
+        return {decode_key(key): state for key, state in (await self._load(CONV_PREFIX + name)).items()}
+
+    async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
+        """Store a conversation's new state; None (the conversation ended) removes the row."""
+        kind, encoded = CONV_PREFIX + name, encode_key(key)
+        if new_state is None:
+            await self._delete(kind, encoded)
+        else:
+            await self._save(kind, encoded, new_state, what=f"state of conversation {name!r} {encoded}")
+
+    # --- not stored: bot_data (live services) and callback_data --------------------------------
+
+    async def get_bot_data(self) -> Data:
+        """Always empty: bot_data is never persisted."""
+        return {}
+
+    async def update_bot_data(self, data: Data) -> None:
+        """Nothing to do: bot_data is never persisted."""
+
+    async def refresh_bot_data(self, bot_data: Data) -> None:
+        """Nothing to do: bot_data is never persisted."""
+
+    async def get_callback_data(self) -> CDCData | None:
+        """Always None: callback_data is never persisted."""
+        return None
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        """Nothing to do: callback_data is never persisted."""
+
+    async def flush(self) -> None:
+        """Nothing buffered: every change is written when PTB hands it over (the engine belongs to the caller)."""
+
+
+async def flush_after_update(update: object, context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Write this update's conversation, user_data and chat_data changes to the database now."""
+    app = context.application
+    if isinstance(update, Update):
+        # PTB marks the update's user and chat only after all groups ran, i.e. after this handler.
+        app.mark_data_for_update_persistence(
+            chat_ids=update.effective_chat.id if update.effective_chat else None,
+            user_ids=update.effective_user.id if update.effective_user else None,
+        )
+    await app.update_persistence()
+
+
+def flush_handler() -> TypeHandler[object, CallbackContext[Any, Any, Any, Any], None]:
+    """The handler that runs flush_after_update for every update; add it in group FLUSH_GROUP."""
+    return TypeHandler(object, flush_after_update, block=True)

@@ -1,0 +1,69 @@
+"""The one guard: for every update, who is this, and may they do this? Runs before every other handler."""
+
+from __future__ import annotations
+
+from telegram import CallbackQuery, Update
+from telegram.ext import ApplicationHandlerStop
+
+from domain import akses
+from domain.entitas import PERAN_LABEL
+from handlers import teks
+from handlers.konteks import PantauContext
+from storage import users
+
+
+def nama_perintah(update: Update) -> str | None:
+    """The command of a message ("/Start@bot x" → "start"), or None."""
+    msg = update.message or update.edited_message
+    if msg is None or not msg.text or not msg.text.startswith("/"):
+        return None
+    return msg.text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(msg.text) > 1 else ""
+
+
+async def jaga(update: object, context: PantauContext) -> None:
+    """Look the user up and stop the update when the role or status does not allow it."""
+    if not isinstance(update, Update) or update.effective_user is None:
+        raise ApplicationHandlerStop  # channel posts, polls and the like: nothing for us
+    async with context.layanan.engine.connect() as conn:
+        pengguna = await users.by_telegram_id(conn, update.effective_user.id)
+    context.pengguna = pengguna
+    status = pengguna.status if pengguna else None
+    peran = pengguna.role if pengguna and pengguna.aktif else None
+    query = update.callback_query
+    if query is not None:
+        await _jaga_tombol(query, status, peran)
+        return
+    cmd = nama_perintah(update)
+    msg = update.effective_message
+    if msg is None:
+        raise ApplicationHandlerStop
+    if status == "dicabut":
+        await msg.reply_text(teks.DICABUT)
+        raise ApplicationHandlerStop
+    if cmd is not None:
+        if akses.boleh_perintah(peran, cmd):
+            return
+        text = teks.TIDAK_BERWENANG.format(peran=PERAN_LABEL.get(peran, peran)) if peran else _belum(status)
+        await msg.reply_text(text)
+        raise ApplicationHandlerStop
+    if peran is None and not (status in (None, "ditolak") and context.user_data and "minta_peran" in context.user_data):
+        await msg.reply_text(_belum(status))
+        raise ApplicationHandlerStop
+
+
+def _belum(status: str | None) -> str:
+    return {"menunggu": teks.MENUNGGU, "ditolak": teks.DITOLAK}.get(status or "", teks.BELUM_TERDAFTAR)
+
+
+async def _jaga_tombol(query: CallbackQuery, status: str | None, peran: str | None) -> None:
+    prefix = (query.data or "").split(":", 1)[0]
+    if status == "dicabut":
+        await query.answer(teks.DICABUT, show_alert=True)
+        raise ApplicationHandlerStop
+    allowed = akses.boleh_tombol(peran, prefix)
+    if allowed is None:
+        await query.answer(teks.KEDALUWARSA, show_alert=True)
+        raise ApplicationHandlerStop
+    if not allowed:
+        await query.answer(teks.TOMBOL_TIDAK_BERWENANG if peran else _belum(status), show_alert=True)
+        raise ApplicationHandlerStop

@@ -1,0 +1,64 @@
+"""What every handler gets: the services of the running bot and the user behind the update."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import Application, CallbackContext, ConversationHandler, ExtBot
+from telegram.warnings import PTBUserWarning
+
+from domain.entitas import Pengguna
+
+
+@dataclass
+class Layanan:
+    """Services the composition root hands to the handlers."""
+
+    engine: AsyncEngine
+    timezone: str = "Asia/Jakarta"
+    bot_username: str = "pantau_bot"
+    admin_ids: list[int] = field(default_factory=list)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    wake_outbox: Callable[[], None] = field(default=lambda: None)
+
+    def now(self) -> datetime:
+        """The current time (injectable for tests)."""
+        return self.clock()
+
+
+class PantauContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """CallbackContext with the user the guard looked up for this update."""
+
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], chat_id: int | None = None,
+                 user_id: int | None = None) -> None:
+        super().__init__(application, chat_id, user_id)
+        self.pengguna: Pengguna | None = None
+
+    @property
+    def layanan(self) -> Layanan:
+        """The bot's services."""
+        svc = self.application.bot_data["layanan"]
+        assert isinstance(svc, Layanan)
+        return svc
+
+    @property
+    def aktif(self) -> Pengguna:
+        """The active user (the guard lets only active users reach role-checked handlers)."""
+        assert self.pengguna is not None
+        return self.pengguna
+
+
+def percakapan(**kwargs: Any) -> ConversationHandler[PantauContext]:
+    """A ConversationHandler tracked per user and chat.
+
+    Buttons inside a conversation belong to the user's current step, not to one message; PTB warns about that
+    choice (per_message=False) every time, so the warning is silenced here, once, on purpose.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+        return ConversationHandler(per_message=False, **kwargs)

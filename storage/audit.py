@@ -1,0 +1,43 @@
+"""The audit log: who changed what, when, old → new. Written in the same transaction as the change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage import tables as t
+
+
+@dataclass(frozen=True)
+class CatatanAudit:
+    """One audit record."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | None
+    old: Any
+    new: Any
+
+
+async def record(conn: AsyncConnection, *, actor: str, action: str, entity: str, entity_id: object = None,
+                 old: Any = None, new: Any = None, actor_id: int | None = None, now: datetime) -> None:
+    """Append one record."""
+    await conn.execute(t.audit_log.insert().values(
+        at=now, actor_id=actor_id, actor=actor[:120], action=action, entity=entity,
+        entity_id=None if entity_id is None else str(entity_id), old=old, new=new))
+
+
+async def recent(conn: AsyncConnection, *, entity: str | None = None, limit: int = 100) -> list[CatatanAudit]:
+    """The newest records first."""
+    q = sa.select(t.audit_log).order_by(t.audit_log.c.id.desc()).limit(limit)
+    if entity:
+        q = q.where(t.audit_log.c.entity == entity)
+    return [CatatanAudit(r.id, r.at, r.actor, r.action, r.entity, r.entity_id, r.old, r.new)
+            for r in (await conn.execute(q)).all()]

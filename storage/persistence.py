@@ -1,0 +1,45 @@
+"""Rows of the bot's persistent state (user_data, chat_data, conversation states) in `bot_persistence`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage import tables as t
+from storage.sql import dialect_insert
+
+_TABLE = t.bot_persistence
+KIND_MAX = int(getattr(_TABLE.c.kind.type, "length", 0) or 0)
+KEY_MAX = int(getattr(_TABLE.c.key.type, "length", 0) or 0)
+
+
+def _check(kind: str, key: str | None = None) -> None:
+    """Reject a kind or key longer than its column, on every backend (SQLite would silently accept it)."""
+    if not kind or len(kind) > KIND_MAX:
+        raise ValueError(f"bot_persistence kind {kind!r} must be 1..{KIND_MAX} characters")
+    if key is not None and len(key) > KEY_MAX:
+        raise ValueError(f"bot_persistence key {key!r} is longer than {KEY_MAX} characters")
+
+
+async def load_all(conn: AsyncConnection, kind: str) -> dict[str, Any]:
+    """Every stored key of one kind with its JSON data."""
+    _check(kind)
+    rows = await conn.execute(sa.select(_TABLE.c.key, _TABLE.c.data).where(_TABLE.c.kind == kind))
+    return {key: data for key, data in rows.all()}
+
+
+async def upsert(conn: AsyncConnection, kind: str, key: str, data: Any) -> None:
+    """Insert or replace the JSON data stored under (kind, key)."""
+    _check(kind, key)
+    if data is None:
+        raise ValueError("bot_persistence data must not be None; delete the row instead")
+    stmt = dialect_insert(conn, _TABLE).values(kind=kind, key=key, data=data)
+    await conn.execute(stmt.on_conflict_do_update(index_elements=["kind", "key"], set_={"data": stmt.excluded.data}))
+
+
+async def delete(conn: AsyncConnection, kind: str, key: str) -> None:
+    """Remove the row stored under (kind, key), if any."""
+    _check(kind, key)
+    await conn.execute(sa.delete(_TABLE).where(_TABLE.c.kind == kind, _TABLE.c.key == key))

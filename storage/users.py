@@ -1,0 +1,292 @@
+"""Users, their scope, invite codes, access requests; every change with its audit record."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.entitas import PERAN, Pengguna
+from storage import audit, org
+from storage import tables as t
+
+
+class AksesError(Exception):
+    """A registration step that cannot go ahead; the message is for the user (Indonesian)."""
+
+
+@dataclass(frozen=True)
+class Undangan:
+    """An invite code."""
+
+    id: int
+    code: str
+    role: str
+    unit_code: str | None
+    tps_codes: list[str]
+    max_uses: int
+    uses: int
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+_COLS = (t.users, t.units.c.code.label("unit_code"))
+_FROM = t.users.outerjoin(t.units, t.units.c.id == t.users.c.unit_id)
+
+
+async def _tps_ids(conn: AsyncConnection, user_ids: list[int]) -> dict[int, frozenset[int]]:
+    rows = (await conn.execute(sa.select(t.user_tps.c.user_id, t.user_tps.c.tps_id)
+                               .where(t.user_tps.c.user_id.in_(user_ids)))).all()
+    out: dict[int, set[int]] = {}
+    for u, tp in rows:
+        out.setdefault(u, set()).add(tp)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _pengguna(r: sa.Row, tps: dict[int, frozenset[int]]) -> Pengguna:
+    return Pengguna(r.id, r.telegram_id, r.name, r.role, r.status, r.unit_id, r.unit_code, r.is_head,
+                    tps.get(r.id, frozenset()), r.demo_key)
+
+
+async def _one(conn: AsyncConnection, where: sa.ColumnElement[bool]) -> Pengguna | None:
+    r = (await conn.execute(sa.select(*_COLS).select_from(_FROM).where(where))).first()
+    return _pengguna(r, await _tps_ids(conn, [r.id])) if r else None
+
+
+async def by_telegram_id(conn: AsyncConnection, telegram_id: int) -> Pengguna | None:
+    """The user behind a Telegram account, in any status."""
+    return await _one(conn, t.users.c.telegram_id == telegram_id)
+
+
+async def by_id(conn: AsyncConnection, user_id: int) -> Pengguna | None:
+    """A user by id."""
+    return await _one(conn, t.users.c.id == user_id)
+
+
+async def by_demo_key(conn: AsyncConnection, key: str) -> Pengguna | None:
+    """A demo user by its key (admin, pimpinan, operator, petugas, …)."""
+    return await _one(conn, t.users.c.demo_key == key)
+
+
+async def list_users(conn: AsyncConnection, *, role: str | None = None, status: str | None = None) -> list[Pengguna]:
+    """Users in id order, optionally of one role and status."""
+    q = sa.select(*_COLS).select_from(_FROM).order_by(t.users.c.id)
+    if role:
+        q = q.where(t.users.c.role == role)
+    if status:
+        q = q.where(t.users.c.status == status)
+    rows = (await conn.execute(q)).all()
+    tps = await _tps_ids(conn, [r.id for r in rows])
+    return [_pengguna(r, tps) for r in rows]
+
+
+async def admin_chat_ids(conn: AsyncConnection) -> list[int]:
+    """Telegram ids of the active admins."""
+    q = sa.select(t.users.c.telegram_id).where(t.users.c.role == "admin", t.users.c.status == "aktif",
+                                               t.users.c.telegram_id.is_not(None))
+    return [r for (r,) in (await conn.execute(q)).all()]
+
+
+async def ensure_admins(conn: AsyncConnection, telegram_ids: list[int], *, now: datetime) -> int:
+    """Make the configured bootstrap admins exist and be active admins; returns how many changed."""
+    changed = 0
+    for tg in telegram_ids:
+        u = await by_telegram_id(conn, tg)
+        if u is None:
+            res = await conn.execute(t.users.insert().values(
+                telegram_id=tg, name=f"Admin {tg}", role="admin", status="aktif", created_at=now))
+            await audit.record(conn, actor="PANTAU_ADMIN_IDS", action="buat", entity="pengguna",
+                               entity_id=res.inserted_primary_key[0], new={"role": "admin"}, now=now)
+            changed += 1
+        elif u.role != "admin" or u.status != "aktif":
+            await conn.execute(t.users.update().where(t.users.c.id == u.id).values(role="admin", status="aktif"))
+            await audit.record(conn, actor="PANTAU_ADMIN_IDS", action="ubah", entity="pengguna", entity_id=u.id,
+                               old={"role": u.role, "status": u.status}, new={"role": "admin", "status": "aktif"},
+                               now=now)
+            changed += 1
+    return changed
+
+
+async def create_invite(conn: AsyncConnection, *, role: str, unit_code: str | None, tps_codes: list[str],
+                        max_uses: int, expires_at: datetime, created_by: int | None, actor: str,
+                        now: datetime) -> Undangan:
+    """Create an unguessable invite code for a role and a scope."""
+    if role not in PERAN:
+        raise AksesError(f"Peran {role!r} tidak dikenal. Pilih salah satu: {', '.join(PERAN)}.")
+    if max_uses < 1:
+        raise AksesError("Jumlah pemakaian minimal 1.")
+    if expires_at <= now:
+        raise AksesError("Masa berlaku harus di masa depan.")
+    unit_id = None
+    if unit_code:
+        unit = await org.unit_by_code(conn, unit_code)
+        if unit is None:
+            raise AksesError(f"Unit {unit_code!r} tidak dikenal.")
+        unit_id, unit_code = unit.id, unit.code
+    elif role in ("operator", "pimpinan"):
+        raise AksesError(f"Undangan untuk peran {role} harus menyebut unitnya.")
+    if role == "petugas" and not tps_codes:
+        raise AksesError("Undangan untuk petugas harus menyebut minimal satu kode TPS.")
+    for kode in tps_codes:
+        if await org.tps_by_code(conn, kode) is None:
+            raise AksesError(f"Kode TPS {kode} tidak dikenal.")
+    code = secrets.token_urlsafe(12)  # 16 characters from A–Z a–z 0–9 _ -: fits a deep link
+    res = await conn.execute(t.invites.insert().values(
+        code=code, role=role, unit_id=unit_id, tps_codes=tps_codes, max_uses=max_uses, uses=0,
+        expires_at=expires_at, created_by=created_by, created_at=now))
+    await audit.record(conn, actor=actor, actor_id=created_by, action="buat", entity="undangan",
+                       entity_id=res.inserted_primary_key[0],
+                       new={"role": role, "unit": unit_code, "tps": tps_codes, "max_uses": max_uses}, now=now)
+    return Undangan(res.inserted_primary_key[0], code, role, unit_code, tps_codes, max_uses, 0, expires_at, None)
+
+
+async def revoke_invite(conn: AsyncConnection, code: str, *, actor: str, now: datetime) -> bool:
+    """Revoke an invite code; False when it does not exist or was revoked already."""
+    res = await conn.execute(t.invites.update().where(t.invites.c.code == code, t.invites.c.revoked_at.is_(None))
+                             .values(revoked_at=now))
+    if res.rowcount:
+        await audit.record(conn, actor=actor, action="cabut", entity="undangan", entity_id=code, now=now)
+    return bool(res.rowcount)
+
+
+async def redeem_invite(conn: AsyncConnection, code: str, *, telegram_id: int, name: str, username: str | None,
+                        now: datetime) -> Pengguna:
+    """Register a Telegram account with an invite code, in one transaction (the caller's)."""
+    row = (await conn.execute(sa.select(t.invites).where(t.invites.c.code == code))).first()
+    if row is None:
+        raise AksesError("Kode undangan tidak dikenal. Periksa tautannya atau minta kode baru kepada admin.")
+    if row.revoked_at is not None:
+        raise AksesError("Kode undangan ini sudah dicabut. Minta kode baru kepada admin.")
+    if row.expires_at <= now:
+        raise AksesError("Kode undangan ini sudah kedaluwarsa. Minta kode baru kepada admin.")
+    existing = await by_telegram_id(conn, telegram_id)
+    if existing is not None and existing.status == "aktif":
+        raise AksesError("Akun Telegram ini sudah terdaftar.")
+    if existing is not None and existing.status == "dicabut":
+        raise AksesError("Akses akun ini telah dicabut. Hubungi admin bila ini keliru.")
+    # The conditional update is the single-use guard: two accounts racing for the last use cannot both win.
+    res = await conn.execute(t.invites.update().where(t.invites.c.id == row.id, t.invites.c.uses < t.invites.c.max_uses)
+                             .values(uses=t.invites.c.uses + 1))
+    if res.rowcount == 0:
+        raise AksesError("Kode undangan ini sudah habis dipakai. Minta kode baru kepada admin.")
+    values = {"name": name[:200] or "Pengguna", "username": username, "role": row.role, "status": "aktif",
+              "unit_id": row.unit_id}
+    if existing is None:
+        uid = (await conn.execute(t.users.insert().values(telegram_id=telegram_id, created_at=now, **values))
+               ).inserted_primary_key[0]
+    else:
+        uid = existing.id
+        await conn.execute(t.users.update().where(t.users.c.id == uid).values(**values))
+        await conn.execute(t.user_tps.delete().where(t.user_tps.c.user_id == uid))
+    if row.tps_codes:
+        ids = (await conn.execute(sa.select(t.tps.c.id).where(t.tps.c.kode.in_(row.tps_codes)))).scalars().all()
+        await conn.execute(t.user_tps.insert(), [{"user_id": uid, "tps_id": i} for i in ids])
+    await audit.record(conn, actor=name, actor_id=uid, action="daftar", entity="pengguna", entity_id=uid,
+                       new={"role": row.role, "undangan": row.id}, now=now)
+    user = await by_id(conn, uid)
+    assert user is not None
+    return user
+
+
+async def request_access(conn: AsyncConnection, *, telegram_id: int, name: str, username: str | None, role: str,
+                         unit_code: str | None, tps_codes: list[str], now: datetime) -> tuple[Pengguna, bool]:
+    """Record an access request (status menunggu) with the scope asked for; returns the user and whether it is new."""
+    if role not in ("pimpinan", "operator", "petugas"):
+        raise AksesError("Peran itu tidak bisa diminta.")
+    existing = await by_telegram_id(conn, telegram_id)
+    if existing is not None:
+        if existing.status == "menunggu":
+            return existing, False
+        if existing.status == "aktif":
+            raise AksesError("Akun Telegram ini sudah terdaftar.")
+        if existing.status == "dicabut":
+            raise AksesError("Akses akun ini telah dicabut. Hubungi admin bila ini keliru.")
+    unit_id = None
+    if unit_code:
+        unit = await org.unit_by_code(conn, unit_code)
+        if unit is None:
+            raise AksesError(f"Kode unit {unit_code!r} tidak dikenal.")
+        unit_id = unit.id
+    tps_ids: list[int] = []
+    for kode in tps_codes:
+        tps = await org.tps_by_code(conn, kode)
+        if tps is None:
+            raise AksesError(f"Kode TPS {kode} tidak dikenal.")
+        tps_ids.append(tps.id)
+    values = {"name": name[:200] or "Pengguna", "username": username, "role": role, "status": "menunggu",
+              "unit_id": unit_id}
+    if existing is not None:
+        uid = existing.id
+        await conn.execute(t.users.update().where(t.users.c.id == uid).values(**values))
+        await conn.execute(t.user_tps.delete().where(t.user_tps.c.user_id == uid))
+    else:
+        uid = (await conn.execute(t.users.insert().values(telegram_id=telegram_id, created_at=now, **values))
+               ).inserted_primary_key[0]
+    if tps_ids:
+        await conn.execute(t.user_tps.insert(), [{"user_id": uid, "tps_id": i} for i in dict.fromkeys(tps_ids)])
+    await audit.record(conn, actor=name, actor_id=uid, action="minta_akses", entity="pengguna", entity_id=uid,
+                       new={"role": role, "unit": unit_code, "tps": tps_codes}, now=now)
+    user = await by_id(conn, uid)
+    assert user is not None
+    return user, True
+
+
+async def decide_request(conn: AsyncConnection, user_id: int, *, approve: bool, admin: Pengguna,
+                         now: datetime) -> Pengguna:
+    """Approve or reject a pending request; a request decided already raises AksesError."""
+    status = "aktif" if approve else "ditolak"
+    res = await conn.execute(t.users.update().where(t.users.c.id == user_id, t.users.c.status == "menunggu")
+                             .values(status=status))
+    user = await by_id(conn, user_id)
+    if user is None:
+        raise AksesError("Permintaan ini tidak ditemukan.")
+    if res.rowcount == 0:
+        raise AksesError(f"Permintaan ini sudah diproses (status: {user.status}).")
+    await audit.record(conn, actor=admin.name, actor_id=admin.id, action="setujui" if approve else "tolak",
+                       entity="pengguna", entity_id=user_id, old={"status": "menunggu"}, new={"status": status},
+                       now=now)
+    return user
+
+
+async def revoke_user(conn: AsyncConnection, user_id: int, *, actor: str, now: datetime) -> Pengguna:
+    """Revoke a user's access (kept on record, never deleted)."""
+    user = await by_id(conn, user_id)
+    if user is None:
+        raise AksesError(f"Pengguna {user_id} tidak ditemukan.")
+    if user.status == "dicabut":
+        raise AksesError("Akses pengguna ini sudah dicabut.")
+    await conn.execute(t.users.update().where(t.users.c.id == user_id).values(status="dicabut"))
+    await audit.record(conn, actor=actor, action="cabut", entity="pengguna", entity_id=user_id,
+                       old={"status": user.status}, new={"status": "dicabut"}, now=now)
+    revoked = await by_id(conn, user_id)
+    assert revoked is not None
+    return revoked
+
+
+async def scope_unit_ids(conn: AsyncConnection, user: Pengguna) -> list[int] | None:
+    """The units whose data the user may see: None means all (admins, the Sekretariat's leaders)."""
+    if user.role == "admin":
+        return None
+    if user.unit_id is None:
+        return []
+    unit = await org.unit_by_code(conn, user.unit_code or "")
+    if unit is not None and unit.kind == "satker" and user.role == "pimpinan":
+        return None
+    return await org.descendants(conn, user.unit_id)
+
+
+async def scope_kabkota_ids(conn: AsyncConnection, user: Pengguna) -> list[int] | None:
+    """The KPU kab/kota whose field data the user sees (None: all; the province's own staff see all)."""
+    if user.role == "admin":
+        return None
+    if user.role == "petugas":
+        rows = await org.list_tps(conn, ids=sorted(user.tps_ids)) if user.tps_ids else []
+        codes = {r.kabkota_code for r in rows}
+        return [u.id for u in await org.units(conn, "kabkota") if u.code in codes]
+    unit = await org.unit_by_code(conn, user.unit_code or "") if user.unit_code else None
+    if unit is None:
+        return []
+    return [unit.id] if unit.kind == "kabkota" else None

@@ -1,0 +1,212 @@
+"""The bot core end to end: restarts, outbox faults, errors, long replies, local mode and `pantau chat`."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.chat import chat
+from bot.fakebotapi import FakeBotApi
+from bot.fakebotapi_http import create_http_app
+from bot.run import serve
+from bot.settings import Settings
+from handlers import kirim
+from reports import capaian
+from storage import outbox, users
+from storage.db import create_engine
+from tests.bot.harness import bot_uji, demo_tg
+
+BARU = 5550002
+
+
+async def test_restart_in_the_middle_of_a_conversation_loses_nothing(database_url: str) -> None:
+    engine = create_engine(database_url)
+    api = FakeBotApi()
+    api.add_user(BARU, "Wati")
+    async with bot_uji(engine, api=api) as b:
+        await b.kirim(BARU, "/start")
+        await b.tekan(BARU, "minta:pimpinan")
+    await engine.dispose()
+    # a new engine, a new Application and a new persistence on the same database
+    engine2 = create_engine(database_url)
+    async with bot_uji(engine2, api=api) as b2:
+        out = await b2.kirim(BARU, "KUL")
+        assert "sudah dikirim ke admin" in out[-1].text
+        async with engine2.connect() as conn:
+            p = await users.by_telegram_id(conn, BARU)
+        assert p is not None and (p.role, p.status, p.unit_code) == ("pimpinan", "menunggu", "KUL")
+        # the conversation is over: a restart does not resurrect it
+    async with bot_uji(engine2, api=api) as b3:
+        out = await b3.kirim(BARU, "KUL")
+        assert "menunggu persetujuan" in out[-1].text
+    await engine2.dispose()
+
+
+async def test_batal_ends_a_conversation_and_outside_one_says_so(engine: AsyncEngine) -> None:
+    async with bot_uji(engine) as b:
+        b.api.add_user(BARU, "Wati")
+        await b.kirim(BARU, "/start")
+        await b.tekan(BARU, "minta:operator")
+        out = await b.kirim(BARU, "/batal")
+        assert "Dibatalkan" in out[-1].text
+        out = await b.kirim(BARU, "KUL")
+        assert "belum terdaftar" in out[-1].text
+        out = await b.kirim(await demo_tg(engine, "operator"), "/batal")
+        assert "Tidak ada proses" in out[-1].text
+
+
+async def test_outbox_429_and_500_during_sending_no_duplicate_no_loss(engine: AsyncEngine) -> None:
+    async with bot_uji(engine) as b:
+        admin = await demo_tg(engine, "admin")
+        for i in range(3):
+            async with engine.begin() as conn:
+                await outbox.enqueue(conn, key=f"uji:{i}", chat_id=admin, text=f"pesan {i}", kind="info",
+                                     now=b.jam.now)
+        b.api.fail_next("sendMessage", 429, retry_after=2)
+        await b.kirim_outbox()
+        b.jam.now += __import__("datetime").timedelta(seconds=3)
+        b.api.fail_next("sendMessage", 500)
+        for _ in range(6):
+            await b.kirim_outbox()
+            b.jam.now += __import__("datetime").timedelta(seconds=5)
+        texts = [m.text for m in b.api.messages(admin)]
+        assert sorted(texts) == ["pesan 0", "pesan 1", "pesan 2"]
+        async with engine.connect() as conn:
+            assert (await outbox.counts(conn)).get("terkirim") == 3
+
+
+async def test_error_handler_tells_user_logs_and_alerts_admins_once_per_hour(
+        engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    async def boom(*a: object, **k: object) -> None:
+        raise RuntimeError("uji galat")
+
+    monkeypatch.setattr(capaian, "build", boom)
+    async with bot_uji(engine) as b:
+        tg = await demo_tg(engine, "pimpinan")
+        admin = await demo_tg(engine, "admin")
+        with caplog.at_level(logging.ERROR, logger="pantau.galat"):
+            out1 = await b.kirim(tg, "/capaian")
+            out2 = await b.kirim(tg, "/capaian")
+        assert "Kode rujukan" in out1[-1].text and "Kode rujukan" in out2[-1].text
+        kode = out1[-1].text.rsplit(" ", 1)[1]
+        assert any(kode in r.getMessage() and "uji galat" in r.getMessage() for r in caplog.records)
+        assert await b.kirim_outbox() == 1  # two errors of one kind in one hour: one alert
+        assert "RuntimeError" in b.api.last(admin).text
+
+
+def test_long_replies_are_split_never_truncated() -> None:
+    text = "\n".join(f"baris {i} " + "x" * 50 for i in range(300))
+    parts = kirim.potong(text)
+    assert len(parts) > 1 and all(len(p) <= 4096 for p in parts)
+    joined = "\n".join(p.rsplit("\n", 1)[0] for p in parts)
+    assert joined == text
+    assert parts[-1].endswith(f"(bersambung {len(parts)}/{len(parts)})")
+    one = "y" * 10000  # one line longer than a message
+    assert "".join(p.rsplit("\n", 1)[0] for p in kirim.potong(one)) == one
+    assert kirim.potong("pendek") == ["pendek"]
+
+
+async def test_capaian_reply_fits_telegram(engine: AsyncEngine) -> None:
+    async with bot_uji(engine) as b:
+        out = await b.kirim(await demo_tg(engine, "pimpinan"), "/capaian 2024")
+        assert all(len(m.text) <= 4096 for m in out)
+        assert "IK3b" in "".join(m.text for m in out) and "Proses" in "".join(m.text for m in out)
+        out = await b.kirim(await demo_tg(engine, "pimpinan"), "/capaian 2024 V")
+        assert "Triwulan" in out[-1].text or "tidak" in out[-1].text.lower()
+
+
+async def test_pantau_chat_in_the_terminal(database_url: str, tmp_path: Path) -> None:
+    script = iter(["/start\n", "/logistik\n", "#9\n", "/keluar\n"])
+    out = io.StringIO()
+    settings = Settings(DATABASE_URL=database_url)
+    rc = await chat(settings, "pimpinan", lines=lambda: next(script, ""), out=out, files=tmp_path)
+    text = out.getvalue()
+    assert rc == 0
+    assert "Mode lokal: Anda adalah Sekretaris Demo" in text
+    assert "bot> Selamat datang, Sekretaris Demo" in text
+    assert "TPS: 3.452" in text
+    assert "tidak ada tombol dengan nomor itu" in text
+    rc = await chat(settings, "siapa", lines=lambda: "", out=out)
+    assert rc == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    monkeypatch.chdir(tmp_path)
+    for var in ("TELEGRAM_BOT_TOKEN", "PANTAU_WEBHOOK_URL", "TELEGRAM_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    yield
+
+
+async def _wait_health(port: int) -> dict[str, str]:
+    async with httpx.AsyncClient(trust_env=False) as client:
+        for _ in range(100):
+            try:
+                r = await client.get(f"http://127.0.0.1:{port}/health")
+                return dict(r.json())
+            except httpx.TransportError:
+                await asyncio.sleep(0.05)
+    raise AssertionError("web server did not start")
+
+
+@pytest.mark.usefixtures("clean_env")
+async def test_run_in_local_mode_serves_health_and_stops_cleanly(database_url: str) -> None:
+    port = _free_port()
+    settings = Settings(DATABASE_URL=database_url, PANTAU_WEB_PORT=port)
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, stop=stop))
+    health = await _wait_health(port)
+    assert health == {"status": "ok", "basis_data": "ok", "mode": "lokal"}
+    stop.set()
+    await asyncio.wait_for(task, 15)
+
+
+@pytest.mark.usefixtures("clean_env")
+async def test_run_with_a_token_talks_to_the_configured_bot_api_and_never_logs_the_token(
+        database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    token = "123456789:RAHASIA-token-yang-tidak-boleh-bocor"
+    api = FakeBotApi(token=token)
+    tg = 910002
+    api.add_user(tg, "Sekretaris")
+    api_port, web_port = _free_port(), _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_http_app(api), host="127.0.0.1", port=api_port, log_config=None,
+                                           lifespan="off"))
+    api_task = asyncio.create_task(server.serve())
+    settings = Settings(DATABASE_URL=database_url, PANTAU_WEB_PORT=web_port, TELEGRAM_BOT_TOKEN=token,
+                        TELEGRAM_BASE_URL=f"http://127.0.0.1:{api_port}/bot")
+    stop = asyncio.Event()
+    from bot import logs
+
+    logs.setup([token], level=logging.DEBUG)
+    try:
+        task = asyncio.create_task(serve(settings, stop=stop))
+        assert (await _wait_health(web_port))["mode"] == "polling"
+        await api.send_text(tg, "/start")
+        await api.wait_for_messages(tg, 1, timeout=10)
+        assert "Selamat datang" in api.last(tg).text
+        logging.getLogger("pantau.uji").info("url https://api.telegram.org/bot%s/getMe", token)
+        stop.set()
+        await asyncio.wait_for(task, 15)
+    finally:
+        logging.getLogger().handlers.clear()
+        api.release_pollers()
+        server.should_exit = True
+        await api_task
+    err = capsys.readouterr().err
+    assert "bot siap: @pantau_demo_bot" in err and "Pantau berjalan (mode polling)" in err
+    assert "bot[RAHASIA]/getMe" in err and token not in err
