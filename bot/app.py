@@ -89,7 +89,7 @@ async def _post_init(app: PantauApp) -> None:
     if svc.admin_ids:
         async with svc.engine.begin() as conn:
             await users.ensure_admins(conn, svc.admin_ids, now=svc.now())
-    await menu.pasang_menu_bawaan(app.bot)
+    await menu.pasang_menu_bawaan(app.bot, frozenset(app.bot_data["perintah"]))
     if app.bot_data["kirim_outbox"]:
         sender = OutboxSender(svc.engine, app.bot, **app.bot_data["outbox_options"])
         stop = asyncio.Event()

@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import heapq
 import logging
 import math
 import warnings
@@ -109,7 +110,6 @@ class _Outcome:
 class _Round:
     claimed: int
     attempted: int
-    next_due: datetime | None
 
 
 class OutboxSender:
@@ -147,6 +147,7 @@ class OutboxSender:
         self._next_start = 0.0  # event-loop time the next send may start
         self._paused_until = 0.0  # event-loop time a flood wait ends
         self._last_sent: dict[int, datetime] = {}  # chat -> clock time of its last send
+        self._due_times: list[datetime] = []  # heap: when messages this sender put back become due
         self._wake = asyncio.Event()
         self._stop: asyncio.Event | None = None
 
@@ -174,10 +175,7 @@ class OutboxSender:
                     continue
                 if result.attempted or result.claimed >= self._claim_limit:
                     continue  # more may be due right away
-                wait = self._poll_s
-                if result.next_due is not None:
-                    wait = min(wait, max((result.next_due - self._clock()).total_seconds(), 0.0))
-                await self._idle(wait, stop)
+                await self._idle(self._idle_time(), stop)
         finally:
             self._stop = None
 
@@ -197,7 +195,7 @@ class OutboxSender:
         async with self._engine.begin() as conn:
             batch = await store.claim(conn, now=now, limit=self._claim_limit, lease=self._lease)
         if not batch:
-            return _Round(0, 0, None)
+            return _Round(0, 0)
         lease_ends = loop.time() + self._lease.total_seconds() / 2
         handback: list[tuple[int, datetime | None]] = []
         slots: dict[int, datetime] = {}  # chat -> the next slot for a message deferred in this round
@@ -228,10 +226,9 @@ class OutboxSender:
                 group.create_task(self._deliver(message, in_flight))
             if handback:
                 await self._hand_back(handback)
-        next_due = min((nb for _, nb in handback if nb is not None), default=None)
-        if any(nb is None for _, nb in handback):
-            next_due = self._clock()
-        return _Round(len(batch), attempted, next_due)
+        for _, not_before in handback:
+            self._expect(not_before or self._clock())
+        return _Round(len(batch), attempted)
 
     def _chat_slot(self, chat_id: int, now: datetime, slots: dict[int, datetime]) -> datetime | None:
         """None when the chat may get a message now, else the time it may."""
@@ -280,6 +277,8 @@ class OutboxSender:
             outcome = await self._send(message)
         finally:
             in_flight.release()
+        if outcome.not_before is not None:
+            self._expect(outcome.not_before)
         try:
             async with self._engine.begin() as conn:
                 recorded = await self._record(conn, message, outcome)
@@ -305,7 +304,7 @@ class OutboxSender:
             return _Outcome(
                 "ulang",
                 error=f"Dibatasi Telegram, dicoba lagi setelah {seconds:.0f} detik",
-                not_before=self._clock() + timedelta(seconds=seconds),
+                not_before=self._due(message.chat_id, self._clock() + timedelta(seconds=seconds)),
                 count_attempt=False,
             )
         except Forbidden as exc:
@@ -325,7 +324,12 @@ class OutboxSender:
         attempts = message.attempts + 1
         if attempts >= self._max_attempts:
             return _Outcome("gagal", error=f"Gagal setelah {attempts} percobaan. {error}")
-        return _Outcome("ulang", error=error, not_before=self._clock() + backoff(attempts))
+        return _Outcome("ulang", error=error, not_before=self._due(message.chat_id, self._clock() + backoff(attempts)))
+
+    def _due(self, chat_id: int, at: datetime) -> datetime:
+        """``at``, or the chat's next free slot if that is later (so the retry is not turned away again)."""
+        last = self._last_sent.get(chat_id)
+        return max(at, last + self._chat_gap) if last is not None else at
 
     async def _record(self, conn: AsyncConnection, message: OutboxMessage, outcome: _Outcome) -> bool:
         now = self._clock()
@@ -345,6 +349,22 @@ class OutboxSender:
     # ---------------------------------------------------------------------------------------------
     # Waiting
     # ---------------------------------------------------------------------------------------------
+
+    def _expect(self, due: datetime) -> None:
+        heapq.heappush(self._due_times, due)
+
+    def _idle_time(self) -> float:
+        """Seconds to idle: the poll interval, or less when a message put back is due sooner."""
+        now = self._clock()
+        passed = False
+        while self._due_times and self._due_times[0] <= now:
+            heapq.heappop(self._due_times)
+            passed = True
+        if passed:
+            return 0.0
+        if not self._due_times:
+            return self._poll_s
+        return min((self._due_times[0] - now).total_seconds(), self._poll_s)
 
     def _pause(self, seconds: float) -> None:
         loop = asyncio.get_running_loop()

@@ -21,26 +21,55 @@ class Perintah:
     di_menu: bool = True
 
 
-# The order is the order of the menu.
+OPERATOR = frozenset({"operator"})
+ADMIN = frozenset({"admin"})
+
+# The order is the order of the menu. A command appears in a menu only when the bot has a handler for it.
 PERINTAH: tuple[Perintah, ...] = (
     Perintah("start", SEMUA, "Mulai / menu utama"),
+    Perintah("tiba", frozenset({"petugas"}), "Laporkan logistik yang tiba di TPS"),
+    Perintah("realisasi", OPERATOR, "Laporkan realisasi indikator kinerja"),
+    Perintah("anggaran_lapor", OPERATOR, "Laporkan realisasi anggaran"),
+    Perintah("rencana", OPERATOR, "Perbarui kemajuan rencana aksi"),
+    Perintah("tahapan", OPERATOR, "Tandai tahapan pemutakhiran selesai"),
+    Perintah("gudang", OPERATOR, "Logistik di gudang: penerimaan dan pengiriman"),
+    Perintah("capaian", PELAPOR, "Capaian kinerja: target, realisasi, capaian"),
+    Perintah("logistik", PELAPOR, "Ketibaan logistik di TPS"),
+    Perintah("anggaran", PELAPOR, "Pagu, realisasi dan penyerapan anggaran"),
+    Perintah("pemutakhiran", PELAPOR, "Status tahapan pemutakhiran data pemilih"),
+    Perintah("jadwal", SEMUA, "Tenggat 14 hari ke depan dan yang terlambat"),
+    Perintah("pengingat", SEMUA, "Pengingat Anda yang akan datang"),
+    Perintah("ekspor", ADMIN, "Unduh data (Excel/CSV)"),
+    Perintah("siaran", ADMIN, "Kirim pengumuman ke peran/unit tertentu"),
+    Perintah("undang", ADMIN, "Buat kode undangan: /undang <peran> <unit> [kode TPS…]"),
+    Perintah("web", PIMPINAN_KE_ATAS, "Tautan masuk ke web admin"),
+    Perintah("profil", SEMUA, "Data akun dan cakupan Anda"),
     Perintah("help", SEMUA, "Bantuan: perintah yang bisa Anda pakai"),
     Perintah("bantuan", SEMUA, "Bantuan", di_menu=False),
-    Perintah("profil", SEMUA, "Data akun dan cakupan Anda"),
-    Perintah("capaian", PELAPOR, "Capaian kinerja: target, realisasi, capaian"),
-    Perintah("anggaran", PELAPOR, "Pagu, realisasi dan penyerapan anggaran"),
-    Perintah("logistik", PELAPOR, "Ketibaan logistik di TPS"),
-    Perintah("pemutakhiran", PELAPOR, "Status tahapan pemutakhiran data pemilih"),
-    Perintah("undang", frozenset({"admin"}), "Buat kode undangan: /undang <peran> <unit> [kode TPS…]"),
     Perintah("batal", SEMUA, "Batalkan proses yang sedang berjalan"),
 )
 _BY_NAME = {p.nama: p for p in PERINTAH}
 
-# Inline-button prefixes (callback data "<prefix>:<args>") and who may press them.
-# None stands for an unregistered account (the access request).
+# Inline-button prefixes (callback data "<prefix>:<args>") and who may press them; None stands for an
+# account that is not registered (the access request). Handlers check finer scope (which TPS, which unit).
 TOMBOL: dict[str, frozenset[str | None]] = {
     "minta": frozenset({None}),
-    "putus": frozenset({"admin"}),
+    "putus": ADMIN,
+    "tb": frozenset({"petugas"}),  # arrival report at a TPS
+    "es": PELAPOR,  # escalation handled
+    "gd": OPERATOR,  # warehouse pipeline
+    "lg": PELAPOR,  # /logistik drill-down
+    "rl": OPERATOR,  # realisasi report
+    "vf": PIMPINAN_KE_ATAS | OPERATOR,  # verification by the unit head
+    "al": OPERATOR,  # budget spending report
+    "ra": OPERATOR,  # rencana aksi progress
+    "th": OPERATOR,  # voter-list stages
+    "cp": PELAPOR,  # /capaian buttons
+    "ag": PELAPOR,  # /anggaran buttons
+    "pm": PELAPOR,  # /pemutakhiran buttons
+    "ek": ADMIN,  # exports
+    "pg": SEMUA,  # reminders: snooze, open the flow
+    "sr": ADMIN,  # broadcast
 }
 
 
@@ -67,6 +96,7 @@ def boleh_tombol(peran: str | None, prefix: str) -> bool | None:
     return peran in allowed
 
 
-def menu(peran: str | None) -> list[Perintah]:
-    """The commands shown in Telegram's menu for a role (None: not registered)."""
-    return [p for p in PERINTAH if p.di_menu and boleh_perintah(peran, p.nama)]
+def menu(peran: str | None, tersedia: frozenset[str] | None = None) -> list[Perintah]:
+    """The commands shown in Telegram's menu for a role (None: not registered), among those the bot has."""
+    return [p for p in PERINTAH if p.di_menu and boleh_perintah(peran, p.nama)
+            and (tersedia is None or p.nama in tersedia)]

@@ -1,37 +1,55 @@
-"""The Telegram front end: `register` wires every handler into an Application in the right order."""
+"""The Telegram front end: `register` wires every feature's handlers into an Application in the right order."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
-from handlers import akun, guard, laporan, umum
+from handlers import guard, umum
 
 GRUP_JAGA = -1
 GRUP_SIMPAN = 100
+
+# Feature modules, each with `daftar() -> list[BaseHandler]`; earlier modules win when two could take an update.
+FITUR = (
+    "handlers.akun",
+    "handlers.laporan",
+)
+
+
+def _commands(handler: BaseHandler[Any, Any, Any]) -> set[str]:
+    if isinstance(handler, CommandHandler):
+        return set(handler.commands)
+    if isinstance(handler, ConversationHandler):
+        return set().union(*(_commands(h) for h in handler.entry_points)) if handler.entry_points else set()
+    return set()
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any], *, flush: Any = None) -> None:
     """Add the guard, the features, the last-resort handlers and the error handler."""
     app.add_handler(TypeHandler(object, guard.jaga), group=GRUP_JAGA)
+    features: list[BaseHandler[Any, Any, Any]] = []
+    for name in FITUR:
+        features += importlib.import_module(name).daftar()
     app.add_handlers([
-        akun.percakapan_minta(),
-        CommandHandler("start", akun.cmd_start),
-        CommandHandler(["help", "bantuan"], akun.cmd_help),
-        CommandHandler("profil", akun.cmd_profil),
-        CommandHandler("undang", akun.cmd_undang),
-        CommandHandler("capaian", laporan.cmd_capaian),
-        CommandHandler("anggaran", laporan.cmd_anggaran),
-        CommandHandler("logistik", laporan.cmd_logistik),
-        CommandHandler("pemutakhiran", laporan.cmd_pemutakhiran),
-        CommandHandler("batal", akun.cmd_batal),
-        CallbackQueryHandler(akun.on_putus, pattern=r"^putus:"),
+        *features,
         # Last resort, in the same group so they only run when nothing above took the update.
         CallbackQueryHandler(umum.on_tombol_basi),
         MessageHandler(filters.COMMAND, umum.on_perintah_asing),
         MessageHandler(filters.ALL, umum.on_pesan_lain),
     ])
+    app.bot_data["perintah"] = frozenset().union(*(_commands(h) for h in features))
     if flush is not None:
         app.add_handler(TypeHandler(object, flush), group=GRUP_SIMPAN)
     app.add_error_handler(umum.on_error)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import (
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -47,7 +49,7 @@ async def cmd_start(update: Update, context: PantauContext) -> None:
             await msg.reply_text(teks.SUDAH_TERDAFTAR.format(peran=PERAN_LABEL[p.role]))
             return
         salam = teks.SALAM[p.role].format(nama=p.name, unit=p.unit_code or "-", tps=_cakupan(p))
-        await msg.reply_text(f"{salam}\n\n{_bantuan(p.role)}")
+        await msg.reply_text(f"{salam}\n\n{_bantuan(p.role, context.perintah)}")
         return
     if code:
         await _daftar(update, context, code)
@@ -74,7 +76,7 @@ async def _daftar(update: Update, context: PantauContext, code: str) -> None:
         return
     cakupan = f" ({_cakupan(p)})"
     await msg.reply_text(teks.TERDAFTAR.format(peran=PERAN_LABEL[p.role], cakupan=cakupan))
-    await menu.pasang_menu(context.bot, user.id, p.role)
+    await menu.pasang_menu(context.bot, user.id, p.role, context.perintah)
 
 
 CAKUPAN = 1
@@ -197,15 +199,15 @@ async def on_putus(update: Update, context: PantauContext) -> None:
     svc.wake_outbox()
     if approve and p.telegram_id is not None:
         with contextlib.suppress(TelegramError):  # the menu is a convenience; /help works without it
-            await menu.pasang_menu(context.bot, p.telegram_id, p.role)
+            await menu.pasang_menu(context.bot, p.telegram_id, p.role, context.perintah)
     original = getattr(query.message, "text", "") or ""
     await query.edit_message_text(teks.PUTUSAN_ADMIN.format(
         teks=original, putusan="Disetujui" if approve else "Ditolak", admin=admin.name))
 
 
-def _bantuan(peran: str | None) -> str:
+def _bantuan(peran: str | None, tersedia: frozenset[str]) -> str:
     lines = [teks.BANTUAN_JUDUL.format(peran=PERAN_LABEL.get(peran or "", "belum terdaftar"))]
-    lines += [f"/{p.nama} — {p.keterangan}" for p in akses.menu(peran)]
+    lines += [f"/{p.nama} — {p.keterangan}" for p in akses.menu(peran, tersedia)]
     return "\n".join([*lines, "", teks.BANTUAN_TOMBOL])
 
 
@@ -213,7 +215,7 @@ async def cmd_help(update: Update, context: PantauContext) -> None:
     """The commands of the user's role."""
     p = context.pengguna
     assert update.effective_message is not None
-    await update.effective_message.reply_text(_bantuan(p.role if p and p.aktif else None))
+    await update.effective_message.reply_text(_bantuan(p.role if p and p.aktif else None, context.perintah))
 
 
 async def cmd_profil(update: Update, context: PantauContext) -> None:
@@ -264,3 +266,16 @@ async def cmd_batal(update: Update, context: PantauContext) -> None:
     """/batal outside any conversation."""
     assert update.effective_message is not None
     await update.effective_message.reply_text(teks.TIDAK_ADA_PROSES)
+
+
+def daftar() -> list[BaseHandler[Any, PantauContext, Any]]:
+    """The account handlers, in order."""
+    return [
+        percakapan_minta(),
+        CommandHandler("start", cmd_start),
+        CommandHandler(["help", "bantuan"], cmd_help),
+        CommandHandler("profil", cmd_profil),
+        CommandHandler("undang", cmd_undang),
+        CommandHandler("batal", cmd_batal),
+        CallbackQueryHandler(on_putus, pattern=r"^putus:"),
+    ]

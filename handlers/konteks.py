@@ -47,6 +47,11 @@ class PantauContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         return svc
 
     @property
+    def perintah(self) -> frozenset[str]:
+        """The commands this bot has handlers for."""
+        return frozenset(self.application.bot_data.get("perintah", frozenset()))
+
+    @property
     def aktif(self) -> Pengguna:
         """The active user (the guard lets only active users reach role-checked handlers)."""
         assert self.pengguna is not None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
 
 from domain.errors import ParseError
 from domain.periode import Periode, parse_periode
@@ -63,3 +66,13 @@ async def cmd_pemutakhiran(update: Update, context: PantauContext) -> None:
     async with context.layanan.engine.connect() as conn:
         lap = await pemutakhiran.build(conn, today=context.layanan.now().date())
     await kirim.balas(update.effective_message, teks.pemutakhiran(lap))
+
+
+def daftar() -> list[BaseHandler[Any, PantauContext, Any]]:
+    """The summary commands."""
+    return [
+        CommandHandler("capaian", cmd_capaian),
+        CommandHandler("anggaran", cmd_anggaran),
+        CommandHandler("logistik", cmd_logistik),
+        CommandHandler("pemutakhiran", cmd_pemutakhiran),
+    ]

@@ -508,3 +508,39 @@ bot_persistence = sa.Table(
     sa.Column("key", sa.String(80), primary_key=True),
     sa.Column("data", sa.JSON, nullable=False),
 )
+
+# --- reminders and the admin web ------------------------------------------------------------------
+
+reminder_snoozes = sa.Table(
+    "reminder_snoozes",
+    metadata,
+    _id(),
+    sa.Column("deadline_id", sa.Integer, sa.ForeignKey("deadlines.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("until", UTCDateTime, nullable=False),
+    _created(),
+    sa.UniqueConstraint("deadline_id", "user_id", name="uq_reminder_snoozes_key"),
+)
+
+web_logins = sa.Table(
+    "web_logins",
+    metadata,
+    _id(),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),  # sha256 hex; the token itself is never stored
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("used_at", UTCDateTime, nullable=True),
+    _created(),
+)
+
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    _id(),
+    sa.Column("session_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+    _created(),
+)

@@ -65,7 +65,8 @@ class Templates:
         return path
 
     def postgres(self, with_demo: bool) -> str:
-        name = f"pantau_tpl_{'demo' if with_demo else 'empty'}"
+        # Per process, so test runs side by side never drop each other's template.
+        name = f"pantau_tpl_{os.getpid()}_{'demo' if with_demo else 'empty'}"
         if ("postgres", with_demo) not in self.made:
             _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             _pg_admin(f"CREATE DATABASE {name}")
@@ -75,8 +76,13 @@ class Templates:
 
 
 @pytest.fixture(scope="session")
-def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
-    return Templates(tmp_path_factory.mktemp("db-templates"))
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    tpl = Templates(tmp_path_factory.mktemp("db-templates"))
+    yield tpl
+    for backend, with_demo in tpl.made:
+        if backend == "postgres":
+            kind = "demo" if with_demo else "empty"
+            _pg_admin(f"DROP DATABASE IF EXISTS pantau_tpl_{os.getpid()}_{kind} WITH (FORCE)")
 
 
 def _database_url(

@@ -1,4 +1,7 @@
-"""Every message the bot's account and menu flows show, in Bahasa Indonesia, in one place."""
+"""Every text the bot shows, in Bahasa Indonesia: this package is the one place to review and translate them.
+
+This module holds the account, menu and general texts; each feature has its own module beside it.
+"""
 
 from __future__ import annotations
 
