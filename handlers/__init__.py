@@ -25,6 +25,7 @@ GRUP_SIMPAN = 100
 FITUR = (
     "handlers.akun",
     "handlers.laporan",
+    "handlers.logistik",
 )
 
 

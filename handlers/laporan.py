@@ -1,4 +1,4 @@
-"""Leaders' and operators' summaries: /capaian, /anggaran, /logistik, /pemutakhiran (text, scoped)."""
+"""Leaders' and operators' summaries: /capaian, /anggaran, /pemutakhiran (text, scoped)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from domain.errors import ParseError
 from domain.periode import Periode, parse_periode
 from handlers import kirim
 from handlers.konteks import PantauContext
-from reports import anggaran, capaian, logistik, pemutakhiran, teks
+from reports import anggaran, capaian, pemutakhiran, teks
 from storage import users
 
 PAKAI_CAPAIAN = "Pemakaian: /capaian [tahun] [triwulan], misalnya /capaian 2024 atau /capaian 2024 III."
@@ -52,14 +52,6 @@ async def cmd_anggaran(update: Update, context: PantauContext) -> None:
     await kirim.balas(update.effective_message, teks.anggaran(lap))
 
 
-async def cmd_logistik(update: Update, context: PantauContext) -> None:
-    """Arrival of logistics, limited to the kab/kota in the user's scope."""
-    assert update.effective_message is not None
-    async with context.layanan.engine.connect() as conn:
-        lap = await logistik.build(conn, await users.scope_kabkota_ids(conn, context.aktif))
-    await kirim.balas(update.effective_message, teks.logistik(lap))
-
-
 async def cmd_pemutakhiran(update: Update, context: PantauContext) -> None:
     """Voter-list stage status per kab/kota."""
     assert update.effective_message is not None
@@ -73,6 +65,5 @@ def daftar() -> list[BaseHandler[Any, PantauContext, Any]]:
     return [
         CommandHandler("capaian", cmd_capaian),
         CommandHandler("anggaran", cmd_anggaran),
-        CommandHandler("logistik", cmd_logistik),
         CommandHandler("pemutakhiran", cmd_pemutakhiran),
     ]
