@@ -9,6 +9,7 @@ import signal
 
 import sqlalchemy as sa
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import logs
 from bot.app import build_application, running
@@ -22,7 +23,7 @@ from storage.db import create_engine, upgrade
 log = logging.getLogger("pantau.run")
 
 
-async def _empty(engine: sa.ext.asyncio.AsyncEngine) -> bool:
+async def _empty(engine: AsyncEngine) -> bool:
     async with engine.connect() as conn:
         return (await conn.execute(sa.select(sa.func.count()).select_from(t.units))).scalar_one() == 0
 

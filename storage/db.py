@@ -80,3 +80,10 @@ async def current_revision(engine: AsyncEngine) -> str | None:
     """The schema revision the database is at (None when empty)."""
     async with engine.connect() as conn:
         return await conn.run_sync(_current)
+
+
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT just wrote."""
+    pk = result.inserted_primary_key
+    assert pk is not None
+    return int(pk[0])

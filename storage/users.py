@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.entitas import PERAN, Pengguna
 from storage import audit, org
 from storage import tables as t
+from storage.db import inserted_id
 
 
 class AksesError(Exception):
@@ -99,7 +100,7 @@ async def ensure_admins(conn: AsyncConnection, telegram_ids: list[int], *, now: 
             res = await conn.execute(t.users.insert().values(
                 telegram_id=tg, name=f"Admin {tg}", role="admin", status="aktif", created_at=now))
             await audit.record(conn, actor="PANTAU_ADMIN_IDS", action="buat", entity="pengguna",
-                               entity_id=res.inserted_primary_key[0], new={"role": "admin"}, now=now)
+                               entity_id=inserted_id(res), new={"role": "admin"}, now=now)
             changed += 1
         elif u.role != "admin" or u.status != "aktif":
             await conn.execute(t.users.update().where(t.users.c.id == u.id).values(role="admin", status="aktif"))
@@ -138,9 +139,9 @@ async def create_invite(conn: AsyncConnection, *, role: str, unit_code: str | No
         code=code, role=role, unit_id=unit_id, tps_codes=tps_codes, max_uses=max_uses, uses=0,
         expires_at=expires_at, created_by=created_by, created_at=now))
     await audit.record(conn, actor=actor, actor_id=created_by, action="buat", entity="undangan",
-                       entity_id=res.inserted_primary_key[0],
+                       entity_id=inserted_id(res),
                        new={"role": role, "unit": unit_code, "tps": tps_codes, "max_uses": max_uses}, now=now)
-    return Undangan(res.inserted_primary_key[0], code, role, unit_code, tps_codes, max_uses, 0, expires_at, None)
+    return Undangan(inserted_id(res), code, role, unit_code, tps_codes, max_uses, 0, expires_at, None)
 
 
 async def revoke_invite(conn: AsyncConnection, code: str, *, actor: str, now: datetime) -> bool:
@@ -175,8 +176,8 @@ async def redeem_invite(conn: AsyncConnection, code: str, *, telegram_id: int, n
     values = {"name": name[:200] or "Pengguna", "username": username, "role": row.role, "status": "aktif",
               "unit_id": row.unit_id}
     if existing is None:
-        uid = (await conn.execute(t.users.insert().values(telegram_id=telegram_id, created_at=now, **values))
-               ).inserted_primary_key[0]
+        insert = t.users.insert().values(telegram_id=telegram_id, created_at=now, **values)
+        uid = inserted_id(await conn.execute(insert))
     else:
         uid = existing.id
         await conn.execute(t.users.update().where(t.users.c.id == uid).values(**values))
@@ -223,8 +224,8 @@ async def request_access(conn: AsyncConnection, *, telegram_id: int, name: str, 
         await conn.execute(t.users.update().where(t.users.c.id == uid).values(**values))
         await conn.execute(t.user_tps.delete().where(t.user_tps.c.user_id == uid))
     else:
-        uid = (await conn.execute(t.users.insert().values(telegram_id=telegram_id, created_at=now, **values))
-               ).inserted_primary_key[0]
+        insert = t.users.insert().values(telegram_id=telegram_id, created_at=now, **values)
+        uid = inserted_id(await conn.execute(insert))
     if tps_ids:
         await conn.execute(t.user_tps.insert(), [{"user_id": uid, "tps_id": i} for i in dict.fromkeys(tps_ids)])
     await audit.record(conn, actor=name, actor_id=uid, action="minta_akses", entity="pengguna", entity_id=uid,

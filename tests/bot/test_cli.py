@@ -88,3 +88,32 @@ def test_bad_setting_stops_with_one_line_naming_it(cli, capsys, monkeypatch, var
     assert cli(["report", "anggaran"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and var in err and err.startswith("Konfigurasi salah")
+
+
+def test_invite_create_prints_code_and_deep_link_then_revoke(cli, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "kpu_bengkulu_bot")
+    assert cli(["invite", "create", "--role", "petugas", "--unit", "KAB-1771", "--tps",
+                "17.71.01.2001-001,17.71.01.2001-002", "--uses", "2"]) == 0
+    out = capsys.readouterr().out
+    code = out.split("Kode: ", 1)[1].split()[0]
+    assert f"https://t.me/kpu_bengkulu_bot?start={code}" in out and "2× pakai" in out
+    assert cli(["invite", "revoke", code]) == 0
+    assert cli(["invite", "revoke", code]) == 2
+    assert "sudah dicabut" in capsys.readouterr().err
+    assert cli(["invite", "create", "--role", "operator"]) == 2
+    assert "harus menyebut unitnya" in capsys.readouterr().err
+    assert cli(["invite", "create", "--role", "petugas", "--unit", "KAB-1771", "--tps", "99.99"]) == 2
+    assert "tidak dikenal" in capsys.readouterr().err
+
+
+def test_user_list_and_revoke(cli, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert cli(["user", "list", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    petugas = next(r for r in rows if r["peran"] == "petugas")
+    assert petugas["tps"] == 3 and petugas["status"] == "aktif"
+    assert cli(["user", "revoke", str(petugas["id"])]) == 0
+    assert "dicabut" in capsys.readouterr().out
+    assert cli(["user", "revoke", str(petugas["id"])]) == 2
+    assert cli(["user", "revoke", "99999"]) == 2
+    assert cli(["user", "list"]) == 0
+    assert "dicabut" in capsys.readouterr().out
