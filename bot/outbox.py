@@ -203,7 +203,8 @@ class OutboxSender:
         in_flight = asyncio.Semaphore(self._max_in_flight)
         async with asyncio.TaskGroup() as group:
             for index, message in enumerate(batch):
-                now = self._clock()
+                # Readiness is judged at the claim's time, not later in the round: a chat free by now but not
+                # at the claim may have an older message that became due after the claim, and it goes first.
                 slot = self._chat_slot(message.chat_id, now, slots)
                 if slot is not None:
                     handback.append((message.id, slot))

@@ -159,8 +159,8 @@ async def test_authorization_matrix_every_command_by_role(engine: AsyncEngine, r
                 continue
             out = await b.kirim(tg, f"/{p.nama}")
             assert out, p.nama
-            refused = any("tidak tersedia untuk peran" in m.text for m in out)
-            assert refused == (role not in p.peran), (role, p.nama, out[0].text[:80])
+            refused = any("tidak tersedia untuk peran" in m.content for m in out)
+            assert refused == (role not in p.peran), (role, p.nama, out[0].content[:80])
 
 
 async def test_stale_forged_and_unauthorised_buttons(engine: AsyncEngine) -> None:

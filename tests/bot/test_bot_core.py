@@ -118,14 +118,14 @@ def test_long_replies_are_split_never_truncated() -> None:
 async def test_capaian_reply_fits_telegram(engine: AsyncEngine) -> None:
     async with bot_uji(engine) as b:
         out = await b.kirim(await demo_tg(engine, "pimpinan"), "/capaian 2024")
-        assert all(len(m.text) <= 4096 for m in out)
-        assert "IK3b" in "".join(m.text for m in out) and "Proses" in "".join(m.text for m in out)
+        assert all(len(m.content) <= 4096 for m in out)
+        assert "IK3b" in "".join(m.content for m in out) and "Proses" in "".join(m.content for m in out)
         out = await b.kirim(await demo_tg(engine, "pimpinan"), "/capaian 2024 V")
-        assert "Triwulan" in out[-1].text or "tidak" in out[-1].text.lower()
+        assert "Triwulan" in out[-1].content or "tidak" in out[-1].content.lower()
 
 
 async def test_pantau_chat_in_the_terminal(database_url: str, tmp_path: Path) -> None:
-    script = iter(["/start\n", "/logistik\n", "#9\n", "/keluar\n"])
+    script = iter(["/start\n", "/logistik\n", "#99\n", "/keluar\n"])
     out = io.StringIO()
     settings = Settings(DATABASE_URL=database_url)
     rc = await chat(settings, "pimpinan", lines=lambda: next(script, ""), out=out, files=tmp_path)
