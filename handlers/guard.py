@@ -7,6 +7,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from domain import akses
 from domain.entitas import PERAN_LABEL
+from domain.laju import PembatasLaju
 from handlers import teks
 from handlers.konteks import PantauContext
 from storage import users
@@ -24,6 +25,7 @@ async def jaga(update: object, context: PantauContext) -> None:
     """Look the user up and stop the update when the role or status does not allow it."""
     if not isinstance(update, Update) or update.effective_user is None:
         raise ApplicationHandlerStop  # channel posts, polls and the like: nothing for us
+    await _batasi_laju(update, context)
     async with context.layanan.engine.connect() as conn:
         pengguna = await users.by_telegram_id(conn, update.effective_user.id)
     context.pengguna = pengguna
@@ -49,6 +51,22 @@ async def jaga(update: object, context: PantauContext) -> None:
     if peran is None and not (status in (None, "ditolak") and context.user_data and "minta_peran" in context.user_data):
         await msg.reply_text(_belum(status))
         raise ApplicationHandlerStop
+
+
+async def _batasi_laju(update: Update, context: PantauContext) -> None:
+    """One user flooding the bot gets one polite message per window; the rest is dropped unanswered."""
+    pembatas = context.application.bot_data.get("pembatas_laju")
+    if pembatas is None:
+        pembatas = context.application.bot_data["pembatas_laju"] = PembatasLaju(*context.layanan.laju)
+    assert update.effective_user is not None
+    putusan = pembatas.periksa(update.effective_user.id, context.layanan.now().timestamp())
+    if putusan == "lanjut":
+        return
+    if update.callback_query is not None:
+        await update.callback_query.answer(teks.TERLALU_CEPAT if putusan == "tegur" else None)
+    elif putusan == "tegur" and update.effective_message is not None:
+        await update.effective_message.reply_text(teks.TERLALU_CEPAT)
+    raise ApplicationHandlerStop
 
 
 def _belum(status: str | None) -> str:

@@ -25,6 +25,8 @@ class Layanan:
     admin_ids: list[int] = field(default_factory=list)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     wake_outbox: Callable[[], None] = field(default=lambda: None)
+    # Flood control: at most this many updates per user in this many seconds.
+    laju: tuple[int, float] = (30, 10.0)
 
     def now(self) -> datetime:
         """The current time (injectable for tests)."""

@@ -17,6 +17,7 @@ DICABUT = "Akses akun Anda ke Pantau telah dicabut. Hubungi admin KPU bila ini k
 DITOLAK = "Permintaan akses Anda ditolak. Anda dapat mengirim /start untuk meminta lagi."
 TIDAK_BERWENANG = "Maaf, perintah ini tidak tersedia untuk peran Anda ({peran}). Ketik /help untuk daftar perintah."
 TOMBOL_TIDAK_BERWENANG = "Maaf, tombol ini bukan untuk peran Anda."
+TERLALU_CEPAT = "Terlalu banyak pesan dalam waktu singkat. Tunggu beberapa detik, lalu coba lagi."
 TIDAK_DIKENAL = "Perintah tidak dikenal. Ketik /help untuk daftar perintah."
 BUKAN_PERINTAH = "Saya belum paham pesan ini. Ketik /help untuk daftar perintah atau /batal untuk membatalkan."
 TIDAK_ADA_PROSES = "Tidak ada proses yang sedang berjalan."

@@ -210,3 +210,18 @@ async def test_run_with_a_token_talks_to_the_configured_bot_api_and_never_logs_t
     err = capsys.readouterr().err
     assert "bot siap: @pantau_demo_bot" in err and "Pantau berjalan (mode polling)" in err
     assert "bot[RAHASIA]/getMe" in err and token not in err
+
+
+async def test_flooding_user_gets_one_polite_message_and_others_are_unaffected(engine: AsyncEngine) -> None:
+    async with bot_uji(engine, laju=(20, 10.0)) as b:
+        tg = await demo_tg(engine, "pimpinan")
+        other = await demo_tg(engine, "admin")
+        replies = []
+        for _ in range(25):  # all within the same instant of the test clock
+            replies += await b.kirim(tg, "/profil")
+        texts = [m.content for m in replies]
+        assert texts.count("Terlalu banyak pesan dalam waktu singkat. Tunggu beberapa detik, lalu coba lagi.") == 1
+        assert sum("Nama: Sekretaris Demo" in t for t in texts) == 20
+        assert "Nama: Admin Demo" in (await b.kirim(other, "/profil"))[-1].content
+        b.jam.now += __import__("datetime").timedelta(seconds=11)
+        assert "Nama: Sekretaris Demo" in (await b.kirim(tg, "/profil"))[-1].content
