@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 import handlers
+from bot import pengingat
 from bot.fakebotapi import FakeBotApi, FakeRequest
 from bot.outbox import OutboxSender
 from bot.persistence import DbPersistence, flush_after_update
 from bot.settings import Settings
+from bot.updates import PerUserUpdateProcessor
 from handlers import menu
 from handlers.konteks import Layanan, PantauContext
 from storage import users
@@ -28,6 +30,9 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 log = logging.getLogger("pantau.bot")
 LOCAL_TOKEN = "100000001:LOKAL-pantau-tanpa-telegram"
+# Updates of different users run side by side (one user's stay in order); httpx's pool degrades above ~48
+# requests in flight, so the bound stays under it.
+MAX_CONCURRENT_UPDATES = 40
 
 PantauApp = Application[Any, PantauContext, Any, Any, Any, Any]
 
@@ -38,6 +43,7 @@ def build_application(settings: Settings, engine: AsyncEngine, *, api: FakeBotAp
     """The Application with every handler; `api` runs it against an in-process Bot API (local mode, tests)."""
     builder = (ApplicationBuilder().context_types(ContextTypes(context=PantauContext))
                .persistence(DbPersistence(engine)).defaults(Defaults(block=True))
+               .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
                .post_init(_post_init).post_stop(_post_stop))
     if api is not None:
         builder = builder.token(LOCAL_TOKEN).request(FakeRequest(api)).get_updates_request(FakeRequest(api))
@@ -95,6 +101,7 @@ async def _post_init(app: PantauApp) -> None:
         stop = asyncio.Event()
         svc.wake_outbox = sender.wake
         app.bot_data["outbox"] = (sender, stop, asyncio.create_task(sender.run(stop), name="outbox"))
+        pengingat.pasang(app)  # the reminder sweep (every minute) and the 07.00 digest, on PTB's JobQueue
     log.info("bot siap: @%s", svc.bot_username)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import laporan_cli, pengingat_cli
 from bot.settings import Settings, SettingsError, load_settings
 from domain.errors import ParseError
 from domain.periode import parse_periode
@@ -20,7 +21,7 @@ from reports import anggaran, capaian, logistik, pemutakhiran, rencana_aksi, tab
 from storage import demo, org, users
 from storage.db import create_engine, upgrade
 
-REPORTS = ("capaian", "anggaran", "logistik", "pemutakhiran", "rencana-aksi")
+REPORTS = ("capaian", "anggaran", "logistik", "pemutakhiran", "rencana-aksi", "lkj")
 
 
 class CliError(Exception):
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     load = dm.add_parser("load", help="muat data demo KPU Provinsi Bengkulu 2024 (idempoten)")
     load.add_argument("--reset", action="store_true", help="hapus semua data lalu muat ulang")
     load.add_argument("--live", action="store_true", help="geser tanggal: hari ini = H-3 pemungutan suara")
+    laporan_cli.tambah_demo(dm)
 
     tps = sub.add_parser("tps", help="daftar TPS").add_subparsers(dest="sub", required=True, metavar="AKSI")
     tl = tps.add_parser("list", help="tampilkan TPS")
@@ -52,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--year", type=int, help="tahun (bawaan: tahun terakhir yang berisi data)")
     rp.add_argument("--period", help="periode, mis. 2024-Q3 atau 2024-M09 (untuk capaian)")
     rp.add_argument("--unit", help="kode unit, mis. KUL")
-    rp.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    rp.add_argument("--format", choices=("text", "json", "csv", "xlsx", "png"), default="text")
+    rp.add_argument("--output", "-o", help="berkas tujuan untuk xlsx/png (bawaan: pantau-<laporan>-<tahun>.<format>)")
+    laporan_cli.tambah_parser(sub)
 
     run = sub.add_parser("run", help="jalankan bot, penjadwal, pengirim pesan dan web")
     run.add_argument("--no-demo", action="store_true", help="jangan muat data demo pada basis data kosong")
@@ -70,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     ic.add_argument("--days", type=int, default=7, help="masa berlaku dalam hari (bawaan 7)")
     ir = inv.add_parser("revoke", help="cabut kode undangan")
     ir.add_argument("code")
+
+    wl = sub.add_parser("web-login", help="cetak tautan masuk sekali pakai ke web admin (mode lokal)")
+    wl.add_argument("--as", dest="who", required=True,
+                    help="pengguna demo (admin, pimpinan, kabag-kul) atau ID Telegram")
+
+    pengingat_cli.tambah_parser(sub)
 
     us = sub.add_parser("user", help="pengguna").add_subparsers(dest="sub", required=True, metavar="AKSI")
     ul = us.add_parser("list", help="daftar pengguna")
@@ -102,6 +112,8 @@ def _emit(lap: Any, fmt: str, render: Callable[[Any], str]) -> str:
 
 
 async def _report(engine: AsyncEngine, a: argparse.Namespace) -> str:
+    if a.name == "lkj" or a.format in laporan_cli.FORMAT_BERKAS:
+        return await laporan_cli.report(engine, a, a.timezone)
     periode = parse_periode(a.period) if a.period else None
     year = a.year or (periode.tahun if periode else None)
     async with engine.connect() as conn:
@@ -165,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return asyncio.run(chat(settings, args.who))
         out = asyncio.run(_dispatch(settings, args))
-    except (SettingsError, CliError, ParseError, LookupError) as exc:
+    except (SettingsError, CliError, ParseError, LookupError, laporan_cli.GalatCli) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     if out:
@@ -176,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
 async def _dispatch(settings: Settings, a: argparse.Namespace) -> str:
     if a.cmd == "db":
         return await _with_engine(settings, lambda e: _done("Skema basis data sudah terbaru."))
+    if a.cmd == "demo" and a.sub == "generate":
+        return await laporan_cli.generate(a, settings.database_url)
     if a.cmd == "demo":
         return str(await _with_engine(settings, lambda e: _demo_load(e, a, settings)))
     if a.cmd == "tps":
@@ -183,8 +197,15 @@ async def _dispatch(settings: Settings, a: argparse.Namespace) -> str:
     if a.cmd == "invite":
         a.bot_username = settings.bot_username
         return str(await _with_engine(settings, lambda e: _invite(e, a)))
+    if a.cmd == "reminders":
+        return str(await _with_engine(settings, lambda e: pengingat_cli.jalankan(e, a, settings.timezone)))
     if a.cmd == "user":
         return str(await _with_engine(settings, lambda e: _user(e, a)))
+    if a.cmd == "web-login":
+        return str(await _with_engine(settings, lambda e: _web_login(e, a, settings)))
+    if a.cmd == "export":
+        return str(await _with_engine(settings, lambda e: laporan_cli.export(e, a, settings.timezone)))
+    a.timezone = settings.timezone
     return str(await _with_engine(settings, lambda e: _report(e, a)))
 
 
@@ -228,6 +249,26 @@ async def _user(engine: AsyncEngine, a: argparse.Namespace) -> str:
                           ensure_ascii=False, indent=2)
     return "\n".join(f"{u.id:>5}  {u.telegram_id or '-':>12}  {u.role:<9} {u.status:<9} {u.unit_code or '-':<10} "
                      f"{u.name}" for u in rows)
+
+
+async def _web_login(engine: AsyncEngine, a: argparse.Namespace, settings: Settings) -> str:
+    from handlers.web import tautan_masuk
+    from storage import web
+
+    if not settings.local_mode:
+        raise CliError("web-login hanya untuk mode lokal (tanpa TELEGRAM_BOT_TOKEN); kirim /web di bot.")
+    async with engine.begin() as conn:
+        u = await users.by_demo_key(conn, a.who)
+        if u is None and a.who.isdigit():
+            u = await users.by_telegram_id(conn, int(a.who))
+        if u is None:
+            raise CliError(f"Pengguna {a.who!r} tidak ditemukan (contoh: admin, pimpinan, kabag-kul).")
+        try:
+            token = await web.create_login(conn, u.id, now=_now())
+        except web.TautanError:
+            raise CliError(f"{u.name} ({u.role}) tidak berhak membuka web admin.") from None
+    link = tautan_masuk(settings.web_base_url or "", token)
+    return f"Tautan masuk untuk {u.name} (berlaku 10 menit, sekali pakai):\n{link}"
 
 
 async def _done(msg: str) -> str:

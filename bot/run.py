@@ -45,8 +45,8 @@ async def serve(settings: Settings, *, load_demo: bool = True, stop: asyncio.Eve
     app = build_application(settings, engine, api=api, send_outbox=not local)
     webhook_secret = secrets.token_urlsafe(24) if settings.webhook_url and not local else None
     mode = "lokal" if local else ("webhook" if webhook_secret else "polling")
-    web = uvicorn.Server(uvicorn.Config(create_web_app(app, mode=mode, webhook_secret=webhook_secret),
-                                        host=settings.web_host, port=settings.web_port, log_config=None,
+    web_app = create_web_app(app, mode=mode, webhook_secret=webhook_secret, base_url=settings.web_base_url or "")
+    web = uvicorn.Server(uvicorn.Config(web_app, host=settings.web_host, port=settings.web_port, log_config=None,
                                         lifespan="off"))
     async with running(app, polling=webhook_secret is None, poll_interval=0.0):
         if webhook_secret:
@@ -56,7 +56,7 @@ async def serve(settings: Settings, *, load_demo: bool = True, stop: asyncio.Eve
         if local:
             log.info("mode lokal: TELEGRAM_BOT_TOKEN tidak diisi, bot tidak tersambung ke Telegram. "
                      "Coba bot di terminal lain: pantau chat --as petugas (atau admin, pimpinan, operator)")
-        log.info("Pantau berjalan (mode %s); web di http://%s:%s/health", mode, settings.web_host, settings.web_port)
+        log.info("Pantau berjalan (mode %s); web admin di %s (masuk lewat /web di bot)", mode, settings.web_base_url)
         await stop.wait()
         log.info("berhenti…")
         web.should_exit = True

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DB = "sqlite:///" + str(Path("var") / "pantau.db")
@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Jakarta", alias="PANTAU_TIMEZONE")
     web_host: str = Field(default="127.0.0.1", alias="PANTAU_WEB_HOST")
     web_port: int = Field(default=8080, ge=1, le=65535, alias="PANTAU_WEB_PORT")
+    # Where the admin web is reached from a browser (the login links the bot sends start with it).
+    web_base_url: str | None = Field(default=None, alias="PANTAU_WEB_BASE_URL")
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list, alias="PANTAU_ADMIN_IDS")
     bot_username: str = Field(default="pantau_bot", alias="TELEGRAM_BOT_USERNAME")
     webhook_url: str | None = Field(default=None, alias="PANTAU_WEBHOOK_URL")
@@ -58,7 +60,7 @@ class Settings(BaseSettings):
             raise ValueError("hanya sqlite:///berkas.db atau postgresql://... yang didukung")
         return v
 
-    @field_validator("telegram_base_url", "webhook_url")
+    @field_validator("telegram_base_url", "webhook_url", "web_base_url")
     @classmethod
     def _http(cls, v: str | None) -> str | None:
         if v is not None and not v.startswith(("http://", "https://")):
@@ -74,6 +76,13 @@ class Settings(BaseSettings):
                 raise ValueError("harus daftar ID Telegram berupa angka, dipisah koma")
             return [int(p) for p in parts]
         return v
+
+    @model_validator(mode="after")
+    def _web_base(self) -> Settings:
+        if not self.web_base_url:
+            self.web_base_url = f"http://{self.web_host}:{self.web_port}"
+        self.web_base_url = self.web_base_url.rstrip("/")
+        return self
 
     @property
     def local_mode(self) -> bool:

@@ -1,4 +1,4 @@
-"""The web server of `pantau run`: health, the Telegram webhook, and (later) the admin pages."""
+"""The web server of `pantau run`: health, the Telegram webhook, and the admin pages (admin/)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,19 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 from telegram import Update
 from telegram.ext import Application
+
+from admin.app import create_app as create_admin_app
+from admin.inti import Web
 
 WEBHOOK_PATH = "/telegram/webhook"
 
 
 def create_web_app(app: Application[Any, Any, Any, Any, Any, Any], *, mode: str,
-                   webhook_secret: str | None = None) -> Starlette:
-    """The ASGI app served next to the bot."""
+                   webhook_secret: str | None = None, base_url: str = "http://127.0.0.1:8080") -> Starlette:
+    """The ASGI app served next to the bot: /health, the webhook, and the admin web at the root."""
 
     async def health(request: Request) -> Response:
         engine = app.bot_data["layanan"].engine
@@ -43,7 +46,21 @@ def create_web_app(app: Application[Any, Any, Any, Any, Any, Any], *, mode: str,
         await app.update_queue.put(Update.de_json(data, app.bot))
         return Response(status_code=200)
 
-    routes = [Route("/health", health)]
+    routes: list[BaseRoute] = [Route("/health", health)]
     if webhook_secret is not None:
         routes.append(Route(WEBHOOK_PATH, webhook, methods=["POST"]))
+    routes.append(Mount("/", app=create_admin_app(admin_web(app, base_url))))
     return Starlette(routes=routes)
+
+
+def admin_web(app: Application[Any, Any, Any, Any, Any, Any], base_url: str) -> Web:
+    """The admin web's services, taken from the running bot (the /web command reads the same base URL)."""
+    svc = app.bot_data["layanan"]
+    app.bot_data["web_base_url"] = base_url.rstrip("/")
+
+    async def ambil_foto(file_id: str) -> bytes:
+        f = await app.bot.get_file(file_id)
+        return bytes(await f.download_as_bytearray())
+
+    return Web(engine=svc.engine, base_url=base_url.rstrip("/"), timezone=svc.timezone, clock=svc.now,
+               bot_username=lambda: svc.bot_username, wake_outbox=lambda: svc.wake_outbox(), ambil_foto=ambil_foto)

@@ -23,9 +23,22 @@ GRUP_SIMPAN = 100
 
 # Feature modules, each with `daftar() -> list[BaseHandler]`; earlier modules win when two could take an update.
 FITUR = (
+    # The reporting conversation comes before handlers.akun, whose plain /batal would otherwise end nothing.
+    "handlers.realisasi",
+    "handlers.verifikasi",
+    "handlers.anggaran_lapor",
+    "handlers.rencana",
+    "handlers.tahapan",
+    "handlers.tiba",
+    "handlers.gudang",
+    "handlers.siaran",
     "handlers.akun",
     "handlers.laporan",
     "handlers.logistik",
+    "handlers.web",
+    "handlers.pengingat",
+    "handlers.jadwal",
+    "handlers.ekspor",
 )
 
 

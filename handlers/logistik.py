@@ -1,26 +1,267 @@
-"""/logistik: arrival of logistics at TPS for leaders and operators, limited to their scope."""
+"""/logistik for leaders and operators (scoped): summary, a bar chart, drill-down to the TPS that have not reported;
+and the "handled" button of escalations (es:<id>).
+
+Drill-down buttons: ``lg:p`` (all kab/kota in scope), ``lg:k:<unit id>`` (one kab/kota, per kecamatan),
+``lg:c:<kecamatan id>:<page>`` (TPS without a report), ``lg:e:<page>`` (open escalations). Each one edits the
+summary message in place and checks the user's scope again (a forged id outside it is refused).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
-from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler
+from sqlalchemy.ext.asyncio import AsyncConnection
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from handlers import kirim
+from domain import logistik as lg
+from domain.angka import format_number, format_percent
+from domain.tanggal import format_datetime, format_time
+from handlers import kirim, teks, tombol
 from handlers.konteks import PantauContext
-from reports import logistik, teks
-from storage import users
+from handlers.teks import logistik as tl
+from handlers.tiba import tampil
+from reports import grafik_logistik, logistik
+from storage import arrivals, outbox, users
+
+LG, ES = "lg", "es"
+PER_HALAMAN = 10
+log = logging.getLogger("pantau.logistik")
+
+
+def _n(v: int) -> str:
+    return format_number(v)
+
+
+def _singkat(nama: str) -> str:
+    return nama.removeprefix("KPU ").removeprefix("Kabupaten ")
+
+
+def _ringkasan(judul: str, waktu: str, r: logistik.LaporanLogistik | logistik.BarisKabkota, tps: int,
+               sulit: int) -> str:
+    return tl.RINGKASAN_LOGISTIK.format(
+        judul=judul, waktu=waktu, tps=_n(tps), tiba=_n(r.tiba), belum=_n(r.belum), tepat=_n(r.tepat),
+        bermasalah=_n(r.bermasalah), terlambat=_n(r.terlambat), sulit=_n(sulit), tiba_sulit=_n(r.tiba_sulit),
+        tepat_sulit=_n(r.tepat_sulit), bermasalah_sulit=_n(r.bermasalah_sulit),
+        terlambat_sulit=_n(r.terlambat_sulit), eskalasi=_n(r.eskalasi_terbuka),
+        persen=format_percent(logistik.persen(r.tepat, tps) if r.tiba else None))
+
+
+def _baris(nama: str, r: Any) -> str:
+    return tl.BARIS_WILAYAH.format(nama=nama, tiba=_n(r.tiba), tps=_n(r.tps), tepat=_n(r.tepat),
+                                   bermasalah=_n(r.bermasalah), terlambat=_n(r.terlambat))
+
+
+def _waktu(context: PantauContext) -> str:
+    svc = context.layanan
+    return format_time(svc.now(), svc.timezone)
+
+
+async def _lingkup(conn: AsyncConnection, context: PantauContext) -> list[int] | None:
+    return await users.scope_kabkota_ids(conn, context.aktif)
+
+
+def _boleh(scope: list[int] | None, unit_id: int) -> bool:
+    return scope is None or unit_id in scope
+
+
+# --- views ----------------------------------------------------------------------------------------------
+
+
+async def _provinsi(conn: AsyncConnection, context: PantauContext,
+                    scope: list[int] | None) -> tuple[str, InlineKeyboardMarkup, list[grafik_logistik.Baris]]:
+    lap = await logistik.build(conn, scope)
+    lines = [_ringkasan(tl.JUDUL_PROVINSI, _waktu(context), lap, lap.total_tps, lap.tps_sulit), "", tl.PER_KABKOTA]
+    lines += [_baris(_singkat(k.nama), k) for k in lap.kabkota]
+    rows = [[(f"{_singkat(k.nama)} ({_n(k.belum)})", tombol.data(LG, "k", k.unit_id)) for k in lap.kabkota[i:i + 2]]
+            for i in range(0, len(lap.kabkota), 2)]
+    rows.append([(tl.TOMBOL_ESKALASI.format(n=_n(lap.eskalasi_terbuka)), tombol.data(LG, "e", 0))])
+    rows.append([(tl.TOMBOL_PERBARUI, tombol.data(LG, "p"))])
+    bars = [(_singkat(k.nama), k.tps, k.tiba, k.tepat) for k in lap.kabkota]
+    return "\n".join(lines), tombol.papan(*rows), bars
+
+
+async def _kabkota(conn: AsyncConnection, context: PantauContext, unit_id: int, scope: list[int] | None
+                   ) -> tuple[str, InlineKeyboardMarkup, list[grafik_logistik.Baris], str] | None:
+    lap = await logistik.build_kabkota(conn, unit_id)
+    if lap is None:
+        return None
+    r = lap.ringkasan
+    lines = [_ringkasan(r.nama, _waktu(context), r, r.tps, r.sulit),
+             tl.PETUGAS_LOGISTIK.format(nama=", ".join(lap.petugas_logistik) or tl.BELUM_ADA_PETUGAS), "",
+             tl.PER_KECAMATAN]
+    lines += [_baris(f"{k.kode} {k.nama}", k) for k in lap.kecamatan]
+    rows = [[(f"{k.nama[:28]} ({_n(k.belum)})", tombol.data(LG, "c", k.id, 0))] for k in lap.kecamatan if k.belum]
+    rows.append([(tl.TOMBOL_ESKALASI.format(n=_n(r.eskalasi_terbuka)), tombol.data(LG, "e", 0))])
+    rows.append([(tl.TOMBOL_PERBARUI, tombol.data(LG, "k", unit_id))])
+    if scope is None or len(scope) > 1:
+        rows.append([(tl.TOMBOL_KE_PROVINSI, tombol.data(LG, "p"))])
+    bars = [(k.nama.replace(" (dibuat)", ""), k.tps, k.tiba, k.tepat) for k in lap.kecamatan]
+    return "\n".join(lines), tombol.papan(*rows), bars, r.nama
 
 
 async def cmd_logistik(update: Update, context: PantauContext) -> None:
-    """Arrival of logistics, limited to the kab/kota in the user's scope."""
-    assert update.effective_message is not None
+    """Summary (province, or the user's one kab/kota) with drill-down buttons, then the bar chart."""
+    msg = update.effective_message
+    assert msg is not None
     async with context.layanan.engine.connect() as conn:
-        lap = await logistik.build(conn, await users.scope_kabkota_ids(conn, context.aktif))
-    await kirim.balas(update.effective_message, teks.logistik(lap))
+        scope = await _lingkup(conn, context)
+        if scope == []:
+            await msg.reply_text(tl.TIDAK_ADA_CAKUPAN)
+            return
+        if scope is not None and len(scope) == 1:
+            view = await _kabkota(conn, context, scope[0], scope)
+            assert view is not None
+            text, markup, bars, nama = view
+            judul = tl.JUDUL_GRAFIK_KABKOTA.format(nama=_singkat(nama))
+        else:
+            text, markup, bars = await _provinsi(conn, context, scope)
+            judul = tl.JUDUL_GRAFIK_PROVINSI
+    await kirim.balas(msg, text, reply_markup=markup)
+    try:
+        png = await asyncio.to_thread(grafik_logistik.render_png, judul, bars)
+        await msg.reply_photo(png, caption=judul)
+    except (TelegramError, ValueError, OSError):  # the numbers above are what matters; the chart is extra
+        log.exception("grafik logistik gagal")
+
+
+async def on_lg(update: Update, context: PantauContext) -> None:
+    """Drill-down: all kab/kota ↔ one kab/kota → a kecamatan's TPS without a report (paged), open escalations."""
+    q = update.callback_query
+    assert q is not None
+    parts = (q.data or "").split(":")
+    view = parts[1] if len(parts) > 1 else ""
+    nums = parts[2:]
+    shape = {"p": 0, "k": 1, "c": 2, "e": 1}
+    if view not in shape or len(nums) != shape[view] or not all(x.isdigit() for x in nums):
+        await q.answer(teks.KEDALUWARSA, show_alert=True)
+        return
+    ids = [int(x) for x in nums]
+    async with context.layanan.engine.connect() as conn:
+        scope = await _lingkup(conn, context)
+        shown = await _tampilan(conn, context, scope, view, ids)
+    if shown is None:
+        await q.answer(teks.KEDALUWARSA, show_alert=True)
+        return
+    text, markup = shown
+    same = isinstance(q.message, Message) and q.message.text == text and q.message.reply_markup == markup
+    await q.answer(tl.TIDAK_BERUBAH if same else None)
+    await tampil(update, text, markup)
+
+
+async def _tampilan(conn: AsyncConnection, context: PantauContext, scope: list[int] | None, view: str,
+                    ids: list[int]) -> tuple[str, InlineKeyboardMarkup] | None:
+    if scope == []:
+        return None
+    if view == "p":
+        if scope is not None and len(scope) == 1:
+            view, ids = "k", [scope[0]]
+        else:
+            text, markup, _ = await _provinsi(conn, context, scope)
+            return text, markup
+    if view == "k":
+        if not _boleh(scope, ids[0]):
+            return None
+        kab = await _kabkota(conn, context, ids[0], scope)
+        return (kab[0], kab[1]) if kab else None
+    if view == "c":
+        return await _belum(conn, scope, ids[0], ids[1])
+    return await _eskalasi(conn, context, scope, ids[0])
+
+
+async def _belum(conn: AsyncConnection, scope: list[int] | None, kec_id: int,
+                 hal: int) -> tuple[str, InlineKeyboardMarkup] | None:
+    daftar_ = await logistik.build_belum_lapor(conn, kec_id, hal, PER_HALAMAN)
+    if daftar_ is None or not _boleh(scope, daftar_.kabkota_unit_id):
+        return None
+    if not daftar_.total:
+        lines = [tl.BELUM_LAPOR_KOSONG.format(kec=daftar_.kecamatan)]
+    else:
+        lines = [tl.BELUM_LAPOR.format(kec=daftar_.kecamatan, total=_n(daftar_.total), hal=daftar_.halaman + 1,
+                                       dari=daftar_.jumlah_halaman), ""]
+        lines += [tl.BARIS_BELUM.format(kode=x.kode, nama=x.nama, sulit=tl.TANDA_SULIT if x.sulit else "",
+                                        desa=x.desa, petugas=", ".join(x.petugas) or tl.TANPA_PETUGAS)
+                  for x in daftar_.tps]
+    lines += ["", tl.PENANGGUNG_JAWAB.format(nama=", ".join(daftar_.petugas_logistik) or tl.BELUM_ADA_PETUGAS)]
+    nav = []
+    if daftar_.halaman > 0:
+        nav.append((tl.TOMBOL_SEBELUM, tombol.data(LG, "c", kec_id, daftar_.halaman - 1)))
+    if daftar_.halaman + 1 < daftar_.jumlah_halaman:
+        nav.append((tl.TOMBOL_BERIKUT, tombol.data(LG, "c", kec_id, daftar_.halaman + 1)))
+    rows = [nav] if nav else []
+    rows.append([(tl.TOMBOL_KEMBALI, tombol.data(LG, "k", daftar_.kabkota_unit_id))])
+    return "\n".join(lines), tombol.papan(*rows)
+
+
+async def _eskalasi(conn: AsyncConnection, context: PantauContext, scope: list[int] | None,
+                    hal: int) -> tuple[str, InlineKeyboardMarkup]:
+    svc = context.layanan
+    rows_, total = await arrivals.eskalasi_terbuka(conn, scope, limit=PER_HALAMAN, offset=hal * PER_HALAMAN)
+    lines = [tl.ESKALASI_JUDUL.format(n=_n(total)) if total else tl.ESKALASI_KOSONG, ""]
+    lines += [tl.BARIS_ESKALASI.format(kode=e.tps_kode or "-", jenis=lg.LABEL_MASALAH.get(e.jenis, e.jenis),
+                                       uraian=e.uraian.replace("\n", "; "), pelapor=e.pelapor or "-",
+                                       waktu=format_datetime(e.created_at, svc.timezone)) for e in rows_]
+    selesai = await arrivals.eskalasi_ditangani(conn, scope) if hal == 0 else []
+    if selesai:
+        lines += ["", tl.DITANGANI_JUDUL]
+        lines += [tl.BARIS_DITANGANI.format(kode=e.tps_kode or "-", jenis=lg.LABEL_MASALAH.get(e.jenis, e.jenis),
+                                            nama=e.handled_by, waktu=format_datetime(e.handled_at, svc.timezone))
+                  for e in selesai if e.handled_at is not None]
+    nav = []
+    if hal > 0:
+        nav.append((tl.TOMBOL_SEBELUM, tombol.data(LG, "e", hal - 1)))
+    if (hal + 1) * PER_HALAMAN < total:
+        nav.append((tl.TOMBOL_BERIKUT, tombol.data(LG, "e", hal + 1)))
+    rows = [nav] if nav else []
+    rows.append([(tl.TOMBOL_KEMBALI, tombol.data(LG, "p"))])
+    return "\n".join(lines).strip(), tombol.papan(*rows)
+
+
+# --- escalation handled ------------------------------------------------------------------------------------
+
+
+async def on_eskalasi(update: Update, context: PantauContext) -> None:
+    """A logistics officer marks an escalation handled; the reporter is told who handles it."""
+    q, svc, p = update.callback_query, context.layanan, context.aktif
+    assert q is not None
+    a = tombol.args(q.data, 1)
+    if a is None or not a[0].isdigit():
+        await q.answer(teks.KEDALUWARSA, show_alert=True)
+        return
+    async with svc.engine.begin() as conn:
+        found = await arrivals.eskalasi_by_ids(conn, [int(a[0])])
+        if not found:
+            await q.answer(teks.KEDALUWARSA, show_alert=True)
+            return
+        esk = found[0]
+        if not _boleh(await users.scope_kabkota_ids(conn, p), esk.kabkota_unit_id):
+            await q.answer(tl.BUKAN_CAKUPAN, show_alert=True)
+            return
+        done = await arrivals.tangani(conn, esk.id, oleh=p, now=svc.now())
+        if not done:
+            esk = (await arrivals.eskalasi_by_ids(conn, [esk.id]))[0]
+        elif esk.pelapor_tg is not None:
+            await outbox.enqueue(conn, key=f"eskalasi-ditangani:{esk.id}", chat_id=esk.pelapor_tg, kind="info",
+                                 text=tl.KE_PELAPOR_DITANGANI.format(nomor=esk.nomor, kode=esk.tps_kode, nama=p.name),
+                                 now=svc.now())
+    if not done:
+        pesan = (tl.SUDAH_DITANGANI.format(nama=esk.handled_by, waktu=format_datetime(esk.handled_at, svc.timezone))
+                 if esk.handled_by and esk.handled_at else tl.SUDAH_DIPERBARUI.format(catatan=esk.handled_note or "-"))
+        await q.answer(pesan, show_alert=True)
+        return
+    svc.wake_outbox()
+    await q.answer(tl.TERCATAT_DITANGANI)
+    asli = q.message.text if isinstance(q.message, Message) and q.message.text else ""
+    await tampil(update, asli + tl.DITANGANI.format(nama=p.name, waktu=format_datetime(svc.now(), svc.timezone)))
 
 
 def daftar() -> list[BaseHandler[Any, PantauContext, Any]]:
-    """The logistics summary command."""
-    return [CommandHandler("logistik", cmd_logistik)]
+    """/logistik, its drill-down buttons and the escalation button."""
+    return [
+        CommandHandler("logistik", cmd_logistik),
+        CallbackQueryHandler(on_lg, pattern=rf"^{LG}:"),
+        CallbackQueryHandler(on_eskalasi, pattern=rf"^{ES}:"),
+    ]

@@ -32,6 +32,7 @@ class LaporanAnggaran(BaseModel):
     penyerapan_persen: Persen
     program: list[BarisAnggaran]
     kegiatan: list[BarisAnggaran]
+    output: list[BarisAnggaran] = []  # outputs (rencana aksi codes) with the spending units report
 
 
 async def build(conn: AsyncConnection, tahun: int | None = None) -> LaporanAnggaran:
@@ -48,7 +49,8 @@ async def build(conn: AsyncConnection, tahun: int | None = None) -> LaporanAngga
 
     program = [row(m) for m in lines if m.tingkat == "program"]
     kegiatan = [row(m) for m in lines if m.tingkat == "kegiatan"]
+    output = [row(m) for m in lines if m.tingkat == "output"]
     pagu = sum(p.pagu for p in program)
     real = sum(p.realisasi or 0 for p in program)
     return LaporanAnggaran(tahun=tahun, pagu=pagu, realisasi=real, penyerapan_persen=penyerapan(real, pagu),
-                           program=program, kegiatan=kegiatan)
+                           program=program, kegiatan=kegiatan, output=output)

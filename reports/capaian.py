@@ -1,6 +1,19 @@
-"""Capaian (achievement) per indicator, per sasaran and overall: the LKj's Tabel 3.2, 3.3 and 3.4."""
+"""Capaian (achievement) per indicator, per sasaran and overall: the LKj's Tabel 3.2, 3.3 and 3.4.
+
+Automatic indicators (``otomatis``) are computed, not reported, whenever their source has data for the year:
+
+* ``pemutakhiran`` (indicator 4): the share of voter-list stages × KPU kab/kota finished on time among those due
+  or done by the report date (``domain.pemutakhiran.persen_tepat_waktu`` over the latest stage completions);
+* ``logistik`` (indicator 6): TPS whose latest arrival report of the year is *tepat* ÷ every TPS × 100, once any
+  arrival report of that year exists.
+
+Without such data (an earlier year, a period before the first stage ended, no arrival yet) the recorded
+realisation (latest verified version) stands, as for every other indicator.
+"""
 
 from __future__ import annotations
+
+from datetime import date
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,9 +28,11 @@ from domain.capaian import (
     rata_rata,
 )
 from domain.entitas import Indikator, Realisasi
+from domain.kinerja import nilai_otomatis, persen_tps_tepat
+from domain.pemutakhiran import persen_tepat_waktu, status_tahapan
 from domain.periode import Periode, parse_periode
 from reports.tipe import Persen
-from storage import kinerja, org
+from storage import kinerja, org, pemutakhiran
 
 
 class BarisCapaian(BaseModel):
@@ -37,6 +52,9 @@ class BarisCapaian(BaseModel):
     terverifikasi: bool = False
     menunggu_verifikasi: bool = False
     periode_realisasi: str | None = None
+    realisasi_diajukan: str | None = None  # the newest value still waiting for verification, shown apart
+    dihitung: bool = False  # the realisation was computed (automatic indicator), not reported
+    rincian_otomatis: str | None = None
     anak: list[BarisCapaian] = []
 
 
@@ -84,26 +102,70 @@ def _kategori(h: HasilCapaian) -> str | None:
     return kategori_sakip(h.persen).kode if h.persen is not None else None
 
 
-def _row(ind: Indikator, target: str | None, reals: list[Realisasi], tahun: int) -> tuple[BarisCapaian, HasilCapaian]:
+def _diajukan(reals: list[Realisasi], chosen: Realisasi | None) -> str | None:
+    """The newest submitted value that is newer than the verified one (None when nothing waits)."""
+    waiting = [r for r in reals if r.status == "diajukan"
+               and (chosen is None or (parse_periode(r.periode).selesai, r.versi)
+                    > (parse_periode(chosen.periode).selesai, chosen.versi))]
+    if not waiting:
+        return None
+    return max(waiting, key=lambda r: (parse_periode(r.periode).selesai, r.versi)).nilai
+
+
+def _row(ind: Indikator, target: str | None, reals: list[Realisasi], tahun: int,
+         auto: dict[str, tuple[str, str]]) -> tuple[BarisCapaian, HasilCapaian]:
     jenis = JenisIndikator(ind.jenis)
     real, waiting = year_value(reals, tahun, ind.agregasi)
+    computed = auto.get(ind.otomatis) if ind.otomatis else None
+    nilai = computed[0] if computed else (real.nilai if real else None)
     if target is None:
         hasil = HasilCapaian(persen=None, status="menunggu", selisih_tingkat=None)
     else:
         hasil = hitung_capaian(jenis, Polaritas(ind.polaritas), nilai_from_canonical(jenis, target),
-                               nilai_from_canonical(jenis, real.nilai) if real else None)
+                               nilai_from_canonical(jenis, nilai) if nilai is not None else None)
     return BarisCapaian(
         kode=ind.kode, indikator=ind.nama, jenis=ind.jenis, sasaran_no=ind.sasaran_no, sasaran=ind.sasaran,
-        target=target, realisasi=real.nilai if real else None, capaian_persen=hasil.persen, status=hasil.status,
-        kategori=_kategori(hasil), otomatis=ind.otomatis, terverifikasi=real is not None,
-        menunggu_verifikasi=waiting, periode_realisasi=real.periode if real else None), hasil
+        target=target, realisasi=nilai, capaian_persen=hasil.persen, status=hasil.status,
+        kategori=_kategori(hasil), otomatis=ind.otomatis, terverifikasi=computed is not None or real is not None,
+        menunggu_verifikasi=waiting and computed is None, periode_realisasi=real.periode if real and not computed
+        else None, realisasi_diajukan=None if computed else _diajukan(reals, real), dihitung=computed is not None,
+        rincian_otomatis=computed[1] if computed else None), hasil
+
+
+async def automatic_values(conn: AsyncConnection, tahun: int, today: date,
+                           sampai: Periode | None = None) -> dict[str, tuple[str, str]]:
+    """The computed value (canonical text) and how it was computed, per automatic source with data for the year."""
+    out: dict[str, tuple[str, str]] = {}
+    cutoff = min(today, sampai.selesai) if sampai else today
+    stages = await pemutakhiran.stages(conn, tahun)
+    if stages:
+        kab = await org.units(conn, "kabkota")
+        done = await pemutakhiran.completions(conn, tahun)
+        statuses: list[str] = []
+        for s in stages:
+            for k in kab:
+                d = done.get((s.id, k.id))
+                statuses.append(status_tahapan(s.mulai, s.selesai, d if d and d <= cutoff else None, cutoff))
+        persen = persen_tepat_waktu(statuses)
+        if persen is not None:
+            due = sum(1 for x in statuses if x in ("tepat_waktu", "terlambat", "lewat_batas"))
+            out["pemutakhiran"] = (nilai_otomatis(persen), f"{statuses.count('tepat_waktu')} dari {due} tahapan × "
+                                   "KPU kabupaten/kota selesai tepat waktu")
+    arrivals = await kinerja.arrivals_on_target(conn, tahun, sampai.selesai if sampai else None)
+    if arrivals is not None:
+        persen_tps = persen_tps_tepat(*arrivals)
+        if persen_tps is not None:
+            out["logistik"] = (nilai_otomatis(persen_tps),
+                               f"{arrivals[0]} dari {arrivals[1]} TPS menerima logistik secara tepat")
+    return out
 
 
 async def build(conn: AsyncConnection, tahun: int | None = None, unit: str | None = None,
-                sampai: Periode | None = None) -> LaporanCapaian:
+                sampai: Periode | None = None, today: date | None = None) -> LaporanCapaian:
     """Build the capaian report; without a unit, the organisation's strategic indicators (Tabel 3.2).
 
     With `sampai`, only realisations of periods ending by that period's end count (e.g. up to Triwulan III).
+    Automatic indicators are computed as of `today` (default: the real date) or the end of `sampai`.
     """
     tahun = tahun or (sampai.tahun if sampai else None) or await kinerja.latest_year(conn) or 0
     unit_obj = await org.unit_by_code(conn, unit) if unit else None
@@ -127,11 +189,14 @@ async def build(conn: AsyncConnection, tahun: int | None = None, unit: str | Non
     if sampai is not None:
         reals = {k: [r for r in v if parse_periode(r.periode).selesai <= sampai.selesai] for k, v in reals.items()}
     child_targets = await kinerja.targets(conn, child_ids, tahun, "pk")
+    auto: dict[str, tuple[str, str]] = {}
+    if any(i.otomatis for i, _ in pairs) or any(c.otomatis for cs in children.values() for c in cs):
+        auto = await automatic_values(conn, tahun, today or date.today(), sampai)
     rows: list[BarisCapaian] = []
     hasil: list[tuple[BarisCapaian, HasilCapaian]] = []
     for ind, target in pairs:
-        row, h = _row(ind, target, reals.get(ind.id, []), tahun)
-        row.anak = [_row(c, child_targets.get(c.id), reals.get(c.id, []), tahun)[0]
+        row, h = _row(ind, target, reals.get(ind.id, []), tahun, auto)
+        row.anak = [_row(c, child_targets.get(c.id), reals.get(c.id, []), tahun, auto)[0]
                     for c in children.get(ind.id, [])]
         rows.append(row)
         hasil.append((row, h))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.entitas import MataAnggaran
-from domain.periode import parse_periode
+from domain.angka import format_rupiah
+from domain.entitas import MataAnggaran, Pengguna
+from domain.kinerja import Belanja, DitolakError, periksa_belanja, periksa_periode
+from domain.periode import Periode, parse_periode
+from storage import audit, kinerja
 from storage import tables as t
 
 
@@ -32,3 +37,76 @@ async def lines(conn: AsyncConnection, tahun: int, tingkat: str | None = None) -
 async def latest_year(conn: AsyncConnection) -> int | None:
     """The latest year that has budget lines."""
     return (await conn.execute(sa.select(sa.func.max(t.budget_lines.c.tahun)))).scalar_one_or_none()
+
+
+# --- spending reports by unit operators (performance reporting feature) -------------------------------------
+
+def _mata(r: sa.Row, realisasi: int | None = None) -> MataAnggaran:
+    return MataAnggaran(r.id, r.tahun, r.kode, r.tingkat, r.nama, r.pagu, realisasi, r.parent_id, r.unit_id)
+
+
+async def line(conn: AsyncConnection, line_id: int) -> MataAnggaran | None:
+    """One budget line (without spending)."""
+    r = (await conn.execute(sa.select(t.budget_lines).where(t.budget_lines.c.id == line_id))).first()
+    return _mata(r) if r else None
+
+
+async def output_lines(conn: AsyncConnection, tahun: int, unit_ids: list[int]) -> list[MataAnggaran]:
+    """The output-level budget lines of the given units for a year, with their latest cumulative spending."""
+    return [m for m in await lines(conn, tahun, "output") if m.unit_id in set(unit_ids)]
+
+
+async def spending(conn: AsyncConnection, line_id: int) -> list[Belanja]:
+    """Every version of a line's cumulative spending, by period end then version (oldest first)."""
+    b = t.budget_realisations
+    rows = (await conn.execute(sa.select(b).where(b.c.budget_line_id == line_id))).all()
+    out = [Belanja(r.id, r.budget_line_id, r.periode, r.versi, r.jumlah, r.catatan, r.created_at) for r in rows]
+    return sorted(out, key=lambda x: (parse_periode(x.periode).selesai, parse_periode(x.periode).mulai, x.versi))
+
+
+def per_period(versions: list[Belanja]) -> dict[str, Belanja]:
+    """The latest version of each period."""
+    out: dict[str, Belanja] = {}
+    for v in versions:  # oldest first, so the last one written wins
+        if v.periode not in out or v.versi > out[v.periode].versi:
+            out[v.periode] = v
+    return out
+
+
+def neighbours(versions: list[Belanja], p: Periode) -> tuple[tuple[str, int] | None, tuple[str, int] | None]:
+    """The latest cumulative amount reported before the period and the earliest after it, with their labels."""
+    latest = sorted(per_period(versions).values(), key=lambda v: parse_periode(v.periode).selesai)
+    before = [v for v in latest if parse_periode(v.periode).selesai < p.mulai]
+    after = [v for v in latest if parse_periode(v.periode).mulai > p.selesai]
+    return ((parse_periode(before[-1].periode).label, before[-1].jumlah) if before else None,
+            (parse_periode(after[0].periode).label, after[0].jumlah) if after else None)
+
+
+async def record_spending(conn: AsyncConnection, *, line_id: int, periode: str, jumlah: int, alasan: str | None,
+                          author: Pengguna, allowed_unit_ids: list[int], today: date, now: datetime) -> Belanja:
+    """Record a line's cumulative spending up to a month's end as a new version (checked, audited)."""
+    m = await line(conn, line_id)
+    if m is None or m.tingkat != "output" or m.unit_id not in set(allowed_unit_ids):
+        raise DitolakError("Mata anggaran ini bukan milik unit Anda; laporkan hanya output unit Anda.")
+    p = parse_periode(periode)
+    periksa_periode(p, "bulan", m.tahun, today, await kinerja.closed_periods(conn))
+    versions = await spending(conn, m.id)
+    same = [v for v in versions if v.periode == p.kode]
+    alasan = alasan.strip() if alasan else None
+    if same and not alasan:
+        raise DitolakError(f"{p.label} sudah dilaporkan ({format_rupiah(same[-1].jumlah)}); laporan baru adalah "
+                           "koreksi dan perlu alasan.")
+    sebelum, sesudah = neighbours(versions, p)
+    periksa_belanja(jumlah, m.pagu, sebelum, sesudah, koreksi=alasan is not None)
+    versi = (max(v.versi for v in same) if same else 0) + 1
+    catatan = f"Koreksi: {alasan}" if alasan else None
+    res = await conn.execute(t.budget_realisations.insert().values(
+        budget_line_id=m.id, periode=p.kode, versi=versi, jumlah=jumlah, catatan=catatan, author_id=author.id,
+        sumber="bot", created_at=now))
+    rid = res.inserted_primary_key[0]
+    await audit.record(conn, actor=author.name, actor_id=author.id, action="koreksi" if alasan else "lapor",
+                       entity="realisasi_anggaran", entity_id=rid,
+                       old={"versi": same[-1].versi, "jumlah": same[-1].jumlah} if same else None,
+                       new={"kode": m.kode, "periode": p.kode, "versi": versi, "jumlah": jumlah, "alasan": alasan},
+                       now=now)
+    return Belanja(rid, m.id, p.kode, versi, jumlah, catatan, now)

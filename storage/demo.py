@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage import tables as t
+from storage import tenggat
 
 SEED = Path(__file__).parent / "seed"
 BKL = SEED / "bengkulu-2024"
@@ -109,6 +110,7 @@ async def load(engine: AsyncEngine, *, reset: bool = False, live: bool = False, 
         elif reset:
             await wipe(conn)
         tps_count = await _load_all(conn, shift, tz, today)
+        await tenggat.sinkronkan(conn, zona=tz_name, now=_now())  # the demo's deadlines, for /jadwal at once
         await conn.execute(t.app_settings.insert(), [{
             "key": "demo",
             "value": {"org": "BKL", "tahun": 2024, "geser_hari": shift,
@@ -130,6 +132,7 @@ async def _load_all(conn: AsyncConnection, shift: int, tz: ZoneInfo, today: date
     await _load_budget(conn, units)
     await _load_stages(conn, units, d, today)
     await _load_logistics(conn, units, d, tz)
+    await load_bengkulu_tengah(conn)
     return n_tps
 
 
@@ -368,6 +371,98 @@ async def _load_logistics(conn: AsyncConnection, units: dict[str, int], d: Any, 
         "tanggal_kirim": d(r["tanggal_kirim"]), "tiba_mulai": d(r["tiba_mulai"]),
         "tiba_selesai": d(r["tiba_selesai"]), "moda": r["moda"], "catatan": r["catatan"] or None,
         "created_at": now} for r in read_csv(BKL / "pengiriman_penyedia_2024.csv")])
+
+
+# --- a second organisation: KPU Kabupaten Bengkulu Tengah's performance tree (pohon kinerja) ------------------
+
+BTENG = SEED / "bengkulu-tengah"
+BTENG_UNITS: dict[str, str] = {  # the tree's `unit` column -> unit code (org BTENG)
+    "KPU Kabupaten Bengkulu Tengah": "BTENG",
+    "Sub Bagian Teknis Penyelenggaraan Pemilu, Partisipasi dan Hubungan Masyarakat": "BTENG-TPP",
+    "Sub Bagian Hukum dan SDM": "BTENG-HSDM",
+    "Sub Bagian Keuangan, Umum dan Logistik": "BTENG-KUL",
+    "Sub Bagian Perencanaan, Data dan Informasi": "BTENG-PDI",
+}
+# Kind and target of the indicators that are not "Persentase … = 100"; the tree has no targets, so every
+# target here (and the 100 of the others) is a demo default an admin must set, marked in the indicator's note.
+BTENG_NILAI: dict[str, tuple[str, str]] = {
+    "IK-JML-SENG": ("angka", "0"),
+    "IK-REVISI": ("angka", "0"),
+    "IK-SAK": ("angka", "12"),
+    "IK-LPJ": ("angka", "12"),
+    "IK-DIK": ("angka", "4"),
+    "IKK-AKIP": ("predikat", "B"),
+    "IKK-RB": ("indeks", "79"),
+    "IKK-BPK": ("opini", "WTP"),
+}
+BTENG_CATATAN = "Target demo: pohon kinerja tidak memuat target; admin menetapkan target sebenarnya."
+
+
+async def load_bengkulu_tengah(conn: AsyncConnection) -> None:
+    """Load the Bengkulu Tengah tree as organisation BTENG: the KPU kabupaten, its Sub Bagian, their 2024 PK.
+
+    The KPU kabupaten is a satker of its own here (not one of the province's kab/kota units, whose TPS counts
+    stay as they are). Its IKU (`iku_kab`) form its PK; each activity indicator (`indikator_kegiatan`) goes to
+    the PK of the Sub Bagian running the activity and cascades to the IKU above the activity. Polarity comes
+    from the tree's own words: "(semakin kecil semakin baik)" means lower is better.
+    """
+    rows = read_csv(BTENG / "pohon_kinerja.csv")
+    by_id = {r["id"]: r for r in rows}
+    await conn.execute(t.units.insert().values(code="BTENG", name="KPU Kabupaten Bengkulu Tengah", kind="satker",
+                                               parent_id=None, kode_wilayah=None, org="BTENG",
+                                               timezone="Asia/Jakarta"))
+    top = (await _ids(conn, t.units))["BTENG"]
+    for name, code in BTENG_UNITS.items():
+        if code != "BTENG":
+            await conn.execute(t.units.insert().values(code=code, name=name, kind="subbagian", parent_id=top,
+                                                       org="BTENG", timezone="Asia/Jakarta"))
+    units = await _ids(conn, t.units)
+
+    def ancestor(r: dict[str, str], level: str) -> dict[str, str]:
+        while r["level"] != level:
+            r = by_id[r["parent_id"]]
+        return r
+
+    sasaran_no = {r["id"]: i + 1 for i, r in enumerate(x for x in rows if x["level"] == "sasaran_strategis")}
+    kegiatan: dict[str, list[str]] = {}  # Sub Bagian -> its activities with indicators, in file order
+    for x in rows:
+        if x["level"] == "indikator_kegiatan":
+            keg = by_id[x["parent_id"]]
+            kegiatan.setdefault(keg["unit"], [])
+            if keg["id"] not in kegiatan[keg["unit"]]:
+                kegiatan[keg["unit"]].append(keg["id"])
+    pk: dict[str, list[tuple[int, str]]] = {}  # unit code -> [(indicator id, target)]
+    ids: dict[str, int] = {}
+    for r in rows:  # parents precede children in the file
+        if r["level"] not in ("iku_kab", "indikator_kegiatan"):
+            continue
+        if r["level"] == "iku_kab":
+            unit, parent, ss = BTENG_UNITS[r["unit"]], None, ancestor(r, "sasaran_strategis")
+            sasaran, no = ss["uraian"], sasaran_no[ss["id"]]
+            iku = by_id[r["parent_id"]]
+            note = f"Mendukung IKU KPU: {iku['uraian']}. " if iku["level"] == "iku_kpu" else ""
+        else:
+            keg = by_id[r["parent_id"]]
+            unit, parent, sasaran = BTENG_UNITS[keg["unit"]], ids.get(keg["parent_id"]), keg["uraian"]
+            above = by_id[keg["parent_id"]]  # an activity may serve a KPU IKU directly (no kabupaten IKU between)
+            note = f"Mendukung IKU KPU: {above['uraian']}. " if above["level"] == "iku_kpu" else ""
+            no = kegiatan[keg["unit"]].index(keg["id"]) + 1
+        jenis, target = BTENG_NILAI.get(r["id"], ("persen", "100"))
+        polaritas = "turun" if "semakin kecil semakin baik" in r["uraian"].lower() else "naik"
+        res = await conn.execute(t.indicators.insert().values(
+            kode=f"BTENG-{r['id']}", nama=r["uraian"], jenis=jenis, polaritas=polaritas, unit_id=units[unit],
+            parent_id=parent, tingkat="pk", sasaran_no=no, sasaran=sasaran,
+            frekuensi="triwulan" if jenis in ("persen", "angka") else "tahun", agregasi="terakhir",
+            catatan=note + BTENG_CATATAN))
+        ids[r["id"]] = res.inserted_primary_key[0]
+        pk.setdefault(unit, []).append((ids[r["id"]], target))
+        await conn.execute(t.indicator_targets.insert().values(indicator_id=ids[r["id"]], tahun=2024, periode="2024",
+                                                               sumber="pk", nilai=target))
+    for unit, items in pk.items():
+        doc = (await conn.execute(t.pk_documents.insert().values(
+            unit_id=units[unit], tahun=2024, versi=1, jenis="awal", tanggal=date(2024, 1, 2)))).inserted_primary_key[0]
+        await _insert(conn, t.pk_items, [{"pk_id": doc, "indicator_id": i, "urutan": n + 1, "target": tg}
+                                         for n, (i, tg) in enumerate(items)])
 
 
 def iter_seed_files() -> Iterator[Path]:

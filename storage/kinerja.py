@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.entitas import Indikator, Realisasi
+from domain.capaian import JenisIndikator, nilai_from_canonical
+from domain.entitas import Indikator, Pengguna, Realisasi
+from domain.kinerja import (
+    DitolakError,
+    LaporanRealisasi,
+    cakupan_unit,
+    kepala_terdekat,
+    periksa_periode,
+    rantai_atas,
+)
+from domain.periode import parse_periode
+from storage import audit, users
 from storage import tables as t
+from storage.sql import dialect_insert
 
 
 def _ind(r: sa.Row) -> Indikator:
@@ -76,3 +90,205 @@ async def realisations(conn: AsyncConnection, ids: Sequence[int], tahun: int) ->
 async def latest_year(conn: AsyncConnection) -> int | None:
     """The latest year that has a realisation."""
     return (await conn.execute(sa.select(sa.func.max(t.realisations.c.tahun)))).scalar_one_or_none()
+
+
+# --- reporting: versions, verification, closed periods (performance reporting feature) ----------------------
+
+PERIODE_TUTUP = "periode_tutup"  # app_settings key: the period codes an admin closed for late reports
+
+
+def _laporan(r: sa.Row) -> LaporanRealisasi:
+    return LaporanRealisasi(
+        r.id, r.indicator_id, r.tahun, r.periode, r.versi, r.nilai, r.status, r.sumber, r.created_at, r.author_id,
+        list(r.bukti or []), r.hambatan, r.upaya, r.alasan_koreksi, r.verified_by, r.verified_at, r.verify_note)
+
+
+def _urut(r: LaporanRealisasi) -> tuple[date, date, int]:
+    p = parse_periode(r.periode)
+    return p.selesai, p.mulai, r.versi
+
+
+async def indicator(conn: AsyncConnection, indicator_id: int) -> Indikator | None:
+    """One indicator by id."""
+    r = (await conn.execute(sa.select(t.indicators).where(t.indicators.c.id == indicator_id))).first()
+    return _ind(r) if r else None
+
+
+async def indicator_by_code(conn: AsyncConnection, kode: str) -> Indikator | None:
+    """One indicator by its code (case-insensitive)."""
+    r = (await conn.execute(sa.select(t.indicators)
+                            .where(sa.func.upper(t.indicators.c.kode) == kode.strip().upper()))).first()
+    return _ind(r) if r else None
+
+
+async def history(conn: AsyncConnection, ids: Sequence[int], tahun: int) -> dict[int, list[LaporanRealisasi]]:
+    """Every version of the year's realisations per indicator, by period then version (oldest first)."""
+    q = sa.select(t.realisations).where(t.realisations.c.indicator_id.in_(list(ids)), t.realisations.c.tahun == tahun)
+    out: dict[int, list[LaporanRealisasi]] = {}
+    for r in sorted((_laporan(r) for r in (await conn.execute(q)).all()), key=_urut):
+        out.setdefault(r.indicator_id, []).append(r)
+    return out
+
+
+async def versions(conn: AsyncConnection, indicator_id: int, periode: str) -> list[LaporanRealisasi]:
+    """Every version reported for one indicator and period, oldest first."""
+    q = (sa.select(t.realisations).where(t.realisations.c.indicator_id == indicator_id,
+                                         t.realisations.c.periode == periode).order_by(t.realisations.c.versi))
+    return [_laporan(r) for r in (await conn.execute(q)).all()]
+
+
+async def realisation(conn: AsyncConnection, realisation_id: int) -> LaporanRealisasi | None:
+    """One realisation version by id."""
+    r = (await conn.execute(sa.select(t.realisations).where(t.realisations.c.id == realisation_id))).first()
+    return _laporan(r) if r else None
+
+
+async def closed_periods(conn: AsyncConnection) -> list[str]:
+    """The period codes an admin closed for late reports."""
+    q = sa.select(t.app_settings.c.value).where(t.app_settings.c.key == PERIODE_TUTUP)
+    value = (await conn.execute(q)).scalar_one_or_none()
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+async def set_period_closed(conn: AsyncConnection, kode: str, *, tutup: bool, actor: str, now: datetime,
+                            actor_id: int | None = None) -> list[str]:
+    """Close (or reopen) a reporting period for late reports; returns the closed codes."""
+    p = parse_periode(kode)
+    old = await closed_periods(conn)
+    new = sorted(set(old) | {p.kode}) if tutup else [k for k in old if k != p.kode]
+    if new == old:
+        return old
+    stmt = dialect_insert(conn, t.app_settings).values(key=PERIODE_TUTUP, value=new)
+    await conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": new}))
+    await audit.record(conn, actor=actor, actor_id=actor_id, action="tutup_periode" if tutup else "buka_periode",
+                       entity="periode", entity_id=p.kode, old=old, new=new, now=now)
+    return new
+
+
+async def _unit_tree(conn: AsyncConnection) -> tuple[dict[int, int | None], dict[int, str]]:
+    rows = (await conn.execute(sa.select(t.units.c.id, t.units.c.parent_id, t.units.c.kind))).all()
+    return {u: p for u, p, _ in rows}, {u: k for u, _, k in rows}
+
+
+async def verifiers(conn: AsyncConnection, unit_id: int) -> list[Pengguna]:
+    """Who verifies a unit's reports: its active head(s), else those of the nearest unit above with one."""
+    induk, _ = await _unit_tree(conn)
+    q = sa.select(t.users.c.id, t.users.c.unit_id).where(t.users.c.is_head.is_(True), t.users.c.status == "aktif",
+                                                        t.users.c.unit_id.is_not(None))
+    kepala: dict[int, list[int]] = {}
+    for uid, unit in (await conn.execute(q.order_by(t.users.c.id))).all():
+        kepala.setdefault(unit, []).append(uid)
+    out = [await users.by_id(conn, uid) for uid in kepala_terdekat(unit_id, induk, kepala)]
+    return [u for u in out if u is not None]
+
+
+async def may_verify(conn: AsyncConnection, user: Pengguna, unit_id: int) -> bool:
+    """Whether the user heads the unit or a unit above it (and so may verify its reports)."""
+    if not (user.aktif and user.is_head and user.unit_id is not None):
+        return False
+    induk, _ = await _unit_tree(conn)
+    return user.unit_id in rantai_atas(unit_id, induk)
+
+
+async def reporting_scope(conn: AsyncConnection, unit_id: int) -> list[int]:
+    """The units whose budget lines and action-plan activities an operator of this unit reports."""
+    induk, jenis = await _unit_tree(conn)
+    return cakupan_unit(unit_id, induk, jenis)
+
+
+async def pk_item(conn: AsyncConnection, unit_id: int, tahun: int, indicator_id: int) -> tuple[Indikator, str] | None:
+    """The indicator and its target when it is in the unit's PK in force for the year, else None."""
+    pk = await latest_pk(conn, unit_id, tahun) or []
+    return next(((i, tg) for i, tg in pk if i.id == indicator_id), None)
+
+
+async def submit(conn: AsyncConnection, *, author: Pengguna, indicator_id: int, tahun: int, periode: str, nilai: str,
+                 bukti: list[dict[str, Any]], hambatan: str | None, upaya: str | None, alasan_koreksi: str | None,
+                 today: date, now: datetime, sumber: str = "bot") -> LaporanRealisasi:
+    """Record a realisation (a new version, status diajukan) for an indicator of the author's unit PK, audited."""
+    item = await pk_item(conn, author.unit_id, tahun, indicator_id) if author.unit_id is not None else None
+    if item is None:
+        raise DitolakError("Indikator ini bukan milik Perjanjian Kinerja unit Anda yang berlaku; "
+                           "laporkan hanya indikator unit Anda.")
+    ind = item[0]
+    if ind.otomatis:
+        raise DitolakError(f"Indikator {ind.kode} dihitung otomatis oleh Pantau; tidak perlu dilaporkan.")
+    p = parse_periode(periode)
+    periksa_periode(p, ind.frekuensi, tahun, today, await closed_periods(conn))
+    nilai_from_canonical(JenisIndikator(ind.jenis), nilai)  # a value of the indicator's kind, or ParseError
+    previous = await versions(conn, ind.id, p.kode)
+    alasan = alasan_koreksi.strip() if alasan_koreksi else None
+    if previous and not alasan:
+        raise DitolakError(f"Periode {p.label} sudah dilaporkan (versi {previous[-1].versi}); laporan baru adalah "
+                           "koreksi dan perlu alasan.")
+    versi = (previous[-1].versi if previous else 0) + 1
+    res = await conn.execute(t.realisations.insert().values(
+        indicator_id=ind.id, tahun=p.tahun, periode=p.kode, versi=versi, nilai=nilai, bukti=bukti,
+        hambatan=hambatan, upaya=upaya, alasan_koreksi=alasan if previous else None, author_id=author.id,
+        sumber=sumber, status="diajukan", created_at=now))
+    rid = res.inserted_primary_key[0]
+    await audit.record(conn, actor=author.name, actor_id=author.id, action="koreksi" if previous else "lapor",
+                       entity="realisasi", entity_id=rid,
+                       old={"versi": previous[-1].versi, "nilai": previous[-1].nilai} if previous else None,
+                       new={"indikator": ind.kode, "periode": p.kode, "versi": versi, "nilai": nilai,
+                            "alasan": alasan if previous else None}, now=now)
+    out = await realisation(conn, rid)
+    assert out is not None
+    return out
+
+
+async def decidable(conn: AsyncConnection, realisation_id: int,
+                    verifier: Pengguna) -> tuple[LaporanRealisasi, Indikator]:
+    """The realisation and its indicator when this verifier may decide on it now, else DitolakError."""
+    r = await realisation(conn, realisation_id)
+    ind = await indicator(conn, r.indicator_id) if r else None
+    if r is None or ind is None:
+        raise DitolakError("Laporan ini tidak ditemukan.")
+    if not await may_verify(conn, verifier, ind.unit_id):
+        raise DitolakError("Anda bukan kepala unit atau pimpinan atas unit pelapor, jadi tidak dapat memverifikasi "
+                           "laporan ini.")
+    if r.status != "diajukan":
+        raise DitolakError(f"Laporan ini sudah diverifikasi sebelumnya (status: {r.status}).")
+    newest = (await versions(conn, r.indicator_id, r.periode))[-1]
+    if newest.versi > r.versi:
+        raise DitolakError(f"Laporan ini sudah digantikan versi {newest.versi}; verifikasi versi terbaru.")
+    return r, ind
+
+
+async def decide(conn: AsyncConnection, realisation_id: int, *, approve: bool, note: str | None, verifier: Pengguna,
+                 now: datetime) -> LaporanRealisasi:
+    """Approve or return a submitted realisation; only a head over the unit, once, and only the newest version."""
+    r, _ = await decidable(conn, realisation_id, verifier)
+    if not approve and not (note and note.strip()):
+        raise DitolakError("Pengembalian perlu alasan.")
+    status = "disetujui" if approve else "dikembalikan"
+    res = await conn.execute(t.realisations.update()
+                             .where(t.realisations.c.id == r.id, t.realisations.c.status == "diajukan")
+                             .values(status=status, verified_by=verifier.id, verified_at=now,
+                                     verify_note=note.strip() if note else None))
+    if res.rowcount == 0:  # someone decided between our read and our write
+        raise DitolakError("Laporan ini baru saja diverifikasi orang lain.")
+    await audit.record(conn, actor=verifier.name, actor_id=verifier.id, action="setujui" if approve else "kembalikan",
+                       entity="realisasi", entity_id=r.id, old={"status": "diajukan"},
+                       new={"status": status, "catatan": note}, now=now)
+    out = await realisation(conn, r.id)
+    assert out is not None
+    return out
+
+
+async def arrivals_on_target(conn: AsyncConnection, tahun: int, sampai: date | None = None) -> tuple[int, int] | None:
+    """(TPS whose latest arrival report of the year is tepat, all TPS), or None when the year has no report."""
+    a = t.arrival_reports
+    start = datetime(tahun, 1, 1, tzinfo=UTC)
+    end = datetime(tahun + 1, 1, 1, tzinfo=UTC)
+    if sampai is not None:
+        end = min(end, datetime.combine(sampai + timedelta(days=1), time(0), tzinfo=UTC))
+    latest = (sa.select(a.c.tps_id, sa.func.max(a.c.versi).label("v"))
+              .where(a.c.tiba_pada >= start, a.c.tiba_pada < end).group_by(a.c.tps_id).subquery())
+    q = (sa.select(sa.func.count(), sa.func.sum(sa.case((a.c.tepat.is_(True), 1), else_=0)))
+         .select_from(a.join(latest, sa.and_(a.c.tps_id == latest.c.tps_id, a.c.versi == latest.c.v))))
+    reported, tepat = (await conn.execute(q)).one()
+    if not reported:
+        return None
+    total = (await conn.execute(sa.select(sa.func.count()).select_from(t.tps))).scalar_one()
+    return int(tepat or 0), int(total)

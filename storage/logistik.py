@@ -1,18 +1,27 @@
-"""Logistics: counts of polling stations and arrivals per kab/kota."""
+"""Logistics: counts of TPS and arrivals per kab/kota and kecamatan, TPS that have not reported, the warehouse.
+
+"Tiba" is a TPS with an arrival report; the counts judge each TPS by its latest report: ``tepat``,
+``bermasalah`` (not complete and good: short, damaged or wrong type) and ``terlambat`` (late).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.entitas import Pengguna
+from storage import audit
 from storage import tables as t
 
 
 @dataclass(frozen=True)
 class HitungKabkota:
-    """Counts for one kab/kota."""
+    """Counts for one kab/kota (``*_sulit``: among its TPS sulit)."""
 
     unit_id: int
     kode: str
@@ -24,28 +33,230 @@ class HitungKabkota:
     tepat: int
     bermasalah: int
     terlambat: int
+    tepat_sulit: int = 0
+    bermasalah_sulit: int = 0
+    terlambat_sulit: int = 0
+    eskalasi_terbuka: int = 0
 
 
-async def counts_by_kabkota(conn: AsyncConnection, unit_ids: list[int] | None = None) -> list[HitungKabkota]:
-    """Per kab/kota: TPS, TPS sulit, TPS with an arrival report and how the latest reports judge them."""
+@dataclass(frozen=True)
+class HitungKecamatan:
+    """Counts for one kecamatan."""
+
+    id: int
+    kode: str
+    nama: str
+    tps: int
+    sulit: int
+    tiba: int
+    tepat: int
+    bermasalah: int
+    terlambat: int
+
+
+@dataclass(frozen=True)
+class TpsBelum:
+    """A TPS without an arrival report, with the officers responsible for it."""
+
+    id: int
+    kode: str
+    nama: str
+    desa: str
+    sulit: bool
+    petugas: tuple[str, ...]
+
+
+def _terakhir() -> sa.Subquery:
     a = t.arrival_reports
     latest = sa.select(a.c.tps_id, sa.func.max(a.c.versi).label("v")).group_by(a.c.tps_id).subquery()
-    last = (sa.select(a.c.tps_id, a.c.lengkap, a.c.tepat, a.c.terlambat)
+    return (sa.select(a.c.tps_id, a.c.lengkap, a.c.tepat, a.c.terlambat)
             .join(latest, sa.and_(latest.c.tps_id == a.c.tps_id, latest.c.v == a.c.versi)).subquery())
+
+
+def _jumlah(last: sa.Subquery, extra: sa.ColumnElement[bool] | None = None) -> list[sa.ColumnElement[int]]:
+    """tiba, tepat, bermasalah, terlambat (optionally only where ``extra`` holds)."""
     one = sa.literal(1)
-    q = (sa.select(
-        t.units.c.id, t.units.c.code, t.units.c.name,
-        sa.func.count(t.tps.c.id),
-        sa.func.sum(sa.case((t.tps.c.sulit, one), else_=0)),
-        sa.func.sum(sa.case((last.c.tps_id.is_not(None), one), else_=0)),
-        sa.func.sum(sa.case((sa.and_(last.c.tps_id.is_not(None), t.tps.c.sulit), one), else_=0)),
-        sa.func.sum(sa.case((last.c.tepat, one), else_=0)),
-        sa.func.sum(sa.case((sa.not_(last.c.lengkap), one), else_=0)),
-        sa.func.sum(sa.case((last.c.terlambat, one), else_=0)),
-    ).select_from(t.units.join(t.tps, t.tps.c.kabkota_unit_id == t.units.c.id)
-                  .outerjoin(last, last.c.tps_id == t.tps.c.id))
-        .where(t.units.c.kind == "kabkota").group_by(t.units.c.id, t.units.c.code, t.units.c.name)
-        .order_by(t.units.c.code))
+
+    def n(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.sum(sa.case((cond if extra is None else sa.and_(cond, extra), one), else_=0))
+
+    return [n(last.c.tps_id.is_not(None)), n(last.c.tepat == sa.true()), n(last.c.lengkap == sa.false()),
+            n(last.c.terlambat == sa.true())]
+
+
+async def counts_by_kabkota(conn: AsyncConnection, unit_ids: Sequence[int] | None = None) -> list[HitungKabkota]:
+    """Per kab/kota: TPS, TPS sulit, TPS with an arrival report, how the latest reports judge them, open escalations."""
+    last = _terakhir()
+    sulit = t.tps.c.sulit == sa.true()
+    q = (sa.select(t.units.c.id, t.units.c.code, t.units.c.name, sa.func.count(t.tps.c.id),
+                   sa.func.sum(sa.case((sulit, sa.literal(1)), else_=0)), *_jumlah(last), *_jumlah(last, sulit))
+         .select_from(t.units.join(t.tps, t.tps.c.kabkota_unit_id == t.units.c.id)
+                      .outerjoin(last, last.c.tps_id == t.tps.c.id))
+         .where(t.units.c.kind == "kabkota").group_by(t.units.c.id, t.units.c.code, t.units.c.name)
+         .order_by(t.units.c.code))
     if unit_ids is not None:
-        q = q.where(t.units.c.id.in_(unit_ids))
-    return [HitungKabkota(r[0], r[1], r[2], *(int(x or 0) for x in r[3:])) for r in (await conn.execute(q)).all()]
+        q = q.where(t.units.c.id.in_(list(unit_ids)))
+    e = t.escalations
+    q_open = (sa.select(e.c.kabkota_unit_id, sa.func.count()).where(e.c.status == "terbuka")
+              .group_by(e.c.kabkota_unit_id))
+    open_: dict[int, int] = {k: int(n) for k, n in (await conn.execute(q_open)).all()}
+    out = []
+    for r in (await conn.execute(q)).all():
+        n = [int(x or 0) for x in r[3:]]
+        tps, sul, tiba, tepat, masalah, telat, tiba_s, tepat_s, masalah_s, telat_s = n
+        out.append(HitungKabkota(r[0], r[1], r[2], tps, sul, tiba, tiba_s, tepat, masalah, telat, tepat_s, masalah_s,
+                                 telat_s, int(open_.get(r[0], 0))))
+    return out
+
+
+async def counts_by_kecamatan(conn: AsyncConnection, kabkota_unit_id: int) -> list[HitungKecamatan]:
+    """Per kecamatan of one kab/kota: TPS, TPS sulit, arrivals and their judgement."""
+    last = _terakhir()
+    w = t.wilayah
+    q = (sa.select(w.c.id, w.c.kode, w.c.nama, sa.func.count(t.tps.c.id),
+                   sa.func.sum(sa.case((t.tps.c.sulit == sa.true(), sa.literal(1)), else_=0)), *_jumlah(last))
+         .select_from(w.join(t.tps, t.tps.c.kecamatan_id == w.c.id).outerjoin(last, last.c.tps_id == t.tps.c.id))
+         .where(w.c.kabkota_unit_id == kabkota_unit_id, w.c.tingkat == "kecamatan")
+         .group_by(w.c.id, w.c.kode, w.c.nama).order_by(w.c.kode))
+    return [HitungKecamatan(r[0], r[1], r[2], *(int(x or 0) for x in r[3:])) for r in (await conn.execute(q)).all()]
+
+
+async def kecamatan(conn: AsyncConnection, kecamatan_id: int) -> tuple[int, str, str, int] | None:
+    """(id, kode, nama, kab/kota unit id) of a kecamatan, or None."""
+    w = t.wilayah
+    r = (await conn.execute(sa.select(w.c.id, w.c.kode, w.c.nama, w.c.kabkota_unit_id)
+                            .where(w.c.id == kecamatan_id, w.c.tingkat == "kecamatan"))).first()
+    return (r[0], r[1], r[2], r[3]) if r else None
+
+
+async def tps_belum_lapor(conn: AsyncConnection, kecamatan_id: int, *, limit: int,
+                          offset: int = 0) -> tuple[list[TpsBelum], int]:
+    """TPS of a kecamatan without an arrival report (code order, paged) with their officers; and how many."""
+    a = t.arrival_reports
+    desa = t.wilayah.alias("desa")
+    belum = sa.and_(t.tps.c.kecamatan_id == kecamatan_id,
+                    ~sa.exists().where(a.c.tps_id == t.tps.c.id))
+    total = (await conn.execute(sa.select(sa.func.count()).select_from(t.tps).where(belum))).scalar_one()
+    rows = (await conn.execute(sa.select(t.tps.c.id, t.tps.c.kode, t.tps.c.nama, desa.c.nama, t.tps.c.sulit)
+                               .join(desa, desa.c.id == t.tps.c.desa_id).where(belum).order_by(t.tps.c.kode)
+                               .limit(limit).offset(offset))).all()
+    petugas = await petugas_tps(conn, [r[0] for r in rows])
+    return [TpsBelum(r[0], r[1], r[2], r[3], bool(r[4]), tuple(petugas.get(r[0], []))) for r in rows], int(total)
+
+
+async def petugas_tps(conn: AsyncConnection, tps_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The names of the active field officers of each TPS."""
+    if not tps_ids:
+        return {}
+    u = t.users
+    q = (sa.select(t.user_tps.c.tps_id, u.c.name).join(u, u.c.id == t.user_tps.c.user_id)
+         .where(t.user_tps.c.tps_id.in_(list(tps_ids)), u.c.status == "aktif").order_by(u.c.name))
+    out: dict[int, list[str]] = {}
+    for tps_id, name in (await conn.execute(q)).all():
+        out.setdefault(tps_id, []).append(name)
+    return out
+
+
+async def operator_kabkota(conn: AsyncConnection, kabkota_unit_id: int) -> list[str]:
+    """The names of the active operators (logistics officers) of a KPU kab/kota."""
+    u = t.users
+    q = (sa.select(u.c.name).where(u.c.role == "operator", u.c.status == "aktif", u.c.unit_id == kabkota_unit_id)
+         .order_by(u.c.name))
+    return list((await conn.execute(q)).scalars().all())
+
+
+def _pk(res: sa.CursorResult[Any]) -> int:
+    key = res.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+# --- the warehouse pipeline ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Penerimaan:
+    """A supplier delivery received at a kab/kota warehouse."""
+
+    id: int
+    jenis: str
+    kemasan: int
+    tanggal: date | None
+    kondisi: str
+
+
+@dataclass(frozen=True)
+class Pengiriman:
+    """A dispatch from the warehouse to PPK, PPS or TPS."""
+
+    id: int
+    tujuan: str
+    kecamatan: str | None
+    tanggal: date
+    moda: str | None
+
+
+@dataclass(frozen=True)
+class StatusGudang:
+    """Where a kab/kota's logistics are: received at the warehouse → dispatched → arrived at the TPS."""
+
+    penerimaan: list[Penerimaan]
+    pengiriman: list[Pengiriman]
+    tps: int
+    dikirim: int  # TPS covered by a dispatch
+    tiba: int  # TPS with an arrival report
+
+
+async def catat_penerimaan(conn: AsyncConnection, *, kabkota_unit_id: int, item_id: int, kemasan: int,
+                           tanggal: date, kondisi: str, oleh: Pengguna, now: datetime,
+                           catatan: str | None = None) -> int:
+    """Record a supplier delivery received at the warehouse (audited); returns its id."""
+    item = (await conn.execute(sa.select(t.logistics_items.c.nama).where(t.logistics_items.c.id == item_id))).scalar()
+    if item is None:
+        raise LookupError(f"jenis logistik {item_id} tidak dikenal")
+    res = await conn.execute(t.supplier_deliveries.insert().values(
+        kabkota_unit_id=kabkota_unit_id, item_id=item_id, jenis=item, kemasan=kemasan, tiba_mulai=tanggal,
+        tiba_selesai=tanggal, kondisi=kondisi, catatan=catatan, author_id=oleh.id, created_at=now))
+    rid = _pk(res)
+    await audit.record(conn, actor=oleh.name, actor_id=oleh.id, action="terima", entity="gudang_terima", entity_id=rid,
+                       new={"jenis": item, "kemasan": kemasan, "tanggal": tanggal.isoformat(), "kondisi": kondisi},
+                       now=now)
+    return rid
+
+
+async def catat_pengiriman(conn: AsyncConnection, *, kabkota_unit_id: int, tujuan: str, kecamatan_id: int | None,
+                           tanggal: date, moda: str | None, oleh: Pengguna, now: datetime) -> int:
+    """Record a dispatch from the warehouse (kecamatan None: the whole kab/kota), audited; returns its id."""
+    if tujuan not in ("ppk", "pps", "tps"):
+        raise ValueError(f"tujuan tidak dikenal: {tujuan!r}")
+    res = await conn.execute(t.dispatches.insert().values(
+        kabkota_unit_id=kabkota_unit_id, tujuan=tujuan, kecamatan_id=kecamatan_id, tanggal=tanggal, moda=moda,
+        author_id=oleh.id, created_at=now))
+    rid = _pk(res)
+    await audit.record(conn, actor=oleh.name, actor_id=oleh.id, action="kirim", entity="gudang_kirim", entity_id=rid,
+                       new={"tujuan": tujuan, "kecamatan_id": kecamatan_id, "tanggal": tanggal.isoformat(),
+                            "moda": moda}, now=now)
+    return rid
+
+
+async def status_gudang(conn: AsyncConnection, kabkota_unit_id: int, *, limit: int = 10) -> StatusGudang:
+    """The warehouse pipeline of one kab/kota: latest receipts and dispatches, TPS dispatched and arrived."""
+    sd, d, w = t.supplier_deliveries, t.dispatches, t.wilayah
+    terima = (await conn.execute(sa.select(sd.c.id, sd.c.jenis, sd.c.kemasan, sd.c.tiba_mulai, sd.c.kondisi)
+                                 .where(sd.c.kabkota_unit_id == kabkota_unit_id).order_by(sd.c.id.desc())
+                                 .limit(limit))).all()
+    kirim = (await conn.execute(sa.select(d.c.id, d.c.tujuan, w.c.nama, d.c.tanggal, d.c.moda)
+                                .select_from(d.outerjoin(w, w.c.id == d.c.kecamatan_id))
+                                .where(d.c.kabkota_unit_id == kabkota_unit_id).order_by(d.c.id.desc())
+                                .limit(limit))).all()
+    covered = sa.exists().where(d.c.kabkota_unit_id == t.tps.c.kabkota_unit_id,
+                                sa.or_(d.c.kecamatan_id.is_(None), d.c.kecamatan_id == t.tps.c.kecamatan_id),
+                                sa.or_(d.c.tps_id.is_(None), d.c.tps_id == t.tps.c.id))
+    arrived = sa.exists().where(t.arrival_reports.c.tps_id == t.tps.c.id)
+    one = sa.literal(1)
+    n_tps, n_kirim, n_tiba = (await conn.execute(
+        sa.select(sa.func.count(), sa.func.sum(sa.case((covered, one), else_=0)),
+                  sa.func.sum(sa.case((arrived, one), else_=0)))
+        .select_from(t.tps).where(t.tps.c.kabkota_unit_id == kabkota_unit_id))).one()
+    return StatusGudang([Penerimaan(*r) for r in terima], [Pengiriman(*r) for r in kirim], int(n_tps),
+                        int(n_kirim or 0), int(n_tiba or 0))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.entitas import Tahapan
+from domain.entitas import Pengguna, Tahapan, Unit
+from domain.kinerja import DitolakError, periksa_tanggal_selesai
+from domain.tanggal import format_date
+from storage import audit, org
 from storage import tables as t
 
 
@@ -30,3 +34,80 @@ async def completions(conn: AsyncConnection, tahun: int) -> dict[tuple[int, int]
 async def latest_year(conn: AsyncConnection) -> int | None:
     """The latest year that has stages."""
     return (await conn.execute(sa.select(sa.func.max(t.voter_stages.c.tahun)))).scalar_one_or_none()
+
+
+# --- stage completions by operators (performance reporting feature) ----------------------------------------
+
+@dataclass(frozen=True)
+class Penyelesaian:
+    """The latest recorded completion of one stage by one unit."""
+
+    stage_id: int
+    unit_id: int
+    versi: int
+    selesai_pada: date
+    catatan: str | None
+
+
+def _tahapan(r: sa.Row) -> Tahapan:
+    return Tahapan(r.id, r.tahun, r.no, r.nama, r.mulai, r.selesai, r.pelaksana)
+
+
+async def stage(conn: AsyncConnection, stage_id: int) -> Tahapan | None:
+    """One stage by id."""
+    r = (await conn.execute(sa.select(t.voter_stages).where(t.voter_stages.c.id == stage_id))).first()
+    return _tahapan(r) if r else None
+
+
+async def unit_completions(conn: AsyncConnection, tahun: int, unit_id: int) -> dict[int, Penyelesaian]:
+    """The latest completion of each stage of the year by one unit, by stage id."""
+    c = t.stage_completions
+    q = (sa.select(c.c.stage_id, c.c.unit_id, c.c.versi, c.c.selesai_pada, c.c.catatan)
+         .join(t.voter_stages, t.voter_stages.c.id == c.c.stage_id)
+         .where(t.voter_stages.c.tahun == tahun, c.c.unit_id == unit_id).order_by(c.c.versi))
+    return {r.stage_id: Penyelesaian(*r) for r in (await conn.execute(q)).all()}
+
+
+async def kabkota_for(conn: AsyncConnection, user: Pengguna) -> list[Unit]:
+    """The KPU kab/kota whose stages an operator marks: their own, or (province staff) every one under the satker."""
+    if user.unit_id is None:
+        return []
+    mine = next((u for u in await org.units(conn) if u.id == user.unit_id), None)
+    if mine is None:
+        return []
+    if mine.kind == "kabkota":
+        return [mine]
+    everything = {u.id: u for u in await org.units(conn)}
+    root = mine
+    while root.parent_id is not None and root.parent_id in everything:
+        root = everything[root.parent_id]
+    under = set(await org.descendants(conn, root.id))
+    return [u for u in everything.values() if u.kind == "kabkota" and u.id in under]
+
+
+async def mark_done(conn: AsyncConnection, *, stage_id: int, unit_id: int, selesai_pada: date, catatan: str | None,
+                    alasan: str | None, author: Pengguna, allowed_unit_ids: list[int], today: date,
+                    now: datetime) -> Penyelesaian:
+    """Record that a unit finished a stage on a date (a correction, with a reason, is a new version)."""
+    if unit_id not in set(allowed_unit_ids):
+        raise DitolakError("Anda hanya dapat menandai tahapan untuk KPU kabupaten/kota dalam cakupan Anda.")
+    s = await stage(conn, stage_id)
+    if s is None:
+        raise DitolakError("Tahapan ini tidak ditemukan.")
+    periksa_tanggal_selesai(selesai_pada, s.mulai, today)
+    done = (await unit_completions(conn, s.tahun, unit_id)).get(s.id)
+    alasan = alasan.strip() if alasan else None
+    if done is not None and not alasan:
+        raise DitolakError(f"Tahapan {s.no} sudah ditandai selesai pada {format_date(done.selesai_pada)} "
+                           f"(versi {done.versi}). Untuk mengubahnya, pilih Koreksi dan tulis alasannya.")
+    versi = (done.versi if done else 0) + 1
+    note = f"Koreksi: {alasan}" + (f" — {catatan}" if catatan else "") if done else catatan
+    await conn.execute(t.stage_completions.insert().values(
+        stage_id=s.id, unit_id=unit_id, versi=versi, selesai_pada=selesai_pada, catatan=note, author_id=author.id,
+        sumber="bot", created_at=now))
+    await audit.record(conn, actor=author.name, actor_id=author.id, action="koreksi" if done else "lapor",
+                       entity="tahapan", entity_id=f"{s.id}:{unit_id}",
+                       old={"versi": done.versi, "selesai_pada": done.selesai_pada.isoformat()} if done else None,
+                       new={"tahapan": s.no, "versi": versi, "selesai_pada": selesai_pada.isoformat(),
+                            "alasan": alasan}, now=now)
+    return Penyelesaian(s.id, unit_id, versi, selesai_pada, note)

@@ -544,3 +544,33 @@ web_sessions = sa.Table(
     sa.Column("revoked_at", UTCDateTime, nullable=True),
     _created(),
 )
+
+# --- admin web: imports (the uploaded file is kept between the dry run and the commit) ----------------
+
+web_imports = sa.Table(
+    "web_imports",
+    metadata,
+    _id(),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("dataset", sa.String(30), nullable=False),  # tps, pengguna, indikator, target, pk, ...
+    sa.Column("berkas", sa.String(200), nullable=False),  # the uploaded file's name
+    sa.Column("isi", sa.LargeBinary, nullable=False),
+    sa.Column("baris", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("galat", sa.Integer, nullable=False, server_default="0"),
+    _created(),
+    sa.Column("committed_at", UTCDateTime, nullable=True),
+)
+
+# --- reminders and broadcasts (pengingat, siaran) --------------------------------------------------
+
+broadcasts = sa.Table(
+    "broadcasts",
+    metadata,
+    _id(),
+    sa.Column("teks", sa.Text, nullable=False),
+    sa.Column("peran", sa.String(12), nullable=True),  # None: every role
+    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=True),  # None: every unit
+    sa.Column("penerima", sa.Integer, nullable=False),  # how many messages were queued
+    sa.Column("author_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    _created(),
+)

@@ -1,0 +1,38 @@
+"""The admin web's messages in Bahasa Indonesia (page texts live in admin/templates/)."""
+
+from __future__ import annotations
+
+TAUTAN = {
+    "tidak_dikenal": "Tautan masuk ini tidak dikenal. Kirim /web di bot Pantau untuk mendapatkan tautan baru.",
+    "dipakai": "Tautan masuk ini sudah dipakai. Setiap tautan hanya berlaku sekali; kirim /web lagi di bot.",
+    "kedaluwarsa": "Tautan masuk ini sudah kedaluwarsa (berlaku 10 menit). Kirim /web lagi di bot.",
+    "ditolak": "Akun ini tidak (lagi) berhak membuka web admin. Hubungi admin bila ini keliru.",
+}
+PERLU_MASUK = "Silakan masuk dulu: kirim /web di bot Pantau, lalu buka tautannya."
+TIDAK_BERWENANG = "Maaf, halaman atau tindakan ini tidak tersedia untuk peran Anda."
+HANYA_BACA = "Akun pimpinan hanya dapat melihat; perubahan dilakukan oleh admin."
+CSRF = "Formulir ini kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."
+TIDAK_DITEMUKAN = "Halaman atau data yang Anda cari tidak ditemukan."
+TERLALU_BESAR = "Berkas terlalu besar; batasnya {batas}. Pecah berkas menjadi beberapa bagian."
+PILIH_BERKAS = "Pilih berkas .csv atau .xlsx untuk diunggah."
+IMPOR_BUKAN_MILIK = "Unggahan ini milik admin lain; unggah berkasnya sendiri."
+IMPOR_SUDAH = "Berkas ini sudah disimpan sebelumnya; tidak ada yang disimpan dua kali."
+IMPOR_GAGAL = "Tidak ada yang disimpan: masih ada {n} galat. Perbaiki berkasnya lalu unggah lagi."
+
+# Shown after a redirect (?ok=<key>); unknown keys show nothing.
+OK = {
+    "undangan": "Kode undangan dibuat.",
+    "undangan_dicabut": "Kode undangan dicabut.",
+    "disetujui": "Permintaan akses disetujui; pengguna diberi tahu lewat bot.",
+    "ditolak": "Permintaan akses ditolak; pengguna diberi tahu lewat bot.",
+    "diubah": "Perubahan disimpan.",
+    "dicabut": "Akses pengguna dicabut.",
+    "diverifikasi": "Verifikasi disimpan.",
+    "ditangani": "Eskalasi ditandai sudah ditangani.",
+    "diantrekan": "Pesan diantrekan untuk dikirim ulang.",
+    "impor": "Impor disimpan.",
+    "keluar": "Anda sudah keluar.",
+}
+
+DISETUJUI_KE_PENGGUNA = "Permintaan akses Anda disetujui: Anda terdaftar sebagai {peran}. Ketik /help untuk mulai."
+DITOLAK_KE_PENGGUNA = "Maaf, permintaan akses Anda ditolak admin."

@@ -1,0 +1,241 @@
+"""Benchmark: /capaian and /logistik (each with its chart) on a generated national dataset, and export speed.
+
+Latency goes through the real Application on the in-process fake Bot API: one update → every reply (text and
+photo) handled; the chart cache is emptied before each run, so every run renders its chart (a cold chart; the
+cached figure is printed beside it). Cases:
+- /capaian as the national leader: the 9 IKU with both automatic indicators computed over every stage ×
+  514 kab/kota and every arrival report of 823.220 TPS;
+- /capaian 2024 PROV-32 as the Jawa Barat leader: one province's PK with its 27 kab/kota cascaded (9 + 243 rows);
+- /logistik as the national leader (38 provinces' 514 kab/kota), and as the operator of one kab/kota;
+- builder and chart times apart, for the same views.
+Exports: `tps` (the widest national table) to CSV and XLSX, rows/s, and the Python heap's peak (tracemalloc) and
+the process's resident-set growth at 50.000, 100.000 and 200.000 rows: flat memory means the peak does not grow.
+
+    .venv/bin/python bench/bench_laporan.py            # national: generates var/bench/nasional.db once (~4 min)
+    .venv/bin/python bench/bench_laporan.py --quick    # a 5 % dataset and fewer runs (about a minute)
+    .venv/bin/python bench/bench_laporan.py --database-url postgresql://postgres@127.0.0.1:5432/bench
+
+A database that does not hold the generated dataset is filled first (`pantau demo generate`); one that holds
+something else is refused unless --reset.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import build_application, running
+from bot.fakebotapi import FakeBotApi
+from bot.settings import Settings
+from domain.angka import format_number
+from reports import capaian, ekspor, grafik, grafik_logistik, logistik
+from storage import nasional, org
+from storage import tables as t
+from storage.db import create_engine, upgrade
+
+JAM = datetime(2024, 11, 24, 8, 0, tzinfo=UTC)  # Minggu, 24 November 2024, 15.00 WIB: H-3
+HARI = date(2024, 11, 24)
+
+
+def _ms(xs: list[float], p: float) -> float:
+    s = sorted(xs)
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))] * 1000
+
+
+def _a(x: float, d: int = 0) -> str:
+    return format_number(Decimal(str(round(x, d))), d)
+
+
+def _baris(nama: str, xs: list[float]) -> str:
+    return f"| {nama} | {len(xs)} | {_a(statistics.median(xs) * 1000)} | {_a(_ms(xs, 95))} | {_a(_ms(xs, 99))} |"
+
+
+async def _siapkan(url: str, quick: bool, reset: bool) -> AsyncEngine:
+    engine = create_engine(url)
+    await upgrade(engine)
+    async with engine.connect() as conn:
+        ada = (await conn.execute(sa.select(t.app_settings.c.value).where(t.app_settings.c.key == "nasional"))
+               ).scalar_one_or_none()
+    faktor = 0.05 if quick else 1.0
+    if ada is None or ada.get("faktor") != faktor:
+        mulai = time.perf_counter()
+        print(f"membuat data nasional (faktor {faktor}) di {url} …", flush=True)
+        hasil = await nasional.generate(engine, faktor=faktor, reset=reset or ada is not None,
+                                        kemajuan=lambda s: print(f"  [{time.perf_counter() - mulai:6.1f} s] {s}",
+                                                                 flush=True))
+        print(f"  selesai dalam {time.perf_counter() - mulai:.0f} s: {hasil}", flush=True)
+    return engine
+
+
+async def _tg(engine: AsyncEngine, key: str) -> int:
+    async with engine.connect() as conn:
+        tg = (await conn.execute(sa.select(t.users.c.telegram_id).where(t.users.c.demo_key == key))).scalar_one()
+    return int(tg)
+
+
+async def _latensi(engine: AsyncEngine, runs: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    api = FakeBotApi()
+    api.record_calls = False
+    async with engine.connect() as conn:
+        for u in (await conn.execute(sa.select(t.users.c.telegram_id, t.users.c.name))).all():
+            api.add_user(u.telegram_id, u.name)
+    jam = [JAM]  # a leader asks once a minute: the bot's per-user rate limit must not answer instead
+    app = build_application(Settings(DATABASE_URL="sqlite:///unused.db"), engine, api=api, clock=lambda: jam[0],
+                            send_outbox=False)
+    kasus = [("/capaian — nasional (IKU)", "nas-pimpinan", "/capaian 2024"),
+             ("/capaian 2024 PROV-32 — satu provinsi", "nas-pimpinan-jabar", "/capaian 2024 PROV-32"),
+             ("/logistik — nasional (514 kab/kota)", "nas-pimpinan", "/logistik"),
+             ("/logistik — satu kab/kota (KAB-3201)", "nas-operator-kab", "/logistik")]
+    dingin: dict[str, list[float]] = {}
+    hangat: dict[str, list[float]] = {}
+    async with running(app):
+        for nama, key, teks in kasus:
+            tg = await _tg(engine, key)
+            for i in range(runs + 1):  # the first run warms the connection pool and font caches: not counted
+                grafik.kosongkan_cache()
+                grafik_logistik._render.cache_clear()
+                jam[0] += timedelta(minutes=1)
+                upd = await api.send_text(tg, teks)
+                mulai = time.perf_counter()
+                await app.process_update(upd.to_update(app.bot))
+                if i:
+                    dingin.setdefault(nama, []).append(time.perf_counter() - mulai)
+            for _ in range(max(3, runs // 3)):  # the same request again within the cache's lifetime
+                jam[0] += timedelta(minutes=1)
+                upd = await api.send_text(tg, teks)
+                mulai = time.perf_counter()
+                await app.process_update(upd.to_update(app.bot))
+                hangat.setdefault(nama, []).append(time.perf_counter() - mulai)
+            kinds = [m.kind for m in api.messages(tg)[-2:]]
+            assert "photo" in kinds, (nama, [m.content[:200] for m in api.messages(tg)[-3:]])
+    return dingin, hangat
+
+
+async def _rincian(engine: AsyncEngine, runs: int) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+
+    async def ukur(nama: str, fn: Callable[[], Awaitable[Any]]) -> Any:
+        hasil = None
+        for i in range(runs + 1):
+            mulai = time.perf_counter()
+            hasil = await fn()
+            if i:
+                out.setdefault(nama, []).append(time.perf_counter() - mulai)
+        return hasil
+
+    async with engine.connect() as conn:
+        lap = await ukur("capaian.build — nasional", lambda: capaian.build(conn, 2024, today=HARI))
+        prov = await ukur("capaian.build — PROV-32", lambda: capaian.build(conn, 2024, "PROV-32", today=HARI))
+        lg = await ukur("logistik.build — nasional", lambda: logistik.build(conn))
+        kab = [u.id for u in await org.units(conn, "kabkota") if u.code.startswith("KAB-32")]
+        lg32 = await ukur("logistik.build — 27 kab/kota PROV-32", lambda: logistik.build(conn, kab))
+
+    async def grafik_capaian(x: capaian.LaporanCapaian) -> bytes:
+        return await asyncio.to_thread(grafik.capaian, x, pakai_cache=False)
+
+    async def grafik_lg(x: logistik.LaporanLogistik) -> bytes:
+        return await asyncio.to_thread(grafik_logistik._render.__wrapped__, "Ketibaan logistik",
+                                       tuple((k.nama, k.tps, k.tiba, k.tepat) for k in x.kabkota))
+
+    await ukur("grafik capaian — 9 indikator", lambda: grafik_capaian(lap))
+    await ukur("grafik capaian — PROV-32", lambda: grafik_capaian(prov))
+    await ukur("grafik logistik — 514 batang", lambda: grafik_lg(lg))
+    await ukur("grafik logistik — 27 batang", lambda: grafik_lg(lg32))
+    return out
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def _ekspor(engine: AsyncEngine, ukuran: list[int], xlsx_baris: int, folder: Path) -> list[str]:
+    konteks = ekspor.Konteks(HARI, "Asia/Jakarta")
+    hasil = []
+    async with engine.connect() as conn:
+        total = await ekspor.perkiraan_baris(conn, "tps")
+        for fmt in ("csv", "xlsx"):
+            daftar = ukuran if fmt == "csv" else [n for n in ukuran if n <= xlsx_baris] or [xlsx_baris]
+            for n in daftar:
+                n = min(n, total)
+                path = folder / f"tps-{n}.{fmt}"
+                gc.collect()
+                mulai = time.perf_counter()
+                ditulis = await ekspor.tulis(conn, "tps", fmt, path, konteks=konteks, batas=n)
+                detik = time.perf_counter() - mulai
+                # The same export again under tracemalloc (it slows Python down, so speed is measured without it).
+                gc.collect()
+                rss0 = _rss_mb()
+                tracemalloc.start()
+                await ekspor.tulis(conn, "tps", fmt, folder / f"m-{n}.{fmt}", konteks=konteks, batas=n)
+                _, puncak = tracemalloc.get_traced_memory()
+                tracemalloc.stop()
+                rss = _rss_mb() - rss0
+                hasil.append(f"| {fmt.upper()} | {_a(ditulis)} | {_a(detik, 1)} | {_a(ditulis / detik)} | "
+                             f"{_a(path.stat().st_size / 1e6, 1)} | {_a(puncak / 1e6, 1)} | {_a(rss, 1)} |")
+        if total > max(ukuran):
+            path = folder / "tps-semua.csv"
+            mulai = time.perf_counter()
+            n = await ekspor.tulis(conn, "tps", "csv", path, konteks=konteks)
+            detik = time.perf_counter() - mulai
+            z = await asyncio.to_thread(ekspor.kemas_zip, path)
+            hasil.append(f"| CSV (semua) | {_a(n)} | {_a(detik, 1)} | {_a(n / detik)} | "
+                         f"{_a(path.stat().st_size / 1e6, 1)} (zip {_a(z.stat().st_size / 1e6, 1)}) | – | – |")
+    return hasil
+
+
+async def main() -> None:
+    """Run the benchmark and print Markdown tables."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="a 5 %% dataset, fewer runs, smaller exports")
+    p.add_argument("--database-url", help="bawaan: sqlite:///var/bench/nasional[-quick].db")
+    p.add_argument("--reset", action="store_true", help="wipe a database that holds something else")
+    p.add_argument("--runs", type=int, help="runs per case (bawaan 30, --quick 5)")
+    a = p.parse_args()
+    url = a.database_url or f"sqlite:///var/bench/nasional{'-quick' if a.quick else ''}.db"
+    runs = a.runs or (5 if a.quick else 30)
+    engine = await _siapkan(url, a.quick, a.reset)
+    try:
+        async with engine.connect() as conn:
+            n_tps = (await conn.execute(sa.select(sa.func.count()).select_from(t.tps))).scalar_one()
+            n_lap = (await conn.execute(sa.select(sa.func.count()).select_from(t.arrival_reports))).scalar_one()
+        print(f"\nData: {_a(n_tps)} TPS, {_a(n_lap)} laporan kedatangan; {runs} kali per kasus; {url}\n")
+        dingin, hangat = await _latensi(engine, runs)
+        print("| permintaan (dengan grafik) | n | median ms | p95 ms | p99 ms |\n| --- | --- | --- | --- | --- |")
+        for nama, xs in dingin.items():
+            print(_baris(nama, xs))
+        for nama, xs in hangat.items():
+            print(_baris(f"{nama}, grafik dari cache", xs))
+        print("\n| bagian | n | median ms | p95 ms | p99 ms |\n| --- | --- | --- | --- | --- |")
+        for nama, xs in (await _rincian(engine, runs)).items():
+            print(_baris(nama, xs))
+        ukuran = [5_000, 10_000, 20_000] if a.quick else [50_000, 100_000, 200_000]
+        with tempfile.TemporaryDirectory(prefix="pantau-bench-") as tmp:
+            baris = await _ekspor(engine, ukuran, 20_000 if a.quick else 200_000, Path(tmp))
+        print("\n| ekspor tps | baris | detik | baris/detik | MB | puncak heap Python MB | RSS naik MB |\n"
+              "| --- | --- | --- | --- | --- | --- | --- |")
+        print("\n".join(baris))
+    finally:
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,257 @@
+"""The reminder policy: which reminder each recipient of a deadline gets, and when. Pure: no I/O, no clock.
+
+A deadline (*tenggat*) has a moment (``batas``) and a time zone (its unit's). Per kind (*jenis*) an ``Aturan``
+says the steps:
+
+* before the deadline: H-7, H-3, H-1 and on the day (``sebelum`` = days before), each at ``jam_pagi``
+  (07.00 local) on that day; a step that would fall on or after the deadline itself is left out;
+* after it: one reminder a day while overdue (``t1`` … ``tN``, ``lewat_hari`` = N), at ``jam_pagi``;
+* escalation: on overdue day ``eskalasi_kepala`` the unit head is told (step ``e1``), on overdue day
+  ``eskalasi_pimpinan`` the pimpinan (step ``e2``).
+
+Every step owns a *window*: from its time until the next step of the same recipient tier (the last one until
+the end of the reminder period). At any moment at most one step of a tier is current, so after downtime a
+sweep finds only the latest due step ("catch up once"); the older ones are skipped, never sent in a burst.
+
+Quiet hours (default 21.00–06.00 local) and a snooze defer a step to the first allowed moment of its window,
+never drop it while the window is open. ``saat_kirim`` gives that moment (the preview lists it) and
+``langkah_jatuh_tempo`` says what a sweep at ``now`` sends, so the preview and the sweep cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from domain.errors import ParseError
+
+__all__ = [
+    "JENIS",
+    "TINGKAT",
+    "Aturan",
+    "Kebijakan",
+    "Langkah",
+    "akhir_hari",
+    "akhir_sunyi",
+    "jadwal",
+    "langkah_jatuh_tempo",
+    "pagi_berikutnya",
+    "pengingat_ulang",
+    "rentang",
+    "saat_kirim",
+    "sunyi",
+]
+
+JENIS: tuple[str, ...] = ("rencana_aksi", "pelaporan", "pemutakhiran", "logistik", "manual")
+Tingkat = Literal["penanggung", "kepala", "pimpinan"]
+TINGKAT: tuple[Tingkat, ...] = ("penanggung", "kepala", "pimpinan")
+MAKS_HARI = 60
+
+
+def _dalam_sunyi(jam: time, mulai: time, selesai: time) -> bool:
+    if mulai == selesai:
+        return False
+    if mulai < selesai:
+        return mulai <= jam < selesai
+    return jam >= mulai or jam < selesai
+
+
+class Aturan(BaseModel):
+    """The reminder steps of one deadline kind."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sebelum: tuple[int, ...] = (7, 3, 1, 0)
+    jam_pagi: time = time(7, 0)
+    lewat_hari: int = Field(default=7, ge=0, le=MAKS_HARI)
+    eskalasi_kepala: int | None = Field(default=2, ge=1, le=MAKS_HARI)
+    eskalasi_pimpinan: int | None = Field(default=4, ge=1, le=MAKS_HARI)
+    sunyi_mulai: time = time(21, 0)
+    sunyi_selesai: time = time(6, 0)
+
+    @field_validator("sebelum")
+    @classmethod
+    def _sebelum(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if any(h < 0 or h > MAKS_HARI for h in v):
+            raise ValueError(f"hari sebelum tenggat harus 0 sampai {MAKS_HARI}")
+        return tuple(sorted(set(v), reverse=True))
+
+    @model_validator(mode="after")
+    def _pagi_tidak_sunyi(self) -> Aturan:
+        if _dalam_sunyi(self.jam_pagi, self.sunyi_mulai, self.sunyi_selesai):
+            raise ValueError("jam pengingat pagi jatuh di jam tenang")
+        return self
+
+    @property
+    def hari_terakhir(self) -> int:
+        """The last overdue day that has a step of any tier."""
+        return max(self.lewat_hari, self.eskalasi_kepala or 0, self.eskalasi_pimpinan or 0)
+
+
+_BAWAAN: dict[str, Aturan] = {
+    "rencana_aksi": Aturan(),
+    "pelaporan": Aturan(),
+    "pemutakhiran": Aturan(),
+    # Logistics is about hours, not days: distribution starts days before, and the day after the cut-off is
+    # voting day, so one overdue reminder and an immediate escalation to both levels.
+    "logistik": Aturan(sebelum=(3, 1, 0), lewat_hari=1, eskalasi_kepala=1, eskalasi_pimpinan=1),
+    "manual": Aturan(),
+}
+
+
+class Kebijakan(BaseModel):
+    """The policy for every kind; built from defaults plus an admin's overrides (app_settings JSON)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    aturan: dict[str, Aturan] = Field(default_factory=lambda: dict(_BAWAAN))
+
+    def untuk(self, jenis: str) -> Aturan:
+        """The rule of a kind (the manual rule for kinds it does not know)."""
+        return self.aturan.get(jenis) or self.aturan.get("manual") or Aturan()
+
+    @classmethod
+    def dari_setelan(cls, nilai: Mapping[str, Any] | None) -> Kebijakan:
+        """Defaults overridden per kind, e.g. {"pelaporan": {"lewat_hari": 5}, "semua": {"sunyi_mulai": "22:00"}}."""
+        if not nilai:
+            return cls()
+        if not isinstance(nilai, Mapping):
+            raise ParseError("Setelan pengingat harus berupa objek per jenis tenggat.")
+        semua = nilai.get("semua") or {}
+        tak_dikenal = sorted(set(nilai) - set(JENIS) - {"semua"})
+        if tak_dikenal:
+            raise ParseError(f"Jenis tenggat tidak dikenal di setelan pengingat: {', '.join(tak_dikenal)}.")
+        hasil: dict[str, Aturan] = {}
+        for jenis in JENIS:
+            dasar = _BAWAAN[jenis].model_dump()
+            try:
+                hasil[jenis] = Aturan.model_validate({**dasar, **dict(semua), **dict(nilai.get(jenis) or {})})
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                tempat = ".".join(str(x) for x in err["loc"]) or "?"
+                raise ParseError(f"Setelan pengingat {jenis}.{tempat} salah: {err['msg']}.") from None
+        return cls(aturan=hasil)
+
+
+@dataclass(frozen=True)
+class Langkah:
+    """One reminder step of one recipient tier: sent once, at ``waktu`` or later while its window is open."""
+
+    kode: str  # h7, h3, h1, h0, t1 … tN, e1 (unit head), e2 (pimpinan), z<yyyymmdd> (again after a snooze)
+    tingkat: Tingkat
+    hari: int  # days relative to the deadline's date: -7 … 0 before, 1 … N overdue
+    waktu: datetime  # aware UTC
+    akhir: datetime  # aware UTC, exclusive: the window closes here
+
+    @property
+    def eskalasi(self) -> bool:
+        """Whether this step tells a head or the pimpinan rather than the people responsible."""
+        return self.tingkat != "penanggung"
+
+
+def _pada(tanggal: date, jam: time, zona: ZoneInfo) -> datetime:
+    return datetime.combine(tanggal, jam, tzinfo=zona).astimezone(UTC)
+
+
+def jadwal(aturan: Aturan, batas: datetime, zona: str) -> dict[Tingkat, list[Langkah]]:
+    """Every step of a deadline per recipient tier, in time order, each with its window."""
+    if batas.tzinfo is None:
+        raise ValueError("batas harus berzona waktu")
+    tz = ZoneInfo(zona)
+    hari_batas = batas.astimezone(tz).date()
+    akhir_periode = _pada(hari_batas + timedelta(days=aturan.hari_terakhir + 1), aturan.jam_pagi, tz)
+
+    titik: list[tuple[str, int, datetime]] = []
+    for h in aturan.sebelum:
+        waktu = _pada(hari_batas - timedelta(days=h), aturan.jam_pagi, tz)
+        if waktu < batas:  # a deadline before 07.00 has no "on the day" morning reminder
+            titik.append((f"h{h}", -h, waktu))
+    for k in range(1, aturan.lewat_hari + 1):
+        titik.append((f"t{k}", k, _pada(hari_batas + timedelta(days=k), aturan.jam_pagi, tz)))
+    penanggung = [
+        Langkah(kode, "penanggung", hari, waktu, titik[i + 1][2] if i + 1 < len(titik) else akhir_periode)
+        for i, (kode, hari, waktu) in enumerate(titik)
+    ]
+    hasil: dict[Tingkat, list[Langkah]] = {"penanggung": penanggung, "kepala": [], "pimpinan": []}
+    for tingkat, kode, hari in (("kepala", "e1", aturan.eskalasi_kepala), ("pimpinan", "e2", aturan.eskalasi_pimpinan)):
+        if hari is not None:
+            waktu = _pada(hari_batas + timedelta(days=hari), aturan.jam_pagi, tz)
+            hasil[tingkat].append(Langkah(kode, tingkat, hari, waktu, akhir_periode))  # type: ignore[index, arg-type]
+    return hasil
+
+
+def rentang(aturan: Aturan) -> tuple[timedelta, timedelta]:
+    """How long before and after the deadline its steps can fall (for choosing which deadlines to look at)."""
+    sebelum = max(aturan.sebelum, default=0)
+    return timedelta(days=sebelum + 1), timedelta(days=aturan.hari_terakhir + 2)
+
+
+def sunyi(saat: datetime, aturan: Aturan, zona: str) -> bool:
+    """Whether ``saat`` falls in the quiet hours of the zone."""
+    lokal = saat.astimezone(ZoneInfo(zona))
+    return _dalam_sunyi(lokal.time().replace(tzinfo=None), aturan.sunyi_mulai, aturan.sunyi_selesai)
+
+
+def akhir_sunyi(saat: datetime, aturan: Aturan, zona: str) -> datetime:
+    """``saat`` itself when it is not quiet, else the moment the quiet hours end."""
+    if not sunyi(saat, aturan, zona):
+        return saat
+    tz = ZoneInfo(zona)
+    lokal = saat.astimezone(tz)
+    hari = lokal.date() if lokal.time().replace(tzinfo=None) < aturan.sunyi_selesai else lokal.date() + timedelta(1)
+    return _pada(hari, aturan.sunyi_selesai, tz)
+
+
+def saat_kirim(langkah: Langkah, aturan: Aturan, zona: str, tunda_sampai: datetime | None = None) -> datetime | None:
+    """The first moment the step may go out (after quiet hours and a snooze), or None if its window closes first."""
+    saat = langkah.waktu if tunda_sampai is None else max(langkah.waktu, tunda_sampai)
+    saat = akhir_sunyi(saat, aturan, zona)
+    return saat if saat < langkah.akhir else None
+
+
+def langkah_jatuh_tempo(
+    langkah: Iterable[Langkah], now: datetime, aturan: Aturan, zona: str, tunda_sampai: datetime | None = None
+) -> Langkah | None:
+    """The step a sweep at ``now`` sends for one recipient tier: the one whose window holds ``now``, if allowed now."""
+    for item in langkah:
+        if item.waktu <= now < item.akhir:
+            if sunyi(now, aturan, zona) or (tunda_sampai is not None and now < tunda_sampai):
+                return None
+            return item
+    return None
+
+
+def pengingat_ulang(langkah: Iterable[Langkah], tunda_sampai: datetime, batas: datetime,
+                    zona: str) -> Langkah | None:
+    """The "ingatkan besok" step: a reminder again when a snooze ends, unless a regular step starts right then.
+
+    It lives in the window of the regular step that holds the snooze's end, for at most a day; the caller
+    sends it only if that regular step already went out before the snooze ended (otherwise the regular step
+    itself, deferred by the snooze, is the reminder).
+    """
+    tz = ZoneInfo(zona)
+    for item in langkah:
+        if item.waktu <= tunda_sampai < item.akhir:
+            if item.waktu == tunda_sampai:
+                return None
+            lokal = tunda_sampai.astimezone(tz)
+            hari = (lokal.date() - batas.astimezone(tz).date()).days
+            return Langkah(f"z{lokal:%Y%m%d}", item.tingkat, hari, tunda_sampai,
+                           min(item.akhir, tunda_sampai + timedelta(days=1)))
+    return None
+
+
+def pagi_berikutnya(now: datetime, aturan: Aturan, zona: str) -> datetime:
+    """Tomorrow morning (``jam_pagi`` local on the next day): how long "ingatkan besok" snoozes."""
+    tz = ZoneInfo(zona)
+    return _pada(now.astimezone(tz).date() + timedelta(days=1), aturan.jam_pagi, tz)
+
+
+def akhir_hari(tanggal: date, zona: str) -> datetime:
+    """23.59 local on the date: the moment of a deadline given as a date."""
+    return _pada(tanggal, time(23, 59), ZoneInfo(zona))

@@ -1,0 +1,236 @@
+"""/anggaran_lapor: an operator reports the cumulative Rupiah spent on one of the unit's budget outputs.
+
+Steps: output line (buttons with pagu and absorption) → month (open months of the year, or typed) → cumulative
+amount ("Rp 1.500.000", "1,5 juta"). Above the pagu is refused with the reason; below an earlier month's amount
+is refused unless the operator marks it as a correction and gives a reason; re-reporting a month is a correction.
+The absorption is shown back at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from domain.anggaran import penyerapan
+from domain.angka import format_percent, format_rupiah, parse_rupiah
+from domain.errors import ParseError
+from domain.kinerja import (
+    DitolakError,
+    periksa_alasan,
+    periksa_belanja,
+    periksa_periode,
+    periode_bawaan,
+    periode_terbuka,
+)
+from domain.periode import parse_periode
+from handlers import kirim, teks, tombol
+from handlers.konteks import PantauContext
+from handlers.pelaporan import (
+    SELESAI,
+    bersihkan,
+    draf,
+    hari_ini,
+    jawab,
+    pilih,
+    tahun_argumen,
+    tolak,
+    tolak_tombol,
+)
+from handlers.teks import kinerja as tk
+from reports.teks import BULAN_PENDEK
+from storage import anggaran, kinerja
+
+AL = "al"
+MATA, PER, JUMLAH, ALASAN = "al_mata", "al_per", "al_jumlah", "al_alasan"
+
+
+def _serapan(jumlah: int | None, pagu: int) -> str:
+    return format_percent(penyerapan(jumlah, pagu)) if jumlah is not None else "–"
+
+
+async def cmd_anggaran_lapor(update: Update, context: PantauContext) -> object:
+    """List the unit's budget outputs with pagu, spending and absorption."""
+    msg, p = update.effective_message, context.aktif
+    assert msg is not None
+    bersihkan(context)
+    tahun = tahun_argumen(context)  # "/anggaran_lapor 2024" in January: December of last year
+    if p.unit_id is None:
+        await msg.reply_text(tk.TANPA_UNIT)
+        return SELESAI
+    async with context.layanan.engine.connect() as conn:
+        lines = await anggaran.output_lines(conn, tahun, await kinerja.reporting_scope(conn, p.unit_id))
+    if not lines:
+        await msg.reply_text(tk.AL_TANPA_MATA.format(unit=p.unit_code, tahun=tahun))
+        return SELESAI
+    out = [tk.AL_JUDUL.format(unit=p.unit_code, tahun=tahun)]
+    out += [tk.AL_BARIS.format(kode=m.kode, nama=m.nama, pagu=format_rupiah(m.pagu),
+                               realisasi=format_rupiah(m.realisasi) if m.realisasi is not None else "–",
+                               serapan=_serapan(m.realisasi, m.pagu)) for m in lines]
+    rows = [[(tk.AL_TOMBOL.format(kode=m.kode, serapan=_serapan(m.realisasi, m.pagu)), tombol.data(AL, "m", m.id))]
+            for m in lines]
+    draf(context, AL)["tahun"] = tahun
+    await kirim.balas(msg, "\n\n".join([*out, tk.AL_PILIH]), reply_markup=tombol.papan(*rows))
+    return MATA
+
+
+async def on_mata(update: Update, context: PantauContext) -> object:
+    """An output line button."""
+    query, p, d, today = update.callback_query, context.aktif, draf(context, AL), hari_ini(context)
+    assert query is not None
+    a = tombol.args(query.data, 2)
+    if a is None or a[0] != "m" or not a[1].isdigit() or p.unit_id is None:
+        await tolak_tombol(query, teks.KEDALUWARSA)
+        return MATA
+    async with context.layanan.engine.connect() as conn:
+        m = await anggaran.line(conn, int(a[1]))
+        scope = await kinerja.reporting_scope(conn, p.unit_id)
+        versions = await anggaran.spending(conn, int(a[1])) if m else []
+        closed = await kinerja.closed_periods(conn)
+    if m is None or m.tingkat != "output" or m.unit_id not in scope:
+        await tolak_tombol(query, tk.AL_BUKAN_UNIT)
+        return MATA
+    await pilih(query, m.kode)
+    d.update(mata=m.id, kode=m.kode, pagu=m.pagu, tahun=m.tahun)
+    bawaan = periode_bawaan("bulan", m.tahun, today)
+    terbuka = periode_terbuka("bulan", m.tahun, today, closed)
+    labels = [(BULAN_PENDEK[x.ke - 1] + (tk.BERJALAN if x.contains(today) else ""), tombol.data(AL, "p", x.kode))
+              for x in terbuka]
+    rows = [labels[i:i + 4] for i in range(0, len(labels), 4)]
+    hist = [tk.AL_RIWAYAT_BARIS.format(periode=parse_periode(v.periode).label, versi=v.versi,
+                                       jumlah=format_rupiah(v.jumlah), catatan=f" — {v.catatan}" if v.catatan else "")
+            for v in versions]
+    text = "\n\n".join([tk.AL_MATA.format(kode=m.kode, nama=m.nama, pagu=format_rupiah(m.pagu)),
+                        "\n".join([tk.RIWAYAT_JUDUL, *hist]) if hist else tk.RIWAYAT_KOSONG,
+                        tk.AL_PILIH_PERIODE.format(bawaan=bawaan.label) if terbuka else tk.RL_TANPA_PERIODE])
+    await jawab(update, context, text, tombol.papan(*rows) if rows else None)
+    return PER
+
+
+async def on_periode(update: Update, context: PantauContext) -> object:
+    """A month button or a typed month."""
+    d, today = draf(context, AL), hari_ini(context)
+    if update.callback_query is not None:
+        a = tombol.args(update.callback_query.data, 2)
+        kode = a[1] if a is not None and a[0] == "p" else ""
+    else:
+        assert update.effective_message is not None
+        kode = update.effective_message.text or ""
+    if "mata" not in d:
+        await tolak(update, teks.KEDALUWARSA)
+        return SELESAI
+    async with context.layanan.engine.connect() as conn:
+        try:
+            p = parse_periode(kode)
+            periksa_periode(p, "bulan", d["tahun"], today, await kinerja.closed_periods(conn))
+        except ParseError as exc:
+            await tolak(update, f"{exc.pesan} {tk.COBA_LAGI}")
+            return PER
+        versions = await anggaran.spending(conn, d["mata"])
+    if update.callback_query is not None:
+        await pilih(update.callback_query, p.label)
+    same = anggaran.per_period(versions).get(p.kode)
+    sebelum, _ = anggaran.neighbours(versions, p)
+    d.update(periode=p.kode, koreksi=same is not None)
+    text = tk.AL_MINTA_JUMLAH.format(kode=d["kode"], periode=p.label, pagu=format_rupiah(d["pagu"]))
+    if sebelum:
+        text += "\n" + tk.AL_SEBELUMNYA.format(periode=sebelum[0], jumlah=format_rupiah(sebelum[1]))
+    if same:
+        text += "\n" + tk.AL_SUDAH_ADA.format(jumlah=format_rupiah(same.jumlah), versi=same.versi)
+    await jawab(update, context, text)
+    return JUMLAH
+
+
+async def on_jumlah(update: Update, context: PantauContext) -> object:
+    """The cumulative amount: refused above the pagu, or out of order unless marked as a correction."""
+    msg, d = update.effective_message, draf(context, AL)
+    assert msg is not None
+    if "periode" not in d:
+        await msg.reply_text(teks.KEDALUWARSA)
+        return SELESAI
+    try:
+        jumlah = parse_rupiah(msg.text or "")
+        periksa_belanja(jumlah, d["pagu"], None, None, koreksi=True)  # the pagu holds even for corrections
+    except (ParseError, DitolakError) as exc:
+        await msg.reply_text(f"{exc}\n{tk.AL_KETIK_LAGI}")
+        return JUMLAH
+    async with context.layanan.engine.connect() as conn:
+        versions = await anggaran.spending(conn, d["mata"])
+    sebelum, sesudah = anggaran.neighbours(versions, parse_periode(d["periode"]))
+    d["jumlah"] = jumlah
+    if d.get("koreksi"):
+        await msg.reply_text(tk.AL_MINTA_ALASAN)
+        return ALASAN
+    try:
+        periksa_belanja(jumlah, d["pagu"], sebelum, sesudah, koreksi=False)
+    except DitolakError as exc:
+        await msg.reply_text(f"{exc.pesan}\n{tk.AL_KOREKSI_ATAU_LAGI}",
+                             reply_markup=tombol.papan([(tk.AL_INI_KOREKSI, tombol.data(AL, "kor"))]))
+        return JUMLAH
+    return await _simpan(update, context, None)
+
+
+async def on_koreksi(update: Update, context: PantauContext) -> object:
+    """The operator marks an out-of-order amount as a correction: ask the reason."""
+    query, d = update.callback_query, draf(context, AL)
+    assert query is not None
+    if "jumlah" not in d:
+        await tolak_tombol(query, teks.KEDALUWARSA)
+        return JUMLAH
+    await pilih(query, tk.AL_INI_KOREKSI)
+    await jawab(update, context, tk.AL_MINTA_ALASAN)
+    return ALASAN
+
+
+async def on_alasan(update: Update, context: PantauContext) -> object:
+    """The correction's reason, then save."""
+    msg = update.effective_message
+    assert msg is not None
+    try:
+        alasan = periksa_alasan(msg.text or "")
+    except ParseError as exc:
+        await msg.reply_text(f"{exc.pesan} {tk.COBA_LAGI}")
+        return ALASAN
+    return await _simpan(update, context, alasan)
+
+
+async def _simpan(update: Update, context: PantauContext, alasan: str | None) -> object:
+    svc, p, d = context.layanan, context.aktif, draf(context, AL)
+    try:
+        async with svc.engine.begin() as conn:
+            b = await anggaran.record_spending(
+                conn, line_id=d["mata"], periode=d["periode"], jumlah=d["jumlah"], alasan=alasan, author=p,
+                allowed_unit_ids=await kinerja.reporting_scope(conn, p.unit_id or 0), today=hari_ini(context),
+                now=svc.now())
+    except (DitolakError, ParseError) as exc:
+        bersihkan(context)
+        await jawab(update, context, f"{exc}\n{tk.MULAI_LAGI.format(perintah='/anggaran_lapor')}")
+        return SELESAI
+    bersihkan(context)
+    await jawab(update, context, tk.AL_TERSIMPAN.format(
+        kode=d["kode"], periode=parse_periode(b.periode).label, jumlah=format_rupiah(b.jumlah),
+        pagu=format_rupiah(d["pagu"]), serapan=_serapan(b.jumlah, d["pagu"]),
+        sisa=format_rupiah(d["pagu"] - b.jumlah), versi=b.versi))
+    return SELESAI
+
+
+def masuk() -> list[BaseHandler[Any, PantauContext, Any]]:
+    """Entry points of the flow."""
+    return [CommandHandler("anggaran_lapor", cmd_anggaran_lapor)]
+
+
+def langkah() -> dict[object, list[BaseHandler[Any, PantauContext, Any]]]:
+    """The flow's steps."""
+    teks_saja = filters.TEXT & ~filters.COMMAND
+    return {
+        MATA: [CallbackQueryHandler(on_mata, pattern=r"^al:m:")],
+        PER: [CallbackQueryHandler(on_periode, pattern=r"^al:p:"), MessageHandler(teks_saja, on_periode)],
+        JUMLAH: [CallbackQueryHandler(on_koreksi, pattern=r"^al:kor$"), MessageHandler(teks_saja, on_jumlah)],
+        ALASAN: [MessageHandler(teks_saja, on_alasan)],
+    }
+
+
+def daftar() -> list[BaseHandler[Any, PantauContext, Any]]:
+    """Nothing of its own: the flow is part of the reporting conversation (handlers.pelaporan)."""
+    return []

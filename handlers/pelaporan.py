@@ -1,0 +1,131 @@
+"""What the unit reporting flows share: one conversation for /realisasi, /anggaran_lapor, /rencana, /tahapan
+and the head's "Kembalikan" reason, plus small helpers.
+
+The flows are steps of ONE ConversationHandler (built here, registered by handlers.realisasi) so that starting
+one flow while another is half done simply replaces it: with separate conversations both would stay open and
+the older one would swallow the text meant for the newer one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import CallbackQuery, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, TypeHandler
+
+from handlers import kirim, teks
+from handlers.konteks import PantauContext, percakapan
+
+WAKTU_PERCAKAPAN = timedelta(minutes=30)
+DRAF = ("rl", "al", "ra", "th", "vf")  # user_data keys of the flows' drafts (JSON values only)
+SELESAI = ConversationHandler.END
+
+
+def hari_ini(context: PantauContext) -> date:
+    """Today's date in the bot's time zone (from the injectable clock)."""
+    return context.layanan.now().astimezone(ZoneInfo(context.layanan.timezone)).date()
+
+
+def draf(context: PantauContext, kunci: str) -> dict[str, Any]:
+    """The draft of one flow in user_data (created empty when missing)."""
+    assert context.user_data is not None
+    d = context.user_data.setdefault(kunci, {})
+    assert isinstance(d, dict)
+    return d
+
+
+def bersihkan(context: PantauContext) -> None:
+    """Forget every flow's draft (a new flow starts, or the current one ends)."""
+    if context.user_data is not None:
+        for k in DRAF:
+            context.user_data.pop(k, None)
+
+
+async def pilih(query: CallbackQuery, pilihan: str) -> None:
+    """Answer a button and close its keyboard, leaving the choice visible (so a second tap finds nothing)."""
+    await query.answer()
+    asli = getattr(query.message, "text", None) or ""
+    baru = f"{asli}\n\n✓ {pilihan}" if asli else f"✓ {pilihan}"
+    # Closing the keyboard is a courtesy: a message too old to edit must not break the step.
+    with contextlib.suppress(TelegramError):
+        if len(baru) <= kirim.BATAS:
+            await query.edit_message_text(baru)
+        else:
+            await query.edit_message_reply_markup(reply_markup=None)
+
+
+def tahun_argumen(context: PantauContext) -> int:
+    """The year of `/perintah 2024` (a past year, for late reports), else this year."""
+    tahun = hari_ini(context).year
+    a = context.args or []
+    if len(a) == 1 and a[0].isascii() and a[0].isdigit() and len(a[0]) == 4 and 2000 <= int(a[0]) <= tahun:
+        return int(a[0])
+    return tahun
+
+
+async def tolak_tombol(query: CallbackQuery, pesan: str) -> None:
+    """Refuse a button press with a short alert (the keyboard stays for another choice)."""
+    await query.answer(pesan[:190], show_alert=True)
+
+
+async def tolak(update: Update, pesan: str) -> None:
+    """Refuse a step: an alert for a button, a reply for a message (the same question stays open)."""
+    if update.callback_query is not None:
+        await tolak_tombol(update.callback_query, pesan)
+    else:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text(pesan)
+
+
+async def jawab(update: Update, context: PantauContext, text: str, markup: Any = None) -> Message:
+    """Reply in the chat of the update (after a button too), split when long; the keyboard goes on the last part."""
+    assert update.effective_chat is not None
+    if update.effective_message is not None and update.callback_query is None:
+        return await kirim.balas(update.effective_message, text, reply_markup=markup)
+    parts = kirim.potong(text)
+    sent: Message | None = None
+    for i, part in enumerate(parts):
+        sent = await context.bot.send_message(update.effective_chat.id, part,
+                                              reply_markup=markup if i == len(parts) - 1 else None)
+    assert sent is not None
+    return sent
+
+
+async def on_batal(update: Update, context: PantauContext) -> int:
+    """/batal (or a Batal button) inside a reporting flow: nothing is saved."""
+    bersihkan(context)
+    if update.callback_query is not None:
+        await pilih(update.callback_query, "Batal")
+        assert update.effective_chat is not None
+        await context.bot.send_message(update.effective_chat.id, teks.DIBATALKAN)
+    else:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text(teks.DIBATALKAN)
+    return SELESAI
+
+
+async def on_habis(update: object, context: PantauContext) -> None:
+    """The flow was abandoned: say so politely; nothing is saved."""
+    bersihkan(context)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, teks.WAKTU_HABIS)
+
+
+def percakapan_pelaporan() -> ConversationHandler[PantauContext]:
+    """The one reporting conversation, made of each flow's entry points and steps."""
+    from handlers import anggaran_lapor, realisasi, rencana, tahapan, verifikasi
+
+    modules = (realisasi, anggaran_lapor, rencana, tahapan, verifikasi)
+    entry: list[BaseHandler[Any, PantauContext, Any]] = [h for m in modules for h in m.masuk()]
+    states: dict[object, list[BaseHandler[Any, PantauContext, Any]]] = {}
+    for m in modules:
+        states.update(m.langkah())
+    states[ConversationHandler.TIMEOUT] = [TypeHandler(Update, on_habis)]
+    return percakapan(
+        entry_points=entry, states=states, fallbacks=[CommandHandler("batal", on_batal)],
+        name="pelaporan", persistent=True, conversation_timeout=WAKTU_PERCAKAPAN, allow_reentry=True,
+    )

@@ -1,0 +1,148 @@
+"""/rencana: an operator updates the status and progress of the unit's action-plan activities.
+
+Steps: activity (this month's, plus any late one) → status (belum mulai / berjalan / selesai) → progress %
+(only for "berjalan"). Activities past their planned end and not done are marked late.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from domain.entitas import RencanaAksi
+from domain.errors import ParseError
+from domain.kinerja import DitolakError, parse_progres
+from domain.rencana import STATUS_RENCANA, terlambat
+from domain.tanggal import format_month
+from handlers import kirim, teks, tombol
+from handlers.konteks import PantauContext
+from handlers.pelaporan import SELESAI, bersihkan, draf, hari_ini, jawab, pilih, tolak_tombol
+from handlers.teks import kinerja as tk
+from reports.teks import BULAN_PENDEK
+from storage import kinerja, rencana
+
+RA = "ra"
+KEGIATAN, STATUS, PROGRES = "ra_kegiatan", "ra_status", "ra_progres"
+
+
+def _jadwal(a: RencanaAksi) -> str:
+    jadwal = f"{BULAN_PENDEK[a.bulan_mulai - 1]}–{BULAN_PENDEK[a.bulan_selesai - 1]}"
+    return jadwal + (tk.RA_JADWAL_DEMO if a.jadwal_demo else "")
+
+
+def _baris(a: RencanaAksi, late: bool) -> str:
+    return tk.RA_BARIS.format(kode=a.kode, uraian=a.uraian, unit=a.unit_code, jadwal=_jadwal(a),
+                              status=STATUS_RENCANA.get(a.status, a.status), progres=a.progres,
+                              terlambat=tk.RA_TERLAMBAT if late else "")
+
+
+async def cmd_rencana(update: Update, context: PantauContext) -> object:
+    """The unit's activities running this month, and those late."""
+    msg, p = update.effective_message, context.aktif
+    assert msg is not None
+    bersihkan(context)
+    today = hari_ini(context)
+    if p.unit_id is None:
+        await msg.reply_text(tk.TANPA_UNIT)
+        return SELESAI
+    async with context.layanan.engine.connect() as conn:
+        acts = await rencana.activities(conn, today.year, await kinerja.reporting_scope(conn, p.unit_id))
+    shown = [(a, terlambat(a.tahun, a.bulan_selesai, a.status, today)) for a in acts]
+    shown = [(a, late) for a, late in shown if late or a.bulan_mulai <= today.month <= a.bulan_selesai]
+    if not shown:
+        await msg.reply_text(tk.RA_TANPA.format(unit=p.unit_code, bulan=format_month(today.year, today.month)))
+        return SELESAI
+    text = "\n\n".join([tk.RA_JUDUL.format(unit=p.unit_code, bulan=format_month(today.year, today.month)),
+                        *(_baris(a, late) for a, late in shown), tk.RA_PILIH])
+    rows = [[(tk.RA_TOMBOL.format(kode=a.kode, status=STATUS_RENCANA.get(a.status, a.status), progres=a.progres,
+                                  terlambat=" ⚠" if late else ""), tombol.data(RA, "a", a.id))] for a, late in shown]
+    await kirim.balas(msg, text, reply_markup=tombol.papan(*rows))
+    return KEGIATAN
+
+
+async def on_kegiatan(update: Update, context: PantauContext) -> object:
+    """An activity button: ask for its status."""
+    query, p = update.callback_query, context.aktif
+    assert query is not None
+    a = tombol.args(query.data, 2)
+    if a is None or a[0] != "a" or not a[1].isdigit() or p.unit_id is None:
+        await tolak_tombol(query, teks.KEDALUWARSA)
+        return KEGIATAN
+    async with context.layanan.engine.connect() as conn:
+        act = await rencana.activity(conn, int(a[1]))
+        unit = await rencana.unit_of(conn, int(a[1]))
+        scope = await kinerja.reporting_scope(conn, p.unit_id)
+    if act is None or unit not in scope:
+        await tolak_tombol(query, tk.RA_BUKAN_UNIT)
+        return KEGIATAN
+    await pilih(query, act.kode)
+    draf(context, RA).update(id=act.id, kode=act.kode)
+    late = terlambat(act.tahun, act.bulan_selesai, act.status, hari_ini(context))
+    await jawab(update, context, "\n\n".join([_baris(act, late), tk.RA_PILIH_STATUS]), tombol.papan(
+        [(label.capitalize(), tombol.data(RA, "s", kode)) for kode, label in STATUS_RENCANA.items()]))
+    return STATUS
+
+
+async def on_status(update: Update, context: PantauContext) -> object:
+    """A status button: save it, or ask the progress of a running activity."""
+    query, d = update.callback_query, draf(context, RA)
+    assert query is not None
+    a = tombol.args(query.data, 2)
+    if a is None or a[0] != "s" or a[1] not in STATUS_RENCANA or "id" not in d:
+        await tolak_tombol(query, teks.KEDALUWARSA)
+        return STATUS
+    await pilih(query, STATUS_RENCANA[a[1]].capitalize())
+    if a[1] == "berjalan":
+        await jawab(update, context, tk.RA_MINTA_PROGRES.format(kode=d["kode"]))
+        return PROGRES
+    return await _simpan(update, context, a[1], 100 if a[1] == "selesai" else 0)
+
+
+async def on_progres(update: Update, context: PantauContext) -> object:
+    """The progress of a running activity (0–99 %)."""
+    msg = update.effective_message
+    assert msg is not None
+    try:
+        progres = parse_progres(msg.text or "")
+    except ParseError as exc:
+        await msg.reply_text(f"{exc.pesan} {tk.COBA_LAGI}")
+        return PROGRES
+    return await _simpan(update, context, "berjalan", progres)
+
+
+async def _simpan(update: Update, context: PantauContext, status: str, progres: int) -> object:
+    svc, p, d = context.layanan, context.aktif, draf(context, RA)
+    try:
+        async with svc.engine.begin() as conn:
+            act = await rencana.record_progress(
+                conn, rencana_id=d["id"], status=status, progres=progres, catatan=None, author=p,
+                allowed_unit_ids=await kinerja.reporting_scope(conn, p.unit_id or 0), now=svc.now())
+    except DitolakError as exc:
+        bersihkan(context)
+        await jawab(update, context, exc.pesan)
+        return SELESAI
+    bersihkan(context)
+    late = terlambat(act.tahun, act.bulan_selesai, act.status, hari_ini(context))
+    await jawab(update, context, tk.RA_TERSIMPAN.format(baris=_baris(act, late)))
+    return SELESAI
+
+
+def masuk() -> list[BaseHandler[Any, PantauContext, Any]]:
+    """Entry points of the flow."""
+    return [CommandHandler("rencana", cmd_rencana)]
+
+
+def langkah() -> dict[object, list[BaseHandler[Any, PantauContext, Any]]]:
+    """The flow's steps."""
+    return {
+        KEGIATAN: [CallbackQueryHandler(on_kegiatan, pattern=r"^ra:a:")],
+        STATUS: [CallbackQueryHandler(on_status, pattern=r"^ra:s:")],
+        PROGRES: [MessageHandler(filters.TEXT & ~filters.COMMAND, on_progres)],
+    }
+
+
+def daftar() -> list[BaseHandler[Any, PantauContext, Any]]:
+    """Nothing of its own: the flow is part of the reporting conversation (handlers.pelaporan)."""
+    return []

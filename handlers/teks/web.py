@@ -1,0 +1,10 @@
+"""Texts of /web (the login link to the admin web)."""
+
+from __future__ import annotations
+
+TAUTAN_MASUK = (
+    "Tautan masuk web admin Pantau (berlaku 10 menit, hanya sekali pakai):\n{tautan}\n\n"
+    "Jangan teruskan tautan ini kepada siapa pun."
+)
+TAUTAN_PIMPINAN = "Akun pimpinan membuka web admin dalam mode hanya-lihat."
+TIDAK_BOLEH = "Maaf, web admin hanya untuk admin dan pimpinan."

@@ -1,0 +1,643 @@
+"""/tiba: a field officer reports what arrived at their TPS, one button per step, in about a minute.
+
+Steps: TPS → (second report: correction or additional delivery) → what should arrive, "Semua lengkap dan baik"
+or item-by-item deviations → transport mode → arrival time → photo (or a reason) → location (optional) →
+summary → receipt. Button steps edit the previous message; typed answers get a new one. The report and its
+escalation messages are written in one transaction (storage.arrivals + the outbox).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from domain import logistik as lg
+from domain.angka import format_number
+from domain.errors import ParseError
+from domain.tanggal import format_datetime, format_time
+from handlers import teks, tombol
+from handlers.konteks import Layanan, PantauContext, percakapan
+from handlers.teks import logistik as tl
+from storage import arrivals, org, outbox, users
+
+TB = "tb"
+KUNCI = "tiba"
+MAKS_TOMBOL_TPS = 6
+WAKTU_PERCAKAPAN = timedelta(minutes=30)
+(TPS, JENIS, ALASAN, PERIKSA, BARANG, MASALAH, ANGKA, CATATAN, MODA, WAKTU, FOTO, ALASAN_FOTO, LOKASI,
+ KONFIRM) = ("tps", "jenis", "alasan", "periksa", "barang", "masalah", "angka", "catatan", "moda", "waktu", "foto",
+             "alasan_foto", "lokasi", "konfirm")
+END = ConversationHandler.END
+
+
+# --- helpers shared by the logistics handlers ---------------------------------------------------------
+
+
+async def tampil(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Edit the message whose button was pressed (never to identical content), else send a new message."""
+    q = update.callback_query
+    if q is not None and isinstance(q.message, Message) and q.message.text is not None:
+        if q.message.text == text and q.message.reply_markup == markup:
+            return
+        await q.edit_message_text(text, reply_markup=markup)
+        return
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+def _d(context: PantauContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    d = context.user_data.setdefault(KUNCI, {})
+    assert isinstance(d, dict)
+    return d
+
+
+def _args(update: Update, n: int) -> list[str] | None:
+    assert update.callback_query is not None
+    return tombol.args(update.callback_query.data, n)
+
+
+async def _basi(update: Update) -> None:
+    assert update.callback_query is not None
+    await update.callback_query.answer(teks.KEDALUWARSA, show_alert=True)
+
+
+def _baris_dua(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    return [items[i:i + 2] for i in range(0, len(items), 2)]
+
+
+# --- step 1: the TPS ----------------------------------------------------------------------------------
+
+
+async def cmd_tiba(update: Update, context: PantauContext) -> str | int:
+    """Start a report: the officer's TPS as buttons (or a search when they have many)."""
+    assert update.effective_message is not None and context.user_data is not None
+    context.user_data.pop(KUNCI, None)
+    p = context.aktif
+    if not p.tps_ids:
+        await update.effective_message.reply_text(tl.TIDAK_ADA_TPS)
+        return END
+    async with context.layanan.engine.connect() as conn:
+        daftar_tps = await org.list_tps(conn, ids=sorted(p.tps_ids))
+        sudah = await arrivals.versi_terakhir(conn, [x.id for x in daftar_tps])
+    if len(daftar_tps) == 1:
+        return await _mulai_tps(update, context, daftar_tps[0].id)
+    pilihan = daftar_tps if len(daftar_tps) <= MAKS_TOMBOL_TPS else [x for x in daftar_tps if x.id not in sudah]
+    rows = [[(f"{tl.SUDAH_LAPOR_TANDA + ' ' if x.id in sudah else ''}{x.kode} · {x.nama}",
+              tombol.data(TB, "tps", x.id))] for x in pilihan[:MAKS_TOMBOL_TPS]]
+    rows.append([(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))])
+    text = tl.PILIH_TPS if len(daftar_tps) <= MAKS_TOMBOL_TPS else tl.CARI_TPS.format(n=len(daftar_tps))
+    await update.effective_message.reply_text(text, reply_markup=tombol.papan(*rows))
+    return TPS
+
+
+async def on_tps_tombol(update: Update, context: PantauContext) -> str | int | None:
+    """A TPS button: only the officer's own TPS."""
+    a = _args(update, 2)
+    assert update.callback_query is not None
+    if a is None or not a[1].isdigit():
+        await _basi(update)
+        return None
+    if int(a[1]) not in context.aktif.tps_ids:
+        await update.callback_query.answer(tl.BUKAN_TPS_ANDA_SINGKAT, show_alert=True)
+        return None
+    await update.callback_query.answer()
+    return await _mulai_tps(update, context, int(a[1]))
+
+
+async def on_tps_teks(update: Update, context: PantauContext) -> str | int | None:
+    """A typed TPS code or name: search among the officer's TPS; another officer's TPS is refused."""
+    msg, p = update.effective_message, context.aktif
+    assert msg is not None
+    cari = " ".join((msg.text or "").split())[:60]
+    async with context.layanan.engine.connect() as conn:
+        persis = await org.tps_by_code(conn, cari)
+        temu = [persis] if persis else await arrivals.cari_tps(conn, sorted(p.tps_ids), cari)
+    if persis is not None and persis.id not in p.tps_ids:
+        await msg.reply_text(tl.BUKAN_TPS_ANDA.format(kode=persis.kode))
+        return None
+    if not temu:
+        await msg.reply_text(tl.TIDAK_KETEMU.format(teks=cari))
+        return None
+    if len(temu) == 1:
+        return await _mulai_tps(update, context, temu[0].id)
+    rows = [[(f"{x.kode} · {x.nama}", tombol.data(TB, "tps", x.id))] for x in temu]
+    await msg.reply_text(tl.HASIL_CARI.format(n=len(temu)), reply_markup=tombol.papan(*rows))
+    return None
+
+
+async def _mulai_tps(update: Update, context: PantauContext, tps_id: int) -> str:
+    svc = context.layanan
+    async with svc.engine.connect() as conn:
+        ktx = await arrivals.konteks_tps(conn, tps_id, tz=svc.timezone)
+        atur = await arrivals.pengaturan(conn)
+    assert ktx is not None
+    d = _d(context)
+    d.clear()
+    d.update({"tps": tps_id, "kode": ktx.tps.kode, "nama": ktx.tps.nama, "desa": ktx.tps.desa, "jenis": "baru",
+              "harap": [[i.id, i.nama, i.satuan, n] for i, n in ktx.kebutuhan], "dev": {},
+              "batas": ktx.batas.isoformat() if ktx.batas else None,
+              "awal": ktx.paling_awal.isoformat() if ktx.paling_awal else None, "foto_wajib": atur.foto_wajib})
+    if ktx.terakhir is None:
+        await tampil(update, _teks_periksa(d), _papan_periksa())
+        return PERIKSA
+    t = ktx.terakhir
+    masalah = lg.masalah(t.baris, t.terlambat)
+    status = tl.STATUS_TEPAT if not masalah else tl.STATUS_MASALAH.format(
+        masalah=", ".join(lg.LABEL_MASALAH[m] for m in masalah))
+    text = tl.SUDAH_ADA.format(kode=ktx.tps.kode, nomor=t.nomor, versi=t.versi,
+                               pelapor=t.reporter or "-", waktu=format_datetime(t.tiba_pada, svc.timezone),
+                               status=status)
+    await tampil(update, text, tombol.papan([(tl.TOMBOL_KOREKSI, tombol.data(TB, "jenis", "koreksi"))],
+                                            [(tl.TOMBOL_TAMBAHAN, tombol.data(TB, "jenis", "tambahan"))],
+                                            [(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))]))
+    return JENIS
+
+
+# --- step 2: correction or additional delivery ----------------------------------------------------------
+
+
+async def on_jenis(update: Update, context: PantauContext) -> str | None:
+    """A second report: a correction (asks the reason) or an additional delivery (asks what was outstanding)."""
+    a, q, d = _args(update, 2), update.callback_query, _d(context)
+    assert q is not None
+    if a is None or a[1] not in ("koreksi", "tambahan") or "tps" not in d:
+        await _basi(update)
+        return None
+    if a[1] == "koreksi":
+        await q.answer()
+        d["jenis"] = "koreksi"
+        await tampil(update, tl.TANYA_ALASAN_KOREKSI)
+        return ALASAN
+    async with context.layanan.engine.connect() as conn:
+        lama = await arrivals.terakhir(conn, d["tps"])
+    sisa = lg.kebutuhan_tambahan(lama.baris) if lama else []
+    if not sisa:
+        await q.answer(tl.TAMBAHAN_TIDAK_PERLU, show_alert=True)
+        return None
+    await q.answer()
+    nama = {h[0]: h for h in d["harap"]}
+    d.update({"jenis": "tambahan", "harap": [[b.item_id, nama[b.item_id][1], nama[b.item_id][2], b.diharapkan]
+                                             for b in sisa], "dev": {}})
+    await tampil(update, _teks_periksa(d), _papan_periksa())
+    return PERIKSA
+
+
+async def on_alasan(update: Update, context: PantauContext) -> str | None:
+    """The reason of a correction."""
+    assert update.effective_message is not None
+    alasan = lg.catatan_bersih(update.effective_message.text)
+    if alasan is None or len(alasan) < 3:
+        await update.effective_message.reply_text(tl.ALASAN_TERLALU_PENDEK)
+        return None
+    d = _d(context)
+    d["alasan"] = alasan
+    await tampil(update, _teks_periksa(d), _papan_periksa())
+    return PERIKSA
+
+
+def _teks_periksa(d: dict[str, Any]) -> str:
+    lines = [tl.PERIKSA_JUDUL[d["jenis"]].format(kode=d["kode"], nama=d["nama"], desa=d["desa"])]
+    lines += [tl.BARIS_HARAP.format(nama=h[1], jumlah=format_number(h[3]), satuan=h[2]) for h in d["harap"]]
+    return "\n".join([*lines, "", tl.PERIKSA_TANYA])
+
+
+def _papan_periksa() -> InlineKeyboardMarkup:
+    return tombol.papan([(tl.TOMBOL_LENGKAP, tombol.data(TB, "ok"))], [(tl.TOMBOL_BEDA, tombol.data(TB, "beda"))],
+                        [(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))])
+
+
+# --- step 3: all fine, or item-by-item deviations -------------------------------------------------------
+
+
+async def on_ok(update: Update, context: PantauContext) -> str:
+    """Everything arrived complete and in good order (one tap)."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    _d(context)["dev"] = {}
+    return await _tanya_moda(update, context)
+
+
+async def on_beda(update: Update, context: PantauContext) -> str:
+    """Show the items to pick the ones that deviate."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await tampil(update, *_barang(_d(context)))
+    return BARANG
+
+
+def _uraian_dev(dev: dict[str, Any]) -> str:
+    parts = [tl.PENYIMPANGAN["kurang"].format(n=dev["kurang"])] if dev.get("kurang") else []
+    if dev.get("rusak"):
+        parts.append(tl.PENYIMPANGAN["rusak"].format(n=dev["rusak"]))
+    if dev.get("salah"):
+        parts.append(tl.PENYIMPANGAN["salah"])
+    return ", ".join(parts) + (f" ({dev['catatan']})" if dev.get("catatan") else "")
+
+
+def _barang(d: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+    devs = {int(k): v for k, v in d["dev"].items() if _uraian_dev(v)}
+    dicatat = [f"• {h[1]}: {_uraian_dev(devs[h[0]])}" for h in d["harap"] if h[0] in devs]
+    text = "\n".join([tl.BARANG_JUDUL, "", *([tl.BARANG_DICATAT, *dicatat] if dicatat else [tl.BARANG_BELUM])])
+    rows = [[(("⚠️ " if h[0] in devs else "") + f"{h[1]} ({h[3]})", tombol.data(TB, "brg", h[0]))] for h in d["harap"]]
+    rows.append([(tl.TOMBOL_SELESAI, tombol.data(TB, "selesai"))])
+    rows.append([(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))])
+    return text, tombol.papan(*rows)
+
+
+def _harap(d: dict[str, Any], item_id: int) -> list[Any] | None:
+    return next((h for h in d["harap"] if h[0] == item_id), None)
+
+
+async def on_barang(update: Update, context: PantauContext) -> str | None:
+    """An item was picked: which deviation?"""
+    a, d, q = _args(update, 2), _d(context), update.callback_query
+    assert q is not None
+    h = _harap(d, int(a[1])) if a and a[1].isdigit() and "harap" in d else None
+    if h is None:
+        await _basi(update)
+        return None
+    await q.answer()
+    d["item"] = h[0]
+    await tampil(update, tl.MASALAH_TANYA.format(nama=h[1], jumlah=h[3], satuan=h[2]), tombol.papan(
+        [(tl.TOMBOL_KURANG, tombol.data(TB, "dev", "kurang")), (tl.TOMBOL_RUSAK, tombol.data(TB, "dev", "rusak"))],
+        [(tl.TOMBOL_SALAH, tombol.data(TB, "dev", "salah")), (tl.TOMBOL_HAPUS, tombol.data(TB, "dev", "hapus"))],
+        [(tl.TOMBOL_KEMBALI, tombol.data(TB, "dev", "kembali"))]))
+    return MASALAH
+
+
+def _maks(d: dict[str, Any], jenis: str) -> int:
+    h = _harap(d, d["item"])
+    assert h is not None
+    kurang = d["dev"].get(str(h[0]), {}).get("kurang", 0)
+    return int(h[3]) if jenis == "kurang" else int(h[3]) - int(kurang)
+
+
+async def on_masalah(update: Update, context: PantauContext) -> str | None:
+    """The deviation kind of the picked item."""
+    a, d, q = _args(update, 2), _d(context), update.callback_query
+    assert q is not None
+    if a is None or a[1] not in ("kurang", "rusak", "salah", "hapus", "kembali") or "item" not in d:
+        await _basi(update)
+        return None
+    await q.answer()
+    h = _harap(d, d["item"])
+    assert h is not None
+    key = str(h[0])
+    if a[1] in ("kurang", "rusak"):
+        d["jenisdev"] = a[1]
+        tanya = tl.TANYA_KURANG if a[1] == "kurang" else tl.TANYA_RUSAK
+        await tampil(update, tanya.format(nama=h[1], maks=_maks(d, a[1])),
+                     tombol.papan([(tl.TOMBOL_KEMBALI, tombol.data(TB, "dev", "kembali"))]))
+        return ANGKA
+    if a[1] == "salah":
+        d["dev"].setdefault(key, {})["salah"] = True
+        await tampil(update, tl.TANYA_CATATAN_SALAH.format(nama=h[1]),
+                     tombol.papan([(tl.TOMBOL_LEWATI, tombol.data(TB, "lewat"))]))
+        return CATATAN
+    if a[1] == "hapus":
+        d["dev"].pop(key, None)
+    await tampil(update, *_barang(d))
+    return BARANG
+
+
+async def on_angka(update: Update, context: PantauContext) -> str | None:
+    """How many are short or damaged (a count, optionally followed by a note)."""
+    msg, d = update.effective_message, _d(context)
+    assert msg is not None
+    jenis = d.get("jenisdev")
+    if jenis not in ("kurang", "rusak") or "item" not in d:
+        await msg.reply_text(teks.KEDALUWARSA)
+        return None
+    maks = _maks(d, jenis)
+    try:
+        n, catatan = lg.parse_jumlah_catatan(msg.text or "", maximum=maks)
+    except ParseError as exc:
+        await msg.reply_text(tl.ANGKA_SALAH.format(galat=exc.pesan, maks=maks))
+        return None
+    dev = d["dev"].setdefault(str(d["item"]), {})
+    dev[jenis] = n
+    if jenis == "kurang" and dev.get("rusak", 0) > maks - n:
+        dev["rusak"] = maks - n  # fewer arrived now: no more can be damaged than arrived
+    if catatan:
+        dev["catatan"] = catatan
+    await tampil(update, *_barang(d))
+    return BARANG
+
+
+async def on_catatan(update: Update, context: PantauContext) -> str:
+    """The note of a wrong-type item (typed, or skipped with the button)."""
+    d = _d(context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    elif update.effective_message is not None and "item" in d:
+        catatan = lg.catatan_bersih(update.effective_message.text)
+        if catatan:
+            d["dev"].setdefault(str(d["item"]), {})["catatan"] = catatan
+    await tampil(update, *_barang(d))
+    return BARANG
+
+
+async def on_selesai(update: Update, context: PantauContext) -> str:
+    """Deviations done: on to the transport mode."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    return await _tanya_moda(update, context)
+
+
+# --- steps 4–7: mode, time, photo, location ----------------------------------------------------------------
+
+
+async def _tanya_moda(update: Update, context: PantauContext) -> str:
+    async with context.layanan.engine.connect() as conn:
+        moda = await arrivals.moda_transportasi(conn)
+    _d(context)["moda_pilihan"] = {m.kode: m.nama for m in moda}  # the next step checks the tap against these
+    rows = _baris_dua([(m.nama, tombol.data(TB, "moda", m.kode)) for m in moda])
+    await tampil(update, tl.TANYA_MODA, tombol.papan(*rows, [(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))]))
+    return MODA
+
+
+async def on_moda(update: Update, context: PantauContext) -> str | None:
+    """The transport mode (from data/moda_transportasi_2024.csv)."""
+    a, q, d = _args(update, 2), update.callback_query, _d(context)
+    assert q is not None
+    moda = d.get("moda_pilihan") or {}
+    if a is None or a[1] not in moda:
+        await _basi(update)
+        return None
+    await q.answer()
+    d["moda"], d["moda_nama"] = a[1], moda[a[1]]
+    svc = context.layanan
+    await tampil(update, tl.TANYA_WAKTU, tombol.papan(
+        [(tl.TOMBOL_KINI.format(jam=format_time(svc.now(), svc.timezone)), tombol.data(TB, "kini"))],
+        [(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))]))
+    return WAKTU
+
+
+async def on_kini(update: Update, context: PantauContext) -> str:
+    """Arrived just now (accepted as is: the logistics are physically there)."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    _d(context)["tiba"] = context.layanan.now().isoformat()
+    return await _tanya_foto(update, context)
+
+
+async def on_waktu(update: Update, context: PantauContext) -> str | None:
+    """A typed arrival time: not in the future, not before the dispatch started."""
+    msg, d, svc = update.effective_message, _d(context), context.layanan
+    assert msg is not None
+    awal = datetime.fromisoformat(d["awal"]) if d.get("awal") else None
+    try:
+        tiba = lg.parse_waktu_tiba(msg.text or "", sekarang=svc.now(), tz=svc.timezone, paling_awal=awal)
+    except ParseError as exc:
+        await msg.reply_text(tl.WAKTU_SALAH.format(galat=exc.pesan), reply_markup=tombol.papan(
+            [(tl.TOMBOL_KINI.format(jam=format_time(svc.now(), svc.timezone)), tombol.data(TB, "kini"))]))
+        return None
+    d["tiba"] = tiba.isoformat()
+    return await _tanya_foto(update, context)
+
+
+async def _tanya_foto(update: Update, context: PantauContext) -> str:
+    if _d(context).get("foto_wajib"):
+        await tampil(update, tl.TANYA_FOTO_WAJIB, tombol.papan([(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))]))
+    else:
+        await tampil(update, tl.TANYA_FOTO_BOLEH_LEWAT,
+                     tombol.papan([(tl.TOMBOL_LEWATI_FOTO, tombol.data(TB, "tanpafoto"))]))
+    return FOTO
+
+
+async def on_foto(update: Update, context: PantauContext) -> str:
+    """The photo: its Telegram file id is kept (the largest size)."""
+    msg = update.effective_message
+    assert msg is not None and msg.photo
+    d = _d(context)
+    d["foto"], d["tanpa_foto"] = msg.photo[-1].file_id, None
+    return await _tanya_lokasi(update)
+
+
+async def on_tanpa_foto(update: Update, context: PantauContext) -> str | None:
+    """Skip the photo (asks the reason) unless an admin made it mandatory."""
+    q = update.callback_query
+    assert q is not None
+    if _d(context).get("foto_wajib"):
+        await q.answer(tl.FOTO_WAJIB, show_alert=True)
+        return None
+    await q.answer()
+    await tampil(update, tl.TANYA_ALASAN_FOTO)
+    return ALASAN_FOTO
+
+
+async def on_bukan_foto(update: Update, context: PantauContext) -> None:
+    """Something else than a photo while a photo is expected."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(tl.FOTO_WAJIB if _d(context).get("foto_wajib") else tl.BUKAN_FOTO)
+
+
+async def on_alasan_foto(update: Update, context: PantauContext) -> str | None:
+    """Why there is no photo."""
+    assert update.effective_message is not None
+    alasan = lg.catatan_bersih(update.effective_message.text)
+    if alasan is None or len(alasan) < 3:
+        await update.effective_message.reply_text(tl.ALASAN_TERLALU_PENDEK)
+        return None
+    d = _d(context)
+    d["foto"], d["tanpa_foto"] = None, alasan
+    return await _tanya_lokasi(update)
+
+
+async def _tanya_lokasi(update: Update) -> str:
+    await tampil(update, tl.TANYA_LOKASI, tombol.papan([(tl.TOMBOL_LEWATI_LOKASI, tombol.data(TB, "tanpalokasi"))]))
+    return LOKASI
+
+
+async def on_lokasi(update: Update, context: PantauContext) -> str:
+    """A shared location (or the skip button)."""
+    d = _d(context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        d["lat"] = d["lon"] = None
+    else:
+        loc = update.effective_message.location if update.effective_message else None
+        assert loc is not None
+        d["lat"], d["lon"] = loc.latitude, loc.longitude
+    await tampil(update, _ringkasan(d, context.layanan), tombol.papan(
+        [(tl.TOMBOL_KIRIM, tombol.data(TB, "kirim"))], [(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))]))
+    return KONFIRM
+
+
+async def on_bukan_lokasi(update: Update, context: PantauContext) -> None:
+    """Something else than a location while a location is expected."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(tl.BUKAN_LOKASI)
+
+
+def _ringkasan(d: dict[str, Any], svc: Layanan) -> str:
+    devs = {int(k): v for k, v in d["dev"].items() if _uraian_dev(v)}
+    barang = "\n".join(f"  • {h[1]}: {_uraian_dev(devs[h[0]])}" for h in d["harap"] if h[0] in devs)
+    tiba = datetime.fromisoformat(d["tiba"])
+    batas = datetime.fromisoformat(d["batas"]) if d.get("batas") else None
+    telat = tl.TELAT.format(batas=format_datetime(batas, svc.timezone)) if batas and lg.terlambat(tiba, batas) else ""
+    return tl.RINGKASAN.format(
+        kode=d["kode"], nama=d["nama"], desa=d["desa"],
+        jenis=tl.JENIS_LABEL[d["jenis"]].format(alasan=d.get("alasan") or "-"),
+        barang=("\n" + barang) if barang else tl.BARANG_SEMUA, moda=d.get("moda_nama") or "-",
+        tiba=format_datetime(tiba, svc.timezone),
+        telat=telat,
+        foto=tl.FOTO_ADA if d.get("foto") else tl.FOTO_TIDAK.format(alasan=d.get("tanpa_foto") or "-"),
+        lokasi=tl.LOKASI_ADA if d.get("lat") is not None else tl.LOKASI_TIDAK)
+
+
+# --- step 8: submit ------------------------------------------------------------------------------------------
+
+
+def _masukan(d: dict[str, Any]) -> arrivals.MasukanTiba:
+    baris = []
+    for item_id, _nama, _satuan, harap in d["harap"]:
+        dev = d["dev"].get(str(item_id), {})
+        baris.append(lg.dengan_penyimpangan(item_id, int(harap), kurang=int(dev.get("kurang", 0)),
+                                            rusak=int(dev.get("rusak", 0)), salah_jenis=bool(dev.get("salah")),
+                                            catatan=dev.get("catatan")))
+    return arrivals.MasukanTiba(
+        tps_id=int(d["tps"]), jenis=d["jenis"], baris=tuple(baris), tiba_pada=datetime.fromisoformat(d["tiba"]),
+        moda=d.get("moda"), foto_file_id=d.get("foto"), alasan_tanpa_foto=d.get("tanpa_foto"), lat=d.get("lat"),
+        lon=d.get("lon"), alasan=d.get("alasan"))
+
+
+async def on_kirim(update: Update, context: PantauContext) -> str | int | None:
+    """Store the report with its escalations in one transaction; the summary becomes the receipt."""
+    q, d, svc = update.callback_query, _d(context), context.layanan
+    assert q is not None
+    if "tiba" not in d:
+        await _basi(update)
+        return None
+    for coba in (1, 2):  # a second try when another report of this TPS took the same version just now
+        try:
+            async with svc.engine.begin() as conn:
+                hasil = await arrivals.simpan_laporan(conn, _masukan(d), pelapor=context.aktif, now=svc.now(),
+                                                      tz=svc.timezone)
+                penerima = await _antrekan_eskalasi(conn, svc, hasil)
+            break
+        except arrivals.VersiBentrok:
+            if coba == 2:
+                await q.answer(tl.BERSAMAAN, show_alert=True)
+                return None
+        except arrivals.LogistikError as exc:
+            await q.answer(tl.GAGAL_SIMPAN.format(galat=exc), show_alert=True)
+            return None
+    await q.answer()
+    svc.wake_outbox()
+    context.user_data.pop(KUNCI, None)  # type: ignore[union-attr]
+    status = tl.TERKIRIM_TEPAT if not hasil.masalah else tl.TERKIRIM_MASALAH.format(
+        uraian="\n".join(f"• {u}" for u in hasil.uraian), penerima=penerima)
+    await tampil(update, tl.TERKIRIM.format(nomor=hasil.laporan.nomor, kode=hasil.konteks.tps.kode, status=status))
+    return END
+
+
+async def _antrekan_eskalasi(conn: AsyncConnection, svc: Layanan, hasil: arrivals.HasilLaporan) -> str:
+    """Queue each escalation for the kab/kota's logistics officers (admins when none is registered)."""
+    if not hasil.eskalasi:
+        return ""
+    ktx, lap, now = hasil.konteks, hasil.laporan, svc.now()
+    chats = [p.telegram_id for p in hasil.penerima]
+    if not chats:
+        chats = sorted(set(await users.admin_chat_ids(conn)) | set(svc.admin_ids))
+    tempat = {"kode": ktx.tps.kode, "nama": ktx.tps.nama, "desa": ktx.tps.desa, "kecamatan": ktx.tps.kecamatan,
+              "kabkota": ktx.tps.kabkota, "nomor": lap.nomor, "waktu": format_datetime(now, svc.timezone)}
+    for esk in hasil.eskalasi:
+        if esk.jenis == "konflik":
+            text = tl.ESKALASI_KONFLIK.format(uraian=esk.uraian, **tempat)
+        else:
+            text = tl.ESKALASI.format(uraian="\n".join(f"• {u}" for u in hasil.uraian), pelapor=lap.reporter or "-",
+                                      **tempat)
+        markup = tombol.papan_dict([(tl.TOMBOL_TANGANI, tombol.data("es", esk.id))])
+        for chat in chats:
+            await outbox.enqueue(conn, key=f"eskalasi:{esk.id}:{chat}", chat_id=chat, text=text, kind="eskalasi",
+                                 reply_markup=markup, now=now)
+    if not hasil.penerima:
+        return tl.TERKIRIM_TANPA_PENERIMA
+    return tl.PENERIMA.format(unit=ktx.tps.kabkota, n=len(hasil.penerima))
+
+
+# --- leaving -------------------------------------------------------------------------------------------------
+
+
+async def on_batal(update: Update, context: PantauContext) -> int:
+    """Cancel (button or /batal): nothing is stored."""
+    if context.user_data is not None:
+        context.user_data.pop(KUNCI, None)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await tampil(update, teks.DIBATALKAN)
+    return END
+
+
+async def on_tombol_basi(update: Update, context: PantauContext) -> None:
+    """A button of an earlier step of this report: stay where we are."""
+    await _basi(update)
+
+
+async def on_teks_lain(update: Update, context: PantauContext) -> None:
+    """Text where a button is expected."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(tl.TOMBOL_SAJA)
+
+
+async def on_habis(update: object, context: PantauContext) -> None:
+    """The report was abandoned: say so politely."""
+    if context.user_data is not None:
+        context.user_data.pop(KUNCI, None)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, teks.WAKTU_HABIS)
+
+
+def _cb(fn: Any, nama: str) -> CallbackQueryHandler[PantauContext, Any]:
+    return CallbackQueryHandler(fn, pattern=rf"^{TB}:{nama}(:|$)")
+
+
+TEKS = filters.TEXT & ~filters.COMMAND
+
+
+def percakapan_tiba() -> ConversationHandler[PantauContext]:
+    """The arrival report conversation (persistent: a restart halfway loses nothing)."""
+    return percakapan(
+        entry_points=[CommandHandler("tiba", cmd_tiba)],
+        states={
+            TPS: [_cb(on_tps_tombol, "tps"), MessageHandler(TEKS, on_tps_teks)],
+            JENIS: [_cb(on_jenis, "jenis"), MessageHandler(TEKS, on_teks_lain)],
+            ALASAN: [MessageHandler(TEKS, on_alasan)],
+            PERIKSA: [_cb(on_ok, "ok"), _cb(on_beda, "beda"), MessageHandler(TEKS, on_teks_lain)],
+            BARANG: [_cb(on_barang, "brg"), _cb(on_selesai, "selesai"), MessageHandler(TEKS, on_teks_lain)],
+            MASALAH: [_cb(on_masalah, "dev"), MessageHandler(TEKS, on_teks_lain)],
+            ANGKA: [MessageHandler(TEKS, on_angka), _cb(on_masalah, "dev")],
+            CATATAN: [MessageHandler(TEKS, on_catatan), _cb(on_catatan, "lewat")],
+            MODA: [_cb(on_moda, "moda"), MessageHandler(TEKS, on_teks_lain)],
+            WAKTU: [_cb(on_kini, "kini"), MessageHandler(TEKS, on_waktu)],
+            FOTO: [MessageHandler(filters.PHOTO, on_foto), _cb(on_tanpa_foto, "tanpafoto"),
+                   MessageHandler(~filters.COMMAND, on_bukan_foto)],
+            ALASAN_FOTO: [MessageHandler(TEKS, on_alasan_foto)],
+            LOKASI: [MessageHandler(filters.LOCATION, on_lokasi), _cb(on_lokasi, "tanpalokasi"),
+                     MessageHandler(~filters.COMMAND, on_bukan_lokasi)],
+            KONFIRM: [_cb(on_kirim, "kirim"), MessageHandler(TEKS, on_teks_lain)],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, on_habis)],
+        },
+        fallbacks=[CommandHandler("batal", on_batal), _cb(on_batal, "batal"),
+                   CallbackQueryHandler(on_tombol_basi, pattern=rf"^{TB}:")],
+        name="tiba", persistent=True, conversation_timeout=WAKTU_PERCAKAPAN, allow_reentry=True,
+    )
+
+
+def daftar() -> list[BaseHandler[Any, PantauContext, Any]]:
+    """The arrival report conversation."""
+    return [percakapan_tiba()]

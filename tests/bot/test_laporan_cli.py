@@ -1,0 +1,70 @@
+"""`pantau export`, `pantau report … --format xlsx|png` and `pantau report lkj` on the demo."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from bot.cli import main
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    return main
+
+
+def test_report_lkj_xlsx_reproduces_tabel_2_3(cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    assert cli(["report", "lkj", "--year", "2024", "--format", "xlsx"]) == 0
+    assert "Berkas ditulis: pantau-lkj-2024.xlsx" in capsys.readouterr().out
+    wb = openpyxl.load_workbook(tmp_path / "pantau-lkj-2024.xlsx")
+    assert [wb["Tabel 2.3"][f"{c}6"].value for c in "CDEF"] == ["Jumlah", 142_297_821_000, 128_414_940_749, 90.24]
+    assert cli(["report", "lkj", "--format", "json"]) == 0
+    js = json.loads(capsys.readouterr().out)
+    assert js["efisiensi"]["rasio"] == "1 : 1,1" and js["renstra"]["capaian_persen"] == 99.84
+    assert cli(["report", "lkj", "--format", "text"]) == 2
+    assert "--format xlsx" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["capaian", "anggaran", "pemutakhiran", "logistik"])
+def test_report_png(cli, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    assert cli(["report", name, "--format", "png", "--output", "grafik.png"]) == 0
+    assert (tmp_path / "grafik.png").read_bytes().startswith(PNG)
+
+
+def test_report_xlsx_and_unknown_png(cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    for name in ("capaian", "anggaran", "logistik", "pemutakhiran", "rencana-aksi"):
+        assert cli(["report", name, "--format", "xlsx", "-o", f"{name}.xlsx"]) == 0, name
+        assert openpyxl.load_workbook(tmp_path / f"{name}.xlsx").worksheets[0].max_row > 3
+    assert cli(["report", "capaian", "--unit", "KUL", "--format", "xlsx", "-o", "kul.xlsx"]) == 0
+    ws = openpyxl.load_workbook(tmp_path / "kul.xlsx")["Tabel 3.2"]
+    assert ws["A1"].value == "Tabel 3.2 Capaian kinerja tahun 2024 — Bagian Keuangan, Umum dan Logistik (KUL)"
+    capsys.readouterr()
+    assert cli(["report", "rencana-aksi", "--format", "png"]) == 2
+    assert "Grafik PNG tersedia untuk" in capsys.readouterr().err
+
+
+def test_export_csv_to_stdout_and_xlsx_to_file(cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    assert cli(["export", "tps", "--limit", "2", "--bom"]) == 0
+    out = capsys.readouterr().out
+    rows = list(csv.reader(io.StringIO(out.lstrip("\ufeff"))))
+    assert out.startswith("\ufeff") and rows[0][0] == "Kode TPS" and len(rows) == 3
+    assert cli(["export", "realisasi", "--format", "xlsx"]) == 0
+    msg = capsys.readouterr().out
+    assert msg.startswith("Realisasi kinerja: 36 baris ditulis ke pantau-realisasi-")
+    path = next(tmp_path.glob("pantau-realisasi-*.xlsx"))
+    assert openpyxl.load_workbook(path).worksheets[0]["A4"].value == "Kode indikator"
+    assert cli(["export", "anggaran", "--output", "a.csv"]) == 0
+    assert (tmp_path / "a.csv").read_text(encoding="utf-8").startswith("Tahun,Tingkat,Kode")
+    assert cli(["export", "tps", "--limit", "-1"]) == 2
+    with pytest.raises(SystemExit):
+        cli(["export", "rahasia"])

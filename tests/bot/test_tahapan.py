@@ -1,0 +1,119 @@
+"""/tahapan end to end: stages marked done, twice, corrected; indicator 4 follows; province staff pick a kab/kota."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage import audit
+from storage import tables as t
+from tests.bot.bantuan_kinerja import baris, laporan_json, tekan_paksa
+from tests.bot.harness import bot_uji, demo_tg
+
+
+async def _stage(engine: AsyncEngine, no: int) -> int:
+    async with engine.connect() as conn:
+        return (await conn.execute(sa.select(t.voter_stages.c.id).where(t.voter_stages.c.no == no))).scalar_one()
+
+
+async def _unit(engine: AsyncEngine, code: str) -> int:
+    async with engine.connect() as conn:
+        return (await conn.execute(sa.select(t.units.c.id).where(t.units.c.code == code))).scalar_one()
+
+
+async def test_stage_marked_twice_is_refused_and_a_correction_moves_indicator_4(
+        engine: AsyncEngine, database_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    s20 = await _stage(engine, 20)  # Pelayanan Pindah memilih, 17 September – 20 November 2024
+    async with bot_uji(engine) as b:
+        kota = await demo_tg(engine, "operator-kota")
+        out = await b.kirim(kota, "/tahapan")
+        text = out[-1].content
+        assert "Tahapan pemutakhiran data pemilih 2024 — KPU Kota Bengkulu" in text
+        assert "✓ 20. Pelayanan Pindah memilih (17 September 2024 – 20 November 2024) · selesai" in text
+        assert len([d for row in b.api.buttons(kota) for _, d in row]) == 20
+        await b.tekan(kota, f"th:s:{s20}")
+        text = b.api.last(kota).content
+        assert "Ditolak: tahapan 20 (Pelayanan Pindah memilih) untuk KPU Kota Bengkulu sudah ditandai selesai" in text
+        assert [d for row in b.api.buttons(kota) for _, d in row] == ["th:kor", "th:batal"]
+        await b.tekan(kota, "th:kor")
+        out = await b.kirim(kota, "Berita acara pleno ternyata tanggal 21 November")
+        assert "Ketik tanggal selesainya" in out[-1].content
+        out = await b.kirim(kota, "21 November 2024")
+        assert "Catatan" in out[-1].content
+        out = await b.kirim(kota, "BA nomor 12/PL.01/2024")
+        assert "selesai 21 November 2024 — TERLAMBAT (batas 20 November 2024)" in out[-1].content
+        assert "Indikator 4 (ketepatan waktu pemutakhiran, otomatis) kini 99,50 %: 199 dari 200" in out[-1].content
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(t.stage_completions).where(
+            t.stage_completions.c.stage_id == s20, t.stage_completions.c.unit_id == await _unit(engine, "KAB-1771"))
+            .order_by(t.stage_completions.c.versi))).all()
+        log = await audit.recent(conn, entity="tahapan", limit=1)
+    assert [(r.versi, r.sumber) for r in rows] == [(1, "demo"), (2, "bot")]
+    assert rows[1].catatan == "Koreksi: Berita acara pleno ternyata tanggal 21 November — BA nomor 12/PL.01/2024"
+    assert log[0].action == "koreksi"
+    js = await laporan_json(database_url, monkeypatch, capsys, tmp_path, "pemutakhiran", "--year", "2024")
+    st = next(r for r in js["tahapan"] if r["no"] == 20)["status"]
+    assert st["KAB-1771"] == "terlambat" and st["KAB-1709"] == "tepat_waktu"
+    assert (js["tepat_waktu"], js["selesai"], js["jumlah"]) == (199, 200, 200)
+    js = await laporan_json(database_url, monkeypatch, capsys, tmp_path, "capaian", "--year", "2024")
+    ik4 = baris(js, "IK4")
+    assert (ik4["realisasi"], ik4["capaian_persen"], ik4["otomatis"], ik4["dihitung"]) == (
+        "99.5", 99.5, "pemutakhiran", True)
+
+
+async def test_marking_an_open_stage_with_wrong_dates(engine: AsyncEngine, database_url: str,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    s20, kota_id = await _stage(engine, 20), await _unit(engine, "KAB-1771")
+    async with engine.begin() as conn:  # given: Kota Bengkulu has not marked stage 20 yet
+        await conn.execute(t.stage_completions.delete().where(t.stage_completions.c.stage_id == s20,
+                                                              t.stage_completions.c.unit_id == kota_id))
+    js = await laporan_json(database_url, monkeypatch, capsys, tmp_path, "capaian", "--year", "2024")
+    assert baris(js, "IK4")["realisasi"] == "99.5"  # past its end and not done counts against indicator 4
+    async with bot_uji(engine) as b:
+        kota = await demo_tg(engine, "operator-kota")
+        out = await b.kirim(kota, "/tahapan")
+        assert "! 20. Pelayanan Pindah memilih" in out[-1].content
+        await b.tekan(kota, f"th:s:{s20}")
+        assert "Ketik tanggal selesainya" in b.api.last(kota).content
+        for text, expected in [("25 November 2024", "masih di masa depan"),
+                               ("1 Januari 2024", "sebelum tahapan dimulai (17 September 2024)"),
+                               ("31-02-2024", "tidak ada"), ("kemarin sore", "tidak dikenali"),
+                               ("19 November", "Tahun belum ditulis")]:
+            out = await b.kirim(kota, text)
+            assert expected in out[-1].content, (text, out[-1].content)
+        out = await b.kirim(kota, "Selasa, 19 November 2024")
+        assert "Catatan" in out[-1].content
+        await b.tekan(kota, "th:lewati")
+        text = b.api.last(kota).content
+        assert "selesai 19 November 2024 — tepat waktu" in text and "kini 100,00 %" in text
+        assert "kedaluwarsa" in (await tekan_paksa(b, kota, "th:lewati") or "")
+    js = await laporan_json(database_url, monkeypatch, capsys, tmp_path, "capaian", "--year", "2024")
+    assert (baris(js, "IK4")["realisasi"], baris(js, "IK4")["capaian_persen"]) == ("100", 100.0)
+
+
+async def test_province_staff_choose_a_kabkota(engine: AsyncEngine) -> None:
+    async with bot_uji(engine) as b:
+        op = await demo_tg(engine, "operator")  # Sub Bagian Data dan Informasi of the province
+        out = await b.kirim(op, "/tahapan")
+        assert "pilih KPU kabupaten/kota" in out[-1].content
+        assert len([d for row in b.api.buttons(op) for _, d in row]) == 10
+        prov = await _unit(engine, "PROV")
+        assert "di luar cakupan Anda" in (await tekan_paksa(b, op, f"th:k:{prov}") or "")
+        await b.tekan(op, f"th:k:{await _unit(engine, 'KAB-1709')}")
+        assert "KPU Kabupaten Bengkulu Tengah" in b.api.last(op).content
+        assert "kedaluwarsa" in (await tekan_paksa(b, op, "th:s:99999999") or "")
+        await b.tekan(op, f"th:s:{await _stage(engine, 3)}")
+        assert "sudah ditandai selesai" in b.api.last(op).content
+        await b.tekan(op, "th:batal")
+        assert "Dibatalkan" in b.api.last(op).content
+        kota = await demo_tg(engine, "operator-kota")  # a kab/kota operator goes straight to its own stages
+        out = await b.kirim(kota, "/tahapan")
+        assert "KPU Kota Bengkulu" in out[-1].content and not any(
+            d.startswith("th:k:") for row in b.api.buttons(kota) for _, d in row if d)
+        # a forged kab/kota button: that step is not open for a kab/kota operator
+        assert "kedaluwarsa" in (await tekan_paksa(b, kota, f"th:k:{await _unit(engine, 'KAB-1709')}") or "")
