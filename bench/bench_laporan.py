@@ -230,7 +230,7 @@ async def main() -> None:
         ukuran = [5_000, 10_000, 20_000] if a.quick else [50_000, 100_000, 200_000]
         with tempfile.TemporaryDirectory(prefix="pantau-bench-") as tmp:
             baris = await _ekspor(engine, ukuran, 20_000 if a.quick else 200_000, Path(tmp))
-        print("\n| ekspor tps | baris | detik | baris/detik | MB | puncak heap Python MB | RSS naik MB |\n"
+        print("\n| ekspor tps | baris | detik | baris/detik | MB | puncak heap Python MB | kenaikan RSS puncak MB |\n"
               "| --- | --- | --- | --- | --- | --- | --- |")
         print("\n".join(baris))
     finally:

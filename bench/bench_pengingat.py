@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import resource
 import sys
@@ -144,14 +145,20 @@ async def bench_outbox(url: str, pesan: int, latensi: float, rate: float) -> Non
         await bot.shutdown()
         times = sorted(c.at for c in api.calls_to("sendMessage"))
         window: deque[float] = deque()
-        peak = 0
+        peak = over = 0
         for at in times:
             window.append(at)
             while window[0] <= at - 1.0:
                 window.popleft()
             peak = max(peak, len(window))
+            over += len(window) > rate
+        gaps = sorted(b - a for a, b in itertools.pairwise(times))
         print(f"\r  {pesan} pesan ke {chats} chat dalam {dt:.1f} s: rata-rata {pesan / dt:.2f}/s, "
-              f"puncak {peak} dalam 1 detik (batas {rate:g}), CPU {cpu:.1f} s ({1000 * cpu / pesan:.2f} ms/pesan)")
+              f"puncak {peak} dalam 1 detik (batas {rate:g}; {over} jendela di atas batas), "
+              f"CPU {cpu:.1f} s ({1000 * cpu / pesan:.2f} ms/pesan)")
+        if gaps:
+            print(f"  jarak antar-kirim: min {1000 * gaps[0]:.1f} ms, p1 {1000 * gaps[len(gaps) // 100]:.1f} ms, "
+                  f"median {1000 * gaps[len(gaps) // 2]:.1f} ms (jadwal {1000 * 1.05 / rate:.1f} ms)")
         async with engine.connect() as conn:
             print(f"  status akhir: {await outbox.counts(conn)}")
     finally:

@@ -12,11 +12,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest, HTTPXRequest
 
 import handlers
 from bot import pengingat
 from bot.fakebotapi import FakeBotApi, FakeRequest
 from bot.outbox import OutboxSender
+from bot.permintaan import PermintaanTerbagi, tanpa_proksi
 from bot.persistence import DbPersistence, flush_after_update
 from bot.settings import Settings
 from bot.updates import PerUserUpdateProcessor
@@ -33,8 +35,21 @@ LOCAL_TOKEN = "100000001:LOKAL-pantau-tanpa-telegram"
 # Updates of different users run side by side (one user's stay in order); httpx's pool degrades above ~48
 # requests in flight, so the bound stays under it.
 MAX_CONCURRENT_UPDATES = 40
+# The Bot API client: requests in flight spread over small httpx pools (bot/permintaan.py), 4 × 12 connections.
+HTTP_SHARDS = 4
+HTTP_PER_SHARD = 12
 
 PantauApp = Application[Any, PantauContext, Any, Any, Any, Any]
+
+
+def permintaan_http(base_url: str) -> BaseRequest:
+    """The Bot API client for every call but getUpdates."""
+    return PermintaanTerbagi(base_url, shards=HTTP_SHARDS, per_shard=HTTP_PER_SHARD)
+
+
+def permintaan_poll(base_url: str) -> BaseRequest:
+    """The client of the long poll (one connection; never a proxy for a Bot API on loopback)."""
+    return HTTPXRequest(connection_pool_size=1, httpx_kwargs={"trust_env": False} if tanpa_proksi(base_url) else None)
 
 
 def build_application(settings: Settings, engine: AsyncEngine, *, api: FakeBotApi | None = None,
@@ -51,7 +66,8 @@ def build_application(settings: Settings, engine: AsyncEngine, *, api: FakeBotAp
         assert settings.telegram_bot_token is not None
         base = settings.telegram_base_url.rstrip("/")
         builder = (builder.token(settings.telegram_bot_token.get_secret_value()).base_url(base)
-                   .base_file_url(base.removesuffix("/bot") + "/file/bot"))
+                   .base_file_url(base.removesuffix("/bot") + "/file/bot")
+                   .request(permintaan_http(base)).get_updates_request(permintaan_poll(base)))
     app: PantauApp = builder.build()
     svc = Layanan(engine=engine, timezone=settings.timezone, admin_ids=list(settings.admin_ids),
                   bot_username=api.bot_username if api is not None else settings.bot_username,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
-import secrets
 import signal
 
 import sqlalchemy as sa
@@ -21,6 +22,11 @@ from storage import tables as t
 from storage.db import create_engine, upgrade
 
 log = logging.getLogger("pantau.run")
+
+
+def webhook_secret(token: str) -> str:
+    """The webhook's secret token: derived from the bot token, so every worker of one bot agrees on it."""
+    return hmac.new(token.encode(), b"pantau-webhook", hashlib.sha256).hexdigest()
 
 
 async def _empty(engine: AsyncEngine) -> bool:
@@ -43,15 +49,16 @@ async def serve(settings: Settings, *, load_demo: bool = True, stop: asyncio.Eve
     api = FakeBotApi() if local else None
     # In local mode nothing reaches a real chat, so the outbox waits for `pantau chat` to deliver it.
     app = build_application(settings, engine, api=api, send_outbox=not local)
-    webhook_secret = secrets.token_urlsafe(24) if settings.webhook_url and not local else None
-    mode = "lokal" if local else ("webhook" if webhook_secret else "polling")
-    web_app = create_web_app(app, mode=mode, webhook_secret=webhook_secret, base_url=settings.web_base_url or "")
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    secret = webhook_secret(token) if settings.webhook_url and not local else None
+    mode = "lokal" if local else ("webhook" if secret else "polling")
+    web_app = create_web_app(app, mode=mode, webhook_secret=secret, base_url=settings.web_base_url or "")
     web = uvicorn.Server(uvicorn.Config(web_app, host=settings.web_host, port=settings.web_port, log_config=None,
                                         lifespan="off"))
-    async with running(app, polling=webhook_secret is None, poll_interval=0.0):
-        if webhook_secret:
+    async with running(app, polling=secret is None, poll_interval=0.0):
+        if secret:
             await app.bot.set_webhook(settings.webhook_url.rstrip("/") + WEBHOOK_PATH,  # type: ignore[union-attr]
-                                      secret_token=webhook_secret)
+                                      secret_token=secret)
         web_task = asyncio.create_task(web.serve(), name="web")
         if local:
             log.info("mode lokal: TELEGRAM_BOT_TOKEN tidak diisi, bot tidak tersambung ke Telegram. "

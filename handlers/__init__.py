@@ -16,14 +16,14 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import guard, umum
+from handlers import akun, guard, umum
 
 GRUP_JAGA = -1
 GRUP_SIMPAN = 100
 
 # Feature modules, each with `daftar() -> list[BaseHandler]`; earlier modules win when two could take an update.
 FITUR = (
-    # The reporting conversation comes before handlers.akun, whose plain /batal would otherwise end nothing.
+    # Conversations first: a user inside one gets their answers (and /batal) handled by it.
     "handlers.realisasi",
     "handlers.verifikasi",
     "handlers.anggaran_lapor",
@@ -56,14 +56,16 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], *, flush: Any = Non
     features: list[BaseHandler[Any, Any, Any]] = []
     for name in FITUR:
         features += importlib.import_module(name).daftar()
-    app.add_handlers([
-        *features,
-        # Last resort, in the same group so they only run when nothing above took the update.
+    # Last resort, in the same group so they only run when nothing above took the update; /batal here answers
+    # "nothing to cancel" only when no conversation claimed it, whatever the order of FITUR.
+    akhir: list[BaseHandler[Any, Any, Any]] = [
+        CommandHandler("batal", akun.cmd_batal),
         CallbackQueryHandler(umum.on_tombol_basi),
         MessageHandler(filters.COMMAND, umum.on_perintah_asing),
         MessageHandler(filters.ALL, umum.on_pesan_lain),
-    ])
-    app.bot_data["perintah"] = frozenset().union(*(_commands(h) for h in features))
+    ]
+    app.add_handlers([*features, *akhir])
+    app.bot_data["perintah"] = frozenset().union(*(_commands(h) for h in [*features, *akhir]))
     if flush is not None:
         app.add_handler(TypeHandler(object, flush), group=GRUP_SIMPAN)
     app.add_error_handler(umum.on_error)

@@ -276,6 +276,5 @@ def daftar() -> list[BaseHandler[Any, PantauContext, Any]]:
         CommandHandler(["help", "bantuan"], cmd_help),
         CommandHandler("profil", cmd_profil),
         CommandHandler("undang", cmd_undang),
-        CommandHandler("batal", cmd_batal),
         CallbackQueryHandler(on_putus, pattern=r"^putus:"),
     ]
