@@ -30,6 +30,7 @@ and the ``mark_sent`` commit (including a response lost to a timeout): if the pr
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import copy
 import heapq
@@ -145,6 +146,11 @@ class OutboxSender:
         self._max_in_flight = max_in_flight
         self._poll_s = poll_s
         self._next_start = 0.0  # event-loop time the next send may start
+        # The last sends' actual start times: the hard cap of `rate_per_s` in any one-second window, checked at
+        # the moment of sending, because a task can start later than its slot and then bunch with the next one.
+        self._window: collections.deque[float] = collections.deque()
+        self._window_size = max(1, math.floor(rate_per_s))
+        self._window_lock = asyncio.Lock()
         self._paused_until = 0.0  # event-loop time a flood wait ends
         self._last_sent: dict[int, datetime] = {}  # chat -> clock time of its last send
         self._due_times: list[datetime] = []  # heap: when messages this sender put back become due
@@ -257,6 +263,19 @@ class OutboxSender:
         if delay > 0:
             await asyncio.sleep(delay)
 
+    async def _enter_window(self) -> None:
+        """Wait until fewer than `rate_per_s` sends started in the last second, then count this one."""
+        loop = asyncio.get_running_loop()
+        async with self._window_lock:
+            while True:
+                now = loop.time()
+                while self._window and self._window[0] <= now - 1.0:
+                    self._window.popleft()
+                if len(self._window) < self._window_size:
+                    self._window.append(now)
+                    return
+                await asyncio.sleep(self._window[0] + 1.0 - now)
+
     def _forget_idle_chats(self, now: datetime) -> None:
         self._last_sent = {chat: at for chat, at in self._last_sent.items() if now < at + self._chat_gap}
 
@@ -294,6 +313,7 @@ class OutboxSender:
             markup = build_markup(message.reply_markup)
         except Exception as exc:
             return _Outcome("gagal", error=f"Tombol pesan tidak valid: {exc}")
+        await self._enter_window()
         try:
             sent = await self._bot.send_message(
                 message.chat_id, message.text, parse_mode=message.parse_mode, reply_markup=markup

@@ -9,6 +9,7 @@ For a settled ``gagal``/``diblokir`` message ``not_before`` records when it was 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import tables as t
-from storage.sql import insert_ignore
+from storage.sql import dialect_insert, insert_ignore
 
 ANTRI = "antri"
 TERKIRIM = "terkirim"
@@ -94,6 +95,38 @@ async def enqueue(
         "created_at": now,
     }
     return await insert_ignore(conn, _o, values, conflict=["dedup_key"])
+
+
+@dataclass(frozen=True)
+class PesanBaru:
+    """One message for `enqueue_many`."""
+
+    key: str
+    chat_id: int
+    text: str
+    kind: str
+    reply_markup: dict[str, Any] | None = None
+    parse_mode: str | None = None
+
+
+async def enqueue_many(conn: AsyncConnection, messages: Sequence[PesanBaru], *, now: datetime) -> int:
+    """Queue many messages in one INSERT; keys already queued are skipped. Returns how many were queued.
+
+    One statement per message costs about a millisecond each; a national reminder sweep queues hundreds of
+    thousands, so they go in one multi-row INSERT … ON CONFLICT (dedup_key) DO NOTHING.
+    """
+    if not messages:
+        return 0
+    for m in messages:
+        if m.kind not in KINDS:
+            raise ValueError(f"unknown outbox kind: {m.kind!r}")
+        if not m.key or len(m.key) > MAX_KEY_LENGTH:
+            raise ValueError(f"outbox key must be 1..{MAX_KEY_LENGTH} characters")
+    rows = [{"dedup_key": m.key, "chat_id": m.chat_id, "kind": m.kind, "text": m.text, "parse_mode": m.parse_mode,
+             "reply_markup": m.reply_markup, "status": ANTRI, "attempts": 0, "not_before": now, "created_at": now}
+            for m in messages]
+    stmt = dialect_insert(conn, _o).on_conflict_do_nothing(index_elements=["dedup_key"])
+    return len((await conn.execute(stmt.returning(_o.c.id), rows)).all())
 
 
 async def claim(

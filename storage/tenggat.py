@@ -56,7 +56,6 @@ LABEL_JENIS = {
     "manual": "tenggat manual",
 }
 PREFIKS = "pengingat:"
-BATAS_SATU_SATU = 20  # up to this many reminders in a sweep chunk go through outbox.enqueue one by one
 KIND_PENGINGAT = "pengingat"
 KIND_ESKALASI = "eskalasi"
 
@@ -917,29 +916,13 @@ async def sapu(engine: AsyncEngine, *, now: datetime, render: Render, zona: str,
 
 
 async def _antrekan(conn: AsyncConnection, kiriman: Sequence[Kiriman], render: Render, now: datetime) -> int:
-    """Queue reminders; a key already in the outbox is skipped. Returns how many were queued.
-
-    A few go through ``outbox.enqueue`` one by one. A big sweep (the H-3 morning of a national logistics
-    deadline is hundreds of thousands of petugas) uses one multi-row INSERT … ON CONFLICT (dedup_key) DO
-    NOTHING with the very same row values: building a statement per message would cost ~1 ms each.
-    """
-    if len(kiriman) <= BATAS_SATU_SATU:
-        n = 0
-        for k in kiriman:
-            pesan = render(k)
-            n += await outbox.enqueue(conn, key=k.kunci, chat_id=k.penerima.telegram_id, text=pesan.teks,
-                                      kind=KIND_ESKALASI if k.langkah.eskalasi else KIND_PENGINGAT,
-                                      reply_markup=pesan.markup, now=now)
-        return n
-    rows = []
+    """Queue reminders in one statement; a key already in the outbox is skipped. Returns how many were queued."""
+    pesan = []
     for k in kiriman:
-        pesan = render(k)
-        rows.append({"dedup_key": k.kunci, "chat_id": k.penerima.telegram_id,
-                     "kind": KIND_ESKALASI if k.langkah.eskalasi else KIND_PENGINGAT, "text": pesan.teks,
-                     "parse_mode": None, "reply_markup": pesan.markup, "status": outbox.ANTRI, "attempts": 0,
-                     "not_before": now, "created_at": now})
-    stmt = dialect_insert(conn, t.outbox).on_conflict_do_nothing(index_elements=["dedup_key"])
-    return len((await conn.execute(stmt.returning(t.outbox.c.id), rows)).all())
+        p = render(k)
+        pesan.append(outbox.PesanBaru(key=k.kunci, chat_id=k.penerima.telegram_id, text=p.teks, reply_markup=p.markup,
+                                      kind=KIND_ESKALASI if k.langkah.eskalasi else KIND_PENGINGAT))
+    return await outbox.enqueue_many(conn, pesan, now=now)
 
 
 # --- preview (the same policy, over a window) -------------------------------------------------------------

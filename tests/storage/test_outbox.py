@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -181,3 +182,18 @@ async def test_delivery_report_counts_a_key_prefix(empty_engine: AsyncEngine) ->
     assert report == {"antri": 1, "terkirim": 2, "gagal": 0, "diblokir": 1, "total": 4}
     assert other == {"antri": 2, "terkirim": 0, "gagal": 0, "diblokir": 0, "total": 2}
     assert none == {"antri": 0, "terkirim": 0, "gagal": 0, "diblokir": 0, "total": 0}
+
+
+async def test_enqueue_many_skips_keys_already_queued(empty_engine: AsyncEngine) -> None:
+    from storage.outbox import PesanBaru, enqueue_many
+
+    now = datetime(2024, 11, 24, 0, 0, tzinfo=UTC)
+    msgs = [PesanBaru(key=f"m:{i}", chat_id=i, text=f"t{i}", kind="pengingat") for i in range(5)]
+    async with empty_engine.begin() as conn:
+        assert await enqueue_many(conn, msgs[:3], now=now) == 3
+        assert await enqueue_many(conn, msgs, now=now) == 2  # m:0..m:2 were there already
+        assert await enqueue_many(conn, [], now=now) == 0
+        with pytest.raises(ValueError):
+            await enqueue_many(conn, [PesanBaru(key="x", chat_id=1, text="t", kind="rahasia")], now=now)
+    async with empty_engine.connect() as conn:
+        assert (await outbox.counts(conn))["antri"] == 5
