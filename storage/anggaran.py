@@ -13,6 +13,7 @@ from domain.kinerja import Belanja, DitolakError, periksa_belanja, periksa_perio
 from domain.periode import Periode, parse_periode
 from storage import audit, kinerja
 from storage import tables as t
+from storage.db import inserted_id
 
 
 async def lines(conn: AsyncConnection, tahun: int, tingkat: str | None = None) -> list[MataAnggaran]:
@@ -103,7 +104,7 @@ async def record_spending(conn: AsyncConnection, *, line_id: int, periode: str, 
     res = await conn.execute(t.budget_realisations.insert().values(
         budget_line_id=m.id, periode=p.kode, versi=versi, jumlah=jumlah, catatan=catatan, author_id=author.id,
         sumber="bot", created_at=now))
-    rid = res.inserted_primary_key[0]
+    rid = inserted_id(res)
     await audit.record(conn, actor=author.name, actor_id=author.id, action="koreksi" if alasan else "lapor",
                        entity="realisasi_anggaran", entity_id=rid,
                        old={"versi": same[-1].versi, "jumlah": same[-1].jumlah} if same else None,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage import tables as t
 from storage import tenggat
+from storage.db import inserted_id
 
 SEED = Path(__file__).parent / "seed"
 BKL = SEED / "bengkulu-2024"
@@ -255,8 +256,8 @@ async def _load_indicators(conn: AsyncConnection, units: dict[str, int]) -> None
     await _insert(conn, t.indicator_targets, targets)
     await _insert(conn, t.realisations, reals)
     # The Sekretaris' January PK carries the strategic indicators with their PK targets.
-    pk_id = (await conn.execute(t.pk_documents.insert().values(
-        unit_id=prov, tahun=2024, versi=1, jenis="awal", tanggal=date(2024, 1, 2)))).inserted_primary_key[0]
+    pk_id = inserted_id(await conn.execute(t.pk_documents.insert().values(
+        unit_id=prov, tahun=2024, versi=1, jenis="awal", tanggal=date(2024, 1, 2))))
     await _insert(conn, t.pk_items, [{"pk_id": pk_id, "indicator_id": ind[r["kode"]], "urutan": i + 1,
                                       "target": r["target_pk_2024"]} for i, r in enumerate(iku)])
     await _load_pk(conn, units, ind)
@@ -272,9 +273,9 @@ async def _load_pk(conn: AsyncConnection, units: dict[str, int], iku_ids: dict[s
     by_name: dict[tuple[str, str], int] = {}  # (unit code, indicator text) -> indicator id
     for (unit, versi), items in by_unit.items():  # bagian rows precede their sub bagian in the file
         no = 1 if versi == "awal" else 2
-        pk_id = (await conn.execute(t.pk_documents.insert().values(
+        pk_id = inserted_id(await conn.execute(t.pk_documents.insert().values(
             unit_id=units[unit], tahun=2024, versi=no, jenis=versi,
-            tanggal=date.fromisoformat(items[0]["tanggal"])))).inserted_primary_key[0]
+            tanggal=date.fromisoformat(items[0]["tanggal"]))))
         for i, r in enumerate(items):
             kode = f"{unit}-{'P' if versi == 'perubahan' else ''}{i + 1}"
             parent = by_name.get((parent_code.get(unit, ""), r["indikator"]))
@@ -287,7 +288,7 @@ async def _load_pk(conn: AsyncConnection, units: dict[str, int], iku_ids: dict[s
                 kode=kode, nama=r["indikator"], jenis=r["jenis"], polaritas="naik", unit_id=units[unit],
                 parent_id=parent, tingkat="pk", sasaran_no=int(r["sasaran_no"]), sasaran=r["sasaran"],
                 frekuensi="triwulan", agregasi="terakhir"))
-            ind_id = res.inserted_primary_key[0]
+            ind_id = inserted_id(res)
             by_name[(unit, r["indikator"])] = ind_id
             await conn.execute(t.pk_items.insert().values(pk_id=pk_id, indicator_id=ind_id, urutan=i + 1,
                                                           target=r["target"]))
@@ -298,9 +299,9 @@ async def _load_pk(conn: AsyncConnection, units: dict[str, int], iku_ids: dict[s
 async def _load_budget(conn: AsyncConnection, units: dict[str, int]) -> None:
     now = _now()
     for r in read_csv(BKL / "anggaran_program.csv"):
-        line = (await conn.execute(t.budget_lines.insert().values(
+        line = inserted_id(await conn.execute(t.budget_lines.insert().values(
             tahun=int(r["tahun"]), kode=r["kode"], tingkat="program", nama=r["program"],
-            pagu=int(r["pagu"]), unit_id=units["PROV"]))).inserted_primary_key[0]
+            pagu=int(r["pagu"]), unit_id=units["PROV"])))
         await conn.execute(t.budget_realisations.insert().values(
             budget_line_id=line, periode=r["tahun"], versi=1, jumlah=int(r["realisasi"]),
             catatan=f"Tabel {r['sumber_tabel']} LKjIP" + (f"; {r['catatan']}" if r["catatan"] else ""),
@@ -454,13 +455,13 @@ async def load_bengkulu_tengah(conn: AsyncConnection) -> None:
             parent_id=parent, tingkat="pk", sasaran_no=no, sasaran=sasaran,
             frekuensi="triwulan" if jenis in ("persen", "angka") else "tahun", agregasi="terakhir",
             catatan=note + BTENG_CATATAN))
-        ids[r["id"]] = res.inserted_primary_key[0]
+        ids[r["id"]] = inserted_id(res)
         pk.setdefault(unit, []).append((ids[r["id"]], target))
         await conn.execute(t.indicator_targets.insert().values(indicator_id=ids[r["id"]], tahun=2024, periode="2024",
                                                                sumber="pk", nilai=target))
     for unit, items in pk.items():
-        doc = (await conn.execute(t.pk_documents.insert().values(
-            unit_id=units[unit], tahun=2024, versi=1, jenis="awal", tanggal=date(2024, 1, 2)))).inserted_primary_key[0]
+        doc = inserted_id(await conn.execute(t.pk_documents.insert().values(
+            unit_id=units[unit], tahun=2024, versi=1, jenis="awal", tanggal=date(2024, 1, 2))))
         await _insert(conn, t.pk_items, [{"pk_id": doc, "indicator_id": i, "urutan": n + 1, "target": tg}
                                          for n, (i, tg) in enumerate(items)])
 

@@ -22,6 +22,7 @@ from domain.kinerja import (
 from domain.periode import parse_periode
 from storage import audit, users
 from storage import tables as t
+from storage.db import inserted_id
 from storage.sql import dialect_insert
 
 
@@ -226,7 +227,7 @@ async def submit(conn: AsyncConnection, *, author: Pengguna, indicator_id: int, 
         indicator_id=ind.id, tahun=p.tahun, periode=p.kode, versi=versi, nilai=nilai, bukti=bukti,
         hambatan=hambatan, upaya=upaya, alasan_koreksi=alasan if previous else None, author_id=author.id,
         sumber=sumber, status="diajukan", created_at=now))
-    rid = res.inserted_primary_key[0]
+    rid = inserted_id(res)
     await audit.record(conn, actor=author.name, actor_id=author.id, action="koreksi" if previous else "lapor",
                        entity="realisasi", entity_id=rid,
                        old={"versi": previous[-1].versi, "nilai": previous[-1].nilai} if previous else None,
