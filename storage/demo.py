@@ -170,14 +170,15 @@ def generate_tps(kabkota: list[dict[str, str]], units: dict[str, int], kode_wila
         for k in range(n_kec):
             kec_kode = f"{base}.{k + 1:02d}"
             enggano = r["unit_code"] == "KAB-1703" and k == n_kec - 1
-            kec_nama = "Enggano" if enggano else f"Kecamatan {k + 1:02d} {r['kabkota']} (dibuat)"
+            kec_dasar = "Enggano" if enggano else f"Kecamatan {k + 1:02d} {r['kabkota']}"
+            kec_nama = kec_dasar if enggano else f"{kec_dasar} (dibuat)"
             wil.append({"kode": kec_kode, "nama": kec_nama, "tingkat": "kecamatan", "parent": None,
                         "unit_id": unit_id})
             n_desa = max(1, per_kec[k] // 5)
             per_desa = _spread(per_kec[k], n_desa, rng)
             for j in range(n_desa):
                 desa_kode = f"{kec_kode}.{2001 + j}"
-                wil.append({"kode": desa_kode, "nama": f"Desa {2001 + j} {kec_nama} (dibuat)",
+                wil.append({"kode": desa_kode, "nama": f"Desa {2001 + j} {kec_dasar} (dibuat)",
                             "tingkat": "desa", "parent": kec_kode, "unit_id": unit_id})
                 for n in range(per_desa[j]):
                     kab_tps.append({"kode": f"{desa_kode}-{n + 1:03d}", "nama": f"TPS {n + 1:03d}",
