@@ -13,6 +13,23 @@ LABEL_STATUS: dict[str, str] = {
     "belum_mulai": "belum mulai",
     "lewat_batas": "lewat batas, belum selesai",
 }
+# The stages the province itself executes (the national KPU's and the KPU Provinsi's, e.g. receiving DP4, the
+# provincial plenos): reminded to the province's data section and marked done for the province unit.
+PELAKSANA_PROVINSI = frozenset({"KPU", "KPU PROVINSI", "KPU RI"})
+
+
+def tahapan_provinsi(pelaksana: str) -> bool:
+    """Whether a stage (by its executor) is the province's own: KPU or KPU Provinsi, not KPU Kab/Kota, PPK, PPS."""
+    return " ".join(pelaksana.split()).upper() in PELAKSANA_PROVINSI
+
+
+def ditandai_oleh(pelaksana: str, jenis_unit: str) -> bool:
+    """Whether a unit of this kind marks a stage of this executor done.
+
+    A KPU kab/kota marks every stage (indicator 4 counts stages × KPU kab/kota); the province (any other unit
+    kind) marks only its own stages, which close its reminders and do not enter indicator 4.
+    """
+    return jenis_unit == "kabkota" or tahapan_provinsi(pelaksana)
 
 
 def status_tahapan(mulai: date, selesai: date, selesai_pada: date | None, today: date) -> StatusTahapan:

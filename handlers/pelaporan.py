@@ -17,7 +17,7 @@ from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, TypeHandler
 
-from handlers import kirim, teks
+from handlers import kirim, mulai, teks
 from handlers.konteks import PantauContext, percakapan
 
 WAKTU_PERCAKAPAN = timedelta(minutes=30)
@@ -45,9 +45,28 @@ def bersihkan(context: PantauContext) -> None:
             context.user_data.pop(k, None)
 
 
+def draf_terpilih(update: Update, context: PantauContext, kunci: str) -> dict[str, Any]:
+    """The draft of a flow whose item was just accepted; a reminder's button starts the flow afresh, as its
+    command does (other drafts forgotten), and is remembered so that a second tap starts nothing new."""
+    if mulai.dari_pengingat(update.callback_query):
+        bersihkan(context)
+        d = draf(context, kunci)
+        mulai.tandai(d, update.callback_query)
+        return d
+    return draf(context, kunci)
+
+
+async def sudah_dimulai(update: Update, context: PantauContext, kunci: str) -> bool:
+    """A second tap on the reminder button that started this flow: answered, nothing starts again."""
+    assert update.callback_query is not None
+    return await mulai.sudah_dimulai(update.callback_query, (context.user_data or {}).get(kunci))
+
+
 async def pilih(query: CallbackQuery, pilihan: str) -> None:
     """Answer a button and close its keyboard, leaving the choice visible (so a second tap finds nothing)."""
     await query.answer()
+    if mulai.dari_pengingat(query):
+        return  # a reminder keeps its text and its other buttons; the flow goes on in a new message
     asli = getattr(query.message, "text", None) or ""
     baru = f"{asli}\n\n✓ {pilihan}" if asli else f"✓ {pilihan}"
     # Closing the keyboard is a courtesy: a message too old to edit must not break the step.

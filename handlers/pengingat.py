@@ -3,13 +3,16 @@
 Buttons a reminder carries (callback data, all under 64 bytes):
 
 * ``pg:tunda:<deadline id>`` — "ingatkan besok": snooze this deadline for this user until tomorrow 07.00;
-* ``rl:mulai:<indicator kode>`` — start the realisasi conversation for that indicator (reporting deadlines);
-* ``ra:mulai:<rencana aksi id>`` — update the progress of that activity (rencana aksi deadlines);
-* ``th:mulai:<stage id>`` — mark that voter-list stage done (stage deadlines);
-* ``tb:mulai:<TPS kode>`` — report arrival at that TPS (logistics deadlines, petugas).
+* ``rl:mulai:<indicator kode>:<period kode>`` — /realisasi with that indicator picked, the reminder's period
+  offered first (reporting deadlines; only to operators who report for the unit whose PK it is — its own, or a
+  Sub Bagian's for its Bagian, ``Kiriman.melapor`` — nobody else may report it);
+* ``ra:mulai:<rencana aksi id>`` — /rencana with that activity picked (rencana aksi deadlines; the same rule);
+* ``th:mulai:<stage id>:<unit id>`` — /tahapan with that stage picked for the unit whose completion closes the
+  deadline (``Status.unit_lapor``: the KPU kab/kota, or for the province's own stages the province unit);
+* ``tb:mulai:<TPS kode>`` — /tiba with that TPS picked (logistics deadlines, petugas).
 
-The flows behind ``rl``/``ra``/``th``/``tb`` belong to their features; until a flow accepts its ``mulai``
-button, the last-resort handler answers it as stale ("kedaluwarsa") and the message's text names the command.
+Each flow takes its ``mulai`` button as an entry point (handlers.realisasi, rencana, tahapan, tiba; shared rules
+in handlers.mulai) with the same checks as its own steps. A reminder without a flow button names the command.
 Admins pause and resume a whole kind with ``pg:jeda:<jenis>`` / ``pg:lanjut:<jenis>`` under /pengingat.
 """
 
@@ -63,13 +66,15 @@ def _tombol_alur(k: Kiriman) -> list[tuple[str, str]]:
     d, st = k.tenggat, k.status
     out: list[tuple[str, str]] = []
     try:
-        if d.jenis == "pelaporan" and k.penerima.peran == "operator":
-            out = [(tx.TOMBOL_LAPOR.format(kode=kode), tombol.data("rl", "mulai", kode))
+        if d.jenis == "pelaporan" and k.penerima.peran == "operator" and k.melapor:
+            # d.ref is the period: the flow needs its year (a December report is due in January)
+            out = [(tx.TOMBOL_LAPOR.format(kode=kode), tombol.data("rl", "mulai", kode, d.ref))
                    for kode in st.belum[:MAKS_TOMBOL_ALUR]]
-        elif d.jenis == "rencana_aksi" and k.penerima.peran == "operator" and d.ref.startswith("ra:"):
+        elif d.jenis == "rencana_aksi" and k.penerima.peran == "operator" and k.melapor and d.ref.startswith("ra:"):
             out = [(tx.TOMBOL_RENCANA, tombol.data("ra", "mulai", d.ref.split(":")[1]))]
-        elif d.jenis == "pemutakhiran" and k.penerima.peran == "operator" and d.ref.startswith("tahapan:"):
-            out = [(tx.TOMBOL_TAHAPAN, tombol.data("th", "mulai", d.ref.split(":")[1]))]
+        elif (d.jenis == "pemutakhiran" and k.penerima.peran == "operator" and d.ref.startswith("tahapan:")
+              and st.unit_lapor is not None):
+            out = [(tx.TOMBOL_TAHAPAN, tombol.data("th", "mulai", d.ref.split(":")[1], st.unit_lapor))]
         elif d.jenis == "logistik" and k.penerima.peran == "petugas":
             out = [(tx.TOMBOL_TIBA.format(kode=kode), tombol.data("tb", "mulai", kode))
                    for kode in st.per_pengguna.get(k.penerima.user_id, ())[:MAKS_TOMBOL_ALUR]]
@@ -78,12 +83,13 @@ def _tombol_alur(k: Kiriman) -> list[tuple[str, str]]:
     return out
 
 
-def _petunjuk(k: Kiriman) -> str:
+def _petunjuk(k: Kiriman, tombol_alur: bool) -> str:
     if k.langkah.eskalasi:
         return tx.PETUNJUK_ESKALASI
-    if k.tenggat.jenis == "logistik" and k.penerima.peran == "petugas":
-        return tx.PETUNJUK["logistik_petugas"]
-    return tx.PETUNJUK.get(k.tenggat.jenis, "")
+    jenis = "logistik_petugas" if k.tenggat.jenis == "logistik" and k.penerima.peran == "petugas" else k.tenggat.jenis
+    if not tombol_alur and jenis in tx.PETUNJUK_TANPA_TOMBOL:  # "tap the button below" only when there is one
+        return tx.PETUNJUK_TANPA_TOMBOL[jenis]
+    return tx.PETUNJUK.get(jenis, "")
 
 
 def render_kiriman(k: Kiriman) -> Pesan:
@@ -104,11 +110,10 @@ def render_kiriman(k: Kiriman) -> Pesan:
             lines.append(tx.BARIS_TPS_ANDA.format(daftar=", ".join(mine[:10])))
         elif st.total is not None:
             lines.append(tx.BARIS_PROGRES_TPS.format(sudah=st.sudah, total=st.total))
-    if petunjuk := _petunjuk(k):
+    alur = [] if langkah.eskalasi else _tombol_alur(k)
+    if petunjuk := _petunjuk(k, bool(alur)):
         lines += ["", petunjuk]
-    rows: list[list[tuple[str, str]]] = []
-    if not langkah.eskalasi:
-        rows += [[b] for b in _tombol_alur(k)]
+    rows: list[list[tuple[str, str]]] = [[b] for b in alur]
     rows.append([(tx.TOMBOL_TUNDA, tombol.data("pg", "tunda", d.id))])
     return Pesan("\n".join(lines), tombol.papan_dict(*rows))
 

@@ -1,8 +1,13 @@
-"""/realisasi: an operator reports a realisation of their unit's PK indicator, sent to the unit head to verify.
+"""/realisasi: an operator reports a realisation of a PK indicator they report for, sent to its unit's head to verify.
 
-Steps: indicator (buttons with target and last value, or its code typed) → period (open periods of the PK year,
-or typed) → [correction reason when the period was reported before] → value (read by the indicator's kind) →
-evidence (documents, photos, links; optional) → hambatan (optional) → upaya (optional) → confirm.
+The indicators offered are those of the PKs in force in the operator's reporting scope
+(``storage.kinerja.reportable_pks``, the rule /anggaran_lapor and /rencana use): their unit's, and a Sub Bagian's
+also its Bagian's (labelled with the Bagian's code). The report goes to the head of the indicator's unit.
+
+Steps: indicator (buttons with target and last value, or its code typed; or a reminder's "Lapor" button, which
+starts here with the reminder's period first) → period (open periods of the PK year, or typed) → [correction
+reason when the period was reported before] → value (read by the indicator's kind) → evidence (documents, photos,
+links; optional) → hambatan (optional) → upaya (optional) → confirm.
 This module also registers the one reporting conversation of handlers.pelaporan.
 """
 
@@ -27,16 +32,18 @@ from domain.kinerja import (
     periode_terbuka,
     teks_bebas,
 )
-from domain.periode import parse_periode
+from domain.periode import Periode, parse_periode
 from handlers import kirim, pelaporan, teks, tombol
 from handlers.konteks import PantauContext
 from handlers.pelaporan import (
     SELESAI,
     bersihkan,
     draf,
+    draf_terpilih,
     hari_ini,
     jawab,
     pilih,
+    sudah_dimulai,
     tahun_argumen,
     tolak,
     tolak_tombol,
@@ -73,7 +80,7 @@ def riwayat(ind: Indikator, versi: list[LaporanRealisasi]) -> str:
 
 
 async def cmd_realisasi(update: Update, context: PantauContext) -> object:
-    """List the unit's PK indicators with target and last value."""
+    """List the PK indicators the operator reports (their unit's, a Sub Bagian's Bagian's), target and last value."""
     msg, p = update.effective_message, context.aktif
     assert msg is not None
     bersihkan(context)
@@ -82,20 +89,27 @@ async def cmd_realisasi(update: Update, context: PantauContext) -> object:
         await msg.reply_text(tk.TANPA_UNIT)
         return SELESAI
     async with context.layanan.engine.connect() as conn:
-        pk = await kinerja.latest_pk(conn, p.unit_id, tahun) or []
-        hist = await kinerja.history(conn, [i.id for i, _ in pk], tahun)
-    if not pk:
+        pks = await kinerja.reportable_pks(conn, p.unit_id, tahun)
+        hist = await kinerja.history(conn, [i.id for _, pk in pks for i, _ in pk], tahun)
+    if not pks:
         await msg.reply_text(tk.RL_TANPA_PK.format(unit=p.unit_code, tahun=tahun))
         return SELESAI
-    lines, rows = [tk.RL_JUDUL.format(unit=p.unit_code, tahun=tahun)], []
-    for ind, target in pk:
-        last = hist.get(ind.id, [None])[-1]
-        lines.append(tk.RL_BARIS.format(kode=ind.kode, nama=ind.nama, target=nilai_teks(ind.jenis, target),
-                                        terakhir=_terakhir(ind, last), otomatis=tk.OTOMATIS if ind.otomatis else ""))
-        if not ind.otomatis:
-            rows.append([(tk.RL_TOMBOL.format(kode=ind.kode, target=nilai_teks(ind.jenis, target),
-                                               terakhir=nilai_teks(ind.jenis, last.nilai) if last else "–"),
-                          tombol.data(RL, "i", ind.id))])
+    lines: list[str] = []
+    rows = []
+    for unit, pk in pks:
+        sendiri = unit.id == p.unit_id
+        lines.append(tk.RL_JUDUL.format(unit=unit.code, tahun=tahun) if sendiri
+                     else tk.RL_JUDUL_UNIT.format(unit=unit.code, nama=unit.name, tahun=tahun))
+        for ind, target in pk:
+            last = hist.get(ind.id, [None])[-1]
+            lines.append(tk.RL_BARIS.format(kode=ind.kode, nama=ind.nama, target=nilai_teks(ind.jenis, target),
+                                            terakhir=_terakhir(ind, last),
+                                            otomatis=tk.OTOMATIS if ind.otomatis else ""))
+            if not ind.otomatis:
+                label = tk.RL_TOMBOL if sendiri else tk.RL_TOMBOL_UNIT
+                rows.append([(label.format(unit=unit.code, kode=ind.kode, target=nilai_teks(ind.jenis, target),
+                                           terakhir=nilai_teks(ind.jenis, last.nilai) if last else "–"),
+                              tombol.data(RL, "i", ind.id))])
     draf(context, RL)["tahun"] = tahun
     await kirim.balas(msg, "\n\n".join([*lines, tk.RL_PILIH]), reply_markup=tombol.papan(*rows))
     return IND
@@ -124,27 +138,52 @@ async def on_indikator_teks(update: Update, context: PantauContext) -> object:
     return await _indikator(update, context, ind.id)
 
 
-async def _indikator(update: Update, context: PantauContext, ind_id: int) -> object:
-    p, d, today = context.aktif, draf(context, RL), hari_ini(context)
-    tahun = int(d.get("tahun") or today.year)
+async def on_mulai(update: Update, context: PantauContext) -> object:
+    """A reminder's "Lapor <kode>" button (rl:mulai:<kode>:<periode>): that indicator picked, as in /realisasi."""
+    query = update.callback_query
+    assert query is not None
+    if await sudah_dimulai(update, context, RL):
+        return None
+    a = tombol.args(query.data, 3)
+    try:
+        periode = parse_periode(a[2]) if a is not None and a[0] == "mulai" else None
+    except ParseError:
+        periode = None
     async with context.layanan.engine.connect() as conn:
-        item = await kinerja.pk_item(conn, p.unit_id, tahun, ind_id) if p.unit_id else None
+        ind = await kinerja.indicator_by_code(conn, a[1][:60]) if a is not None and periode is not None else None
+    if ind is None or periode is None:
+        await tolak_tombol(query, teks.KEDALUWARSA)
+        return None
+    return await _indikator(update, context, ind.id, periode)
+
+
+async def _indikator(update: Update, context: PantauContext, ind_id: int, dari: Periode | None = None) -> object:
+    """The indicator picked: its periods to choose from. ``dari``: the period of the reminder that opened it."""
+    p, today = context.aktif, hari_ini(context)
+    tahun = dari.tahun if dari is not None else int(draf(context, RL).get("tahun") or today.year)
+    async with context.layanan.engine.connect() as conn:
+        item = await kinerja.reportable_item(conn, p.unit_id, tahun, ind_id) if p.unit_id else None
         closed = await kinerja.closed_periods(conn)
         hist = (await kinerja.history(conn, [ind_id], tahun)).get(ind_id, [])
+    # Refused: the step stays where it was (None), and a reminder's button starts nothing.
     if item is None:
         await tolak(update, tk.RL_BUKAN_UNIT)
-        return IND
-    ind, target = item
+        return None
+    unit, ind, target = item
     if ind.otomatis:
         await tolak(update, tk.RL_OTOMATIS.format(kode=ind.kode))
-        return IND
+        return None
     if update.callback_query is not None:
         await pilih(update.callback_query, ind.kode)
+    d = draf_terpilih(update, context, RL)
     d.update(ind=ind.id, kode=ind.kode, jenis=ind.jenis, frek=ind.frekuensi, target=target, tahun=tahun)
-    bawaan = periode_bawaan(ind.frekuensi, tahun, today)
-    terbuka = sorted(periode_terbuka(ind.frekuensi, tahun, today, closed), key=lambda x: x != bawaan)
+    bawaan = dari.kode if dari is not None else periode_bawaan(ind.frekuensi, tahun, today).kode
+    terbuka = sorted(periode_terbuka(ind.frekuensi, tahun, today, closed), key=lambda x: x.kode != bawaan)
     rows = [[(x.label + (tk.BERJALAN if x.contains(today) else ""), tombol.data(RL, "p", x.kode))] for x in terbuka]
-    text = "\n\n".join([tk.RL_INDIKATOR.format(kode=ind.kode, nama=ind.nama, target=nilai_teks(ind.jenis, target)),
+    judul = tk.RL_INDIKATOR.format(kode=ind.kode, nama=ind.nama, target=nilai_teks(ind.jenis, target))
+    if unit.id != p.unit_id:
+        judul += tk.RL_PK_UNIT.format(unit=unit.code, nama=unit.name)
+    text = "\n\n".join([judul,
                         riwayat(ind, hist), tk.RL_PILIH_PERIODE if terbuka else tk.RL_TANPA_PERIODE])
     await jawab(update, context, text, tombol.papan(*rows) if rows else None)
     return PER
@@ -325,12 +364,17 @@ async def on_kirim(update: Update, context: PantauContext) -> object:
                                      nilai=d["nilai"], bukti=d.get("bukti", []), hambatan=d.get("hambatan"),
                                      upaya=d.get("upaya"), alasan_koreksi=d.get("alasan"), today=hari_ini(context),
                                      now=svc.now())
-            heads = await kinerja.verifiers(conn, p.unit_id or 0)
-            unit = await org.unit_by_code(conn, p.unit_code or "")
+            # the head of the indicator's unit verifies (a Bagian's indicator reported by its Sub Bagian: the
+            # Kepala Bagian), as storage.kinerja.decidable checks
+            ind = await kinerja.indicator(conn, r.indicator_id)
+            unit_ind = ind.unit_id if ind is not None else p.unit_id
+            heads = await kinerja.verifiers(conn, unit_ind or 0)
+            unit = next((u for u in await org.units(conn) if u.id == unit_ind), None)
             text = tk.VF_PESAN.format(
                 unit=f"{unit.name} ({unit.code})" if unit else p.unit_code, kode=d["kode"],
                 periode=parse_periode(r.periode).label, nilai=nilai_teks(d["jenis"], r.nilai),
-                target=nilai_teks(d["jenis"], d["target"]), versi=r.versi, pelapor=p.name,
+                target=nilai_teks(d["jenis"], d["target"]), versi=r.versi,
+                pelapor=p.name if unit is None or unit.id == p.unit_id else f"{p.name} ({p.unit_code})",
                 koreksi=tk.RL_RINGKASAN_KOREKSI.format(alasan=r.alasan_koreksi) if r.alasan_koreksi else "",
                 bukti=tk.daftar_bukti(r.bukti), hambatan=tk.ringkas(r.hambatan or "–", 600),
                 upaya=tk.ringkas(r.upaya or "–", 600))
@@ -355,7 +399,7 @@ async def on_kirim(update: Update, context: PantauContext) -> object:
 
 def masuk() -> list[BaseHandler[Any, PantauContext, Any]]:
     """Entry points of the flow."""
-    return [CommandHandler("realisasi", cmd_realisasi)]
+    return [CommandHandler("realisasi", cmd_realisasi), CallbackQueryHandler(on_mulai, pattern=r"^rl:mulai:")]
 
 
 def langkah() -> dict[object, list[BaseHandler[Any, PantauContext, Any]]]:

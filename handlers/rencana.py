@@ -1,7 +1,8 @@
 """/rencana: an operator updates the status and progress of the unit's action-plan activities.
 
-Steps: activity (this month's, plus any late one) → status (belum mulai / berjalan / selesai) → progress %
-(only for "berjalan"). Activities past their planned end and not done are marked late.
+Steps: activity (this month's, plus any late one; or a reminder's "Perbarui kemajuan" button) → status
+(belum mulai / berjalan / selesai) → progress % (only for "berjalan"). Activities past their planned end and not
+done are marked late.
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ from domain.rencana import STATUS_RENCANA, terlambat
 from domain.tanggal import format_month
 from handlers import kirim, teks, tombol
 from handlers.konteks import PantauContext
-from handlers.pelaporan import SELESAI, bersihkan, draf, hari_ini, jawab, pilih, tolak_tombol
+from handlers.pelaporan import (
+    SELESAI,
+    bersihkan,
+    draf,
+    draf_terpilih,
+    hari_ini,
+    jawab,
+    pilih,
+    sudah_dimulai,
+    tolak_tombol,
+)
 from handlers.teks import kinerja as tk
 from reports.teks import BULAN_PENDEK
 from storage import kinerja, rencana
@@ -64,21 +75,35 @@ async def cmd_rencana(update: Update, context: PantauContext) -> object:
 
 async def on_kegiatan(update: Update, context: PantauContext) -> object:
     """An activity button: ask for its status."""
+    return await _kegiatan(update, context, "a")
+
+
+async def on_mulai(update: Update, context: PantauContext) -> object:
+    """A reminder's "Perbarui kemajuan" button (ra:mulai:<id>): that activity picked, as in /rencana."""
+    if await sudah_dimulai(update, context, RA):
+        return None
+    return await _kegiatan(update, context, "mulai")
+
+
+async def _kegiatan(update: Update, context: PantauContext, aksi: str) -> object:
     query, p = update.callback_query, context.aktif
     assert query is not None
     a = tombol.args(query.data, 2)
-    if a is None or a[0] != "a" or not a[1].isdigit() or p.unit_id is None:
+    if a is None or a[0] != aksi or not (a[1].isascii() and a[1].isdigit() and len(a[1]) <= 9):
         await tolak_tombol(query, teks.KEDALUWARSA)
-        return KEGIATAN
+        return None  # refused: the step stays where it was, and a reminder's button starts nothing
     async with context.layanan.engine.connect() as conn:
         act = await rencana.activity(conn, int(a[1]))
         unit = await rencana.unit_of(conn, int(a[1]))
-        scope = await kinerja.reporting_scope(conn, p.unit_id)
-    if act is None or unit not in scope:
+        scope = await kinerja.reporting_scope(conn, p.unit_id) if p.unit_id is not None else []
+    if act is None:
+        await tolak_tombol(query, teks.KEDALUWARSA)
+        return None
+    if unit not in scope:
         await tolak_tombol(query, tk.RA_BUKAN_UNIT)
-        return KEGIATAN
+        return None
     await pilih(query, act.kode)
-    draf(context, RA).update(id=act.id, kode=act.kode)
+    draf_terpilih(update, context, RA).update(id=act.id, kode=act.kode)
     late = terlambat(act.tahun, act.bulan_selesai, act.status, hari_ini(context))
     await jawab(update, context, "\n\n".join([_baris(act, late), tk.RA_PILIH_STATUS]), tombol.papan(
         [(label.capitalize(), tombol.data(RA, "s", kode)) for kode, label in STATUS_RENCANA.items()]))
@@ -131,7 +156,7 @@ async def _simpan(update: Update, context: PantauContext, status: str, progres: 
 
 def masuk() -> list[BaseHandler[Any, PantauContext, Any]]:
     """Entry points of the flow."""
-    return [CommandHandler("rencana", cmd_rencana)]
+    return [CommandHandler("rencana", cmd_rencana), CallbackQueryHandler(on_mulai, pattern=r"^ra:mulai:")]
 
 
 def langkah() -> dict[object, list[BaseHandler[Any, PantauContext, Any]]]:

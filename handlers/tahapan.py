@@ -1,8 +1,11 @@
-"""/tahapan: an operator of a KPU kab/kota (or the province, for any kab/kota) marks a voter-list stage done.
+"""/tahapan: an operator of a KPU kab/kota (or of the province, for any kab/kota and for the province itself)
+marks a voter-list stage done.
 
-Steps: [kab/kota, for province staff] → stage (those already started) → date (not in the future) → note
-(optional). A stage already marked is refused; "Koreksi" changes its date as a new version with a reason.
-On time = done by the stage's end date; indicator 4 is recomputed from these and shown after saving.
+Steps: [unit, for province staff: the province (its own stages, those of KPU/KPU Provinsi) or a kab/kota] →
+stage (those already started; or a reminder's button, which picks the stage of its unit) → date (not in the
+future) → note (optional). A stage already marked is refused; "Koreksi" changes its date as a new version with a
+reason. On time = done by the stage's end date; indicator 4 (stages × KPU kab/kota) is recomputed from these and
+shown after saving; the province's own stages close its reminders and are not part of indicator 4.
 """
 
 from __future__ import annotations
@@ -18,11 +21,22 @@ from domain.angka import format_percent
 from domain.entitas import Tahapan, Unit
 from domain.errors import ParseError
 from domain.kinerja import DitolakError, periksa_alasan, periksa_tanggal_selesai, teks_bebas
-from domain.pemutakhiran import status_tahapan
+from domain.pemutakhiran import ditandai_oleh, status_tahapan
 from domain.tanggal import format_date, parse_date
 from handlers import kirim, teks, tombol
 from handlers.konteks import PantauContext
-from handlers.pelaporan import SELESAI, bersihkan, draf, hari_ini, jawab, pilih, tolak, tolak_tombol
+from handlers.pelaporan import (
+    SELESAI,
+    bersihkan,
+    draf,
+    draf_terpilih,
+    hari_ini,
+    jawab,
+    pilih,
+    sudah_dimulai,
+    tolak,
+    tolak_tombol,
+)
 from handlers.teks import kinerja as tk
 from reports import capaian
 from storage import pemutakhiran
@@ -40,31 +54,33 @@ async def _tahun(context: PantauContext) -> int:
 
 
 async def cmd_tahapan(update: Update, context: PantauContext) -> object:
-    """Start: the kab/kota (province staff choose one) and its stages."""
+    """Start: the unit (province staff choose the province or a kab/kota) and its stages."""
     msg, p = update.effective_message, context.aktif
     assert msg is not None
     bersihkan(context)
     async with context.layanan.engine.connect() as conn:
-        kab = await pemutakhiran.kabkota_for(conn, p)
-    if not kab:
+        units = await pemutakhiran.units_for(conn, p)
+    if not units:
         await msg.reply_text(tk.TH_TANPA_CAKUPAN)
         return SELESAI
     draf(context, TH)["tahun"] = await _tahun(context)
-    if len(kab) == 1 and kab[0].id == p.unit_id:
-        return await _daftar_tahapan(update, context, kab[0])
-    labels = [(u.name.removeprefix("KPU "), tombol.data(TH, "k", u.id)) for u in kab]
-    await msg.reply_text(tk.TH_PILIH_KAB, reply_markup=tombol.papan(*(labels[i:i + 2]
-                                                                       for i in range(0, len(labels), 2))))
+    if len(units) == 1 and units[0].id == p.unit_id:
+        return await _daftar_tahapan(update, context, units[0])
+    prov = [[(tk.TH_TOMBOL_PROVINSI.format(nama=u.name), tombol.data(TH, "k", u.id))]
+            for u in units if u.kind != "kabkota"]
+    labels = [(u.name.removeprefix("KPU "), tombol.data(TH, "k", u.id)) for u in units if u.kind == "kabkota"]
+    rows = [*prov, *(labels[i:i + 2] for i in range(0, len(labels), 2))]
+    await msg.reply_text(tk.TH_PILIH_UNIT if prov else tk.TH_PILIH_KAB, reply_markup=tombol.papan(*rows))
     return KAB
 
 
 async def on_kab(update: Update, context: PantauContext) -> object:
-    """A kab/kota button (province staff)."""
+    """A unit button (province staff): the province or a kab/kota."""
     query = update.callback_query
     assert query is not None
     a = tombol.args(query.data, 2)
     async with context.layanan.engine.connect() as conn:
-        kab = {u.id: u for u in await pemutakhiran.kabkota_for(conn, context.aktif)}
+        kab = {u.id: u for u in await pemutakhiran.units_for(conn, context.aktif)}
     if a is None or a[0] != "k" or not a[1].isdigit() or int(a[1]) not in kab:
         await tolak_tombol(query, tk.TH_BUKAN_CAKUPAN)
         return KAB
@@ -79,10 +95,13 @@ def _simbol(s: Tahapan, done: date | None, today: date) -> str:
 async def _daftar_tahapan(update: Update, context: PantauContext, unit: Unit) -> object:
     d, today = draf(context, TH), hari_ini(context)
     async with context.layanan.engine.connect() as conn:
-        stages = await pemutakhiran.stages(conn, d["tahun"])
+        # the province lists only its own stages; a kab/kota every stage
+        stages = [s for s in await pemutakhiran.stages(conn, d["tahun"]) if ditandai_oleh(s.pelaksana, unit.kind)]
         done = await pemutakhiran.unit_completions(conn, d["tahun"], unit.id)
-    d.update(unit=unit.id, unit_nama=unit.name)
+    d.update(unit=unit.id, unit_nama=unit.name, unit_jenis=unit.kind)
     lines = [tk.TH_JUDUL.format(unit=unit.name, tahun=d["tahun"]), tk.TH_KETERANGAN]
+    if unit.kind != "kabkota":
+        lines.append(tk.TH_HANYA_PROVINSI)
     for s in stages:
         c = done.get(s.id)
         lines.append(tk.TH_BARIS.format(
@@ -106,23 +125,56 @@ async def _daftar_tahapan(update: Update, context: PantauContext, unit: Unit) ->
 
 async def on_tahap(update: Update, context: PantauContext) -> object:
     """A stage button: refused when already marked (with a Koreksi button), else ask the date."""
-    query, d, today = update.callback_query, draf(context, TH), hari_ini(context)
+    query, d = update.callback_query, draf(context, TH)
     assert query is not None
     a = tombol.args(query.data, 2)
-    if a is None or a[0] != "s" or not a[1].isdigit() or "unit" not in d:
-        await tolak_tombol(query, teks.KEDALUWARSA)
-        return TAHAP
     async with context.layanan.engine.connect() as conn:
-        s = await pemutakhiran.stage(conn, int(a[1]))
-        done = (await pemutakhiran.unit_completions(conn, d["tahun"], d["unit"])).get(int(a[1]))
-    if s is None or s.tahun != d["tahun"]:
+        units = {u.id: u for u in await pemutakhiran.units_for(conn, context.aktif)}
+    if a is None or a[0] != "s" or not a[1].isdigit() or d.get("unit") not in units:
         await tolak_tombol(query, teks.KEDALUWARSA)
         return TAHAP
+    return await _tahap(update, context, int(a[1]), units[d["unit"]], d["tahun"])
+
+
+async def on_mulai(update: Update, context: PantauContext) -> object:
+    """A reminder's "Tandai tahapan selesai" button (th:mulai:<stage>:<unit>): that stage, as in /tahapan."""
+    query = update.callback_query
+    assert query is not None
+    if await sudah_dimulai(update, context, TH):
+        return None
+    a = tombol.args(query.data, 3)
+    if a is None or a[0] != "mulai" or not all(x.isascii() and x.isdigit() and len(x) <= 9 for x in a[1:]):
+        await tolak_tombol(query, teks.KEDALUWARSA)
+        return None
+    async with context.layanan.engine.connect() as conn:
+        units = {u.id: u for u in await pemutakhiran.units_for(conn, context.aktif)}
+    if int(a[2]) not in units:
+        await tolak_tombol(query, tk.TH_BUKAN_CAKUPAN)
+        return None
+    return await _tahap(update, context, int(a[1]), units[int(a[2])], None)
+
+
+async def _tahap(update: Update, context: PantauContext, stage_id: int, unit: Unit, tahun: int | None) -> object:
+    """A stage of a unit picked (``tahun`` None: from a reminder, the stage's own year)."""
+    query, today = update.callback_query, hari_ini(context)
+    assert query is not None
+    async with context.layanan.engine.connect() as conn:
+        s = await pemutakhiran.stage(conn, stage_id)
+        done = (await pemutakhiran.unit_completions(conn, s.tahun, unit.id)).get(s.id) if s else None
+    # Refused: the step stays where it was (None), and a reminder's button starts nothing.
+    if s is None or s.tahun != (tahun or s.tahun):
+        await tolak_tombol(query, teks.KEDALUWARSA)
+        return None
+    if not ditandai_oleh(s.pelaksana, unit.kind):  # a kab/kota's stage offered to the province (a forged button)
+        await tolak_tombol(query, tk.TH_BUKAN_TAHAPAN_UNIT.format(no=s.no, pelaksana=s.pelaksana))
+        return None
     if s.mulai > today:
         await tolak_tombol(query, tk.TH_BELUM_MULAI.format(no=s.no, mulai=format_date(s.mulai)))
-        return TAHAP
+        return None
     await pilih(query, tk.TH_TAHAP.format(no=s.no))
-    d.update(tahap=s.id, no=s.no, nama=s.nama, mulai=s.mulai.isoformat(), batas=s.selesai.isoformat())
+    d = draf_terpilih(update, context, TH)
+    d.update(tahun=s.tahun, unit=unit.id, unit_nama=unit.name, unit_jenis=unit.kind, tahap=s.id, no=s.no,
+             nama=s.nama, mulai=s.mulai.isoformat(), batas=s.selesai.isoformat())
     d.pop("koreksi", None)
     if done is not None:
         await jawab(update, context, tk.TH_SUDAH.format(no=s.no, nama=s.nama, unit=d["unit_nama"],
@@ -212,7 +264,7 @@ async def _simpan(update: Update, context: PantauContext, catatan: str | None) -
     tanggal = date.fromisoformat(d["tanggal"])
     try:
         async with svc.engine.begin() as conn:
-            allowed = [u.id for u in await pemutakhiran.kabkota_for(conn, p)]
+            allowed = [u.id for u in await pemutakhiran.units_for(conn, p)]
             await pemutakhiran.mark_done(conn, stage_id=d["tahap"], unit_id=d["unit"], selesai_pada=tanggal,
                                          catatan=catatan, alasan=d.get("alasan"), author=p, allowed_unit_ids=allowed,
                                          today=today, now=svc.now())
@@ -226,7 +278,9 @@ async def _simpan(update: Update, context: PantauContext, catatan: str | None) -
     hasil = tk.TH_TEPAT if tanggal <= batas else tk.TH_TERLAMBAT.format(batas=format_date(batas))
     text = tk.TH_TERSIMPAN.format(no=d["no"], nama=d["nama"], unit=d["unit_nama"], tanggal=format_date(tanggal),
                                   hasil=hasil)
-    if ik4:
+    if d.get("unit_jenis", "kabkota") != "kabkota":
+        text += "\n" + tk.TH_IK4_PROVINSI
+    elif ik4:
         text += "\n" + tk.TH_IK4.format(nilai=format_percent(Decimal(ik4[0])), rincian=ik4[1])
     await jawab(update, context, text)
     return SELESAI
@@ -234,7 +288,7 @@ async def _simpan(update: Update, context: PantauContext, catatan: str | None) -
 
 def masuk() -> list[BaseHandler[Any, PantauContext, Any]]:
     """Entry points of the flow."""
-    return [CommandHandler("tahapan", cmd_tahapan)]
+    return [CommandHandler("tahapan", cmd_tahapan), CallbackQueryHandler(on_mulai, pattern=r"^th:mulai:")]
 
 
 def langkah() -> dict[object, list[BaseHandler[Any, PantauContext, Any]]]:

@@ -1,9 +1,9 @@
 """/tiba: a field officer reports what arrived at their TPS, one button per step, in about a minute.
 
-Steps: TPS → (second report: correction or additional delivery) → what should arrive, "Semua lengkap dan baik"
-or item-by-item deviations → transport mode → arrival time → photo (or a reason) → location (optional) →
-summary → receipt. Button steps edit the previous message; typed answers get a new one. The report and its
-escalation messages are written in one transaction (storage.arrivals + the outbox).
+Steps: TPS (or a reminder's TPS button) → (second report: correction or additional delivery) → what should arrive,
+"Semua lengkap dan baik" or item-by-item deviations → transport mode → arrival time → photo (or a reason) →
+location (optional) → summary → receipt. Button steps edit the previous message; typed answers get a new one. The
+report and its escalation messages are written in one transaction (storage.arrivals + the outbox).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from domain import logistik as lg
 from domain.angka import format_number
 from domain.errors import ParseError
 from domain.tanggal import format_datetime, format_time
-from handlers import teks, tombol
+from handlers import mulai, teks, tombol
 from handlers.konteks import Layanan, PantauContext, percakapan
 from handlers.teks import logistik as tl
 from storage import arrivals, org, outbox, users
@@ -46,9 +46,12 @@ END = ConversationHandler.END
 
 
 async def tampil(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Edit the message whose button was pressed (never to identical content), else send a new message."""
+    """Edit the message whose button was pressed (never to identical content), else send a new message.
+
+    A reminder's button is the exception: the reminder keeps its text and its other buttons (handlers.mulai).
+    """
     q = update.callback_query
-    if q is not None and isinstance(q.message, Message) and q.message.text is not None:
+    if q is not None and isinstance(q.message, Message) and q.message.text is not None and not mulai.dari_pengingat(q):
         if q.message.text == text and q.message.reply_markup == markup:
             return
         await q.edit_message_text(text, reply_markup=markup)
@@ -115,6 +118,26 @@ async def on_tps_tombol(update: Update, context: PantauContext) -> str | int | N
         return None
     await update.callback_query.answer()
     return await _mulai_tps(update, context, int(a[1]))
+
+
+async def on_mulai(update: Update, context: PantauContext) -> str | int | None:
+    """A reminder's TPS button (tb:mulai:<TPS kode>): that TPS picked, as in /tiba; only the officer's own TPS."""
+    q, a = update.callback_query, _args(update, 2)
+    assert q is not None
+    if await mulai.sudah_dimulai(q, (context.user_data or {}).get(KUNCI)):
+        return None
+    async with context.layanan.engine.connect() as conn:
+        x = await org.tps_by_code(conn, a[1]) if a is not None and a[0] == mulai.MULAI else None
+    if x is None:
+        await _basi(update)
+        return None
+    if x.id not in context.aktif.tps_ids:
+        await q.answer(tl.BUKAN_TPS_ANDA_SINGKAT, show_alert=True)
+        return None
+    await q.answer()
+    langkah = await _mulai_tps(update, context, x.id)
+    mulai.tandai(_d(context), q)
+    return langkah
 
 
 async def on_tps_teks(update: Update, context: PantauContext) -> str | int | None:
@@ -612,7 +635,7 @@ TEKS = filters.TEXT & ~filters.COMMAND
 def percakapan_tiba() -> ConversationHandler[PantauContext]:
     """The arrival report conversation (persistent: a restart halfway loses nothing)."""
     return percakapan(
-        entry_points=[CommandHandler("tiba", cmd_tiba)],
+        entry_points=[CommandHandler("tiba", cmd_tiba), _cb(on_mulai, mulai.MULAI)],
         states={
             TPS: [_cb(on_tps_tombol, "tps"), MessageHandler(TEKS, on_tps_teks)],
             JENIS: [_cb(on_jenis, "jenis"), MessageHandler(TEKS, on_teks_lain)],

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.capaian import JenisIndikator, nilai_from_canonical
-from domain.entitas import Indikator, Pengguna, Realisasi
+from domain.entitas import Indikator, Pengguna, Realisasi, Unit
 from domain.kinerja import (
     DitolakError,
     LaporanRealisasi,
@@ -20,7 +20,7 @@ from domain.kinerja import (
     rantai_atas,
 )
 from domain.periode import parse_periode
-from storage import audit, users
+from storage import audit, org, users
 from storage import tables as t
 from storage.db import inserted_id
 from storage.sql import dialect_insert
@@ -192,9 +192,42 @@ async def may_verify(conn: AsyncConnection, user: Pengguna, unit_id: int) -> boo
 
 
 async def reporting_scope(conn: AsyncConnection, unit_id: int) -> list[int]:
-    """The units whose budget lines and action-plan activities an operator of this unit reports."""
+    """The units an operator of this unit reports for: budget lines, action-plan activities, PK indicators.
+
+    The one rule (``domain.kinerja.cakupan_unit``): the unit, the units below it, and a Sub Bagian's Bagian.
+    """
     induk, jenis = await _unit_tree(conn)
     return cakupan_unit(unit_id, induk, jenis)
+
+
+async def reportable_pks(conn: AsyncConnection, unit_id: int,
+                         tahun: int) -> list[tuple[Unit, list[tuple[Indikator, str]]]]:
+    """The PKs in force for the year (each unit's newest version) that an operator of the unit reports: those of
+    its reporting scope (``reporting_scope``), its own first, each with its indicators and targets in order."""
+    scope = await reporting_scope(conn, unit_id)
+    pk, it = t.pk_documents, t.pk_items
+    newest: dict[int, int] = {}  # unit -> its newest PK document of the year
+    for doc, uid in (await conn.execute(sa.select(pk.c.id, pk.c.unit_id).where(
+            pk.c.unit_id.in_(scope), pk.c.tahun == tahun).order_by(pk.c.versi))).all():
+        newest[uid] = doc
+    items: dict[int, list[tuple[Indikator, str]]] = {}
+    if newest:
+        q = (sa.select(t.indicators, it.c.pk_id, it.c.target).join(it, it.c.indicator_id == t.indicators.c.id)
+             .where(it.c.pk_id.in_(list(newest.values()))).order_by(it.c.pk_id, it.c.urutan))
+        for r in (await conn.execute(q)).all():
+            items.setdefault(r.pk_id, []).append((_ind(r), r.target))
+    units = sorted((u for u in await org.units(conn) if u.id in newest), key=lambda u: (u.id != unit_id, u.code))
+    return [(u, items[newest[u.id]]) for u in units if items.get(newest[u.id])]
+
+
+async def reportable_item(conn: AsyncConnection, unit_id: int, tahun: int,
+                          indicator_id: int) -> tuple[Unit, Indikator, str] | None:
+    """The PK's unit, the indicator and its target when an operator of the unit reports it (``reportable_pks``)."""
+    for unit, pk in await reportable_pks(conn, unit_id, tahun):
+        for ind, target in pk:
+            if ind.id == indicator_id:
+                return unit, ind, target
+    return None
 
 
 async def pk_item(conn: AsyncConnection, unit_id: int, tahun: int, indicator_id: int) -> tuple[Indikator, str] | None:
@@ -206,12 +239,13 @@ async def pk_item(conn: AsyncConnection, unit_id: int, tahun: int, indicator_id:
 async def submit(conn: AsyncConnection, *, author: Pengguna, indicator_id: int, tahun: int, periode: str, nilai: str,
                  bukti: list[dict[str, Any]], hambatan: str | None, upaya: str | None, alasan_koreksi: str | None,
                  today: date, now: datetime, sumber: str = "bot") -> LaporanRealisasi:
-    """Record a realisation (a new version, status diajukan) for an indicator of the author's unit PK, audited."""
-    item = await pk_item(conn, author.unit_id, tahun, indicator_id) if author.unit_id is not None else None
+    """Record a realisation (a new version, status diajukan) of an indicator the author reports (a PK in force of
+    their reporting scope: their unit's, or their Bagian's for a Sub Bagian), audited."""
+    item = await reportable_item(conn, author.unit_id, tahun, indicator_id) if author.unit_id is not None else None
     if item is None:
-        raise DitolakError("Indikator ini bukan milik Perjanjian Kinerja unit Anda yang berlaku; "
-                           "laporkan hanya indikator unit Anda.")
-    ind = item[0]
+        raise DitolakError("Indikator ini bukan milik Perjanjian Kinerja unit Anda yang berlaku; laporkan hanya "
+                           "indikator unit Anda (dan, untuk Sub Bagian, indikator Bagian di atasnya).")
+    ind = item[1]
     if ind.otomatis:
         raise DitolakError(f"Indikator {ind.kode} dihitung otomatis oleh Pantau; tidak perlu dilaporkan.")
     p = parse_periode(periode)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.entitas import Pengguna, Tahapan, Unit
 from domain.kinerja import DitolakError, periksa_tanggal_selesai
+from domain.pemutakhiran import ditandai_oleh
 from domain.tanggal import format_date
 from storage import audit, org
 from storage import tables as t
@@ -68,32 +69,54 @@ async def unit_completions(conn: AsyncConnection, tahun: int, unit_id: int) -> d
     return {r.stage_id: Penyelesaian(*r) for r in (await conn.execute(q)).all()}
 
 
-async def kabkota_for(conn: AsyncConnection, user: Pengguna) -> list[Unit]:
-    """The KPU kab/kota whose stages an operator marks: their own, or (province staff) every one under the satker."""
+async def _cakupan(conn: AsyncConnection, user: Pengguna) -> tuple[Unit | None, list[Unit]]:
+    """(the province, when the user is its staff; the KPU kab/kota whose stages the user marks)."""
     if user.unit_id is None:
-        return []
-    mine = next((u for u in await org.units(conn) if u.id == user.unit_id), None)
-    if mine is None:
-        return []
-    if mine.kind == "kabkota":
-        return [mine]
+        return None, []
     everything = {u.id: u for u in await org.units(conn)}
+    mine = everything.get(user.unit_id)
+    if mine is None:
+        return None, []
+    if mine.kind == "kabkota":
+        return None, [mine]
     root = mine
     while root.parent_id is not None and root.parent_id in everything:
         root = everything[root.parent_id]
     under = set(await org.descendants(conn, root.id))
-    return [u for u in everything.values() if u.kind == "kabkota" and u.id in under]
+    kab = [u for u in everything.values() if u.kind == "kabkota" and u.id in under]
+    # Only a satker with KPU kab/kota under it is a province (another organisation's tree is not).
+    return (root if kab else None), kab
+
+
+async def kabkota_for(conn: AsyncConnection, user: Pengguna) -> list[Unit]:
+    """The KPU kab/kota whose stages an operator marks: their own, or (province staff) every one under the satker."""
+    return (await _cakupan(conn, user))[1]
+
+
+async def units_for(conn: AsyncConnection, user: Pengguna) -> list[Unit]:
+    """The units whose stages an operator marks: ``kabkota_for``, and for the province's staff (any unit of the
+    province's secretariat) first the province itself, for its own stages (``domain.pemutakhiran.tahapan_provinsi``)."""
+    prov, kab = await _cakupan(conn, user)
+    return ([prov] if prov is not None else []) + kab
 
 
 async def mark_done(conn: AsyncConnection, *, stage_id: int, unit_id: int, selesai_pada: date, catatan: str | None,
                     alasan: str | None, author: Pengguna, allowed_unit_ids: list[int], today: date,
                     now: datetime) -> Penyelesaian:
-    """Record that a unit finished a stage on a date (a correction, with a reason, is a new version)."""
+    """Record that a unit finished a stage on a date (a correction, with a reason, is a new version).
+
+    The unit is a KPU kab/kota (any stage) or the province (its own stages only).
+    """
     if unit_id not in set(allowed_unit_ids):
-        raise DitolakError("Anda hanya dapat menandai tahapan untuk KPU kabupaten/kota dalam cakupan Anda.")
+        raise DitolakError("Anda hanya dapat menandai tahapan untuk KPU Provinsi atau KPU kabupaten/kota dalam "
+                           "cakupan Anda.")
     s = await stage(conn, stage_id)
     if s is None:
         raise DitolakError("Tahapan ini tidak ditemukan.")
+    kind = (await conn.execute(sa.select(t.units.c.kind).where(t.units.c.id == unit_id))).scalar_one_or_none()
+    if kind is None or not ditandai_oleh(s.pelaksana, kind):
+        raise DitolakError(f"Tahapan {s.no} dilaksanakan oleh {s.pelaksana}, bukan KPU Provinsi: tandai untuk "
+                           "KPU kabupaten/kota.")
     periksa_tanggal_selesai(selesai_pada, s.mulai, today)
     done = (await unit_completions(conn, s.tahun, unit_id)).get(s.id)
     alasan = alasan.strip() if alasan else None

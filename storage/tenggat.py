@@ -3,7 +3,8 @@
 Deadlines are generated from their sources (``sinkronkan``): rencana aksi activities (planned start and end),
 realisation reporting periods (N working days after each period, holidays from the ``holidays`` table),
 voter-list stages (their end date, per KPU kab/kota, or the province's data section for the province's own
-stages), the logistics H-1 cut-off (per kab/kota, and the earlier one for TPS sulit); admins add manual ones.
+stages, closed by a completion marked for the province unit), the logistics H-1 cut-off (per kab/kota, and the
+earlier one for TPS sulit); admins add manual ones.
 
 Recipients are resolved when a reminder is due, never stored: a user who joins later is included, a revoked
 one is not. The people responsible are the users of the deadline's role in its unit (or, when the unit has
@@ -32,6 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from domain import pengingat as kebijakan_mod
 from domain.entitas import PERAN
 from domain.errors import ParseError
+from domain.kinerja import cakupan_unit
+from domain.pemutakhiran import tahapan_provinsi
 from domain.pengingat import JENIS, Kebijakan, Langkah, Tingkat
 from domain.periode import JenisPeriode, Periode, batas_lapor, parse_periode, periode_tahun
 from domain.rencana import akhir_bulan
@@ -47,7 +50,9 @@ KUNCI_HARI_KERJA = "pengingat.hari_kerja_lapor"  # app_settings: working days af
 KUNCI_UNIT_PROVINSI = "pengingat.unit_tahapan_provinsi"  # app_settings: unit code for the province's stages
 HARI_KERJA_BAWAAN = 5
 UNIT_PROVINSI_BAWAAN = "PDI-DATIN"
-TAHAPAN_PROVINSI = frozenset({"KPU", "KPU PROVINSI", "KPU RI"})
+# The kinds whose flows (/realisasi, /rencana) take the operator's reporting scope (domain.kinerja.cakupan_unit):
+# their reminders go only to operators who may report the deadline's unit.
+JENIS_LINGKUP_LAPOR = frozenset({"pelaporan", "rencana_aksi"})
 LABEL_JENIS = {
     "rencana_aksi": "rencana aksi",
     "pelaporan": "pelaporan realisasi",
@@ -82,6 +87,7 @@ class Tenggat:
     peran: str
     dijeda: bool
     zona: str
+    unit_jenis: str | None = None  # the unit's kind (kabkota, bagian, …): which flow a reminder's button opens
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,7 @@ class Status:
     sudah: int | None = None  # how many of `total` are done (logistics: TPS with an arrival report)
     total: int | None = None
     per_pengguna: dict[int, tuple[str, ...]] = field(default_factory=dict)  # petugas -> their TPS not reported
+    unit_lapor: int | None = None  # stages: the unit whose completion closes it (a KPU kab/kota, or the province)
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,7 @@ class Kiriman:
     langkah: Langkah
     status: Status
     penanggung: tuple[str, ...]  # names of the people responsible (escalations name them)
+    melapor: bool = False  # the recipient may report the deadline's unit (it is in their unit's reporting scope)
 
     @property
     def kunci(self) -> str:
@@ -232,11 +240,12 @@ _U = t.units
 
 def _tenggat(r: Any, zona: str) -> Tenggat:
     return Tenggat(r.id, r.jenis, r.ref, r.judul, r.batas, r.unit_id, r.unit_code, r.unit_nama, r.peran, r.dijeda,
-                   r.unit_tz or zona)
+                   r.unit_tz or zona, r.unit_jenis)
 
 
 def _q_tenggat() -> sa.Select[Any]:
-    return (sa.select(_D, _U.c.code.label("unit_code"), _U.c.name.label("unit_nama"), _U.c.timezone.label("unit_tz"))
+    return (sa.select(_D, _U.c.code.label("unit_code"), _U.c.name.label("unit_nama"), _U.c.timezone.label("unit_tz"),
+                      _U.c.kind.label("unit_jenis"))
             .select_from(_D.outerjoin(_U, _U.c.id == _D.c.unit_id)))
 
 
@@ -408,7 +417,7 @@ async def _calon_tahapan(conn: AsyncConnection, zona_unit: dict[int, str]) -> li
     prov = await _unit_provinsi(conn)
     out: list[_Calon] = []
     for r in (await conn.execute(sa.select(vs).order_by(vs.c.tahun, vs.c.no))).all():
-        provinsi = r.pelaksana.strip().upper() in TAHAPAN_PROVINSI
+        provinsi = tahapan_provinsi(r.pelaksana)
         units = ([prov] if prov is not None else []) if provinsi else kab
         for unit_id in units:
             out.append(_Calon("pemutakhiran", f"tahapan:{r.id}", unit_id, f"Tahapan {r.no}: {r.nama}",
@@ -471,6 +480,7 @@ class Direktori:
     kepala_unit: dict[int, list[Penerima]]
     semua: list[Penerima]
     jenis_unit: dict[int, str]
+    _lingkup: dict[int, frozenset[int]] = field(default_factory=dict)
 
     def _turunan(self, unit_id: int) -> list[int]:
         out, stack = [], [unit_id]
@@ -495,19 +505,38 @@ class Direktori:
         units = self._turunan(unit_id) if turunan else [unit_id]
         return [p for u in units for p in self.per_unit_peran.get((u, peran), [])]
 
+    def melapor_untuk(self, unit_id: int | None) -> frozenset[int]:
+        """The units an operator of this unit reports for (``domain.kinerja.cakupan_unit``, the flows' own rule)."""
+        if unit_id is None:
+            return frozenset()
+        if unit_id not in self._lingkup:
+            self._lingkup[unit_id] = frozenset(cakupan_unit(unit_id, self.induk, self.jenis_unit))
+        return self._lingkup[unit_id]
+
+    def unit_tahapan(self, unit_id: int | None) -> int | None:
+        """The unit whose stage completion closes a stage deadline of this unit: a KPU kab/kota itself, else the
+        province above it (the province's own stages are reminded to its data section, marked for the province)."""
+        if unit_id is None or self.jenis_unit.get(unit_id) == "kabkota":
+            return unit_id
+        return self.akar(unit_id)
+
     def penanggung(self, d: Tenggat) -> list[Penerima]:
         """The people responsible: the unit's users of the role, else those of its direct sub-units.
 
         Only one level down, and never into a KPU kab/kota (an office of its own): a Bagian's deadline goes to
         its Sub Bagian's operators, the province's own deadline does not go to every operator in the province.
+        For reporting and action-plan deadlines only sub-units that report for the unit (their reporting scope
+        holds it: a Sub Bagian for its Bagian) are asked, so every reminder is one its recipient can act on.
         """
         if d.jenis == "manual":
             return self.berperan(d.unit_id, d.peran, turunan=True)
         own = self.berperan(d.unit_id, d.peran, turunan=False)
         if own or d.unit_id is None:
             return own
-        return [p for u in self.anak.get(d.unit_id, []) if self.jenis_unit.get(u) != "kabkota"
-                for p in self.per_unit_peran.get((u, d.peran), [])]
+        anak = [u for u in self.anak.get(d.unit_id, []) if self.jenis_unit.get(u) != "kabkota"]
+        if d.jenis in JENIS_LINGKUP_LAPOR:
+            anak = [u for u in anak if d.unit_id in self.melapor_untuk(u)]
+        return [p for u in anak for p in self.per_unit_peran.get((u, d.peran), [])]
 
     def kepala(self, unit_id: int | None) -> list[Penerima]:
         """The head of the unit, or of its nearest ancestor that has one."""
@@ -622,12 +651,16 @@ async def _status_pelaporan(conn: AsyncConnection, ds: list[Tenggat]) -> dict[in
     return out
 
 
-async def _status_tahapan(conn: AsyncConnection, ds: list[Tenggat]) -> dict[int, Status]:
+async def _status_tahapan(conn: AsyncConnection, ds: list[Tenggat], dir_: Direktori) -> dict[int, Status]:
     ids = sorted({s for d in ds if (s := _tahapan_id(d.ref)) is not None})
     sc = t.stage_completions
     done = {(s, u) for s, u in (await conn.execute(
         sa.select(sc.c.stage_id, sc.c.unit_id).where(sc.c.stage_id.in_(ids)).distinct())).all()}
-    return {d.id: Status((_tahapan_id(d.ref), d.unit_id) in done) for d in ds}
+    out: dict[int, Status] = {}
+    for d in ds:
+        unit = dir_.unit_tahapan(d.unit_id)  # the province's stage (deadline of its data section): marked for PROV
+        out[d.id] = Status((_tahapan_id(d.ref), unit) in done, unit_lapor=unit)
+    return out
 
 
 async def _status_logistik(conn: AsyncConnection, ds: list[Tenggat], dir_: Direktori) -> dict[int, Status]:
@@ -673,10 +706,12 @@ async def status(conn: AsyncConnection, ds: Sequence[Tenggat], dir_: Direktori) 
         per_jenis.setdefault(d.jenis, []).append(d)
     out: dict[int, Status] = {}
     fungsi: dict[str, Callable[[AsyncConnection, list[Tenggat]], Awaitable[dict[int, Status]]]] = {
-        "rencana_aksi": _status_rencana, "pelaporan": _status_pelaporan, "pemutakhiran": _status_tahapan}
+        "rencana_aksi": _status_rencana, "pelaporan": _status_pelaporan}
     for jenis, items in per_jenis.items():
         if jenis in fungsi:
             out.update(await fungsi[jenis](conn, items))
+        elif jenis == "pemutakhiran":
+            out.update(await _status_tahapan(conn, items, dir_))
         elif jenis == "logistik":
             out.update(await _status_logistik(conn, items, dir_))
         else:
@@ -847,12 +882,14 @@ async def rencana_sapu(conn: AsyncConnection, *, now: datetime, zona: str) -> tu
                 until = b.tunda.get((d.id, p.user_id))
                 if until is not None and now < until:
                     continue
+                melapor = (d.jenis in JENIS_LINGKUP_LAPOR and d.unit_id is not None
+                           and d.unit_id in b.direktori.melapor_untuk(p.unit_id))
                 if due is not None and kunci(d.id, p.user_id, due.kode) not in b.kunci:
-                    out.append(Kiriman(d, p, due, st, nama_penanggung))
+                    out.append(Kiriman(d, p, due, st, nama_penanggung, melapor))
                     continue
                 z = _ulang(d, langkah, until, b.kunci, p.user_id)
                 if z is not None and z.waktu <= now < z.akhir and kunci(d.id, p.user_id, z.kode) not in b.kunci:
-                    out.append(Kiriman(d, p, z, st, nama_penanggung))
+                    out.append(Kiriman(d, p, z, st, nama_penanggung, melapor))
     return out, b
 
 

@@ -31,10 +31,13 @@ RL_TANPA_PK = ("Unit {unit} belum memiliki Perjanjian Kinerja tahun {tahun}, jad
 RL_JUDUL = "Realisasi indikator kinerja {unit} — PK {tahun} yang berlaku:"
 RL_BARIS = "{kode}  {nama}\n   target {target} · terakhir: {terakhir}{otomatis}"
 RL_TOMBOL = "{kode} · target {target} · terakhir {terakhir}"
+RL_JUDUL_UNIT = "Juga Anda laporkan: indikator kinerja {unit} ({nama}) — PK {tahun} yang berlaku:"
+RL_TOMBOL_UNIT = "{unit} · {kode} · target {target} · terakhir {terakhir}"
+RL_PK_UNIT = "\nPerjanjian Kinerja {nama} ({unit})"
 RL_PILIH = "Pilih indikator yang akan dilaporkan (atau ketik kodenya)."
 RL_KODE_TIDAK_DIKENAL = "Kode indikator itu tidak dikenal. Tekan salah satu tombol di atas, atau ketik /batal."
 RL_BUKAN_UNIT = ("Indikator ini bukan milik Perjanjian Kinerja unit Anda yang berlaku. Anda hanya dapat "
-                 "melaporkan indikator unit Anda sendiri.")
+                 "melaporkan indikator unit Anda sendiri (Sub Bagian: juga indikator Bagian di atasnya).")
 RL_OTOMATIS = "Indikator {kode} dihitung otomatis oleh Pantau, jadi tidak perlu dilaporkan."
 RL_INDIKATOR = "{kode}  {nama}\nTarget tahunan: {target}"
 RL_PILIH_PERIODE = ("Pilih periode laporan. Periode yang sudah lewat tetap terbuka untuk laporan terlambat sampai "
@@ -152,7 +155,14 @@ RA_TERSIMPAN = "Tersimpan:\n{baris}"
 TH_TANPA_CAKUPAN = ("Unit Anda tidak memiliki KPU kabupaten/kota untuk dilaporkan tahapannya. "
                     "Perintah ini untuk operator KPU kabupaten/kota dan KPU Provinsi.")
 TH_PILIH_KAB = "Tahapan pemutakhiran data pemilih: pilih KPU kabupaten/kota."
-TH_BUKAN_CAKUPAN = "KPU kabupaten/kota itu di luar cakupan Anda."
+TH_PILIH_UNIT = ("Tahapan pemutakhiran data pemilih: pilih provinsi (tahapan yang dilaksanakan KPU/KPU Provinsi) "
+                 "atau KPU kabupaten/kota.")
+TH_TOMBOL_PROVINSI = "{nama} (tahapan provinsi)"
+TH_HANYA_PROVINSI = ("Hanya tahapan yang dilaksanakan KPU/KPU Provinsi; tahapan lain ditandai untuk KPU "
+                     "kabupaten/kota masing-masing.")
+TH_BUKAN_TAHAPAN_UNIT = ("Tahapan {no} dilaksanakan oleh {pelaksana}, bukan KPU Provinsi: tandai untuk KPU "
+                         "kabupaten/kota.")
+TH_BUKAN_CAKUPAN = "Unit itu di luar cakupan Anda."
 TH_JUDUL = "Tahapan pemutakhiran data pemilih {tahun} — {unit}"
 TH_KETERANGAN = "✓ tepat waktu · T terlambat · … berjalan · · belum mulai · ! lewat batas, belum selesai"
 TH_SIMBOL = {"tepat_waktu": "✓", "terlambat": "T", "berjalan": "…", "belum_mulai": "·", "lewat_batas": "!"}
@@ -175,3 +185,5 @@ TH_TEPAT = "tepat waktu"
 TH_TERLAMBAT = "TERLAMBAT (batas {batas})"
 TH_TERSIMPAN = "Tersimpan: tahapan {no} ({nama}) untuk {unit} selesai {tanggal} — {hasil}."
 TH_IK4 = "Indikator 4 (ketepatan waktu pemutakhiran, otomatis) kini {nilai}: {rincian}."
+TH_IK4_PROVINSI = ("Tahapan provinsi tidak dihitung dalam indikator 4 (tahapan × KPU kabupaten/kota); "
+                   "pengingatnya berhenti.")

@@ -27,12 +27,19 @@ PETUNJUK = {
     "logistik_petugas": "Ketuk tombol TPS untuk melaporkan logistik yang tiba, atau /tiba.",
     "logistik": "Lihat rinciannya dengan /logistik.",
 }
+PETUNJUK_TANPA_TOMBOL = {
+    "pelaporan": "Laporkan dengan /realisasi.",
+    "rencana_aksi": "Perbarui kemajuannya dengan /rencana.",
+    "pemutakhiran": "Tandai selesainya dengan /tahapan.",
+    "logistik_petugas": "Laporkan logistik yang tiba dengan /tiba.",
+}
 PETUNJUK_ESKALASI = "Mohon ditindaklanjuti dengan penanggung jawabnya. Rincian: /jadwal."
 TOMBOL_TUNDA = "🔕 Ingatkan besok"
 TOMBOL_LAPOR = "📝 Lapor {kode}"
 TOMBOL_RENCANA = "📝 Perbarui kemajuan"
 TOMBOL_TAHAPAN = "✅ Tandai tahapan selesai"
 TOMBOL_TIBA = "📦 {kode}"
+SUDAH_DIMULAI = "Proses ini sudah dimulai: lanjutkan dari pesan terakhir di bawah, atau ketik /batal."
 PERAN_UNTUK = {"operator": "Operator", "petugas": "Petugas TPS", "pimpinan": "Pimpinan", "admin": "Admin"}
 
 # --- snooze and pause ---------------------------------------------------------------------------------

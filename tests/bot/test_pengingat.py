@@ -71,15 +71,21 @@ async def test_a_reminder_says_what_by_when_for_whom_and_offers_the_flow_and_a_s
         petugas = b.api.last(PETUGAS)
         assert "Untuk: Petugas TPS KPU Kota Bengkulu (KAB-1771)" in petugas.text
         assert petugas.buttons[0] == [("📦 17.71.01.2001-001", "tb:mulai:17.71.01.2001-001")]
-        # a reporting deadline: a button per indicator not yet reported (the realisasi flow's entry)
+        # a reporting deadline: a button per indicator not yet reported (the realisasi flow's entry, with the period)
         await _sapu(b, lokal(date(2024, 3, 29), 7))
         await _kirim_semua(b)
         uml = [m for m in b.api.messages(OP_UML) if "Triwulan I 2024" in m.text]
         assert len(uml) == 2  # its own Sub Bagian's, and the Bagian's (it has no operator of its own)
         buttons = sorted(x for m in uml for row in m.buttons for x in row if x[1] and x[1].startswith("rl:"))
-        assert buttons == [("📝 Lapor KUL-1", "rl:mulai:KUL-1"), ("📝 Lapor KUL-2", "rl:mulai:KUL-2"),
-                           ("📝 Lapor KUL-3", "rl:mulai:KUL-3"), ("📝 Lapor KUL-UML-1", "rl:mulai:KUL-UML-1"),
-                           ("📝 Lapor KUL-UML-2", "rl:mulai:KUL-UML-2"), ("📝 Lapor KUL-UML-3", "rl:mulai:KUL-UML-3")]
+        # its own unit's indicators and its Bagian's: /realisasi lets a Sub Bagian report its Bagian's PK too
+        # (at most three flow buttons per reminder)
+        assert buttons == [("📝 Lapor KUL-1", "rl:mulai:KUL-1:2024-Q1"), ("📝 Lapor KUL-2", "rl:mulai:KUL-2:2024-Q1"),
+                           ("📝 Lapor KUL-3", "rl:mulai:KUL-3:2024-Q1"),
+                           ("📝 Lapor KUL-UML-1", "rl:mulai:KUL-UML-1:2024-Q1"),
+                           ("📝 Lapor KUL-UML-2", "rl:mulai:KUL-UML-2:2024-Q1"),
+                           ("📝 Lapor KUL-UML-3", "rl:mulai:KUL-UML-3:2024-Q1")]
+        bagian = next(m for m in uml if "Indikator yang belum dilaporkan: KUL-1" in m.text)
+        assert "Ketuk tombol indikator" in bagian.text and "Untuk: Operator Bagian Keuangan" in bagian.text
         assert "Indikator yang belum dilaporkan: KUL-UML-1, KUL-UML-2, KUL-UML-3" in "".join(m.text for m in uml)
         assert all(len(d.encode()) <= 64 for m in b.api.messages(OP_UML) for row in m.buttons for _, d in row if d)
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import audit, kinerja
+from domain.kinerja import DitolakError
+from handlers import teks
+from storage import audit, kinerja, users
 from storage import tables as t
 from tests.bot.bantuan_kinerja import (
     baris,
@@ -61,8 +63,9 @@ async def test_report_with_evidence_is_verified_and_reports_follow(
         text = out[-1].content
         assert "KUL-UML — PK 2024" in text and "KUL-UML-1" in text and "target 100 %" in text
         assert "terakhir: belum ada" in text
-        assert [label.split(" ·")[0] for row in b.api.buttons(op) for label, _ in row] == [
-            "KUL-UML-1", "KUL-UML-2", "KUL-UML-3"]
+        # its own PK first, then its Bagian's (a Sub Bagian reports both), labelled with the Bagian's code
+        assert [label.split(" · target")[0] for row in b.api.buttons(op) for label, _ in row] == [
+            "KUL-UML-1", "KUL-UML-2", "KUL-UML-3", "KUL · KUL-1", "KUL · KUL-2", "KUL · KUL-3", "KUL · KUL-4"]
         await b.tekan(op, data_tombol(b, op, "KUL-UML-1 ·"))
         last = b.api.last(op)
         assert "Belum ada laporan sebelumnya" in last.content and "Target tahunan: 100 %" in last.content
@@ -282,3 +285,73 @@ async def test_late_report_for_last_year_in_january(engine: AsyncEngine) -> None
         await b.tekan(op, "rl:kirim")
         assert "Triwulan IV 2024 tersimpan sebagai versi 1" in b.api.last(op).content
     assert [(r.tahun, r.periode) for r in await _rows(engine, "KUL-UML-1")] == [(2024, "2024-Q4")]
+
+
+# --- a Sub Bagian reports its Bagian's PK too (the reporting scope /anggaran_lapor and /rencana use) -----------
+
+
+async def test_a_sub_bagian_reports_its_bagians_indicator_to_the_kepala_bagian(engine: AsyncEngine) -> None:
+    async with bot_uji(engine) as b:
+        op, kabag = await demo_tg(engine, "operator-uml"), await demo_tg(engine, "kabag-kul")
+        out = await b.kirim(op, "/realisasi")
+        text = out[-1].content
+        assert text.startswith("Realisasi indikator kinerja KUL-UML — PK 2024 yang berlaku:")
+        assert ("Juga Anda laporkan: indikator kinerja KUL (Bagian Keuangan, Umum dan Logistik) — PK 2024 yang "
+                "berlaku:") in text
+        assert "TPH-1" not in text and "PDI-1" not in text
+        await b.tekan(op, data_tombol(b, op, "KUL · KUL-1 ·"))
+        text = b.api.last(op).content
+        assert text.startswith("KUL-1  ") and "Perjanjian Kinerja Bagian Keuangan, Umum dan Logistik (KUL)" in text
+        await b.tekan(op, "rl:p:2024-Q3")
+        out = await b.kirim(op, "100")
+        assert "Kirim bukti" in out[-1].content
+        for _ in range(3):
+            await b.tekan(op, "rl:lanjut")
+        await b.tekan(op, "rl:kirim")
+        text = b.api.last(op).content
+        assert "Laporan KUL-1 Triwulan III 2024 tersimpan sebagai versi 1" in text and "Kepala Bagian KUL Demo" in text
+        assert await b.kirim_outbox() == 1  # to the head of the indicator's unit: the Kepala Bagian
+        msg = b.api.last(kabag)
+        assert "Unit: Bagian Keuangan, Umum dan Logistik (KUL)\nIndikator: KUL-1" in msg.content
+        assert "Pelapor: Operator Demo Sub Bagian Umum dan Logistik (KUL-UML)" in msg.content
+        rows = await _rows(engine, "KUL-1")
+        await b.tekan(kabag, f"vf:ok:{rows[0].id}")
+        assert "→ Disetujui oleh Kepala Bagian KUL Demo" in b.api.last(kabag).content
+        assert await b.kirim_outbox() == 1
+        assert "Laporan KUL-1 Triwulan III 2024 (100 %, versi 1) disetujui" in b.api.last(op).content
+    rows = await _rows(engine, "KUL-1")
+    assert [(r.periode, r.nilai, r.status, r.sumber) for r in rows] == [("2024-Q3", "100", "disetujui", "bot")]
+    async with engine.connect() as conn:
+        log = await audit.recent(conn, entity="realisasi", limit=2)
+    assert [x.action for x in log] == ["setujui", "lapor"]
+
+
+async def test_a_sub_bagian_cannot_report_another_bagians_indicators(engine: AsyncEngine) -> None:
+    tph1 = await indikator_id(engine, "TPH-1")
+    async with bot_uji(engine) as b:
+        op = await demo_tg(engine, "operator-uml")
+        await b.kirim(op, "/realisasi")
+        assert not any("TPH" in label for row in b.api.buttons(op) for label, _ in row)
+        out = await b.kirim(op, "TPH-1")  # typed
+        assert "bukan milik Perjanjian Kinerja unit Anda" in out[-1].content
+        assert "bukan milik" in (await tekan_paksa(b, op, f"rl:i:{tph1}") or "")  # forged button
+        await b.kirim(op, "/batal")
+        assert "bukan milik" in (await tekan_paksa(b, op, "rl:mulai:TPH-1:2024-Q3") or "")  # a reminder's button
+        assert (await b.kirim(op, "100"))[-1].content == teks.BUKAN_PERINTAH  # no flow was started
+        # the province's data section reports its own Bagian (PDI), not KUL
+        datin = await demo_tg(engine, "operator")
+        await b.kirim(datin, "/realisasi")
+        labels = [label.split(" · target")[0] for row in b.api.buttons(datin) for label, _ in row]
+        assert labels == ["PDI-DATIN-1", "PDI-DATIN-2", "PDI · PDI-1", "PDI · PDI-2", "PDI · PDI-3"]
+        assert "bukan milik" in (await b.kirim(datin, "KUL-1"))[-1].content
+    assert await _rows(engine, "TPH-1") == [] and await _rows(engine, "KUL-1") == []
+    async with engine.begin() as conn:  # the storage operation checks the same rule
+        author = await users.by_telegram_id(conn, await demo_tg(engine, "operator-uml"))
+        assert author is not None
+        with pytest.raises(DitolakError, match="bukan milik"):
+            await kinerja.submit(conn, author=author, indicator_id=tph1, tahun=2024, periode="2024-Q3", nilai="100",
+                                 bukti=[], hambatan=None, upaya=None, alasan_koreksi=None, today=date(2024, 11, 24),
+                                 now=datetime(2024, 11, 24, 1, tzinfo=UTC))
+        scope = {u.code: [i.kode for i, _ in pk] for u, pk in await kinerja.reportable_pks(
+            conn, author.unit_id or 0, 2024)}
+    assert scope == {"KUL-UML": ["KUL-UML-1", "KUL-UML-2", "KUL-UML-3"], "KUL": ["KUL-1", "KUL-2", "KUL-3", "KUL-4"]}

@@ -303,7 +303,8 @@ async def _mendarat(conn: AsyncConnection, d: Tg, at: datetime, tps_petugas: lis
     if d.jenis == "pelaporan":
         await lapor_realisasi(conn, d.unit, d.ref, at)
     elif d.jenis == "pemutakhiran":
-        await selesaikan_tahapan(conn, int(d.ref.split(":")[1]), d.unit, at)
+        # /tahapan marks the province's own stages (reminded to its data section) for the province unit
+        await selesaikan_tahapan(conn, int(d.ref.split(":")[1]), d.unit if d.unit.startswith("KAB-") else "PROV", at)
     elif d.jenis == "rencana_aksi":
         await progres_rencana(conn, int(d.ref.split(":")[1]), "berjalan" if d.ref.endswith(":mulai") else "selesai", at)
     elif d.jenis == "logistik":
