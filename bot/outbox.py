@@ -136,7 +136,8 @@ class OutboxSender:
             raise ValueError(f"max_in_flight must be 1..{MAX_IN_FLIGHT}")
         self._engine = engine
         self._bot = bot
-        self._spacing = HEADROOM / rate_per_s
+        # Starts are spaced at the full rate: the one-second window checked at the moment of sending is the cap.
+        self._spacing = 1.0 / rate_per_s
         self._chat_gap = timedelta(seconds=per_chat_interval_s * HEADROOM)
         self._max_attempts = max_attempts
         self._lease = lease
@@ -149,7 +150,8 @@ class OutboxSender:
         # The last sends' actual start times: the hard cap of `rate_per_s` in any one-second window, checked at
         # the moment of sending, because a task can start later than its slot and then bunch with the next one.
         self._window: collections.deque[float] = collections.deque()
-        self._window_size = max(1, math.floor(rate_per_s))
+        # One below the rate: the time Telegram sees a call differs from ours by the request's own jitter.
+        self._window_size = max(1, math.floor(rate_per_s) - 1)
         self._window_lock = asyncio.Lock()
         self._paused_until = 0.0  # event-loop time a flood wait ends
         self._last_sent: dict[int, datetime] = {}  # chat -> clock time of its last send
