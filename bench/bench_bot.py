@@ -69,6 +69,10 @@ def _setel(a: argparse.Namespace) -> None:
         bot.app.HTTP_SHARDS = max(1, a.pool // bot.app.HTTP_PER_SHARD)
 
 
+def _tanpa_sapu(app: Any) -> None:
+    """Instead of bot.pengingat.pasang: no reminder sweep in this benchmark."""
+
+
 def _bot_pantau(a: argparse.Namespace) -> None:
     """`pantau run` (bot.run.serve) with the bench's clock and flood limit, until SIGTERM."""
     import bot.app
@@ -84,11 +88,17 @@ def _bot_pantau(a: argparse.Namespace) -> None:
         return app
 
     bot.run.build_application = bangun  # type: ignore[assignment]
-    bot.app.pengingat.pasang = lambda app: None  # type: ignore[assignment]  # bench_pengingat.py measures it
+    bot.app.pengingat.pasang = _tanpa_sapu  # type: ignore[assignment]  # bench_pengingat.py measures it
     env: dict[str, Any] = {"DATABASE_URL": a.db, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": f"{a.api}/bot",
                            "PANTAU_WEB_PORT": a.port}
     if a.webhook:
         env["PANTAU_WEBHOOK_URL"] = "https://pantau.bench.invalid"
+    if os.environ.get("BENCH_PROFIL"):  # a cProfile of the bot process, for finding where its CPU goes
+        import cProfile
+
+        cProfile.runctx("asyncio.run(bot.run.serve(Settings(**env), load_demo=False))", globals(), locals(),
+                        f"{os.environ['BENCH_PROFIL']}.{os.getpid()}")
+        return
     asyncio.run(bot.run.serve(Settings(**env), load_demo=False))
 
 
@@ -144,6 +154,7 @@ class Hasil:
     cpu_bot: float
     cpu_telegram: float
     latensi: list[float] = field(default_factory=list)
+    cpu_pg: float = 0.0
 
     def persentil(self, p: float) -> float:
         """The p-th percentile of a step's latency, in milliseconds."""
@@ -165,6 +176,20 @@ def _cpu(pid: int) -> float:
     """User + system CPU seconds a process has used (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK
+
+
+def _cpu_postgres() -> float:
+    """CPU seconds used so far by every PostgreSQL server process on this machine (0 when none is visible)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / CLK
+    return total
 
 
 def _port() -> int:
@@ -250,26 +275,37 @@ class Pengantar:
         import httpx
 
         self.api, self.urls, self.secret = api, urls, secret
-        self.client = httpx.AsyncClient(trust_env=False, timeout=30,
-                                        limits=httpx.Limits(max_connections=80, max_keepalive_connections=80))
+        # Several small clients with a semaphore each, for the reason bot/permintaan.py gives (httpcore's pool).
+        self.clients = [httpx.AsyncClient(trust_env=False, timeout=30, limits=httpx.Limits(max_connections=10))
+                        for _ in range(8)]
+        self.bebas = [asyncio.Semaphore(10) for _ in self.clients]
         self.n = 0
         self.gagal = 0
 
     async def kirim(self, update: dict[str, Any]) -> None:
         """POST one update to the next worker (Telegram retries a failed delivery; so do we)."""
         url = self.urls[self.n % len(self.urls)]
+        i = self.n % len(self.clients)
         self.n += 1
+        import httpx
+
         for _ in range(5):
-            r = await self.client.post(url, json=dict(update), headers={"X-Telegram-Bot-Api-Secret-Token": self.secret})
-            if r.status_code == 200:
-                return
+            try:
+                async with self.bebas[i]:
+                    r = await self.clients[i].post(url, json=dict(update),
+                                                   headers={"X-Telegram-Bot-Api-Secret-Token": self.secret})
+                if r.status_code == 200:
+                    return
+            except httpx.TransportError:  # a keep-alive connection the worker closed: deliver again
+                pass
             self.gagal += 1
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.05)
         raise RuntimeError(f"pembaruan {update['update_id']} tidak diterima pekerja")
 
     async def tutup(self) -> None:
-        """Close the HTTP client."""
-        await self.client.aclose()
+        """Close the HTTP clients."""
+        for c in self.clients:
+            await c.aclose()
 
 
 class Pengguna:
@@ -371,13 +407,16 @@ async def jalankan(nama: str, peran: str, petugas: list[tuple[int, list[int]]], 
     async with telegram_palsu(api) as base:
         n = max(pekerja, 1)
         ports = [_port() for _ in range(n)] if peran == "pantau" else None
-        proses = []
+        proses: list[subprocess.Popen[str]] = []
+        logs: list[Path] = []
         for i in range(n):
             cmd = [sys.executable, __file__, "--peran", peran, "--api", base, "--db", db,
                    "--konkuren", str(a.konkuren or 0), "--pool", str(a.pool or 0)]
             if ports is not None:
                 cmd += ["--port", str(ports[i])] + (["--webhook"] if pekerja else [])
-            proses.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True,
+            log = Path(tempfile.gettempdir()) / f"bench-bot-{os.getpid()}-{peran}-{i}.log"
+            logs.append(log)
+            proses.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log.open("w"), text=True,
                                            env={**os.environ, "PYTHONUNBUFFERED": "1"}))
         pengantar = None
         try:
@@ -388,6 +427,7 @@ async def jalankan(nama: str, peran: str, petugas: list[tuple[int, list[int]]], 
                                       webhook_secret(TOKEN))
             users = Pengguna(api, pengantar, a.jeda)
             cpu0 = [_cpu(p.pid) for p in proses]
+            pg0 = _cpu_postgres() if db.startswith("postgres") else 0.0
             me0 = time.process_time()
             t0 = time.perf_counter()
             if peran == "pantau":
@@ -397,6 +437,11 @@ async def jalankan(nama: str, peran: str, petugas: list[tuple[int, list[int]]], 
             detik = time.perf_counter() - t0
             cpu = sum(_cpu(p.pid) for p in proses) - sum(cpu0)
             cpu_tg = time.process_time() - me0
+            cpu_pg = _cpu_postgres() - pg0 if db.startswith("postgres") else 0.0
+        except BaseException:
+            for log in logs:  # the bot's own account of what went wrong
+                print(f"--- {log}:\n" + "\n".join(log.read_text(errors="replace").splitlines()[-30:]), file=sys.stderr)
+            raise
         finally:
             if pengantar is not None:
                 await pengantar.tutup()
@@ -407,7 +452,7 @@ async def jalankan(nama: str, peran: str, petugas: list[tuple[int, list[int]]], 
                     await asyncio.to_thread(p.wait, 30)
                 except subprocess.TimeoutExpired:
                     p.kill()
-    return Hasil(nama, len(users.latensi), detik, cpu, cpu_tg, users.latensi)
+    return Hasil(nama, len(users.latensi), detik, cpu, cpu_tg, users.latensi, cpu_pg)
 
 
 def cetak(h: Hasil, dasar: Hasil | None) -> None:
@@ -418,7 +463,8 @@ def cetak(h: Hasil, dasar: Hasil | None) -> None:
                  f"  p50 {h.persentil(50) / dasar.persentil(50):.2f}  p99 {h.persentil(99) / dasar.persentil(99):.2f}")
     print(f"{h.nama:<30} {h.pembaruan:>6} update {h.per_detik:7.1f} update/s  p50 {h.persentil(50):6.0f} ms  "
           f"p99 {h.persentil(99):6.0f} ms  CPU bot {h.cpu_per_update_ms:5.2f} ms/update "
-          f"(+Telegram palsu {h.cpu_telegram / max(h.pembaruan, 1) * 1000:4.2f}){rasio}", flush=True)
+          f"(+Telegram palsu {h.cpu_telegram / max(h.pembaruan, 1) * 1000:4.2f}"
+          f"{f', +PostgreSQL {h.cpu_pg / max(h.pembaruan, 1) * 1000:4.2f}' if h.cpu_pg else ''}){rasio}", flush=True)
 
 
 def ringkas(hasil: list[Hasil]) -> dict[str, Any]:
@@ -426,6 +472,7 @@ def ringkas(hasil: list[Hasil]) -> dict[str, Any]:
     return {h.nama: {"update": h.pembaruan, "update_per_s": round(h.per_detik, 1),
                      "p50_ms": round(h.persentil(50), 1), "p99_ms": round(h.persentil(99), 1),
                      "cpu_ms_per_update": round(h.cpu_per_update_ms, 3),
+                     "cpu_pg_ms_per_update": round(h.cpu_pg / max(h.pembaruan, 1) * 1000, 3),
                      "median_ms": round(statistics.median(h.latensi) * 1000, 1) if h.latensi else None}
             for h in hasil}
 

@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
 from telegram.request import BaseRequest, HTTPXRequest
 
 import handlers
-from bot import pengingat
+from bot import pekerja, pengingat, saring
 from bot.fakebotapi import FakeBotApi, FakeRequest
 from bot.outbox import OutboxSender
+from bot.pekerja import PekerjaJobQueue, PekerjaUpdateProcessor
 from bot.permintaan import PermintaanTerbagi, tanpa_proksi
 from bot.persistence import DbPersistence, flush_after_update
 from bot.settings import Settings
@@ -32,11 +33,12 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 log = logging.getLogger("pantau.bot")
 LOCAL_TOKEN = "100000001:LOKAL-pantau-tanpa-telegram"
-# Updates of different users run side by side (one user's stay in order); httpx's pool degrades above ~48
-# requests in flight, so the bound stays under it.
-MAX_CONCURRENT_UPDATES = 40
-# The Bot API client: requests in flight spread over small httpx pools (bot/permintaan.py), 4 × 12 connections.
-HTTP_SHARDS = 4
+# Updates of different users run side by side (one user's stay in order). Telegram is ~150 ms away, so the
+# number in flight bounds the rate (96 in flight ≈ 300 Bot API calls/s); the database pool and the CPU are the
+# next limits (bench/README.md). One httpx pool degrades above ~48 requests in flight, so the Bot API client
+# spreads them over 8 pools of 12 connections (bot/permintaan.py).
+MAX_CONCURRENT_UPDATES = 96
+HTTP_SHARDS = 8
 HTTP_PER_SHARD = 12
 
 PantauApp = Application[Any, PantauContext, Any, Any, Any, Any]
@@ -54,12 +56,21 @@ def permintaan_poll(base_url: str) -> BaseRequest:
 
 def build_application(settings: Settings, engine: AsyncEngine, *, api: FakeBotApi | None = None,
                       clock: Callable[[], datetime] | None = None, send_outbox: bool = True,
-                      outbox_options: dict[str, Any] | None = None) -> PantauApp:
-    """The Application with every handler; `api` runs it against an in-process Bot API (local mode, tests)."""
+                      outbox_options: dict[str, Any] | None = None, pekerja: bool = False) -> PantauApp:
+    """The Application with every handler; `api` runs it against an in-process Bot API (local mode, tests).
+
+    `pekerja` (webhook mode) makes it one of several workers on one database (bot/pekerja.py).
+    """
     builder = (ApplicationBuilder().context_types(ContextTypes(context=PantauContext))
                .persistence(DbPersistence(engine)).defaults(Defaults(block=True))
-               .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
                .post_init(_post_init).post_stop(_post_stop))
+    proses: PerUserUpdateProcessor
+    if pekerja:
+        proses = PekerjaUpdateProcessor(MAX_CONCURRENT_UPDATES, engine)
+        builder = builder.concurrent_updates(proses).job_queue(PekerjaJobQueue(engine, proses.kunci))
+    else:
+        proses = PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES)
+        builder = builder.concurrent_updates(proses)
     if api is not None:
         builder = builder.token(LOCAL_TOKEN).request(FakeRequest(api)).get_updates_request(FakeRequest(api))
     else:
@@ -75,6 +86,11 @@ def build_application(settings: Settings, engine: AsyncEngine, *, api: FakeBotAp
     app.bot_data["layanan"] = svc
     app.bot_data["kirim_outbox"] = send_outbox
     app.bot_data["outbox_options"] = outbox_options or {}
+    app.bot_data["pekerja"] = pekerja
+    if isinstance(proses, PekerjaUpdateProcessor):
+        proses.pasang(app)
+    # Before the guard: characters no database stores are replaced in whatever users send (bot/saring.py).
+    app.add_handler(TypeHandler(object, saring.saring_pembaruan), group=saring.GRUP_SARING)
     handlers.register(app, flush=flush_after_update)
     return app
 
@@ -118,6 +134,8 @@ async def _post_init(app: PantauApp) -> None:
         svc.wake_outbox = sender.wake
         app.bot_data["outbox"] = (sender, stop, asyncio.create_task(sender.run(stop), name="outbox"))
         pengingat.pasang(app)  # the reminder sweep (every minute) and the 07.00 digest, on PTB's JobQueue
+    if app.bot_data["pekerja"] and app.job_queue is not None:
+        app.job_queue.run_repeating(pekerja.job_bersihkan, interval=3600, first=60, name="bersihkan-pembaruan")
     log.info("bot siap: @%s", svc.bot_username)
 
 

@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="basis data").add_subparsers(dest="sub", required=True, metavar="AKSI")
     db.add_parser("upgrade", help="terapkan migrasi skema terbaru")
+    sl = db.add_parser("salin", help="salin semua data ke basis data lain yang kosong (mis. SQLite ke PostgreSQL)")
+    sl.add_argument("--ke", required=True, help="URL tujuan, mis. postgresql://pantau@127.0.0.1/pantau")
 
     dm = sub.add_parser("demo", help="data demo").add_subparsers(dest="sub", required=True, metavar="AKSI")
     load = dm.add_parser("load", help="muat data demo KPU Provinsi Bengkulu 2024 (idempoten)")
@@ -80,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="pengguna demo (admin, pimpinan, kabag-kul) atau ID Telegram")
 
     pengingat_cli.tambah_parser(sub)
+
+    bk = sub.add_parser("backup", help="cadangkan basis data (SQLite: salinan daring; PostgreSQL: pg_dump)")
+    bk.add_argument("--output", "-o", help="berkas tujuan (bawaan: <PANTAU_DATA_DIR>/cadangan/pantau-<waktu>.db)")
+    rs = sub.add_parser("restore", help="ganti seluruh basis data dengan cadangan (hentikan pantau run dulu)")
+    rs.add_argument("file", help="berkas cadangan dari pantau backup")
+    rs.add_argument("--ya", action="store_true", help="ya, ganti seluruh isi basis data")
 
     us = sub.add_parser("user", help="pengguna").add_subparsers(dest="sub", required=True, metavar="AKSI")
     ul = us.add_parser("list", help="daftar pengguna")
@@ -172,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.run import run
 
             return run(settings, load_demo=not args.no_demo)
+        if args.cmd in ("backup", "restore"):
+            out = _cadangan(settings, args)
+            print(out)
+            return 0
         if args.cmd == "chat":
             from bot.chat import chat
 
@@ -186,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _dispatch(settings: Settings, a: argparse.Namespace) -> str:
+    if a.cmd == "db" and a.sub == "salin":
+        return await _salin(settings, a.ke)
     if a.cmd == "db":
         return await _with_engine(settings, lambda e: _done("Skema basis data sudah terbaru."))
     if a.cmd == "demo" and a.sub == "generate":
@@ -207,6 +221,47 @@ async def _dispatch(settings: Settings, a: argparse.Namespace) -> str:
         return str(await _with_engine(settings, lambda e: laporan_cli.export(e, a, settings.timezone)))
     a.timezone = settings.timezone
     return str(await _with_engine(settings, lambda e: _report(e, a)))
+
+
+async def _salin(settings: Settings, ke: str) -> str:
+    from domain.angka import format_number
+    from storage import cadangan
+
+    if not ke.startswith(("sqlite", "postgresql", "postgres://")):
+        raise CliError("--ke harus sqlite:///berkas.db atau postgresql://...")
+    sumber, tujuan = create_engine(settings.database_url), create_engine(ke)
+    try:
+        await upgrade(sumber)
+        await upgrade(tujuan)
+        hasil = await cadangan.salin(sumber, tujuan)
+    except cadangan.CadanganError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        await sumber.dispose()
+        await tujuan.dispose()
+    return (f"{format_number(sum(hasil.values()))} baris dari {len(hasil)} tabel disalin. Ganti DATABASE_URL ke "
+            "tujuan, lalu jalankan pantau run.")
+
+
+def _cadangan(settings: Settings, a: argparse.Namespace) -> str:
+    from pathlib import Path
+
+    from domain.angka import format_number
+    from storage import cadangan
+
+    try:
+        if a.cmd == "backup":
+            tujuan = Path(a.output) if a.output else cadangan.berkas_bawaan(settings.database_url,
+                                                                            settings.data_dir / "cadangan")
+            h = cadangan.cadangkan(settings.database_url, tujuan)
+            return f"Cadangan {h.jenis} tersimpan: {h.berkas} ({format_number(h.ukuran)} byte, {h.tabel} tabel)."
+        if not a.ya:
+            raise CliError("Pemulihan mengganti SELURUH isi basis data. Hentikan semua `pantau run`, lalu ulangi "
+                           "dengan --ya.")
+        h = cadangan.pulihkan(settings.database_url, Path(a.file))
+    except cadangan.CadanganError as exc:
+        raise CliError(str(exc)) from None
+    return f"Basis data dipulihkan dari {h.berkas} ({h.tabel} tabel). Jalankan `pantau db upgrade` bila perlu."
 
 
 def _now() -> datetime:

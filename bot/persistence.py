@@ -23,18 +23,27 @@ the last handler group, writes each update's changes before the next update is p
 (5 s) remains as a backstop, e.g. for updates that stop at ``ApplicationHandlerStop`` before the last
 group or for handlers running with ``block=False``. The database is the single source of truth for one
 running bot process: ``refresh_*`` do nothing, and unchanged data is not written again.
+
+Writes are group-committed: the rows PTB hands over at the same moment (an update's user_data and
+conversation state, and those of other users' updates finishing meanwhile) go to the database in one
+transaction, one transaction at a time; each caller returns once its row is committed.
+
+Several webhook workers (bot/pekerja.py) share the state through the database: before a user's update
+the worker reads that user's rows again with :meth:`DbPersistence.muat_untuk`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import MutableMapping
+from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import BasePersistence, CallbackContext, PersistenceInput, TypeHandler
 
+from storage import pembaruan
 from storage import persistence as store
 
 __all__ = [
@@ -93,7 +102,7 @@ def decode_key(text: str) -> ConversationKey:
 class DbPersistence(BasePersistence[Data, Data, Data]):
     """Stores conversation states, user_data and chat_data in the bot_persistence table."""
 
-    __slots__ = ("_engine", "_stored")
+    __slots__ = ("_antre", "_engine", "_giliran", "_kunci_tulis", "_stored")
 
     def __init__(
         self,
@@ -109,6 +118,11 @@ class DbPersistence(BasePersistence[Data, Data, Data]):
         self._engine = engine
         # kind -> key -> JSON text of what the database holds, for the kinds loaded at start-up.
         self._stored: dict[str, dict[str, str]] = {}
+        # Group commit: rows waiting for the next transaction ((kind, key) -> (value or None to delete, JSON
+        # text)), the future the writers of that batch wait on, and one transaction at a time.
+        self._antre: dict[tuple[str, str], tuple[Any, str | None]] = {}
+        self._giliran: asyncio.Future[BaseException | None] | None = None
+        self._kunci_tulis: asyncio.Lock | None = None
 
     async def _load(self, kind: str) -> dict[str, Any]:
         """All rows of one kind, remembered so unchanged data is not written again."""
@@ -123,20 +137,71 @@ class DbPersistence(BasePersistence[Data, Data, Data]):
         known = self._stored.get(kind)
         if known is not None and known.get(key) == text:
             return
-        async with self._engine.begin() as conn:
-            await store.upsert(conn, kind, key, value)
-        if known is not None:
-            known[key] = text
+        await self._tulis(kind, key, value, text)
 
     async def _delete(self, kind: str, key: str, *, known_absent_ok: bool = True) -> None:
         """Delete the row, skipping the query when it is known not to exist."""
         known = self._stored.get(kind)
         if known_absent_ok and known is not None and key not in known:
             return
-        async with self._engine.begin() as conn:
-            await store.delete(conn, kind, key)
-        if known is not None:
-            known.pop(key, None)
+        await self._tulis(kind, key, None, None)
+
+    async def _tulis(self, kind: str, key: str, value: Any, text: str | None) -> None:
+        """Queue one row for the next transaction and wait until it is committed (or raise why not)."""
+        self._antre[(kind, key)] = (value, text)  # a later write of the same row in one batch wins
+        giliran = self._giliran
+        if giliran is None:  # the first writer of a batch commits it
+            giliran = self._giliran = asyncio.get_running_loop().create_future()
+            if self._kunci_tulis is None:
+                self._kunci_tulis = asyncio.Lock()
+            try:
+                async with self._kunci_tulis:  # while the previous batch commits, this one keeps growing
+                    batch, self._antre, self._giliran = self._antre, {}, None
+                    giliran.set_result(await self._commit(batch))
+            finally:
+                if not giliran.done():  # cancelled while waiting its turn: the next writer takes the rows
+                    if self._giliran is giliran:
+                        self._giliran = None
+                    giliran.set_result(RuntimeError("penulisan persistence dibatalkan"))
+        galat = await asyncio.shield(giliran)
+        if galat is not None:
+            raise galat
+
+    async def _commit(self, batch: dict[tuple[str, str], tuple[Any, str | None]]) -> BaseException | None:
+        """Write one batch in one transaction (rows in key order, so two workers never lock in opposite order)."""
+        try:
+            async with self._engine.begin() as conn:
+                for (kind, key), (value, _) in sorted(batch.items(), key=lambda item: item[0]):
+                    if value is None:
+                        await store.delete(conn, kind, key)
+                    else:
+                        await store.upsert(conn, kind, key, value)
+        except Exception as exc:
+            return exc
+        for (kind, key), (_, text) in batch.items():
+            known = self._stored.get(kind)
+            if known is None:
+                continue
+            if text is None:
+                known.pop(key, None)
+            else:
+                known[key] = text
+        return None
+
+    async def muat_untuk(self, pasangan: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+        """Read these (kind, key) rows again (another worker may have changed them); absent rows are missing."""
+        pairs = list(pasangan)
+        async with self._engine.connect() as conn:
+            rows = await pembaruan.muat_status(conn, pairs)
+        for kind, key in pairs:
+            known = self._stored.get(kind)
+            if known is None:
+                continue
+            if (kind, key) in rows:
+                known[key] = json.dumps(rows[(kind, key)], ensure_ascii=False)
+            else:
+                known.pop(key, None)
+        return rows
 
     # --- user_data / chat_data -----------------------------------------------------------------
 

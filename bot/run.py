@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import logs
 from bot.app import build_application, running
 from bot.fakebotapi import FakeBotApi
+from bot.pekerja import kunci_mulai
 from bot.settings import Settings
 from bot.web import WEBHOOK_PATH, create_web_app
 from storage import demo
@@ -41,24 +43,28 @@ async def serve(settings: Settings, *, load_demo: bool = True, stop: asyncio.Eve
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     engine = create_engine(settings.database_url)
-    await upgrade(engine)
-    if load_demo and await _empty(engine):
-        res = await demo.load(engine, tz_name=settings.timezone)
-        log.info("basis data kosong: data demo dimuat (%s TPS)", res.tps)
     local = settings.local_mode
-    api = FakeBotApi() if local else None
-    # In local mode nothing reaches a real chat, so the outbox waits for `pantau chat` to deliver it.
-    app = build_application(settings, engine, api=api, send_outbox=not local)
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
     secret = webhook_secret(token) if settings.webhook_url and not local else None
     mode = "lokal" if local else ("webhook" if secret else "polling")
-    web_app = create_web_app(app, mode=mode, webhook_secret=secret, base_url=settings.web_base_url or "")
-    web = uvicorn.Server(uvicorn.Config(web_app, host=settings.web_host, port=settings.web_port, log_config=None,
-                                        lifespan="off"))
-    async with running(app, polling=secret is None, poll_interval=0.0):
-        if secret:
-            await app.bot.set_webhook(settings.webhook_url.rstrip("/") + WEBHOOK_PATH,  # type: ignore[union-attr]
-                                      secret_token=secret)
+    async with contextlib.AsyncExitStack() as stack:
+        # Workers starting together on one PostgreSQL database migrate, seed and start one after another.
+        async with kunci_mulai(engine):
+            await upgrade(engine)
+            if load_demo and await _empty(engine):
+                res = await demo.load(engine, tz_name=settings.timezone)
+                log.info("basis data kosong: data demo dimuat (%s TPS)", res.tps)
+            api = FakeBotApi() if local else None
+            # In local mode nothing reaches a real chat, so the outbox waits for `pantau chat` to deliver it.
+            # Webhook mode is worker mode: several `pantau run` may share the database (bot/pekerja.py).
+            app = build_application(settings, engine, api=api, send_outbox=not local, pekerja=secret is not None)
+            web_app = create_web_app(app, mode=mode, webhook_secret=secret, base_url=settings.web_base_url or "")
+            web = uvicorn.Server(uvicorn.Config(web_app, host=settings.web_host, port=settings.web_port,
+                                                log_config=None, lifespan="off"))
+            await stack.enter_async_context(running(app, polling=secret is None, poll_interval=0.0))
+            if secret:
+                await app.bot.set_webhook(settings.webhook_url.rstrip("/") + WEBHOOK_PATH,  # type: ignore[union-attr]
+                                          secret_token=secret)
         web_task = asyncio.create_task(web.serve(), name="web")
         if local:
             log.info("mode lokal: TELEGRAM_BOT_TOKEN tidak diisi, bot tidak tersambung ke Telegram. "

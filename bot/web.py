@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from typing import Any
 
 from starlette.applications import Starlette
@@ -15,7 +16,9 @@ from telegram.ext import Application
 
 from admin.app import create_app as create_admin_app
 from admin.inti import Web
+from bot import pekerja
 
+log = logging.getLogger("pantau.web")
 WEBHOOK_PATH = "/telegram/webhook"
 
 
@@ -41,9 +44,22 @@ def create_web_app(app: Application[Any, Any, Any, Any, Any, Any], *, mode: str,
             return Response(status_code=403)
         try:
             data = json.loads(await request.body())
-        except ValueError:
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                return Response(status_code=400)
+            update = Update.de_json(data, app.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):  # not JSON, or not an update
             return Response(status_code=400)
-        await app.update_queue.put(Update.de_json(data, app.bot))
+        if app.bot_data.get("pekerja"):
+            # Telegram redelivers late or lost answers, possibly to another worker: the first to record it wins.
+            svc = app.bot_data["layanan"]
+            try:
+                baru = await pekerja.catat_pembaruan(svc.engine, update, svc.now())
+            except Exception:
+                log.exception("id pembaruan %s tidak dapat dicatat; Telegram akan mengirim ulang", update.update_id)
+                return Response(status_code=503)
+            if not baru:
+                return Response(status_code=200)
+        await app.update_queue.put(update)
         return Response(status_code=200)
 
     routes: list[BaseRoute] = [Route("/health", health)]

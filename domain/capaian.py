@@ -26,7 +26,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from domain.angka import format_number, parse_number, parse_percent
-from domain.errors import ParseError
+from domain.errors import ParseError, kutip
 
 __all__ = [
     "OPINI",
@@ -167,7 +167,7 @@ def _daftar_tingkat(jenis: JenisIndikator) -> tuple[str, ...]:
 
 
 def _galat_jenis(jenis: JenisIndikator, teks: str) -> ParseError:
-    return ParseError(f"Nilai '{teks}' tidak sesuai: {_HARAPAN[jenis]}, atau 'Proses' bila belum selesai.")
+    return ParseError(f"Nilai '{kutip(teks)}' tidak sesuai: {_HARAPAN[jenis]}, atau 'Proses' bila belum selesai.")
 
 
 def parse_nilai(jenis: JenisIndikator, text: str) -> Nilai:

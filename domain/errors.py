@@ -10,3 +10,9 @@ class ParseError(ValueError):
 
     def __str__(self) -> str:
         return self.pesan
+
+
+def kutip(teks: str, batas: int = 40) -> str:
+    """User input as quoted in a refusal: trimmed, and shortened so a huge input never makes a huge reply."""
+    teks = teks.strip()
+    return teks if len(teks) <= batas else teks[: batas - 1] + "…"

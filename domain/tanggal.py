@@ -14,7 +14,7 @@ import re
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from domain.errors import ParseError
+from domain.errors import ParseError, kutip
 
 __all__ = [
     "BULAN",
@@ -133,8 +133,8 @@ _RE_AKHIRAN_ZONA = re.compile(r"\s*(wib|wita|wit)$", re.ASCII)
 
 
 def _normalisasi(teks: str) -> str:
-    for kutip in "’‘`´":
-        teks = teks.replace(kutip, "'")
+    for tanda in "’‘`´":
+        teks = teks.replace(tanda, "'")
     return " ".join(teks.lower().split())
 
 
@@ -149,7 +149,7 @@ def parse_bulan(text: str) -> int:
     nama = _normalisasi(text).rstrip(".")
     if nama not in _NAMA_BULAN:
         raise ParseError(
-            f"Nama bulan '{text.strip()}' tidak dikenal. Gunakan Januari sampai Desember "
+            f"Nama bulan '{kutip(text)}' tidak dikenal. Gunakan Januari sampai Desember "
             "atau singkatannya, misalnya Jan, Agt, Okt, Des."
         )
     return _NAMA_BULAN[nama]
@@ -159,11 +159,11 @@ def parse_tahun(text: str) -> int:
     """Read a four-digit year between TAHUN_MINIMUM and TAHUN_MAKSIMUM."""
     teks = text.strip()
     if not teks.isascii() or not teks.isdigit():
-        raise ParseError(f"Tahun '{teks}' tidak valid; tulis empat angka, misalnya 2024.")
+        raise ParseError(f"Tahun '{kutip(teks)}' tidak valid; tulis empat angka, misalnya 2024.")
     if len(teks) == 2:
         raise ParseError(f"Tahun harus ditulis lengkap empat angka, misalnya 2024 (bukan {teks}).")
     if len(teks) != 4:
-        raise ParseError(f"Tahun '{teks}' tidak valid; tulis empat angka, misalnya 2024.")
+        raise ParseError(f"Tahun '{kutip(teks)}' tidak valid; tulis empat angka, misalnya 2024.")
     tahun = int(teks)
     if not TAHUN_MINIMUM <= tahun <= TAHUN_MAKSIMUM:
         raise ParseError(f"Tahun {tahun} di luar jangkauan ({TAHUN_MINIMUM}–{TAHUN_MAKSIMUM}).")

@@ -574,3 +574,15 @@ broadcasts = sa.Table(
     sa.Column("author_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
     _created(),
 )
+
+# --- scale-out: webhook workers (skala) --------------------------------------------------------------
+
+processed_updates = sa.Table(
+    "processed_updates",
+    metadata,
+    sa.Column("update_id", sa.BigInteger, primary_key=True, autoincrement=False),  # Telegram's update_id
+    sa.Column("user_id", sa.BigInteger, nullable=True),  # the Telegram user behind it (None: channel posts)
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Index("ix_processed_updates_user", "user_id", "update_id"),
+    sa.Index("ix_processed_updates_received_at", "received_at"),
+)

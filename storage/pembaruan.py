@@ -1,0 +1,51 @@
+"""Updates handled by the webhook workers, and the bot state one update needs, read in one query.
+
+Telegram delivers a webhook update again when the answer is late or lost, and behind a load balancer the copy
+may reach another worker: the first worker to record an update id handles it, every copy is dropped
+(``catat``). The rows also say whether a user has a newer update than the one a conversation timeout was set
+for (``ada_yang_lebih_baru``): another worker moved that conversation on, so the old timeout is stale. Rows
+older than Telegram's 24-hour retention (we keep 48 h) are removed by ``bersihkan``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage import tables as t
+from storage.sql import insert_ignore
+
+_P = t.processed_updates
+_B = t.bot_persistence
+
+
+async def catat(conn: AsyncConnection, update_id: int, user_id: int | None, *, now: datetime) -> bool:
+    """Record an update id; False when it was already recorded (a redelivery: drop it)."""
+    return await insert_ignore(conn, _P, {"update_id": update_id, "user_id": user_id, "received_at": now},
+                               conflict=["update_id"])
+
+
+async def ada_yang_lebih_baru(conn: AsyncConnection, user_id: int, update_id: int) -> bool:
+    """Whether any worker received an update of this user after ``update_id``."""
+    row = await conn.execute(sa.select(_P.c.update_id).where(_P.c.user_id == user_id, _P.c.update_id > update_id)
+                             .limit(1))
+    return row.first() is not None
+
+
+async def bersihkan(conn: AsyncConnection, *, sebelum: datetime) -> int:
+    """Forget update ids received before ``sebelum``; how many rows went."""
+    return int((await conn.execute(sa.delete(_P).where(_P.c.received_at < sebelum))).rowcount or 0)
+
+
+async def muat_status(conn: AsyncConnection, pasangan: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """The stored bot state (``bot_persistence`` data) of the given (kind, key) pairs that exist, in one query."""
+    pairs = sorted(set(pasangan))
+    if not pairs:
+        return {}
+    rows = await conn.execute(sa.select(_B.c.kind, _B.c.key, _B.c.data)
+                              .where(sa.tuple_(_B.c.kind, _B.c.key).in_(pairs)))
+    return {(kind, key): data for kind, key, data in rows.all()}

@@ -1,0 +1,302 @@
+"""Two webhook workers on one database: each update once, one user's steps in order, the conversation shared.
+
+Each worker is a real Application with its own engine, persistence and web app (as two `pantau run` processes
+would have), serving the webhook over ASGI; Telegram is the in-process fake Bot API. The two-worker tests need
+PostgreSQL (PANTAU_TEST_POSTGRES_URL): SQLite serves one worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Bot
+from telegram.ext import ConversationHandler
+
+from bot.app import PantauApp, build_application, running
+from bot.fakebotapi import FakeBotApi, FakeRequest, UpdateDict
+from bot.outbox import OutboxSender
+from bot.pekerja import KunciPengguna, kunci_mulai, percakapan_persisten
+from bot.run import webhook_secret
+from bot.settings import Settings
+from bot.web import WEBHOOK_PATH, create_web_app
+from handlers import teks
+from storage import org, outbox, pembaruan
+from storage import tables as t
+from storage.db import create_engine
+from tests.bot.harness import Jam
+from tests.conftest import PG_URL
+
+H_MIN_1 = datetime(2024, 11, 26, 3, 0, tzinfo=UTC)  # Selasa, 26 November 2024 pukul 10.00 WIB
+PETUGAS = 910007
+SECRET = webhook_secret("123456789:UJI-skala")
+perlu_pg = pytest.mark.skipif(PG_URL is None, reason="dua pekerja butuh PostgreSQL: set PANTAU_TEST_POSTGRES_URL")
+
+
+class Pekerja:
+    """One worker: its Application, engine and webhook client."""
+
+    def __init__(self, nama: str, app: PantauApp, engine: AsyncEngine, client: httpx.AsyncClient) -> None:
+        self.nama, self.app, self.engine, self.client = nama, app, engine, client
+        self.diterima = 0
+
+    async def kirim(self, upd: UpdateDict) -> None:
+        """Deliver an update to this worker's webhook, as Telegram does."""
+        r = await self.client.post(WEBHOOK_PATH, json=dict(upd), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        assert r.status_code == 200
+        self.diterima += 1
+
+    def sibuk(self) -> bool:
+        """Whether an update is queued or being processed."""
+        return not self.app.update_queue.empty() or self.app.update_processor.current_concurrent_updates > 0
+
+
+@contextlib.asynccontextmanager
+async def pekerja(url: str, api: FakeBotApi, jam: Jam, nama: str) -> AsyncIterator[Pekerja]:
+    """A started worker in webhook (worker) mode on the database at url."""
+    engine = create_engine(url)
+    app = build_application(Settings(DATABASE_URL=url), engine, api=api, clock=jam, send_outbox=False, pekerja=True)
+    app.bot_data["layanan"].laju = (100_000, 10.0)
+    web = create_web_app(app, mode="webhook", webhook_secret=SECRET)
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            async with kunci_mulai(engine):  # as in `pantau run`: start-up one worker at a time
+                await stack.enter_async_context(running(app))
+            client = await stack.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://pekerja"))
+            yield Pekerja(nama, app, engine, client)
+    finally:
+        await engine.dispose()
+
+
+async def tenang(api: FakeBotApi, *workers: Pekerja) -> None:
+    """Wait until every worker has handled what it received and the Bot API is quiet."""
+    deadline = time.monotonic() + 10
+    while any(w.sibuk() for w in workers):
+        assert time.monotonic() < deadline, "pekerja tidak selesai"
+        await asyncio.sleep(0.005)
+    await api.wait_idle(quiet=0.01)
+
+
+def keyboard_id(api: FakeBotApi, tg: int) -> int:
+    return next(m.message_id for m in reversed(api.messages(tg)) if m.buttons)
+
+
+async def tps_petugas(engine: AsyncEngine) -> list[int]:
+    async with engine.connect() as conn:
+        return [x.id for x in await org.list_tps(conn, kabkota="KAB-1771", limit=3)]
+
+
+async def laporan(engine: AsyncEngine, tps_id: int) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(sa.select(sa.func.count()).select_from(t.arrival_reports)
+                                       .where(t.arrival_reports.c.tps_id == tps_id))).scalar_one())
+
+
+def langkah_tiba(api: FakeBotApi, tg: int, tps_id: int) -> list[Any]:
+    """The steps of a whole /tiba report, each a coroutine factory creating the user's update."""
+    return [
+        lambda: api.send_text(tg, "/tiba"),
+        lambda: api.press(tg, keyboard_id(api, tg), f"tb:tps:{tps_id}"),
+        lambda: api.press(tg, keyboard_id(api, tg), "tb:ok"),
+        lambda: api.press(tg, keyboard_id(api, tg), "tb:moda:PICKUP"),
+        lambda: api.press(tg, keyboard_id(api, tg), "tb:kini"),
+        lambda: api.send_photo(tg, file_id="foto-skala"),
+        lambda: api.press(tg, keyboard_id(api, tg), "tb:tanpalokasi"),
+        lambda: api.press(tg, keyboard_id(api, tg), "tb:kirim"),
+    ]
+
+
+# --- two workers -----------------------------------------------------------------------------------------------
+
+
+@perlu_pg
+async def test_two_workers_share_one_conversation_and_handle_each_update_once(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("dua pekerja butuh PostgreSQL")
+    api, jam = FakeBotApi(), Jam(H_MIN_1)
+    api.add_user(PETUGAS, "Petugas Demo")
+    async with pekerja(database_url, api, jam, "A") as a, pekerja(database_url, api, jam, "B") as b:
+        tps = (await tps_petugas(a.engine))[0]
+        ids = []
+        for i, buat in enumerate(langkah_tiba(api, PETUGAS, tps)):
+            upd = await buat()
+            ids.append(upd.update_id)
+            pertama, kedua = (a, b) if i % 2 == 0 else (b, a)
+            # Every step goes to one worker, and Telegram's redelivery of it to the other at the same time.
+            await asyncio.gather(pertama.kirim(upd), kedua.kirim(upd))
+            await tenang(api, a, b)
+        akhir = api.last(PETUGAS).text or ""
+        assert "Nomor tanda terima" in akhir, akhir
+        assert await laporan(a.engine, tps) == 1
+        # every press was answered exactly once, though both workers received it
+        queries = [c.params["callback_query_id"] for c in api.calls_to("answerCallbackQuery")]
+        assert len(queries) == len(set(queries)) == 6
+        async with a.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(t.processed_updates.c.update_id, t.processed_updates.c.user_id)
+                                       .order_by(t.processed_updates.c.update_id))).all()
+            conv = (await conn.execute(sa.select(sa.func.count()).select_from(t.bot_persistence)
+                                       .where(t.bot_persistence.c.kind == "conv:tiba"))).scalar_one()
+        assert [r.update_id for r in rows] == ids and {r.user_id for r in rows} == {PETUGAS}
+        assert conv == 0  # the conversation ended, in the database and for both workers
+        # a second report starts cleanly on either worker: neither holds a stale state
+        await b.kirim(await api.send_text(PETUGAS, "/tiba"))
+        await tenang(api, a, b)
+        assert "TPS" in (api.last(PETUGAS).text or "")
+
+
+@perlu_pg
+async def test_a_stale_timeout_in_one_worker_does_not_end_the_conversation_the_other_moved_on(
+        database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("dua pekerja butuh PostgreSQL")
+    api, jam = FakeBotApi(), Jam(H_MIN_1)
+    api.add_user(PETUGAS, "Petugas Demo")
+    async with pekerja(database_url, api, jam, "A") as a, pekerja(database_url, api, jam, "B") as b:
+        tps = (await tps_petugas(a.engine))[0]
+        langkah = langkah_tiba(api, PETUGAS, tps)
+        await a.kirim(await langkah[0]())  # /tiba on A: A schedules the timeout
+        await tenang(api, a, b)
+        await b.kirim(await langkah[1]())  # the TPS on B
+        await tenang(api, a, b)
+
+        def job(w: Pekerja) -> Any:
+            h = next(h for h in percakapan_persisten(w.app) if h.name == "tiba")
+            return h.timeout_jobs.get((PETUGAS, PETUGAS))
+
+        stale, fresh = job(a), job(b)
+        assert stale is not None and fresh is not None
+        before = len(api.messages(PETUGAS))
+        await stale.run(a.app)  # A's timeout fires: B has a newer update of this user, so it gives way
+        assert len(api.messages(PETUGAS)) == before
+        async with a.engine.connect() as conn:
+            assert await conn.scalar(sa.select(t.bot_persistence.c.data).where(
+                t.bot_persistence.c.kind == "conv:tiba")) == "periksa"
+        await a.kirim(await langkah[2]())  # and the conversation goes on, on A
+        await tenang(api, a, b)
+        assert "moda" in (api.last(PETUGAS).text or "").lower() or api.last(PETUGAS).buttons
+        fresh = job(a)
+        await fresh.run(a.app)  # now a real timeout: the user is told and the conversation ends
+        await tenang(api, a, b)
+        assert teks.WAKTU_HABIS in (api.last(PETUGAS).text or "")
+        async with a.engine.connect() as conn:
+            assert await conn.scalar(sa.select(sa.func.count()).select_from(t.bot_persistence).where(
+                t.bot_persistence.c.kind == "conv:tiba")) == 0
+        # B still remembers "periksa" in memory, but reads the database first: the press is refused as stale
+        await b.kirim(await api.press(PETUGAS, keyboard_id(api, PETUGAS), "tb:ok"))
+        await tenang(api, a, b)
+        assert api.callback_answers[-1].text == teks.KEDALUWARSA
+
+
+@perlu_pg
+async def test_the_user_lock_makes_the_other_worker_wait(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("kunci advisori hanya ada di PostgreSQL")
+    e1, e2 = create_engine(database_url), create_engine(database_url)
+    k1, k2 = KunciPengguna(e1), KunciPengguna(e2)
+    try:
+        assert await k1.ambil(PETUGAS)
+        kedua = asyncio.create_task(k2.ambil(PETUGAS))
+        await asyncio.sleep(0.2)
+        assert not kedua.done()  # the other worker waits ...
+        assert await k2.ambil(PETUGAS + 1)  # ... for this user only
+        await k1.lepas(PETUGAS)
+        assert await asyncio.wait_for(kedua, 2)
+        await k2.lepas(PETUGAS)
+        await k2.lepas(PETUGAS + 1)
+        await k1.tutup()  # a worker that dies releases what it held
+        assert await k1.ambil(PETUGAS)
+        await k1.tutup()
+        assert await asyncio.wait_for(k2.ambil(PETUGAS), 2)
+    finally:
+        await k1.tutup()
+        await k2.tutup()
+        await e1.dispose()
+        await e2.dispose()
+
+
+@perlu_pg
+async def test_two_outbox_senders_and_two_sweeps_send_each_message_once(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("dua pekerja butuh PostgreSQL")
+    from bot import pengingat
+
+    api = FakeBotApi(token="123456789:UJI-skala")
+    chats = list(range(7000, 7040))
+    for c in chats:
+        api.add_user(c, f"Penerima {c}")
+    e1, e2 = create_engine(database_url), create_engine(database_url)
+    now = datetime.now(UTC)
+    async with e1.begin() as conn:
+        for i in range(120):
+            await outbox.enqueue(conn, key=f"skala:{i}", chat_id=chats[i % len(chats)], text=f"pesan {i}", kind="info",
+                                 now=now)
+    bots = [Bot("123456789:UJI-skala", request=FakeRequest(api)) for _ in range(2)]
+    try:
+        for b in bots:
+            await b.initialize()
+        # the reminder sweep of both workers at the same minute (H-1 of the logistics deadline)
+        hasil = await asyncio.gather(pengingat.sapu(e1, now=H_MIN_1, zona="Asia/Jakarta"),
+                                     pengingat.sapu(e2, now=H_MIN_1, zona="Asia/Jakarta"))
+        async with e1.connect() as conn:
+            keys = (await conn.execute(sa.select(t.outbox.c.dedup_key).where(
+                t.outbox.c.dedup_key.like("pengingat:%")))).scalars().all()
+        assert len(keys) == len(set(keys)) == sum(h.diantrekan for h in hasil)
+        async with e1.begin() as conn:  # the reminders' chats are not part of this test
+            await conn.execute(sa.delete(t.outbox).where(t.outbox.c.dedup_key.like("pengingat:%")))
+        senders = [OutboxSender(e, b, rate_per_s=1000, per_chat_interval_s=0, poll_s=0.05)
+                   for e, b in zip((e1, e2), bots, strict=True)]
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(s.run(stop)) for s in senders]
+        await api.wait_for(lambda: sum(len(api.messages(c)) for c in chats) >= 120, timeout=20)
+        await asyncio.sleep(0.2)
+        stop.set()
+        await asyncio.gather(*tasks)
+        texts = [m.content for c in chats for m in api.messages(c)]
+        assert sorted(texts) == sorted(f"pesan {i}" for i in range(120))
+        async with e1.connect() as conn:
+            assert (await outbox.counts(conn))["terkirim"] == 120
+    finally:
+        for b in bots:
+            await b.shutdown()
+        await e1.dispose()
+        await e2.dispose()
+
+
+# --- one worker, either backend --------------------------------------------------------------------------------
+
+
+async def test_webhook_redeliveries_are_dropped_and_old_ids_forgotten(database_url: str) -> None:
+    api, jam = FakeBotApi(), Jam(H_MIN_1)
+    api.add_user(PETUGAS, "Petugas Demo")
+    async with pekerja(database_url, api, jam, "A") as a:
+        upd = await api.send_text(PETUGAS, "/profil")
+        for _ in range(3):
+            await a.kirim(upd)
+        await tenang(api, a)
+        assert len(api.messages(PETUGAS)) == 1
+        r = await a.client.post(WEBHOOK_PATH, content=b"[1, 2]", headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        assert r.status_code == 400
+        r = await a.client.post(WEBHOOK_PATH, json=dict(upd), headers={"X-Telegram-Bot-Api-Secret-Token": "salah"})
+        assert r.status_code == 403
+        async with a.engine.begin() as conn:
+            assert not await pembaruan.catat(conn, upd.update_id, PETUGAS, now=jam.now)
+            assert await pembaruan.ada_yang_lebih_baru(conn, PETUGAS, upd.update_id - 1)
+            assert not await pembaruan.ada_yang_lebih_baru(conn, PETUGAS, upd.update_id)
+            assert await pembaruan.bersihkan(conn, sebelum=jam.now + timedelta(hours=1)) == 1
+            assert await pembaruan.catat(conn, upd.update_id, PETUGAS, now=jam.now)
+
+
+async def test_polling_mode_is_not_worker_mode(engine: AsyncEngine) -> None:
+    app = build_application(Settings(DATABASE_URL="sqlite:///unused.db"), engine, api=FakeBotApi(), send_outbox=False)
+    assert app.bot_data["pekerja"] is False
+    assert type(app.update_processor).__name__ == "PerUserUpdateProcessor"
+    assert all(isinstance(h, ConversationHandler) for h in percakapan_persisten(app))
