@@ -4,7 +4,9 @@ With ``PANTAU_WEBHOOK_URL`` set, every worker serves ``/telegram/webhook`` (a lo
 POSTs over them) and runs in *worker mode*:
 
 * **Each update once.** The webhook records the update id (``storage.pembaruan.catat``, an insert-ignore on the
-  primary key) before queueing it; a redelivery, to this worker or another, finds the id and is dropped.
+  primary key) before queueing it; a redelivery, to this worker or another, finds the id and is dropped. As in
+  polling mode, an update a worker accepted but had not handled when it died is not handled later: the user
+  sees no answer and repeats the step (everything the bot did answer is committed).
 * **One user at a time, across workers.** Before a user's update is processed the worker takes a PostgreSQL
   advisory lock for that user (``pg_try_advisory_lock`` on one dedicated connection per worker, retried with
   a short back-off) and holds it until the update's state is written; inside a worker the per-user queue of

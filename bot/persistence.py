@@ -155,6 +155,7 @@ class DbPersistence(BasePersistence[Data, Data, Data]):
             if self._kunci_tulis is None:
                 self._kunci_tulis = asyncio.Lock()
             try:
+                await asyncio.sleep(0)  # let the other writes PTB gathered with this one (same update) join
                 async with self._kunci_tulis:  # while the previous batch commits, this one keeps growing
                     batch, self._antre, self._giliran = self._antre, {}, None
                     giliran.set_result(await self._commit(batch))
