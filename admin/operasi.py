@@ -9,7 +9,9 @@ from starlette.routing import BaseRoute, Route
 
 from admin import teks
 from admin.inti import ekspor, form, halaman, lingkup, pesan, redirect, render, sesi, web
-from storage import org, outbox, webdata
+from domain.errors import ParseError
+from domain.periode import parse_periode
+from storage import kinerja, org, outbox, webdata
 from storage.users import AksesError
 
 
@@ -91,14 +93,15 @@ async def _halaman_realisasi(request: Request, galat: str | None = None, status:
     async with web(request).engine.connect() as conn:
         rows = await webdata.realisations(conn, unit_ids=units, status=st or None, indikator=ind or None,
                                           limit=100_000 if q.get("unduh") else 500)
+        ditutup = [parse_periode(k) for k in await kinerja.closed_periods(conn)]
     if q.get("unduh"):
         return ekspor(request, "realisasi", ["indikator", "unit", "periode", "versi", "nilai", "status", "sumber",
                                              "pelapor", "dibuat", "verifikator", "diverifikasi", "catatan_verifikasi",
                                              "alasan_koreksi"],
                       ([r.indikator, r.unit, r.periode, r.versi, r.nilai, r.status, r.sumber, r.pelapor, r.created_at,
                         r.verifikator, r.verified_at, r.verify_note, r.alasan_koreksi] for r in rows))
-    return render(request, "realisasi.html", {"rows": rows, "status": st, "indikator": ind, "galat": galat},
-                  status=status)
+    return render(request, "realisasi.html", {"rows": rows, "status": st, "indikator": ind, "galat": galat,
+                                              "ditutup": ditutup}, status=status)
 
 
 @halaman()
@@ -121,6 +124,21 @@ async def realisasi_verifikasi(request: Request) -> Response:
     except AksesError as exc:
         return await _halaman_realisasi(request, str(exc), 400)
     return redirect("/realisasi?ok=diverifikasi")
+
+
+@halaman()
+async def periode_tutup(request: Request) -> Response:
+    """Close a reporting period for late reports, or reopen it (audited)."""
+    w, admin, aksi = web(request), sesi(request).pengguna, _f(request, "aksi")
+    if aksi not in ("tutup", "buka"):
+        return pesan(request, 404, teks.TIDAK_DITEMUKAN)
+    try:
+        async with w.engine.begin() as conn:
+            await kinerja.set_period_closed(conn, _f(request, "periode"), tutup=aksi == "tutup", actor=admin.name,
+                                            actor_id=admin.id, now=w.now())
+    except ParseError as exc:
+        return await _halaman_realisasi(request, str(exc), 400)
+    return redirect(f"/realisasi?ok={'periode_ditutup' if aksi == 'tutup' else 'periode_dibuka'}")
 
 
 # --- escalations ----------------------------------------------------------------------------------------------
@@ -217,6 +235,7 @@ def routes() -> list[BaseRoute]:
         Route("/foto/{id:int}", foto),
         Route("/realisasi", realisasi),
         Route("/realisasi/{id:int}/verifikasi", realisasi_verifikasi, methods=["POST"]),
+        Route("/periode", periode_tutup, methods=["POST"]),
         Route("/eskalasi", eskalasi),
         Route("/eskalasi/{id:int}/tangani", eskalasi_tangani, methods=["POST"]),
         Route("/outbox", pesan_keluar),

@@ -28,6 +28,8 @@ OK = {
     "diubah": "Perubahan disimpan.",
     "dicabut": "Akses pengguna dicabut.",
     "diverifikasi": "Verifikasi disimpan.",
+    "periode_ditutup": "Periode ditutup: laporan terlambat untuk periode itu ditolak.",
+    "periode_dibuka": "Periode dibuka kembali.",
     "ditangani": "Eskalasi ditandai sudah ditangani.",
     "diantrekan": "Pesan diantrekan untuk dikirim ulang.",
     "impor": "Impor disimpan.",

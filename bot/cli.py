@@ -94,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     ul.add_argument("--format", choices=("text", "json"), default="text")
     urv = us.add_parser("revoke", help="cabut akses pengguna")
     urv.add_argument("id", type=int, help="ID pengguna (kolom pertama di user list)")
+
+    pr = sub.add_parser("periode", help="periode pelaporan yang ditutup untuk laporan terlambat")
+    pra = pr.add_subparsers(dest="sub", required=True, metavar="AKSI")
+    pra.add_parser("list", help="periode yang ditutup")
+    for aksi, bantuan in (("tutup", "tutup periode: laporan terlambat untuk periode itu ditolak"),
+                          ("buka", "buka kembali periode yang ditutup")):
+        pra.add_parser(aksi, help=bantuan).add_argument("periode", help='kode atau nama, mis. 2024-Q1, "TW I 2024"')
     return p
 
 
@@ -217,6 +224,8 @@ async def _dispatch(settings: Settings, a: argparse.Namespace) -> str:
         return str(await _with_engine(settings, lambda e: _user(e, a)))
     if a.cmd == "web-login":
         return str(await _with_engine(settings, lambda e: _web_login(e, a, settings)))
+    if a.cmd == "periode":
+        return str(await _with_engine(settings, lambda e: _periode(e, a)))
     if a.cmd == "export":
         return str(await _with_engine(settings, lambda e: laporan_cli.export(e, a, settings.timezone)))
     a.timezone = settings.timezone
@@ -304,6 +313,20 @@ async def _user(engine: AsyncEngine, a: argparse.Namespace) -> str:
                           ensure_ascii=False, indent=2)
     return "\n".join(f"{u.id:>5}  {u.telegram_id or '-':>12}  {u.role:<9} {u.status:<9} {u.unit_code or '-':<10} "
                      f"{u.name}" for u in rows)
+
+
+async def _periode(engine: AsyncEngine, a: argparse.Namespace) -> str:
+    from storage import kinerja
+
+    if a.sub == "list":
+        async with engine.connect() as conn:
+            kode = await kinerja.closed_periods(conn)
+    else:
+        async with engine.begin() as conn:
+            kode = await kinerja.set_period_closed(conn, a.periode, tutup=a.sub == "tutup", actor="cli", now=_now())
+    if not kode:
+        return "Tidak ada periode yang ditutup."
+    return "Periode ditutup: " + ", ".join(f"{parse_periode(k).label} ({k})" for k in kode)
 
 
 async def _web_login(engine: AsyncEngine, a: argparse.Namespace, settings: Settings) -> str:

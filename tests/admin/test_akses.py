@@ -43,6 +43,7 @@ AKSI = [
     "/tenggat/1/jeda",
     "/logistik/KOTAK",
     "/realisasi/1/verifikasi",
+    "/periode",
     "/eskalasi/1/tangani",
     "/outbox/1/ulang",
     "/impor",

@@ -167,6 +167,29 @@ async def test_verification_escalations_outbox_norms_and_deadlines(engine: Async
             ("norma_logistik", "ubah"), ("tenggat", "ubah")} <= actions
 
 
+async def test_closing_and_reopening_a_reporting_period(engine: AsyncEngine) -> None:
+    w = buat_web(engine)
+    async with klien(w) as c:
+        await masuk(c, w, "pimpinan")
+        page = await c.get("/realisasi")
+        assert "Belum ada periode yang ditutup" in page.text and 'action="/periode"' not in page.text
+    async with klien(w) as c:
+        token = await masuk(c, w, "admin")
+        r = await c.post("/periode", data={"csrf": token, "aksi": "tutup", "periode": "TW I 2024"})
+        assert r.status_code == 303 and "periode_ditutup" in r.headers["location"]
+        assert "Ditutup: <b>Triwulan I 2024</b>" in (await c.get("/realisasi")).text
+        bad = await c.post("/periode", data={"csrf": token, "aksi": "tutup", "periode": "kuartal lima"})
+        assert bad.status_code == 400 and "tidak dikenali" in bad.text
+        assert (await c.post("/periode", data={"csrf": token, "aksi": "hapus", "periode": "2024"})).status_code == 404
+        assert (await c.post("/periode", data={"csrf": token, "aksi": "buka", "periode": "2024-Q1"})).status_code == 303
+        assert "Belum ada periode yang ditutup" in (await c.get("/realisasi")).text
+    async with engine.connect() as conn:
+        log = await audit.recent(conn, entity="periode")
+    assert [(x.action, x.entity_id, x.actor) for x in log][:2] == [("buka_periode", "2024-Q1", log[0].actor),
+                                                                   ("tutup_periode", "2024-Q1", log[0].actor)]
+    assert log[0].actor and log[0].actor != "cli"
+
+
 async def test_arrival_history_with_photos(engine: AsyncEngine) -> None:
     fetched: list[str] = []
 

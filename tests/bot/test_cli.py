@@ -117,3 +117,18 @@ def test_user_list_and_revoke(cli, capsys) -> None:  # type: ignore[no-untyped-d
     assert cli(["user", "revoke", "99999"]) == 2
     assert cli(["user", "list"]) == 0
     assert "dicabut" in capsys.readouterr().out
+
+
+def test_periode_close_list_reopen(cli, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert cli(["periode", "list"]) == 0
+    assert "Tidak ada periode yang ditutup" in capsys.readouterr().out
+    assert cli(["periode", "tutup", "TW I 2024"]) == 0
+    assert cli(["periode", "tutup", "2024-M03"]) == 0
+    out = capsys.readouterr().out
+    assert "Maret 2024 (2024-M03), Triwulan I 2024 (2024-Q1)" in out
+    assert cli(["periode", "tutup", "kuartal lima"]) == 2
+    assert "tidak dikenali" in capsys.readouterr().err
+    assert cli(["periode", "buka", "2024-Q1"]) == 0
+    assert cli(["periode", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "Maret 2024" in out and "Triwulan I 2024" not in out
