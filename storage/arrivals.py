@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -452,14 +452,18 @@ async def tangani(conn: AsyncConnection, eskalasi_id: int, *, oleh: Pengguna, no
 # --- indicator 6 -------------------------------------------------------------------------------------
 
 
-async def persen_tepat(conn: AsyncConnection, tahun: int, *, tz: str = "Asia/Jakarta") -> Decimal | None:
-    """Indicator 6: the share (0–100) of all TPS whose latest arrival report of the year is tepat.
+async def tepat_dari_semua(conn: AsyncConnection, tahun: int, *, sampai: date | None = None,
+                           tz: str = "Asia/Jakarta") -> tuple[int, int] | None:
+    """Indicator 6 counts: (TPS whose latest arrival report of the year is tepat, all TPS).
 
-    The denominator is every TPS, not only those that reported: a TPS without a report has not shown a tepat
-    distribution. None (pending, not zero) when no TPS reported an arrival in that year.
+    The year (and ``sampai``, inclusive) is counted in local time. The denominator is every TPS, not only those
+    that reported: a TPS without a report has not shown a tepat distribution. None (pending, not zero) when no
+    TPS reported an arrival in that year.
     """
     zona = ZoneInfo(tz)
     awal, akhir = datetime(tahun, 1, 1, tzinfo=zona), datetime(tahun + 1, 1, 1, tzinfo=zona)
+    if sampai is not None:
+        akhir = min(akhir, datetime.combine(sampai, time(0), tzinfo=zona) + timedelta(days=1))
     in_year = sa.and_(_a.c.tiba_pada >= awal, _a.c.tiba_pada < akhir)
     latest = sa.select(_a.c.tps_id, sa.func.max(_a.c.versi).label("v")).where(in_year).group_by(_a.c.tps_id).subquery()
     q = (sa.select(sa.func.count(), sa.func.sum(sa.case((_a.c.tepat, 1), else_=0)))
@@ -468,4 +472,10 @@ async def persen_tepat(conn: AsyncConnection, tahun: int, *, tz: str = "Asia/Jak
     if not reported:
         return None
     total = (await conn.execute(sa.select(sa.func.count()).select_from(t.tps))).scalar_one()
-    return Decimal(int(tepat_ or 0)) * 100 / Decimal(total) if total else None
+    return int(tepat_ or 0), int(total)
+
+
+async def persen_tepat(conn: AsyncConnection, tahun: int, *, tz: str = "Asia/Jakarta") -> Decimal | None:
+    """Indicator 6 as a share (0–100) of all TPS (``tepat_dari_semua``); None while pending."""
+    n = await tepat_dari_semua(conn, tahun, tz=tz)
+    return Decimal(n[0]) * 100 / Decimal(n[1]) if n and n[1] else None

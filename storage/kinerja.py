@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from domain.kinerja import (
     rantai_atas,
 )
 from domain.periode import parse_periode
-from storage import audit, org, users
+from storage import arrivals, audit, org, users
 from storage import tables as t
 from storage.db import inserted_id
 from storage.sql import dialect_insert
@@ -313,17 +313,4 @@ async def decide(conn: AsyncConnection, realisation_id: int, *, approve: bool, n
 
 async def arrivals_on_target(conn: AsyncConnection, tahun: int, sampai: date | None = None) -> tuple[int, int] | None:
     """(TPS whose latest arrival report of the year is tepat, all TPS), or None when the year has no report."""
-    a = t.arrival_reports
-    start = datetime(tahun, 1, 1, tzinfo=UTC)
-    end = datetime(tahun + 1, 1, 1, tzinfo=UTC)
-    if sampai is not None:
-        end = min(end, datetime.combine(sampai + timedelta(days=1), time(0), tzinfo=UTC))
-    latest = (sa.select(a.c.tps_id, sa.func.max(a.c.versi).label("v"))
-              .where(a.c.tiba_pada >= start, a.c.tiba_pada < end).group_by(a.c.tps_id).subquery())
-    q = (sa.select(sa.func.count(), sa.func.sum(sa.case((a.c.tepat.is_(True), 1), else_=0)))
-         .select_from(a.join(latest, sa.and_(a.c.tps_id == latest.c.tps_id, a.c.versi == latest.c.v))))
-    reported, tepat = (await conn.execute(q)).one()
-    if not reported:
-        return None
-    total = (await conn.execute(sa.select(sa.func.count()).select_from(t.tps))).scalar_one()
-    return int(tepat or 0), int(total)
+    return await arrivals.tepat_dari_semua(conn, tahun, sampai=sampai)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain import logistik as lg
 from domain.entitas import Pengguna, Tps
 from reports import logistik as rl
-from storage import arrivals, audit, logistik, org, users
+from storage import arrivals, audit, kinerja, logistik, org, users
 from storage import tables as t
 
 NOW = datetime(2024, 11, 26, 3, 0, tzinfo=UTC)  # 10.00 WIB on H-1
@@ -248,6 +248,21 @@ async def test_persen_tepat_is_indicator_6(engine: AsyncEngine) -> None:
         lap = await rl.build(conn)
     assert lap.persen_tepat == await _persen(engine)
     assert (lap.tiba, lap.tepat, lap.bermasalah, lap.eskalasi_terbuka) == (3, 2, 1, 1)
+
+
+async def test_indicator_6_counts_the_year_in_local_time_for_every_caller(engine: AsyncEngine) -> None:
+    """An arrival at 03.00 WIB on 1 January 2025 (20.00 UTC the day before) belongs to 2025, for /logistik's
+    indicator and for /capaian's IK6 alike (one implementation)."""
+    p, tps = await demo_petugas(engine), await tps_kota(engine)
+    malam = datetime(2024, 12, 31, 20, 0, tzinfo=UTC)
+    await simpan(engine, masukan(tps[0].id, tiba=malam), p, now=malam)
+    async with engine.connect() as conn:
+        assert await arrivals.persen_tepat(conn, 2024) is None
+        assert await kinerja.arrivals_on_target(conn, 2024) is None
+        assert await kinerja.arrivals_on_target(conn, 2025) == (0, 3452)  # reported (after voting day: late)
+        assert await arrivals.persen_tepat(conn, 2025) == 0
+        assert await kinerja.arrivals_on_target(conn, 2025, sampai=date(2024, 12, 31)) is None
+        assert await kinerja.arrivals_on_target(conn, 2025, sampai=date(2025, 1, 1)) == (0, 3452)
 
 
 async def _persen(engine: AsyncEngine) -> Decimal | None:
