@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from domain.anggaran import penyerapan
-from domain.angka import format_percent, format_rupiah, parse_percent
+from domain.angka import format_number, format_percent, format_rupiah, parse_percent
 from domain.errors import ParseError
 from domain.periode import JenisPeriode, Periode, periode_berjalan, periode_tahun
 from domain.tanggal import format_date
@@ -146,7 +146,8 @@ def teks_bebas(text: str, batas: int = BATAS_TEKS, nama: str = "Teks") -> str:
     if not teks:
         raise ParseError(f"{nama} masih kosong.")
     if len(teks) > batas:
-        raise ParseError(f"{nama} terlalu panjang ({len(teks)} karakter, paling banyak {batas}). Ringkaslah.")
+        raise ParseError(f"{nama} terlalu panjang ({format_number(len(teks))} karakter, paling banyak "
+                         f"{format_number(batas)}). Ringkaslah.")
     return teks
 
 

@@ -302,34 +302,33 @@ async def _minta_hambatan(update: Update, context: PantauContext) -> object:
     return HAMBATAN
 
 
-async def on_hambatan(update: Update, context: PantauContext) -> object:
-    """Obstacles (hambatan), typed or skipped."""
-    d = draf(context, RL)
+async def _teks_opsional(update: Update, context: PantauContext, kunci: str, nama: str) -> bool:
+    """Store a typed free text under ``kunci`` (or note the Lewati tap); False after refusing bad text."""
     if update.callback_query is not None:
         await pilih(update.callback_query, tk.LEWATI)
-    else:
-        assert update.effective_message is not None
-        try:
-            d["hambatan"] = teks_bebas(update.effective_message.text or "", nama="Hambatan")
-        except ParseError as exc:
-            await update.effective_message.reply_text(exc.pesan)
-            return HAMBATAN
+        return True
+    assert update.effective_message is not None
+    try:
+        draf(context, RL)[kunci] = teks_bebas(update.effective_message.text or "", nama=nama)
+    except ParseError as exc:
+        await update.effective_message.reply_text(exc.pesan)
+        return False
+    return True
+
+
+async def on_hambatan(update: Update, context: PantauContext) -> object:
+    """Obstacles (hambatan), typed or skipped."""
+    if not await _teks_opsional(update, context, "hambatan", "Hambatan"):
+        return HAMBATAN
     await jawab(update, context, tk.RL_MINTA_UPAYA, tombol.papan([(tk.LEWATI, tombol.data(RL, "lanjut"))]))
     return UPAYA
 
 
 async def on_upaya(update: Update, context: PantauContext) -> object:
     """Efforts (upaya), typed or skipped; then the summary to confirm."""
+    if not await _teks_opsional(update, context, "upaya", "Upaya"):
+        return UPAYA
     d = draf(context, RL)
-    if update.callback_query is not None:
-        await pilih(update.callback_query, tk.LEWATI)
-    else:
-        assert update.effective_message is not None
-        try:
-            d["upaya"] = teks_bebas(update.effective_message.text or "", nama="Upaya")
-        except ParseError as exc:
-            await update.effective_message.reply_text(exc.pesan)
-            return UPAYA
     await jawab(update, context, _ringkasan(d), tombol.papan(
         [(tk.KIRIM, tombol.data(RL, "kirim")), (tk.BATAL, tombol.data(RL, "batal"))]))
     return KONFIRMASI

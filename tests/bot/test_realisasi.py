@@ -86,8 +86,12 @@ async def test_report_with_evidence_is_verified_and_reports_follow(
         out = await b.kirim(op, "https://drive.example.go.id/lkj-tw3.pdf")
         assert "Bukti diterima (3)" in out[-1].content
         await b.tekan(op, "rl:lanjut")
+        out = await b.kirim(op, "   ")
+        assert "Hambatan masih kosong" in out[-1].content
         out = await b.kirim(op, "Gudang sempit, distribusi bertahap.")
         assert "Upaya" in out[-1].content
+        out = await b.kirim(op, "x" * 4000)
+        assert "Upaya terlalu panjang (4.000 karakter, paling banyak 1.000)" in out[-1].content
         await b.tekan(op, "rl:lanjut")  # no upaya
         summary = b.api.last(op).content
         assert "Realisasi: 95,5 % (target 100 %)" in summary and "Bukti: 3 (1 dokumen, 1 foto, 1 tautan)" in summary
