@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import laporan_cli, pengingat_cli
 from bot.settings import Settings, SettingsError, load_settings
+from domain.angka import format_number
 from domain.errors import ParseError
 from domain.periode import parse_periode
 from reports import anggaran, capaian, logistik, pemutakhiran, rencana_aksi, tabel, teks
@@ -166,7 +167,7 @@ async def _tps(engine: AsyncEngine, a: argparse.Namespace) -> str:
         tabel.write_csv(header, data, buf)
         return buf.getvalue()
     lines = [f"{r.kode:<22}{r.nama:<9}{r.kabkota[:28]:<29}{r.dpt:>5}{'  sulit' if r.sulit else ''}" for r in rows]
-    return "\n".join([*lines, f"{len(rows)} TPS"])
+    return "\n".join([*lines, f"{format_number(len(rows))} TPS"])
 
 
 async def _demo_load(engine: AsyncEngine, a: argparse.Namespace, settings: Settings) -> str:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain.angka import format_number
 from domain.entitas import PERAN
 from domain.errors import ParseError
 from domain.tanggal import format_datetime, parse_date, parse_time
@@ -98,7 +99,7 @@ async def _preview(engine: AsyncEngine, a: argparse.Namespace, zona: str) -> str
         lokal = r.waktu.astimezone(ZoneInfo(d.zona))
         lines.append(f"{lokal:%Y-%m-%d %H.%M}  {p.nama[:34]:<34} ({p.telegram_id})  #{d.id} {d.judul[:48]}"
                      f" [{d.unit_code or '-'}]  {_langkah(r.langkah.kode)}  {r.status}")
-    return "\n".join([*lines, f"{len(rows)} pengingat."])
+    return "\n".join([*lines, f"{format_number(len(rows))} pengingat."])
 
 
 def _batas(teks: str, zona: str) -> datetime:

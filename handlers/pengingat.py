@@ -109,7 +109,8 @@ def render_kiriman(k: Kiriman) -> Pesan:
         if mine and not langkah.eskalasi:
             lines.append(tx.BARIS_TPS_ANDA.format(daftar=", ".join(mine[:10])))
         elif st.total is not None:
-            lines.append(tx.BARIS_PROGRES_TPS.format(sudah=st.sudah, total=st.total))
+            lines.append(tx.BARIS_PROGRES_TPS.format(sudah=format_number(st.sudah or 0),
+                                                              total=format_number(st.total)))
     alur = [] if langkah.eskalasi else _tombol_alur(k)
     if petunjuk := _petunjuk(k, bool(alur)):
         lines += ["", petunjuk]
@@ -217,7 +218,8 @@ def baris_jadwal(b: tenggat.Baris, *, tanggal: bool = True, unit: bool = True) -
     elif len(b.belum) <= 3:
         status = tx.JADWAL_BELUM.format(belum=", ".join(b.belum))
     else:
-        status = tx.JADWAL_BELUM_SEBAGIAN.format(n=len(b.belum), total=len(b.units))
+        status = tx.JADWAL_BELUM_SEBAGIAN.format(n=format_number(len(b.belum)),
+                                                  total=format_number(len(b.units)))
     return tx.JADWAL_BARIS.format(batas=batas, judul=b.judul, unit=nama_unit, status=status) + (
         tx.JADWAL_DIJEDA if b.dijeda else "")
 

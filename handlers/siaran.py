@@ -21,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from domain.angka import format_number
 from domain.entitas import PERAN, PERAN_LABEL
 from domain.tanggal import format_datetime
 from handlers import teks, tombol
@@ -114,7 +115,8 @@ async def on_isi(update: Update, context: PantauContext) -> int:
         await msg.reply_text(tx.SIARAN_KOSONG)
         return ISI
     if len(isi) > siaran.MAKS_TEKS:
-        await msg.reply_text(tx.SIARAN_TERLALU_PANJANG.format(n=len(isi), maks=siaran.MAKS_TEKS))
+        await msg.reply_text(tx.SIARAN_TERLALU_PANJANG.format(n=format_number(len(isi)),
+                                                              maks=format_number(siaran.MAKS_TEKS)))
         return ISI
     peran, unit = context.user_data.get(K_PERAN), context.user_data.get(K_UNIT)
     async with context.layanan.engine.connect() as conn:

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.angka import format_number
 from domain.entitas import PERAN
 from storage import audit, org, outbox
 from storage import tables as t
@@ -84,7 +85,8 @@ async def kirim(conn: AsyncConnection, *, teks: str, peran: str | None, unit_cod
     if not teks:
         raise SiaranError("Isi siaran masih kosong.")
     if len(teks) > MAKS_TEKS:
-        raise SiaranError(f"Isi siaran terlalu panjang ({len(teks)} karakter; paling banyak {MAKS_TEKS}).")
+        raise SiaranError(f"Isi siaran terlalu panjang ({format_number(len(teks))} karakter; paling banyak "
+                          f"{format_number(MAKS_TEKS)}).")
     orang = await penerima(conn, peran=peran, unit_code=unit_code)
     if not orang:
         raise SiaranError("Tidak ada pengguna aktif pada peran dan cakupan itu.")

@@ -97,7 +97,7 @@ async def test_wrong_input_gets_a_reason_and_the_same_question(engine: AsyncEngi
         await b.app.process_update(b.api.pending_updates()[-1].to_update(b.app.bot))
         assert b.api.last(ADMIN).text == "Siaran hanya berupa teks. Tulis isinya, atau /batal."
         out = await b.kirim(ADMIN, "x" * 3501)
-        assert out[-1].text == ("Isi siaran terlalu panjang (3501 karakter; paling banyak 3500). "
+        assert out[-1].text == ("Isi siaran terlalu panjang (3.501 karakter; paling banyak 3.500). "
                                 "Persingkat lalu kirim lagi.")
         out = await b.kirim(ADMIN, "Pesan 🙂 dengan <b>tag</b> & simbol")
         assert "📢 Pengumuman\n\nPesan 🙂 dengan <b>tag</b> & simbol" in out[-1].text
