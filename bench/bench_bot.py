@@ -200,31 +200,16 @@ def _port() -> int:
 
 async def siapkan_db(url: str, n_users: int, per_user: int) -> list[tuple[int, list[int]]]:
     """Schema, demo and the bench officers (each with their own TPS), from scratch."""
-    import sqlalchemy as sa
+    from bench_tiba import buat_petugas
 
     from storage import demo
-    from storage import tables as t
     from storage.db import create_engine, upgrade
 
     engine = create_engine(url)
     try:
         await upgrade(engine)
         await demo.load(engine, reset=True)
-        async with engine.begin() as conn:
-            tps = (await conn.execute(sa.select(t.tps.c.id).order_by(t.tps.c.kode).limit(n_users * per_user))
-                   ).scalars().all()
-            if len(tps) < n_users * per_user:
-                raise SystemExit(f"hanya ada {len(tps)} TPS; kurangi --users atau --laporan")
-            out = []
-            for i in range(n_users):
-                tg = TG_AWAL + i
-                uid = (await conn.execute(t.users.insert().values(
-                    telegram_id=tg, name=f"Petugas Bench {i + 1}", role="petugas", status="aktif", created_at=JAM))
-                       ).inserted_primary_key[0]  # type: ignore[index]
-                mine = list(tps[i * per_user:(i + 1) * per_user])
-                await conn.execute(t.user_tps.insert(), [{"user_id": uid, "tps_id": x} for x in mine])
-                out.append((tg, mine))
-        return out
+        return await buat_petugas(engine, n_users, per_user, tg_awal=TG_AWAL)
     finally:
         await engine.dispose()
 

@@ -125,16 +125,17 @@ async def siapkan_db(url: str) -> None:
         await engine.dispose()
 
 
-async def buat_petugas(engine: AsyncEngine, n_users: int, per_user: int) -> list[tuple[int, list[int]]]:
+async def buat_petugas(engine: AsyncEngine, n_users: int, per_user: int,
+                       tg_awal: int = TG_AWAL) -> list[tuple[int, list[int]]]:
     """Bench field officers, each with their own TPS (TPS of every kab/kota in code order)."""
     async with engine.begin() as conn:
         tps = (await conn.execute(sa.select(t.tps.c.id).order_by(t.tps.c.kode).limit(n_users * per_user))
                ).scalars().all()
         if len(tps) < n_users * per_user:
-            raise SystemExit(f"hanya ada {len(tps)} TPS; kurangi --users atau --reports")
+            raise SystemExit(f"hanya ada {len(tps)} TPS; kurangi jumlah petugas atau laporan per petugas")
         out = []
         for i in range(n_users):
-            tg = TG_AWAL + i
+            tg = tg_awal + i
             uid = (await conn.execute(t.users.insert().values(
                 telegram_id=tg, name=f"Petugas Bench {i + 1}", role="petugas", status="aktif", created_at=JAM))
                    ).inserted_primary_key[0]  # type: ignore[index]
