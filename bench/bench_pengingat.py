@@ -4,15 +4,18 @@ limit (about 30 messages a second, never above) for 10.000 messages against the 
     .venv/bin/python bench/bench_pengingat.py                      # both, SQLite in a temporary directory
     .venv/bin/python bench/bench_pengingat.py --hanya sapu --pasangan 20000
     .venv/bin/python bench/bench_pengingat.py --hanya outbox --pesan 2000 --latensi 0.15
+    .venv/bin/python bench/bench_pengingat.py --hanya outbox --pesan 2000 --chat 30   # 1/s per chat binds too
     .venv/bin/python bench/bench_pengingat.py --db postgresql://postgres@127.0.0.1:5432/bench
 
 The sweep part builds 100 units with 100 operators each (10.000 users) and 1.000 manual deadlines, 10 per unit,
 all three days away (so every pair has its H-3 step due): 1.000 × 100 = 100.000 pairs. It times the planning
 (which step is due for whom), the first sweep (which queues all 100.000 through storage.outbox.enqueue), the
 steady sweep a minute later (nothing new: what runs every minute), and the 14-day preview of one user.
-The outbox part queues N messages to N/10 chats and runs the real OutboxSender against the fake Bot API (with
-a simulated network latency), then reads the time of every sendMessage call: the mean rate, the most calls in
-any one-second window (must not exceed 30), and the CPU the process used.
+The outbox part queues N messages to N/10 chats (or --chat C) and runs the real OutboxSender against the fake Bot
+API (with a simulated network latency), then reads the time of every sendMessage call: the mean rate, the most
+calls in any sliding one-second window (must not exceed 30), the most calls to one chat in any one-second window
+(must not exceed 1) with the shortest gap between two calls to one chat and how many chats got their messages
+out of queue order (must be 0), and the CPU the process used.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ import resource
 import sys
 import tempfile
 import time
-from collections import deque
+from collections import defaultdict, deque
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -107,13 +111,26 @@ async def bench_sapu(url: str, pasangan: int) -> None:
         await engine.dispose()
 
 
-async def bench_outbox(url: str, pesan: int, latensi: float, rate: float) -> None:
+def _puncak(times: Iterable[float], batas: float) -> tuple[int, int]:
+    """The most calls in any sliding one-second window, and how many windows hold more than `batas`."""
+    window: deque[float] = deque()
+    peak = over = 0
+    for at in sorted(times):
+        window.append(at)
+        while window[0] <= at - 1.0:
+            window.popleft()
+        peak = max(peak, len(window))
+        over += len(window) > batas
+    return peak, over
+
+
+async def bench_outbox(url: str, pesan: int, latensi: float, rate: float, chats: int | None) -> None:
     """Send `pesan` messages through the real sender and measure the rate Telegram would see."""
     engine = create_engine(url)
     api = FakeBotApi(token=TOKEN)
     api.latency = latensi
     api.record_calls = True
-    chats = max(1, pesan // 10)
+    chats = chats or max(1, pesan // 10)
     for c in range(chats):
         api.add_user(20_000_000 + c, f"Penerima {c}")
     try:
@@ -132,7 +149,7 @@ async def bench_outbox(url: str, pesan: int, latensi: float, rate: float) -> Non
         t0, c0 = time.perf_counter(), _cpu()
         task = asyncio.create_task(sender.run(stop))
         while True:
-            await asyncio.sleep(1)
+            await asyncio.sleep(0.25)
             async with engine.connect() as conn:
                 left = (await outbox.counts(conn))["antri"]
             done = pesan - left
@@ -143,22 +160,30 @@ async def bench_outbox(url: str, pesan: int, latensi: float, rate: float) -> Non
         stop.set()
         await task
         await bot.shutdown()
-        times = sorted(c.at for c in api.calls_to("sendMessage"))
-        window: deque[float] = deque()
-        peak = over = 0
-        for at in times:
-            window.append(at)
-            while window[0] <= at - 1.0:
-                window.popleft()
-            peak = max(peak, len(window))
-            over += len(window) > rate
+        calls = api.calls_to("sendMessage")
+        times = sorted(c.at for c in calls)
+        peak, over = _puncak(times, rate)
         gaps = sorted(b - a for a, b in itertools.pairwise(times))
-        print(f"\r  {pesan} pesan ke {chats} chat dalam {dt:.1f} s: rata-rata {pesan / dt:.2f}/s, "
+        per_chat: defaultdict[int, list[float]] = defaultdict(list)
+        urutan: defaultdict[int, list[int]] = defaultdict(list)  # chat -> message numbers in the order sent
+        for call in calls:
+            per_chat[call.params["chat_id"]].append(call.at)
+            urutan[call.params["chat_id"]].append(int(call.params["text"].rsplit(" ", 1)[1]))
+        tak_urut = sum(nomor != sorted(nomor) for nomor in urutan.values())
+        chat_peaks = [_puncak(ts, 1) for ts in per_chat.values()]
+        chat_gaps = [b - a for ts in per_chat.values() for a, b in itertools.pairwise(sorted(ts))]
+        span = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+        print(f"\r  {pesan} pesan ke {chats} chat dalam {dt:.1f} s: rata-rata {pesan / dt:.2f}/s "
+              f"(panggilan pertama–terakhir {span:.2f}/s), "
               f"puncak {peak} dalam 1 detik (batas {rate:g}; {over} jendela di atas batas), "
               f"CPU {cpu:.1f} s ({1000 * cpu / pesan:.2f} ms/pesan)")
         if gaps:
             print(f"  jarak antar-kirim: min {1000 * gaps[0]:.1f} ms, p1 {1000 * gaps[len(gaps) // 100]:.1f} ms, "
-                  f"median {1000 * gaps[len(gaps) // 2]:.1f} ms (jadwal {1000 * 1.05 / rate:.1f} ms)")
+                  f"median {1000 * gaps[len(gaps) // 2]:.1f} ms (jadwal {1000 * sender.spacing:.1f} ms)")
+        print(f"  per chat: puncak {max(p for p, _ in chat_peaks)} dalam 1 detik "
+              f"({sum(o for _, o in chat_peaks)} jendela di atas 1), jarak terpendek "
+              + (f"{1000 * min(chat_gaps):.0f} ms" if chat_gaps else "- (satu pesan per chat)")
+              + f", {tak_urut} chat tidak urut")
         async with engine.connect() as conn:
             print(f"  status akhir: {await outbox.counts(conn)}")
     finally:
@@ -173,6 +198,7 @@ def main() -> None:
     p.add_argument("--pesan", type=int, default=10_000)
     p.add_argument("--latensi", type=float, default=0.15, help="latensi Bot API tiruan, detik (bawaan 0,15)")
     p.add_argument("--rate", type=float, default=30.0)
+    p.add_argument("--chat", type=int, help="jumlah chat penerima (bawaan: pesan/10)")
     p.add_argument("--hanya", choices=("sapu", "outbox"))
     a = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -180,7 +206,7 @@ def main() -> None:
             asyncio.run(bench_sapu(a.db or f"sqlite:///{tmp}/sapu.db", a.pasangan))
         if a.hanya in (None, "outbox"):
             print("outbox:")
-            asyncio.run(bench_outbox(a.db or f"sqlite:///{tmp}/outbox.db", a.pesan, a.latensi, a.rate))
+            asyncio.run(bench_outbox(a.db or f"sqlite:///{tmp}/outbox.db", a.pesan, a.latensi, a.rate, a.chat))
 
 
 if __name__ == "__main__":

@@ -1,15 +1,28 @@
 """The outbox sender: the only path for messages the bot starts (escalations, reminders, broadcasts, alarms).
 
-It claims due messages from ``storage.outbox`` in one short transaction, sends them concurrently but paced
-for Telegram's limits, and records each outcome in its own transaction right after Telegram answers.
+It claims due messages from ``storage.outbox`` in one short transaction, decides at once which may go now
+(the others go back to the queue, each at its chat's next slot), sends those concurrently but paced for
+Telegram's limits, and records each outcome in its own transaction right after Telegram answers.
+
+Rounds overlap: when a claimed batch is full (and most of it may go now), the next one is claimed while it
+is being sent (after its deferred messages went back, so that claim sees them), and a round ends once its
+last send has *started*: neither a claim nor Telegram's last answers leave a gap in the sending. ``run``
+(and ``drain_once``) return only after every send they started has been answered and its outcome recorded.
 
 Pacing (all in this process; several processes each pace themselves and Telegram's 429 covers the rest):
 
-* overall: sends start evenly spaced, ``1.05 / rate_per_s`` seconds apart (5 % headroom for network
-  jitter), so no 1-second window sees more than ``rate_per_s`` sends;
-* per chat: two sends to one chat start at least ``per_chat_interval_s`` (plus 5 %) apart; a message that
-  is too soon goes back to the queue with ``not_before`` = the chat's next free slot, it is not dropped;
-* at most ``max_in_flight`` (≤ 30) requests are in flight.
+* overall: at most ``rate_per_s`` sends in any sliding window of ``1 + JITTER_S`` seconds (1,02 s), checked
+  right before each call; a send counts from the moment its call first waits, by when the request is out
+  however long building it took (a busy machine, garbage collection). The 20 ms beyond Telegram's second
+  are for the network's jitter, so Telegram never counts more than ``rate_per_s`` in one second. Starts are
+  scheduled ``(1 + JITTER_S) / rate_per_s`` apart; one that comes late (a busy event loop) does not push
+  the later ones back while the schedule is less than ``CATCH_UP_S`` (0,1 s) behind, so the mean holds at
+  the window's rate (29,4/s for a limit of 30);
+* per chat: two sends to one chat start at least ``per_chat_interval_s`` (plus 5 %) apart, a chat's next
+  send starts only after Telegram answered its previous one, and never before an older message put back for
+  the chat; a message that is too soon goes back to the queue with ``not_before`` = the chat's next free
+  slot, it is not dropped;
+* at most ``max_in_flight`` (≤ 30) requests are in flight, counted over overlapping rounds.
 
 Messages to one chat go out in queue order; only a message waiting for a retry can be overtaken.
 
@@ -40,7 +53,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Bot, ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
@@ -55,7 +68,9 @@ log = logging.getLogger("pantau.outbox")
 Clock = Callable[[], datetime]
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 
-HEADROOM = 1.05
+HEADROOM = 1.05  # per chat: an interval of 1 s is kept as 1,05 s
+JITTER_S = 0.02  # overall: the rate is counted over 1,02 s, for the network's jitter
+CATCH_UP_S = 0.1  # overall: how far the schedule of starts may fall behind and still be made up
 MAX_IN_FLIGHT = 30
 MAX_BACKOFF_S = 300.0
 POLL_S = 0.5
@@ -107,10 +122,19 @@ class _Outcome:
     count_attempt: bool = True
 
 
-@dataclass(frozen=True)
-class _Round:
-    claimed: int
-    attempted: int
+class _Batch(NamedTuple):
+    """Messages claimed together: readiness is judged at the claim's time, and all start within the lease."""
+
+    now: datetime
+    messages: list[OutboxMessage]
+    lease_ends: float  # event-loop time
+
+
+@dataclass
+class _Start:
+    """One send counted in the rate window: the event-loop time it started."""
+
+    at: float
 
 
 class OutboxSender:
@@ -136,25 +160,29 @@ class OutboxSender:
             raise ValueError(f"max_in_flight must be 1..{MAX_IN_FLIGHT}")
         self._engine = engine
         self._bot = bot
-        # Starts are spaced at the full rate: the one-second window checked at the moment of sending is the cap.
-        self._spacing = 1.0 / rate_per_s
+        self._window_s = 1.0 + JITTER_S
+        self.spacing = self._window_s / rate_per_s  # seconds between two scheduled starts
         self._chat_gap = timedelta(seconds=per_chat_interval_s * HEADROOM)
+        # How often a chat that waits for an answer is looked at again: its interval, or the poll without one.
+        self._chat_step = self._chat_gap or timedelta(seconds=poll_s)
         self._max_attempts = max_attempts
         self._lease = lease
         # Claim no more than can start well within the lease, so a claimed message never outlives it.
         self._claim_limit = max(1, min(batch, math.floor(rate_per_s * lease.total_seconds() / 2)))
         self._clock = clock
-        self._max_in_flight = max_in_flight
         self._poll_s = poll_s
         self._next_start = 0.0  # event-loop time the next send may start
-        # The last sends' actual start times: the hard cap of `rate_per_s` in any one-second window, checked at
-        # the moment of sending, because a task can start later than its slot and then bunch with the next one.
-        self._window: collections.deque[float] = collections.deque()
-        # One below the rate: the time Telegram sees a call differs from ours by the request's own jitter.
-        self._window_size = max(1, math.floor(rate_per_s) - 1)
+        # The last sends' actual start times: the hard cap of `rate_per_s` in any window of `_window_s`, checked
+        # at the moment of sending, because a task can start later than its slot and then bunch with the next one.
+        # Not always in time order (see _send), which only keeps an entry counted a little longer.
+        self._window: collections.deque[_Start] = collections.deque()
+        self._window_size = max(1, math.floor(rate_per_s))
         self._window_lock = asyncio.Lock()
+        self._in_flight = asyncio.Semaphore(max_in_flight)  # shared by overlapping rounds
+        self._answering: set[int] = set()  # chats with a send started and not yet answered
         self._paused_until = 0.0  # event-loop time a flood wait ends
         self._last_sent: dict[int, datetime] = {}  # chat -> clock time of its last send
+        self._held: dict[int, datetime] = {}  # chat -> when its oldest message put back is due (none goes before)
         self._due_times: list[datetime] = []  # heap: when messages this sender put back become due
         self._wake = asyncio.Event()
         self._stop: asyncio.Event | None = None
@@ -168,85 +196,147 @@ class OutboxSender:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Send until ``stop`` is set; messages claimed but not started are handed back on the way out."""
+        """Send until ``stop`` is set; on the way out, messages claimed but not started (a batch claimed ahead
+        too) are handed back and the outcomes of those started are recorded once Telegram answers."""
         self._stop = stop
+        ahead: asyncio.Task[_Batch] | None = None  # the next batch, claimed while this one is being sent
         try:
-            while not stop.is_set():
-                await self._wait(self._pause_left(), stop)
-                if stop.is_set():
-                    break
-                try:
-                    result = await self._round()
-                except Exception:
-                    log.exception("putaran outbox gagal; dicoba lagi")
-                    await self._idle(self._poll_s, stop)
-                    continue
-                if result.attempted or result.claimed >= self._claim_limit:
-                    continue  # more may be due right away
-                await self._idle(self._idle_time(), stop)
+            # One group for all rounds: a round does not wait for its sends, the group does, when run ends.
+            async with asyncio.TaskGroup() as sends:
+                while not stop.is_set():
+                    await self._wait(self._pause_left(), stop)
+                    if stop.is_set():
+                        break
+                    try:
+                        claiming, ahead = ahead, None
+                        batch = await (claiming or self._claim())
+                        ready = await self._triage(batch)
+                        if self._claim_ahead(batch, ready):
+                            ahead = asyncio.create_task(self._claim())
+                        attempted, finished = await self._start_sends(batch, ready, sends)
+                        if not finished and ahead is not None:
+                            # Claimed before this batch's unsent messages went back: it could overtake them.
+                            claiming, ahead = ahead, None
+                            await self._hand_back_batch(claiming)
+                    except Exception:
+                        log.exception("putaran outbox gagal; dicoba lagi")
+                        await self._idle(self._poll_s, stop)
+                        continue
+                    if attempted or len(batch.messages) >= self._claim_limit:
+                        continue  # more may be due right away
+                    await self._idle(self._idle_time(), stop)
         finally:
             self._stop = None
+            if ahead is not None:
+                await self._hand_back_batch(ahead)
 
     async def drain_once(self) -> int:
-        """One claim-and-send round (after any flood wait); how many sends were attempted."""
+        """One claim-and-send round (after any flood wait), its outcomes recorded; how many sends were attempted."""
         await asyncio.sleep(self._pause_left())
-        return (await self._round()).attempted
+        batch = await self._claim()
+        ready = await self._triage(batch)
+        async with asyncio.TaskGroup() as sends:
+            attempted, _ = await self._start_sends(batch, ready, sends)
+        return attempted
 
     # ---------------------------------------------------------------------------------------------
     # A round
     # ---------------------------------------------------------------------------------------------
 
-    async def _round(self) -> _Round:
-        loop = asyncio.get_running_loop()
+    async def _claim(self) -> _Batch:
         now = self._clock()
-        self._forget_idle_chats(now)
         async with self._engine.begin() as conn:
-            batch = await store.claim(conn, now=now, limit=self._claim_limit, lease=self._lease)
-        if not batch:
-            return _Round(0, 0)
-        lease_ends = loop.time() + self._lease.total_seconds() / 2
-        handback: list[tuple[int, datetime | None]] = []
-        slots: dict[int, datetime] = {}  # chat -> the next slot for a message deferred in this round
-        attempted = 0
-        in_flight = asyncio.Semaphore(self._max_in_flight)
-        async with asyncio.TaskGroup() as group:
-            for index, message in enumerate(batch):
-                # Readiness is judged at the claim's time, not later in the round: a chat free by now but not
-                # at the claim may have an older message that became due after the claim, and it goes first.
-                slot = self._chat_slot(message.chat_id, now, slots)
-                if slot is not None:
-                    handback.append((message.id, slot))
-                    slots[message.chat_id] = slot + self._chat_gap
-                    continue
-                await in_flight.acquire()
-                await self._take_rate_slot()
-                reason = self._must_stop(loop.time(), lease_ends)
-                if reason is not None:
-                    in_flight.release()
-                    paused = self._pause_left()
-                    resume = self._clock() + timedelta(seconds=paused) if paused else None
-                    handback.extend((m.id, resume) for m in batch[index:])
-                    log.info("outbox: %d pesan dikembalikan ke antrean (%s)", len(batch) - index, reason)
-                    break
-                sent_at = self._clock()
-                self._last_sent[message.chat_id] = sent_at
-                slots[message.chat_id] = sent_at + self._chat_gap
-                attempted += 1
-                group.create_task(self._deliver(message, in_flight))
-            if handback:
-                await self._hand_back(handback)
-        for _, not_before in handback:
-            self._expect(not_before or self._clock())
-        return _Round(len(batch), attempted)
+            messages = await store.claim(conn, now=now, limit=self._claim_limit, lease=self._lease)
+        return _Batch(now, messages, asyncio.get_running_loop().time() + self._lease.total_seconds() / 2)
+
+    def _claim_ahead(self, batch: _Batch, ready: list[OutboxMessage]) -> bool:
+        """Whether to claim the next batch while this one is being sent: when it was full (more may be due), and
+        not when most of it had to wait for its chats (then the chats hold the sending back, not the claims, and
+        a batch claimed now would mostly be put back too)."""
+        return len(batch.messages) >= self._claim_limit and 2 * len(ready) >= len(batch.messages)
+
+    async def _triage(self, batch: _Batch) -> list[OutboxMessage]:
+        """The messages of a batch that may go now, in queue order; the others go back to the queue at once.
+
+        Readiness is judged at the claim's time, not later: a chat free by now but not at the claim may have an
+        older message that became due after the claim, and it goes first. Putting back before sending means the
+        next claim, made while this batch is being sent, sees them.
+        """
+        self._forget_idle_chats(batch.now)
+        ready: list[OutboxMessage] = []
+        later: list[tuple[int, datetime | None]] = []
+        slots: dict[int, datetime] = {}  # chat -> the next slot for a message deferred in this batch
+        put_back: set[int] = set()
+        first_start = self._clock()
+        for message in batch.messages:
+            chat = message.chat_id
+            slot = self._chat_slot(chat, batch.now, slots)
+            if slot is None:
+                # Its start, reckoned from the pace; a message behind it for the same chat waits that plus the gap.
+                slots[chat] = first_start + timedelta(seconds=len(ready) * self.spacing) + self._chat_gap
+                ready.append(message)
+                continue
+            if chat not in put_back:  # the chat's oldest message put back: none claimed later may go before it
+                put_back.add(chat)
+                self._held[chat] = max(slot, self._held.get(chat, slot))
+            later.append((message.id, slot))
+            slots[chat] = slot + self._chat_gap
+        await self._hand_back(later)
+        return ready
+
+    async def _hand_back_batch(self, claiming: asyncio.Task[_Batch]) -> None:
+        """Hand back a batch claimed ahead and not sent."""
+        try:
+            batch = await claiming
+        except Exception:
+            log.exception("outbox: klaim berikutnya gagal")
+            return
+        await self._hand_back([(m.id, None) for m in batch.messages])
+
+    async def _start_sends(
+        self, batch: _Batch, ready: list[OutboxMessage], sends: asyncio.TaskGroup
+    ) -> tuple[int, bool]:
+        """Start the sends in `sends`, paced; returns once the last has started: (started, whether all were)."""
+        loop = asyncio.get_running_loop()
+        for index, message in enumerate(ready):
+            await self._in_flight.acquire()
+            await self._take_rate_slot()
+            reason = self._must_stop(loop.time(), batch.lease_ends)
+            if reason is not None:
+                self._in_flight.release()
+                paused = self._pause_left()
+                resume = self._clock() + timedelta(seconds=paused) if paused else None
+                await self._hand_back([(m.id, resume) for m in ready[index:]])
+                log.info("outbox: %d pesan dikembalikan ke antrean (%s)", len(ready) - index, reason)
+                return index, False
+            # The chat is taken now (the call itself may wait a little for the window): _send moves the time on
+            # to the real start, and the chat stays taken until Telegram answers.
+            self._last_sent[message.chat_id] = self._clock()
+            self._answering.add(message.chat_id)
+            sends.create_task(self._deliver(message))
+        return len(ready), True
 
     def _chat_slot(self, chat_id: int, now: datetime, slots: dict[int, datetime]) -> datetime | None:
-        """None when the chat may get a message now, else the time it may."""
-        if chat_id in slots:  # one send per chat per round keeps a chat's messages in order
+        """None when the chat may get a message now, else the time it may.
+
+        A chat is not free within the interval after its last send, nor while that send waits for its answer
+        (a round's last sends are still in flight when the next round claims), nor before the oldest message put
+        back for it is due (`_triage` notes when: a younger message claimed meanwhile must not overtake it). The
+        time is the later of that and the chat's last send plus a whole number of steps, the first such after
+        `now`: it does not depend on which message asks, so messages put back at different claims never get
+        times out of queue order (equal times go oldest first).
+        """
+        if chat_id in slots:  # one send per chat per batch keeps a chat's messages in order
             return slots[chat_id]
         last = self._last_sent.get(chat_id)
-        if last is not None and now < last + self._chat_gap:
-            return last + self._chat_gap
-        return None
+        busy = last is not None and (now < last + self._chat_gap or chat_id in self._answering)
+        held = self._held.get(chat_id)
+        if held is not None and held <= now:
+            held = None
+        if last is None or not busy:
+            return held
+        slot = last + self._chat_step * (max(math.floor((now - last) / self._chat_step), 0) + 1)
+        return slot if held is None else max(slot, held)
 
     def _must_stop(self, loop_now: float, lease_ends: float) -> str | None:
         if self._stop is not None and self._stop.is_set():
@@ -258,30 +348,45 @@ class OutboxSender:
         return None
 
     async def _take_rate_slot(self) -> None:
-        loop = asyncio.get_running_loop()
-        start = max(loop.time(), self._next_start)
-        self._next_start = start + self._spacing
-        delay = start - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        now = asyncio.get_running_loop().time()
+        # A start that comes late (a busy event loop, a slow claim) does not push the later ones back while the
+        # schedule is less than CATCH_UP_S behind: that is made up. Further behind (idle, a long stall), it starts
+        # again from now rather than send a burst.
+        start = self._next_start if self._next_start >= now - CATCH_UP_S else now
+        self._next_start = start + self.spacing
+        if start > now:
+            await asyncio.sleep(start - now)
 
-    async def _enter_window(self) -> None:
-        """Wait until fewer than `rate_per_s` sends started in the last second, then count this one."""
+    async def _enter_window(self) -> _Start:
+        """Wait until fewer than `rate_per_s` sends started in the last `_window_s`, then count this one."""
         loop = asyncio.get_running_loop()
         async with self._window_lock:
             while True:
                 now = loop.time()
-                while self._window and self._window[0] <= now - 1.0:
+                while self._window and self._window[0].at <= now - self._window_s:
                     self._window.popleft()
                 if len(self._window) < self._window_size:
-                    self._window.append(now)
-                    return
-                await asyncio.sleep(self._window[0] + 1.0 - now)
+                    start = _Start(now)
+                    self._window.append(start)
+                    return start
+                await asyncio.sleep(self._window[0].at + self._window_s - now)
+
+    def _started(self, start: _Start, chat_id: int) -> None:
+        """Date a send from now (it has started, or its call has just made the request and waits for the answer)."""
+        start.at = asyncio.get_running_loop().time()
+        self._last_sent[chat_id] = self._clock()
 
     def _forget_idle_chats(self, now: datetime) -> None:
-        self._last_sent = {chat: at for chat, at in self._last_sent.items() if now < at + self._chat_gap}
+        self._last_sent = {
+            chat: at for chat, at in self._last_sent.items() if now < at + self._chat_gap or chat in self._answering
+        }
+        self._held = {chat: at for chat, at in self._held.items() if now < at}
 
     async def _hand_back(self, items: list[tuple[int, datetime | None]]) -> None:
+        if not items:
+            return
+        for _, not_before in items:
+            self._expect(not_before or self._clock())
         try:
             async with self._engine.begin() as conn:
                 for outbox_id, not_before in items:
@@ -294,11 +399,12 @@ class OutboxSender:
     # One message
     # ---------------------------------------------------------------------------------------------
 
-    async def _deliver(self, message: OutboxMessage, in_flight: asyncio.Semaphore) -> None:
+    async def _deliver(self, message: OutboxMessage) -> None:
         try:
             outcome = await self._send(message)
         finally:
-            in_flight.release()
+            self._answering.discard(message.chat_id)
+            self._in_flight.release()
         if outcome.not_before is not None:
             self._expect(outcome.not_before)
         try:
@@ -315,7 +421,11 @@ class OutboxSender:
             markup = build_markup(message.reply_markup)
         except Exception as exc:
             return _Outcome("gagal", error=f"Tombol pesan tidak valid: {exc}")
-        await self._enter_window()
+        start = await self._enter_window()
+        # The send counts from its real start and then from the moment its call first waits: building the request
+        # can be held up (a busy machine, garbage collection), and the next sends must count from when it went.
+        self._started(start, message.chat_id)
+        asyncio.get_running_loop().call_soon(self._started, start, message.chat_id)
         try:
             sent = await self._bot.send_message(
                 message.chat_id, message.text, parse_mode=message.parse_mode, reply_markup=markup
