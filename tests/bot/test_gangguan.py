@@ -213,7 +213,9 @@ async def test_kill_9_under_load_then_restart_loses_nothing_acknowledged(databas
             await p.langkah(lambda: api.press(tengah, keyboard(api, tengah), f"tb:tps:{tps_tengah}"))
             await p.langkah(lambda: api.press(tengah, keyboard(api, tengah), "tb:ok"))
             beban = [asyncio.create_task(Petugas(api, tg, tps).lapor_terus()) for tg, tps in petugas]
-            await asyncio.sleep(6.0 if BERAT else 0.8)
+            # kill while reports are being filed: after the first acknowledged one (however loaded the machine)
+            await api.wait_for(lambda: bool(diakui(api, [tg for tg, _ in petugas])), timeout=60)
+            await asyncio.sleep(5.0 if BERAT else 0.3)
             assert not any(x.done() for x in beban), [x.exception() for x in beban if x.done()]
             pertama.bunuh()
         finally:
