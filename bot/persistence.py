@@ -26,7 +26,8 @@ running bot process: ``refresh_*`` do nothing, and unchanged data is not written
 
 Writes are group-committed: the rows PTB hands over at the same moment (an update's user_data and
 conversation state, and those of other users' updates finishing meanwhile) go to the database in one
-transaction, one transaction at a time; each caller returns once its row is committed.
+transaction, one transaction at a time, consecutive upserts (and deletes) in key order as one executemany
+statement; each caller returns once its row is committed.
 
 Several webhook workers (bot/pekerja.py) share the state through the database: before a user's update
 the worker reads that user's rows again with :meth:`DbPersistence.muat_untuk`.
@@ -170,13 +171,21 @@ class DbPersistence(BasePersistence[Data, Data, Data]):
 
     async def _commit(self, batch: dict[tuple[str, str], tuple[Any, str | None]]) -> BaseException | None:
         """Write one batch in one transaction (rows in key order, so two workers never lock in opposite order)."""
+        # Consecutive upserts (or deletes) go in one executemany statement: one round trip for an update's
+        # user_data and conversation state, and for those of the other updates that joined the batch.
+        runs: list[tuple[bool, list[tuple[str, str, Any]]]] = []
+        for (kind, key), (value, _) in sorted(batch.items(), key=lambda item: item[0]):
+            hapus = value is None
+            if not runs or runs[-1][0] != hapus:
+                runs.append((hapus, []))
+            runs[-1][1].append((kind, key, value))
         try:
             async with self._engine.begin() as conn:
-                for (kind, key), (value, _) in sorted(batch.items(), key=lambda item: item[0]):
-                    if value is None:
-                        await store.delete(conn, kind, key)
+                for hapus, rows in runs:
+                    if hapus:
+                        await store.delete_many(conn, [(kind, key) for kind, key, _ in rows])
                     else:
-                        await store.upsert(conn, kind, key, value)
+                        await store.upsert_many(conn, rows)
         except Exception as exc:
             return exc
         for (kind, key), (_, text) in batch.items():

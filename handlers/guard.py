@@ -1,4 +1,12 @@
-"""The one guard: for every update, who is this, and may they do this? Runs before every other handler."""
+"""The one guard: for every update, who is this, and may they do this? Runs before every other handler.
+
+The user is looked up with ``storage.users.by_telegram_id_singgah``: one SELECT, whose answer is kept for at most
+``storage.tembolok.TTL_S`` (5) seconds. A change of role, scope or status made in this process (the bot's own
+handlers, the web admin, anything writing ``users``/``user_tps``/``units``/``tps`` through this engine) empties
+that cache when it is written and again once it is committed, so it takes effect at the very next update; a
+change made by another process (another webhook worker, the ``pantau`` CLI) takes effect within those 5 seconds.
+Unknown accounts are never cached.
+"""
 
 from __future__ import annotations
 
@@ -26,8 +34,7 @@ async def jaga(update: object, context: PantauContext) -> None:
     if not isinstance(update, Update) or update.effective_user is None:
         raise ApplicationHandlerStop  # channel posts, polls and the like: nothing for us
     await _batasi_laju(update, context)
-    async with context.layanan.engine.connect() as conn:
-        pengguna = await users.by_telegram_id(conn, update.effective_user.id)
+    pengguna = await users.by_telegram_id_singgah(context.layanan.engine, update.effective_user.id)
     context.pengguna = pengguna
     status = pengguna.status if pengguna else None
     peran = pengguna.role if pengguna and pengguna.aktif else None

@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackContext, ConversationHandler, ExtB
 from telegram.warnings import PTBUserWarning
 
 from domain.entitas import Pengguna
+from storage import tembolok
 
 
 @dataclass
@@ -27,6 +28,10 @@ class Layanan:
     wake_outbox: Callable[[], None] = field(default=lambda: None)
     # Flood control: at most this many updates per user in this many seconds.
     laju: tuple[int, float] = (30, 10.0)
+
+    def __post_init__(self) -> None:
+        # From now on every write of this engine to a cached table (users, master data) empties those caches.
+        tembolok.pasang(self.engine)
 
     def now(self) -> datetime:
         """The current time (injectable for tests)."""

@@ -94,9 +94,12 @@ async def cmd_tiba(update: Update, context: PantauContext) -> str | int:
         return END
     async with context.layanan.engine.connect() as conn:
         daftar_tps = await org.list_tps(conn, ids=sorted(p.tps_ids))
-        sudah = await arrivals.versi_terakhir(conn, [x.id for x in daftar_tps])
+        if len(daftar_tps) == 1:  # most officers have one TPS: straight to it, on the same connection
+            bacaan = await _baca_tps(conn, context.layanan, daftar_tps[0].id)
+        else:
+            sudah = await arrivals.versi_terakhir(conn, [x.id for x in daftar_tps])
     if len(daftar_tps) == 1:
-        return await _mulai_tps(update, context, daftar_tps[0].id)
+        return await _mulai_tps(update, context, bacaan)
     pilihan = daftar_tps if len(daftar_tps) <= MAKS_TOMBOL_TPS else [x for x in daftar_tps if x.id not in sudah]
     rows = [[(f"{tl.SUDAH_LAPOR_TANDA + ' ' if x.id in sudah else ''}{x.kode} · {x.nama}",
               tombol.data(TB, "tps", x.id))] for x in pilihan[:MAKS_TOMBOL_TPS]]
@@ -117,7 +120,7 @@ async def on_tps_tombol(update: Update, context: PantauContext) -> str | int | N
         await update.callback_query.answer(tl.BUKAN_TPS_ANDA_SINGKAT, show_alert=True)
         return None
     await update.callback_query.answer()
-    return await _mulai_tps(update, context, int(a[1]))
+    return await _mulai_tps(update, context, await _baca(context, int(a[1])))
 
 
 async def on_mulai(update: Update, context: PantauContext) -> str | int | None:
@@ -135,7 +138,7 @@ async def on_mulai(update: Update, context: PantauContext) -> str | int | None:
         await q.answer(tl.BUKAN_TPS_ANDA_SINGKAT, show_alert=True)
         return None
     await q.answer()
-    langkah = await _mulai_tps(update, context, x.id)
+    langkah = await _mulai_tps(update, context, await _baca(context, x.id))
     mulai.tandai(_d(context), q)
     return langkah
 
@@ -155,24 +158,37 @@ async def on_tps_teks(update: Update, context: PantauContext) -> str | int | Non
         await msg.reply_text(tl.TIDAK_KETEMU.format(teks=cari))
         return None
     if len(temu) == 1:
-        return await _mulai_tps(update, context, temu[0].id)
+        return await _mulai_tps(update, context, await _baca(context, temu[0].id))
     rows = [[(f"{x.kode} · {x.nama}", tombol.data(TB, "tps", x.id))] for x in temu]
     await msg.reply_text(tl.HASIL_CARI.format(n=len(temu)), reply_markup=tombol.papan(*rows))
     return None
 
 
-async def _mulai_tps(update: Update, context: PantauContext, tps_id: int) -> str:
-    svc = context.layanan
-    async with svc.engine.connect() as conn:
-        ktx = await arrivals.konteks_tps(conn, tps_id, tz=svc.timezone)
-        atur = await arrivals.pengaturan(conn)
+_BacaanTps = tuple[arrivals.KonteksTps, arrivals.Pengaturan, list[arrivals.Moda]]
+
+
+async def _baca_tps(conn: AsyncConnection, svc: Layanan, tps_id: int) -> _BacaanTps:
+    """Everything the report needs until its summary, read at once (the mode step then needs no query)."""
+    ktx = await arrivals.konteks_tps(conn, tps_id, tz=svc.timezone)
     assert ktx is not None
+    return ktx, await arrivals.pengaturan(conn), await arrivals.moda_transportasi(conn)
+
+
+async def _baca(context: PantauContext, tps_id: int) -> _BacaanTps:
+    async with context.layanan.engine.connect() as conn:
+        return await _baca_tps(conn, context.layanan, tps_id)
+
+
+async def _mulai_tps(update: Update, context: PantauContext, bacaan: _BacaanTps) -> str:
+    svc = context.layanan
+    ktx, atur, moda = bacaan
     d = _d(context)
     d.clear()
-    d.update({"tps": tps_id, "kode": ktx.tps.kode, "nama": ktx.tps.nama, "desa": ktx.tps.desa, "jenis": "baru",
+    d.update({"tps": ktx.tps.id, "kode": ktx.tps.kode, "nama": ktx.tps.nama, "desa": ktx.tps.desa, "jenis": "baru",
               "harap": [[i.id, i.nama, i.satuan, n] for i, n in ktx.kebutuhan], "dev": {},
               "batas": ktx.batas.isoformat() if ktx.batas else None,
-              "awal": ktx.paling_awal.isoformat() if ktx.paling_awal else None, "foto_wajib": atur.foto_wajib})
+              "awal": ktx.paling_awal.isoformat() if ktx.paling_awal else None, "foto_wajib": atur.foto_wajib,
+              "moda_pilihan": {m.kode: m.nama for m in moda}})  # the mode step offers and checks these
     if ktx.terakhir is None:
         await tampil(update, _teks_periksa(d), _papan_periksa())
         return PERIKSA
@@ -384,10 +400,11 @@ async def on_selesai(update: Update, context: PantauContext) -> str:
 
 
 async def _tanya_moda(update: Update, context: PantauContext) -> str:
-    async with context.layanan.engine.connect() as conn:
-        moda = await arrivals.moda_transportasi(conn)
-    _d(context)["moda_pilihan"] = {m.kode: m.nama for m in moda}  # the next step checks the tap against these
-    rows = _baris_dua([(m.nama, tombol.data(TB, "moda", m.kode)) for m in moda])
+    d = _d(context)
+    if not d.get("moda_pilihan"):  # a report begun before the modes were read with its TPS
+        async with context.layanan.engine.connect() as conn:
+            d["moda_pilihan"] = {m.kode: m.nama for m in await arrivals.moda_transportasi(conn)}
+    rows = _baris_dua([(nama, tombol.data(TB, "moda", kode)) for kode, nama in d["moda_pilihan"].items()])
     await tampil(update, tl.TANYA_MODA, tombol.papan(*rows, [(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))]))
     return MODA
 

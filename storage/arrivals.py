@@ -10,7 +10,7 @@ open problem escalations (they are closed with a note), so at most one problem e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import logistik as lg
 from domain.entitas import Pengguna, Tps
-from storage import audit, org
+from storage import audit, org, tembolok
 from storage import tables as t
 from storage.sql import dialect_insert
 
@@ -156,28 +156,48 @@ class HasilLaporan:
 # --- reference data and settings -------------------------------------------------------------------
 
 
+# The statements of the arrival report's steps are built once: building one (and its cache key) anew costs more
+# than running it (a parameter per call instead).
+_Q_JENIS = sa.select(t.logistics_items).order_by(t.logistics_items.c.urutan, t.logistics_items.c.id)
+_Q_MODA = sa.select(t.transport_modes.c.kode, t.transport_modes.c.nama).order_by(t.transport_modes.c.id)
+_Q_ATURAN = (sa.select(t.app_settings.c.key, t.app_settings.c.value)
+             .where(t.app_settings.c.key.in_([FOTO_WAJIB, KRITERIA_TEPAT])))
+
+
+async def _singgah(conn: AsyncConnection, tabel: str, muat: Callable[[], Awaitable[Any]]) -> Any:
+    """Master data through the engine's short-lived cache (storage.tembolok): a report reads it at two steps."""
+    return await tembolok.untuk(conn.engine, tabel, (tabel,)).ambil(tabel, muat, conn=conn)
+
+
 async def jenis_logistik(conn: AsyncConnection) -> list[lg.JenisLogistik]:
     """The kinds of logistics items in their order."""
-    q = sa.select(t.logistics_items).order_by(t.logistics_items.c.urutan, t.logistics_items.c.id)
-    return [lg.JenisLogistik(r.id, r.kode, r.nama, r.satuan, r.per_tps,
-                             None if r.cadangan_persen is None else Decimal(str(r.cadangan_persen)), r.urutan)
-            for r in (await conn.execute(q)).all()]
+    async def muat() -> tuple[lg.JenisLogistik, ...]:
+        return tuple(lg.JenisLogistik(r.id, r.kode, r.nama, r.satuan, r.per_tps,
+                                      None if r.cadangan_persen is None else Decimal(str(r.cadangan_persen)),
+                                      r.urutan) for r in (await conn.execute(_Q_JENIS)).all())
+
+    return list(await _singgah(conn, "logistics_items", muat))
 
 
 async def moda_transportasi(conn: AsyncConnection) -> list[Moda]:
     """The transport modes (data/moda_transportasi_2024.csv)."""
-    q = sa.select(t.transport_modes.c.kode, t.transport_modes.c.nama).order_by(t.transport_modes.c.id)
-    return [Moda(k, n) for k, n in (await conn.execute(q)).all()]
+    async def muat() -> tuple[Moda, ...]:
+        return tuple(Moda(k, n) for k, n in (await conn.execute(_Q_MODA)).all())
+
+    return list(await _singgah(conn, "transport_modes", muat))
 
 
 async def pengaturan(conn: AsyncConnection) -> Pengaturan:
     """The configured photo rule and tepat criteria (defaults when unset or unreadable)."""
-    rows = dict((await conn.execute(sa.select(t.app_settings.c.key, t.app_settings.c.value)
-                                    .where(t.app_settings.c.key.in_([FOTO_WAJIB, KRITERIA_TEPAT])))).all())
-    kriteria = rows.get(KRITERIA_TEPAT)
-    if not (isinstance(kriteria, list) and kriteria and all(k in lg.KRITERIA for k in kriteria)):
-        kriteria = list(lg.KRITERIA)
-    return Pengaturan(foto_wajib=rows.get(FOTO_WAJIB) is True, kriteria=tuple(kriteria))
+    async def muat() -> Pengaturan:
+        rows = dict((await conn.execute(_Q_ATURAN)).all())
+        kriteria = rows.get(KRITERIA_TEPAT)
+        if not (isinstance(kriteria, list) and kriteria and all(k in lg.KRITERIA for k in kriteria)):
+            kriteria = list(lg.KRITERIA)
+        return Pengaturan(foto_wajib=rows.get(FOTO_WAJIB) is True, kriteria=tuple(kriteria))
+
+    aturan: Pengaturan = await _singgah(conn, "app_settings", muat)
+    return aturan
 
 
 async def atur(conn: AsyncConnection, key: str, value: Any, *, actor: str, actor_id: int | None = None,
@@ -205,10 +225,15 @@ def _laporan(r: sa.Row, baris: Sequence[lg.Baris] = ()) -> LaporanTiba:
                        r.reporter, r.created_at, tuple(baris))
 
 
+_Q_BARIS = (sa.select(_l).where(_l.c.report_id.in_(sa.bindparam("ids", expanding=True)))
+            .order_by(_l.c.report_id, _l.c.item_id))
+
+
 async def _baris(conn: AsyncConnection, report_ids: Sequence[int]) -> dict[int, list[lg.Baris]]:
-    q = sa.select(_l).where(_l.c.report_id.in_(list(report_ids))).order_by(_l.c.report_id, _l.c.item_id)
     out: dict[int, list[lg.Baris]] = {}
-    for r in (await conn.execute(q)).all():
+    if not report_ids:
+        return out
+    for r in (await conn.execute(_Q_BARIS, {"ids": list(report_ids)})).all():
         out.setdefault(r.report_id, []).append(
             lg.Baris(r.item_id, r.diharapkan, r.diterima, r.rusak, r.salah_jenis, r.catatan))
     return out
@@ -216,6 +241,12 @@ async def _baris(conn: AsyncConnection, report_ids: Sequence[int]) -> dict[int, 
 
 _REPORT_COLS = (_a, t.users.c.name.label("reporter"))
 _REPORT_FROM = _a.outerjoin(t.users, t.users.c.id == _a.c.reporter_id)
+_Q_TERAKHIR = (sa.select(*_REPORT_COLS).select_from(_REPORT_FROM).where(_a.c.tps_id == sa.bindparam("tps_id"))
+               .order_by(_a.c.versi.desc()).limit(1))
+_LATEST = (sa.select(_a.c.tps_id, sa.func.max(_a.c.versi).label("v"))
+           .where(_a.c.tps_id.in_(sa.bindparam("ids", expanding=True))).group_by(_a.c.tps_id).subquery())
+_Q_VERSI_TERAKHIR = sa.select(*_REPORT_COLS).select_from(
+    _REPORT_FROM.join(_LATEST, sa.and_(_LATEST.c.tps_id == _a.c.tps_id, _LATEST.c.v == _a.c.versi)))
 
 
 async def riwayat(conn: AsyncConnection, tps_id: int) -> list[LaporanTiba]:
@@ -228,8 +259,7 @@ async def riwayat(conn: AsyncConnection, tps_id: int) -> list[LaporanTiba]:
 
 async def terakhir(conn: AsyncConnection, tps_id: int) -> LaporanTiba | None:
     """The latest version of a TPS's report, or None."""
-    r = (await conn.execute(sa.select(*_REPORT_COLS).select_from(_REPORT_FROM).where(_a.c.tps_id == tps_id)
-                            .order_by(_a.c.versi.desc()).limit(1))).first()
+    r = (await conn.execute(_Q_TERAKHIR, {"tps_id": tps_id})).first()
     if r is None:
         return None
     return _laporan(r, (await _baris(conn, [r.id])).get(r.id, []))
@@ -237,11 +267,9 @@ async def terakhir(conn: AsyncConnection, tps_id: int) -> LaporanTiba | None:
 
 async def versi_terakhir(conn: AsyncConnection, tps_ids: Sequence[int]) -> dict[int, LaporanTiba]:
     """The latest report (without its lines) of each of these TPS that has one."""
-    latest = (sa.select(_a.c.tps_id, sa.func.max(_a.c.versi).label("v")).where(_a.c.tps_id.in_(list(tps_ids)))
-              .group_by(_a.c.tps_id).subquery())
-    q = (sa.select(*_REPORT_COLS).select_from(_REPORT_FROM.join(
-        latest, sa.and_(latest.c.tps_id == _a.c.tps_id, latest.c.v == _a.c.versi))))
-    return {r.tps_id: _laporan(r) for r in (await conn.execute(q)).all()}
+    if not tps_ids:
+        return {}
+    return {r.tps_id: _laporan(r) for r in (await conn.execute(_Q_VERSI_TERAKHIR, {"ids": list(tps_ids)})).all()}
 
 
 async def cari_tps(conn: AsyncConnection, tps_ids: Sequence[int], teks: str, *, limit: int = 8) -> list[Tps]:
@@ -254,24 +282,25 @@ async def cari_tps(conn: AsyncConnection, tps_ids: Sequence[int], teks: str, *, 
 
 
 _KAB, _KEC, _DESA, _JADWAL = t.units.alias("kab"), t.wilayah.alias("kec"), t.wilayah.alias("desa"), t.logistics_schedule
+_d = t.dispatches
+# One query for the TPS, its places, its kab/kota's schedule and the first dispatch that covers it.
+_KIRIM_PERTAMA = (sa.select(sa.func.min(_d.c.tanggal)).where(
+    _d.c.kabkota_unit_id == t.tps.c.kabkota_unit_id,
+    sa.or_(_d.c.kecamatan_id.is_(None), _d.c.kecamatan_id == t.tps.c.kecamatan_id),
+    sa.or_(_d.c.tps_id.is_(None), _d.c.tps_id == t.tps.c.id)).scalar_subquery())
+_Q_KONTEKS = (
+    sa.select(t.tps, _KAB.c.code.label("kab_code"), _KAB.c.name.label("kab_name"), _KAB.c.timezone,
+              _KEC.c.nama.label("kec_nama"), _DESA.c.nama.label("desa_nama"), _JADWAL.c.kirim_mulai,
+              _JADWAL.c.batas_tiba, _JADWAL.c.batas_tiba_sulit, _KIRIM_PERTAMA.label("kirim_pertama"))
+    .select_from(t.tps.join(_KAB, _KAB.c.id == t.tps.c.kabkota_unit_id)
+                 .join(_KEC, _KEC.c.id == t.tps.c.kecamatan_id).join(_DESA, _DESA.c.id == t.tps.c.desa_id)
+                 .outerjoin(_JADWAL, _JADWAL.c.kabkota_unit_id == t.tps.c.kabkota_unit_id))
+    .where(t.tps.c.id == sa.bindparam("tps_id")))
 
 
 async def konteks_tps(conn: AsyncConnection, tps_id: int, *, tz: str = "Asia/Jakarta") -> KonteksTps | None:
     """The TPS with its deadline, the earliest plausible arrival, what should arrive and its latest report."""
-    d = t.dispatches
-    # One query for the TPS, its places, its kab/kota's schedule and the first dispatch that covers it.
-    kirim_pertama = (sa.select(sa.func.min(d.c.tanggal)).where(
-        d.c.kabkota_unit_id == t.tps.c.kabkota_unit_id,
-        sa.or_(d.c.kecamatan_id.is_(None), d.c.kecamatan_id == t.tps.c.kecamatan_id),
-        sa.or_(d.c.tps_id.is_(None), d.c.tps_id == t.tps.c.id)).scalar_subquery())
-    row = (await conn.execute(
-        sa.select(t.tps, _KAB.c.code.label("kab_code"), _KAB.c.name.label("kab_name"), _KAB.c.timezone,
-                  _KEC.c.nama.label("kec_nama"), _DESA.c.nama.label("desa_nama"), _JADWAL.c.kirim_mulai,
-                  _JADWAL.c.batas_tiba, _JADWAL.c.batas_tiba_sulit, kirim_pertama.label("kirim_pertama"))
-        .select_from(t.tps.join(_KAB, _KAB.c.id == t.tps.c.kabkota_unit_id)
-                     .join(_KEC, _KEC.c.id == t.tps.c.kecamatan_id).join(_DESA, _DESA.c.id == t.tps.c.desa_id)
-                     .outerjoin(_JADWAL, _JADWAL.c.kabkota_unit_id == t.tps.c.kabkota_unit_id))
-        .where(t.tps.c.id == tps_id))).first()
+    row = (await conn.execute(_Q_KONTEKS, {"tps_id": tps_id})).first()
     if row is None:
         return None
     tps = Tps(row.id, row.kode, row.nama, row.kab_code, row.kab_name, row.kec_nama, row.desa_nama, row.dpt,

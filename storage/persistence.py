@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,14 +33,32 @@ async def load_all(conn: AsyncConnection, kind: str) -> dict[str, Any]:
 
 async def upsert(conn: AsyncConnection, kind: str, key: str, data: Any) -> None:
     """Insert or replace the JSON data stored under (kind, key)."""
-    _check(kind, key)
-    if data is None:
-        raise ValueError("bot_persistence data must not be None; delete the row instead")
-    stmt = dialect_insert(conn, _TABLE).values(kind=kind, key=key, data=data)
-    await conn.execute(stmt.on_conflict_do_update(index_elements=["kind", "key"], set_={"data": stmt.excluded.data}))
+    await upsert_many(conn, [(kind, key, data)])
 
 
 async def delete(conn: AsyncConnection, kind: str, key: str) -> None:
     """Remove the row stored under (kind, key), if any."""
-    _check(kind, key)
-    await conn.execute(sa.delete(_TABLE).where(_TABLE.c.kind == kind, _TABLE.c.key == key))
+    await delete_many(conn, [(kind, key)])
+
+
+async def upsert_many(conn: AsyncConnection, rows: Sequence[tuple[str, str, Any]]) -> None:
+    """Insert or replace several (kind, key, data) rows with one statement (executed in the order given)."""
+    for kind, key, data in rows:
+        _check(kind, key)
+        if data is None:
+            raise ValueError("bot_persistence data must not be None; delete the row instead")
+    if rows:
+        stmt = dialect_insert(conn, _TABLE)
+        stmt = stmt.on_conflict_do_update(index_elements=["kind", "key"], set_={"data": stmt.excluded.data})
+        await conn.execute(stmt, [{"kind": kind, "key": key, "data": data} for kind, key, data in rows])
+
+
+_DELETE = sa.delete(_TABLE).where(_TABLE.c.kind == sa.bindparam("k"), _TABLE.c.key == sa.bindparam("kk"))
+
+
+async def delete_many(conn: AsyncConnection, pairs: Sequence[tuple[str, str]]) -> None:
+    """Remove the rows stored under these (kind, key) pairs, if any, with one statement (in the order given)."""
+    for kind, key in pairs:
+        _check(kind, key)
+    if pairs:
+        await conn.execute(_DELETE, [{"k": kind, "kk": key} for kind, key in pairs])

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.entitas import PERAN, Pengguna
-from storage import audit, org
+from storage import audit, org, tembolok
 from storage import tables as t
 from storage.db import inserted_id
 
@@ -52,24 +52,52 @@ def _pengguna(r: sa.Row, tps: dict[int, frozenset[int]]) -> Pengguna:
                     tps.get(r.id, frozenset()), r.demo_key)
 
 
-async def _one(conn: AsyncConnection, where: sa.ColumnElement[bool]) -> Pengguna | None:
-    r = (await conn.execute(sa.select(*_COLS).select_from(_FROM).where(where))).first()
-    return _pengguna(r, await _tps_ids(conn, [r.id])) if r else None
+# One statement for one user: a row per TPS in their scope (a user without TPS comes back once, tps NULL). Built
+# once per unique column, so a lookup does not pay for building the statement and its cache key.
+_ONE = (sa.select(*_COLS, t.user_tps.c.tps_id.label("tps"))
+        .select_from(_FROM.outerjoin(t.user_tps, t.user_tps.c.user_id == t.users.c.id)))
+_BY = {c: _ONE.where(t.users.c[c] == sa.bindparam("v")) for c in ("telegram_id", "id", "demo_key")}
+
+
+async def _one(conn: AsyncConnection, column: str, value: object) -> Pengguna | None:
+    rows = (await conn.execute(_BY[column], {"v": value})).all()
+    if not rows:
+        return None
+    r = rows[0]
+    return _pengguna(r, {r.id: frozenset(x.tps for x in rows if x.tps is not None)})
 
 
 async def by_telegram_id(conn: AsyncConnection, telegram_id: int) -> Pengguna | None:
     """The user behind a Telegram account, in any status."""
-    return await _one(conn, t.users.c.telegram_id == telegram_id)
+    return await _one(conn, "telegram_id", telegram_id)
 
 
 async def by_id(conn: AsyncConnection, user_id: int) -> Pengguna | None:
     """A user by id."""
-    return await _one(conn, t.users.c.id == user_id)
+    return await _one(conn, "id", user_id)
 
 
 async def by_demo_key(conn: AsyncConnection, key: str) -> Pengguna | None:
     """A demo user by its key (admin, pimpinan, operator, petugas, …)."""
-    return await _one(conn, t.users.c.demo_key == key)
+    return await _one(conn, "demo_key", key)
+
+
+# The tables a Pengguna is read from (tps: deleting one cascades to user_tps), for storage.tembolok.
+TABEL_PENGGUNA = ("users", "user_tps", "units", "tps")
+
+
+async def by_telegram_id_singgah(engine: AsyncEngine, telegram_id: int) -> Pengguna | None:
+    """As :func:`by_telegram_id`, through the engine's short-lived cache (storage.tembolok); for the guard.
+
+    A change written by this process is seen at once, one by another process within ``tembolok.TTL_S``
+    seconds; unknown accounts are never kept.
+    """
+    async def muat() -> Pengguna | None:
+        async with engine.connect() as conn:
+            return await by_telegram_id(conn, telegram_id)
+
+    cache: tembolok.Tembolok[int, Pengguna | None] = tembolok.untuk(engine, "pengguna", TABEL_PENGGUNA)
+    return await cache.ambil(telegram_id, muat, simpan_none=False)
 
 
 async def list_users(conn: AsyncConnection, *, role: str | None = None, status: str | None = None) -> list[Pengguna]:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain import akses
-from storage import audit, users
+from storage import audit, users, webdata
 from storage import tables as t
 from tests.bot.harness import BotUji, bot_uji, demo_tg
 
@@ -133,6 +133,26 @@ async def test_revoked_user_gets_only_the_revoked_message(engine: AsyncEngine) -
         for text in ("/start", "/capaian", "halo", "/start kode"):
             out = await b.kirim(tg, text)
             assert len(out) == 1 and "dicabut" in out[0].text
+
+
+async def test_revocation_and_role_change_take_effect_at_the_next_update(engine: AsyncEngine) -> None:
+    """The guard caches users for a few seconds; a change written in this process must not wait for that."""
+    async with bot_uji(engine) as b:
+        tg, admin = await demo_tg(engine, "petugas"), await demo_tg(engine, "admin")
+        out = await b.kirim(tg, "/tiba")  # the guard has now looked this user up (and keeps them)
+        assert "Pilih TPS" in out[-1].text
+        await b.kirim(tg, "/batal")
+        async with engine.begin() as conn:  # the web admin's change of role (storage.webdata)
+            p, a = await users.by_telegram_id(conn, tg), await users.by_telegram_id(conn, admin)
+            assert p is not None and a is not None
+            await webdata.change_user(conn, p.id, role="pimpinan", unit_code="KAB-1771", tps_codes=[], admin=a,
+                                      now=b.jam.now)
+        out = await b.kirim(tg, "/tiba")
+        assert len(out) == 1 and "tidak tersedia untuk peran Anda (Pimpinan" in out[0].text
+        async with engine.begin() as conn:
+            await users.revoke_user(conn, p.id, actor="uji", now=b.jam.now)
+        out = await b.kirim(tg, "/capaian")
+        assert len(out) == 1 and "dicabut" in out[0].text
 
 
 async def test_unregistered_user_sees_how_to_register_and_nothing_else(engine: AsyncEngine) -> None:

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import (
@@ -183,6 +184,55 @@ async def test_storage_upsert_replaces_and_kinds_are_separate(empty_engine: Asyn
         await store.delete(conn, "user_data", "404")  # missing: no error
     assert await rows(empty_engine, "user_data") == {}
     assert await rows(empty_engine, "chat_data") == {"1": {"c": None}}
+
+
+async def test_storage_writes_many_rows_with_one_statement(empty_engine: AsyncEngine) -> None:
+    statements: list[tuple[str, bool]] = []
+    event.listen(empty_engine.sync_engine, "before_cursor_execute", lambda *a: statements.append((a[2], a[5])))
+    async with empty_engine.begin() as conn:
+        await store.upsert_many(conn, [(CONV, "[1,1]", "ANGKA"), ("user_data", "1", {"a": 1}),
+                                       ("user_data", "2", {"b": 2})])
+        await store.upsert_many(conn, [("user_data", "1", {"a": 3}), ("chat_data", "1", {"c": None})])
+        await store.upsert_many(conn, [])
+    async with empty_engine.begin() as conn:
+        await store.delete_many(conn, [(CONV, "[1,1]"), ("user_data", "2"), ("user_data", "404")])
+        await store.delete_many(conn, [])
+    assert len(statements) == 3
+    assert await rows(empty_engine, "user_data") == {"1": {"a": 3}}
+    assert await rows(empty_engine, "chat_data") == {"1": {"c": None}}
+    assert await rows(empty_engine, CONV) == {}
+    async with empty_engine.begin() as conn:
+        with pytest.raises(ValueError, match="None"):
+            await store.upsert_many(conn, [("user_data", "1", {"a": 4}), ("user_data", "2", None)])
+        with pytest.raises(ValueError, match="key"):
+            await store.delete_many(conn, [("user_data", "9" * 81)])
+
+
+async def test_an_update_writes_its_rows_in_one_statement_and_nothing_when_unchanged(
+    api: FakeBotApi, empty_engine: AsyncEngine
+) -> None:
+    writes: list[str] = []
+
+    def count(_conn: object, _cur: object, statement: str, *_: object) -> None:
+        if "bot_persistence" in statement and not statement.startswith("SELECT"):
+            writes.append(statement.split()[0])
+
+    errors: list[BaseException] = []
+    app = build_app(api, empty_engine, errors)
+    async with app:
+        event.listen(empty_engine.sync_engine, "before_cursor_execute", count)
+        await say(app, api, SARI, "/mulai")  # the conversation state and chat_data
+        assert writes == ["INSERT"]
+        await say(app, api, SARI, "5")  # the state and user_data
+        assert writes == ["INSERT"] * 2
+        await say(app, api, SARI, "Sari")  # the conversation ends (a delete), user_data changes
+        assert writes == ["INSERT"] * 2 + ["DELETE", "INSERT"]
+        await say(app, api, SARI, "/simpan teks")
+        await say(app, api, SARI, "/simpan teks")  # the same user_data again: nothing to write
+        assert writes == ["INSERT"] * 2 + ["DELETE", "INSERT", "INSERT"]
+    assert await rows(empty_engine, "user_data") == {str(SARI): {"selesai": 1, "nilai": "teks"}}
+    assert await rows(empty_engine, CONV) == {}
+    assert errors == []
 
 
 async def test_storage_refuses_kinds_and_keys_longer_than_the_columns(empty_engine: AsyncEngine) -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.fakebotapi import FakeBotApi
@@ -117,6 +118,33 @@ async def test_one_tap_happy_path_gives_a_receipt(engine: AsyncEngine) -> None:
     r = rows[0]
     assert (r.versi, r.jenis, r.tepat, r.lengkap, r.terlambat, r.moda) == (1, "baru", True, True, False, "PICKUP")
     assert r.foto_file_id and r.tiba_pada == H_MIN_1 and r.reporter == "Petugas KPPS Demo" and len(r.baris) == 14
+
+
+async def test_one_tps_officer_starts_at_once_and_the_mode_step_reads_nothing(engine: AsyncEngine) -> None:
+    (tps_id, kode), *_ = await tps_kota(engine)
+    satu = 5550210
+    await petugas(engine, [tps_id], tg=satu, nama="Petugas Satu TPS")
+    reads: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute",
+                 lambda *a: reads.append(a[2]) if a[2].startswith("SELECT") else None)
+    async with bot_uji(engine) as b:
+        b.jam.now = H_MIN_1
+        b.api.add_user(satu, "Petugas Satu TPS")
+        out = await b.kirim(satu, "/tiba")  # one TPS: no list, straight to what should arrive
+        assert f"TPS {kode}" in out[-1].text and "Yang seharusnya tiba:" in out[-1].text
+        reads.clear()
+        await b.tekan(satu, "tb:ok")  # the modes were read with the TPS; the user is known to the guard
+        assert reads == []
+        assert "Mobil Pick Up" in str(b.api.last(satu).buttons)
+        # a report begun before the modes were kept with the TPS (an older version's state) still gets them
+        await b.kirim(satu, "/tiba")
+        assert b.app.user_data[satu]["tiba"].pop("moda_pilihan")
+        await b.tekan(satu, "tb:ok")
+        assert "Mobil Pick Up" in str(b.api.last(satu).buttons)
+        ringkasan = await sampai_ringkasan(b, satu)
+        assert "Diantar dengan: Mobil Pick Up" in ringkasan
+        await b.tekan(satu, "tb:kirim")
+        assert f"Nomor tanda terima: TB-{kode}-1" in (b.api.last(satu).text or "")
 
 
 async def test_every_deviation_kind_and_the_escalation_reaches_only_the_kabkota_officer(engine: AsyncEngine) -> None:
