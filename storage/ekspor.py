@@ -129,15 +129,53 @@ async def hitung(conn: AsyncConnection, nama: str) -> int:
     return int((await conn.execute(sa.select(sa.func.count()).select_from(q))).scalar_one())
 
 
-async def alirkan(conn: AsyncConnection, nama: str, *, batas: int | None = None,
-                  ukuran: int = UKURAN_BATCH) -> AsyncGenerator[Sequence[sa.Row[Any]], None]:
-    """The rows of an export in batches, read through a server-side cursor so memory stays flat."""
+def _buka(conn: sa.Connection, q: sa.Select[Any]) -> tuple[sa.CursorResult[Any], list[tuple[int, Any]]]:
+    """Run the query on a server-side cursor; with it, the converters of the columns the driver leaves raw."""
+    hasil = conn.execute(q, execution_options={"stream_results": True})
+    d = conn.dialect
+    jenis = [c.type.dialect_impl(d) for c in q.selected_columns]
+    ubah = [(i, f) for i, (j, desc) in enumerate(zip(jenis, hasil.cursor.description, strict=True))
+            if (f := j.result_processor(d, desc[1])) is not None]
+    return hasil, ubah
+
+
+async def alirkan_kolom(conn: AsyncConnection, nama: str, *, batas: int | None = None,
+                        ukuran: int = UKURAN_BATCH) -> AsyncGenerator[list[Sequence[Any]], None]:
+    """The rows of an export in batches, column by column (one sequence of values per column of the query).
+
+    The driver's own rows are fetched `ukuran` at a time from a server-side cursor, so memory stays flat, and each
+    batch is turned into columns in one step: no SQLAlchemy Row per row. Only the columns whose type the driver
+    does not give back as Python values (SQLite's booleans, dates and JSON; timestamps made aware) go through
+    SQLAlchemy's converter for that column, so the values are the ones `conn.execute` would give.
+    """
     q = KUERI[nama]()
     if batas is not None:
         q = q.limit(batas)
-    result = await conn.stream(q.execution_options(yield_per=ukuran))
+    hasil, ubah = await conn.run_sync(_buka, q)
     try:
-        async for part in result.partitions(ukuran):
-            yield part
+        # SQLAlchemy has already read ahead the first row of a server-side cursor: the first batch goes through it.
+        awal = await conn.run_sync(lambda _c: hasil.fetchmany(ukuran))
+        if awal:
+            yield list(zip(*awal, strict=True))
+        if len(awal) < ukuran:
+            return
+        cursor = hasil.cursor
+        while baris := await conn.run_sync(lambda _c: cursor.fetchmany(ukuran)):
+            kolom: list[Sequence[Any]] = list(zip(*baris, strict=True))
+            del baris  # the rows' tuples go now: only the columns stay while the caller writes them
+            for i, f in ubah:
+                kolom[i] = list(map(f, kolom[i]))
+            yield kolom
     finally:
-        await result.close()
+        await conn.run_sync(lambda _c: hasil.close())
+
+
+async def alirkan(conn: AsyncConnection, nama: str, *, batas: int | None = None,
+                  ukuran: int = UKURAN_BATCH) -> AsyncGenerator[list[tuple[Any, ...]], None]:
+    """The rows of an export in batches of tuples (`alirkan_kolom` turned back into rows)."""
+    sumber = alirkan_kolom(conn, nama, batas=batas, ukuran=ukuran)
+    try:
+        async for kolom in sumber:
+            yield list(zip(*kolom, strict=True))
+    finally:
+        await sumber.aclose()
