@@ -76,8 +76,8 @@ def judul_logistik(lap: LaporanLogistik) -> str:
 
 
 def logistik(lap: LaporanLogistik) -> bytes:
-    """TPS with logistics arrived, per kab/kota, as stacked bars (arrived, not yet)."""
-    rows = lap.kabkota
+    """TPS with logistics arrived, per row of the report (kab/kota, or province), as stacked bars."""
+    rows = lap.wilayah
     fig = Figure(figsize=(8, 0.4 * max(len(rows), 1) + 1.2))
     ax = fig.add_axes((0.3, 0.12, 0.65, 0.76))
     names = [r.nama.replace("KPU ", "").replace("Kabupaten ", "Kab. ") for r in rows]
@@ -140,6 +140,6 @@ def png(nama: str, lap: object, lingkup: str = "") -> bytes:
     if isinstance(lap, LaporanLogistik):
         if _logistik_bersama is not None:
             return _logistik_bersama.render_png(judul_logistik(lap),
-                                                [(k.nama, k.tps, k.tiba, k.tepat) for k in lap.kabkota])
+                                                [(k.nama, k.tps, k.tiba, k.tepat) for k in lap.wilayah])
         return logistik(lap)
     raise TypeError(f"grafik {nama} tidak dikenal")

@@ -126,7 +126,7 @@ def _png(lap: BaseModel, cp: capaian.LaporanCapaian | None, nama_kab: dict[str, 
         return grafik.pemutakhiran(lap, nama_kab, pakai_cache=False)
     if isinstance(lap, logistik.LaporanLogistik):
         return grafik_logistik.render_png("Ketibaan logistik di TPS", [(k.nama, k.tps, k.tiba, k.tepat)
-                                                                      for k in lap.kabkota])
+                                                                      for k in lap.wilayah])
     raise GalatCli("Grafik PNG tersedia untuk capaian, anggaran, pemutakhiran dan logistik; untuk laporan ini "
                    "pakai --format xlsx, csv atau text.")
 

@@ -1,7 +1,8 @@
 """/logistik for leaders and operators (scoped): summary, a bar chart, drill-down to the TPS that have not reported;
 and the "handled" button of escalations (es:<id>).
 
-Drill-down buttons: ``lg:p`` (all kab/kota in scope), ``lg:k:<unit id>`` (one kab/kota, per kecamatan),
+Drill-down buttons: ``lg:p`` (the whole scope: per kab/kota, or per province for a national scope),
+``lg:w:<unit id>`` (one province's kab/kota), ``lg:k:<unit id>`` (one kab/kota, per kecamatan),
 ``lg:c:<kecamatan id>:<page>`` (TPS without a report), ``lg:e:<page>`` (open escalations). Each one edits the
 summary message in place and checks the user's scope again (a forged id outside it is refused).
 """
@@ -37,7 +38,7 @@ def _n(v: int) -> str:
 
 
 def _singkat(nama: str) -> str:
-    return nama.removeprefix("KPU ").removeprefix("Kabupaten ")
+    return nama.removeprefix("KPU ").removeprefix("Kabupaten ").removeprefix("Provinsi ")
 
 
 def _ringkasan(judul: str, waktu: str, r: logistik.LaporanLogistik | logistik.BarisKabkota, tps: int,
@@ -71,17 +72,33 @@ def _boleh(scope: list[int] | None, unit_id: int) -> bool:
 # --- views ----------------------------------------------------------------------------------------------
 
 
-async def _provinsi(conn: AsyncConnection, context: PantauContext,
-                    scope: list[int] | None) -> tuple[str, InlineKeyboardMarkup, list[grafik_logistik.Baris]]:
-    lap = await logistik.build(conn, scope)
-    lines = [_ringkasan(tl.JUDUL_PROVINSI, _waktu(context), lap, lap.total_tps, lap.tps_sulit), "", tl.PER_KABKOTA]
-    lines += [_baris(_singkat(k.nama), k) for k in lap.kabkota]
-    rows = [[(f"{_singkat(k.nama)} ({_n(k.belum)})", tombol.data(LG, "k", k.unit_id)) for k in lap.kabkota[i:i + 2]]
-            for i in range(0, len(lap.kabkota), 2)]
+def _kembali(letak: logistik.Letak) -> list[tuple[str, str]]:
+    if letak.atas_id is not None and letak.atas is not None:
+        return [(tl.TOMBOL_KE_KABKOTA.format(nama=_singkat(letak.atas)), tombol.data(LG, "w", letak.atas_id))]
+    return [(tl.TOMBOL_KE_SEMUA.format(tingkat=tl.TINGKAT[letak.tingkat]), tombol.data(LG, "p"))]
+
+
+async def _wilayah(conn: AsyncConnection, context: PantauContext, scope: list[int] | None, unit_id: int | None = None
+                   ) -> tuple[str, InlineKeyboardMarkup, list[grafik_logistik.Baris], str] | None:
+    """The whole scope (unit_id None), or one of its groups (a province), one row and button per kab/kota or group."""
+    lap = await logistik.build(conn, scope) if unit_id is None else await logistik.build_wilayah(conn, scope, unit_id)
+    if lap is None:
+        return None
+    tingkat = tl.TINGKAT[lap.tingkat]
+    lines = [_ringkasan(lap.induk or tl.JUDUL_PROVINSI, _waktu(context), lap, lap.total_tps, lap.tps_sulit), "",
+             tl.PER_TINGKAT.format(tingkat=tingkat)]
+    lines += [_baris(_singkat(k.nama), k) for k in lap.wilayah]
+    rows = [[(f"{_singkat(k.nama)} ({_n(k.belum)})",
+              tombol.data(LG, "k" if k.tingkat == logistik.KABKOTA else "w", k.unit_id)) for k in lap.wilayah[i:i + 2]]
+            for i in range(0, len(lap.wilayah), 2)]
     rows.append([(tl.TOMBOL_ESKALASI.format(n=_n(lap.eskalasi_terbuka)), tombol.data(LG, "e", 0))])
-    rows.append([(tl.TOMBOL_PERBARUI, tombol.data(LG, "p"))])
-    bars = [(_singkat(k.nama), k.tps, k.tiba, k.tepat) for k in lap.kabkota]
-    return "\n".join(lines), tombol.papan(*rows), bars
+    if unit_id is None:
+        rows.append([(tl.TOMBOL_PERBARUI, tombol.data(LG, "p"))])
+    else:
+        rows.append([(tl.TOMBOL_PERBARUI, tombol.data(LG, "w", unit_id))])
+        rows.append(_kembali(await logistik.letak(conn, scope, unit_id)))
+    bars = [(_singkat(k.nama), k.tps, k.tiba, k.tepat) for k in lap.wilayah]
+    return "\n".join(lines), tombol.papan(*rows), bars, tingkat
 
 
 async def _kabkota(conn: AsyncConnection, context: PantauContext, unit_id: int, scope: list[int] | None
@@ -98,13 +115,14 @@ async def _kabkota(conn: AsyncConnection, context: PantauContext, unit_id: int, 
     rows.append([(tl.TOMBOL_ESKALASI.format(n=_n(r.eskalasi_terbuka)), tombol.data(LG, "e", 0))])
     rows.append([(tl.TOMBOL_PERBARUI, tombol.data(LG, "k", unit_id))])
     if scope is None or len(scope) > 1:
-        rows.append([(tl.TOMBOL_KE_PROVINSI, tombol.data(LG, "p"))])
+        rows.append(_kembali(await logistik.letak(conn, scope, unit_id)))
     bars = [(k.nama.replace(" (dibuat)", ""), k.tps, k.tiba, k.tepat) for k in lap.kecamatan]
     return "\n".join(lines), tombol.papan(*rows), bars, r.nama
 
 
 async def cmd_logistik(update: Update, context: PantauContext) -> None:
-    """Summary (province, or the user's one kab/kota) with drill-down buttons, then the bar chart."""
+    """Summary (per kab/kota, per province for a national scope, or the user's one kab/kota) with drill-down
+    buttons, then the bar chart."""
     msg = update.effective_message
     assert msg is not None
     async with context.layanan.engine.connect() as conn:
@@ -118,8 +136,10 @@ async def cmd_logistik(update: Update, context: PantauContext) -> None:
             text, markup, bars, nama = view
             judul = tl.JUDUL_GRAFIK_KABKOTA.format(nama=_singkat(nama))
         else:
-            text, markup, bars = await _provinsi(conn, context, scope)
-            judul = tl.JUDUL_GRAFIK_PROVINSI
+            top = await _wilayah(conn, context, scope)
+            assert top is not None
+            text, markup, bars, tingkat = top
+            judul = tl.JUDUL_GRAFIK_WILAYAH.format(tingkat=tingkat)
     await kirim.balas(msg, text, reply_markup=markup)
     try:
         png = await asyncio.to_thread(grafik_logistik.render_png, judul, bars)
@@ -129,13 +149,14 @@ async def cmd_logistik(update: Update, context: PantauContext) -> None:
 
 
 async def on_lg(update: Update, context: PantauContext) -> None:
-    """Drill-down: all kab/kota ↔ one kab/kota → a kecamatan's TPS without a report (paged), open escalations."""
+    """Drill-down: the scope ↔ a province ↔ one kab/kota → a kecamatan's TPS without a report (paged), open
+    escalations."""
     q = update.callback_query
     assert q is not None
     parts = (q.data or "").split(":")
     view = parts[1] if len(parts) > 1 else ""
     nums = parts[2:]
-    shape = {"p": 0, "k": 1, "c": 2, "e": 1}
+    shape = {"p": 0, "w": 1, "k": 1, "c": 2, "e": 1}
     if view not in shape or len(nums) != shape[view] or not all(x.isdigit() for x in nums):
         await q.answer(teks.KEDALUWARSA, show_alert=True)
         return
@@ -160,8 +181,10 @@ async def _tampilan(conn: AsyncConnection, context: PantauContext, scope: list[i
         if scope is not None and len(scope) == 1:
             view, ids = "k", [scope[0]]
         else:
-            text, markup, _ = await _provinsi(conn, context, scope)
-            return text, markup
+            view, ids = "w", []
+    if view == "w":
+        top = await _wilayah(conn, context, scope, ids[0] if ids else None)
+        return (top[0], top[1]) if top else None
     if view == "k":
         if not _boleh(scope, ids[0]):
             return None

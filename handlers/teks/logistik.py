@@ -183,7 +183,9 @@ TERSIMPAN = "✅ Tersimpan."
 # --- /logistik ------------------------------------------------------------------------------------------
 
 TIDAK_ADA_CAKUPAN = "Tidak ada kab/kota dalam cakupan Anda."
-JUDUL_GRAFIK_PROVINSI = "Ketibaan logistik di TPS per kab/kota"
+# the level a view lists its rows at (reports.logistik: kab/kota, or province for a national scope)
+TINGKAT = {"kabkota": "kab/kota", "provinsi": "provinsi", "wilayah": "wilayah"}
+JUDUL_GRAFIK_WILAYAH = "Ketibaan logistik di TPS per {tingkat}"
 JUDUL_GRAFIK_KABKOTA = "Ketibaan logistik di TPS — {nama}, per kecamatan"
 RINGKASAN_LOGISTIK = (
     "{judul} (per {waktu})\n"
@@ -196,14 +198,14 @@ RINGKASAN_LOGISTIK = (
 )
 JUDUL_PROVINSI = "Ketibaan logistik di TPS"
 KOLOM = "(tiba/TPS · tepat · bermasalah · terlambat)"
-PER_KABKOTA = "Per kab/kota " + KOLOM + ":"
+PER_TINGKAT = "Per {tingkat} " + KOLOM + ":"
 PER_KECAMATAN = "Per kecamatan " + KOLOM + ":"
 BARIS_WILAYAH = "{nama}: {tiba}/{tps} · {tepat} · {bermasalah} · {terlambat}"
 PETUGAS_LOGISTIK = "Petugas logistik: {nama}"
 BELUM_ADA_PETUGAS = "belum terdaftar"
 TOMBOL_ESKALASI = "⚠️ Eskalasi terbuka ({n})"
 TOMBOL_PERBARUI = "🔄 Perbarui"
-TOMBOL_KE_PROVINSI = "⬅️ Semua kab/kota"
+TOMBOL_KE_SEMUA = "⬅️ Semua {tingkat}"
 BELUM_LAPOR = "TPS yang belum lapor di {kec}: {total} TPS (halaman {hal}/{dari})"
 BELUM_LAPOR_KOSONG = "Semua TPS di {kec} sudah melapor."
 BARIS_BELUM = "• {kode} {nama}{sulit} · {desa} · petugas: {petugas}"
