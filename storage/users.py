@@ -296,19 +296,26 @@ async def revoke_user(conn: AsyncConnection, user_id: int, *, actor: str, now: d
 
 
 async def scope_unit_ids(conn: AsyncConnection, user: Pengguna) -> list[int] | None:
-    """The units whose data the user may see: None means all (admins, the Sekretariat's leaders)."""
+    """The units whose data the user may see: None means all (admins, the leaders of the topmost satker).
+
+    A leader of a satker below another (a KPU Provinsi under the national root) sees that satker's tree only.
+    """
     if user.role == "admin":
         return None
     if user.unit_id is None:
         return []
     unit = await org.unit_by_code(conn, user.unit_code or "")
-    if unit is not None and unit.kind == "satker" and user.role == "pimpinan":
+    if unit is not None and unit.kind == "satker" and user.role == "pimpinan" and unit.parent_id is None:
         return None
     return await org.descendants(conn, user.unit_id)
 
 
 async def scope_kabkota_ids(conn: AsyncConnection, user: Pengguna) -> list[int] | None:
-    """The KPU kab/kota whose field data the user sees (None: all; the province's own staff see all)."""
+    """The KPU kab/kota whose field data the user sees (None: all).
+
+    A petugas: the kab/kota of their TPS; a kab/kota's staff: theirs; a satker's own staff (and its bagian's): the
+    kab/kota under their satker, or all of them when it is the topmost satker.
+    """
     if user.role == "admin":
         return None
     if user.role == "petugas":
@@ -318,4 +325,14 @@ async def scope_kabkota_ids(conn: AsyncConnection, user: Pengguna) -> list[int] 
     unit = await org.unit_by_code(conn, user.unit_code or "") if user.unit_code else None
     if unit is None:
         return []
-    return [unit.id] if unit.kind == "kabkota" else None
+    if unit.kind == "kabkota":
+        return [unit.id]
+    semua = {u.id: u for u in await org.units(conn)}
+    satker, seen = unit, set()
+    while satker.kind != "satker" and satker.parent_id in semua and satker.id not in seen:
+        seen.add(satker.id)
+        satker = semua[satker.parent_id]
+    if satker.parent_id is None:
+        return None
+    bawah = set(await org.descendants(conn, satker.id))
+    return sorted(u for u in bawah if semua[u].kind == "kabkota")

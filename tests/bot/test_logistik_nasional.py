@@ -132,3 +132,24 @@ async def test_cli_json_web_and_bot_agree_on_the_province_rows(empty_engine: Asy
         assert all(f"<tr><td>{r['nama']}</td>" in dasbor for r in js["wilayah"])
         png = await c.get("/grafik/logistik.png")
         assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+
+
+async def test_a_province_leader_sees_only_that_province(empty_engine: AsyncEngine) -> None:
+    """A KPU Provinsi under the national root is a satker too: its leader's scope is its own tree, not the country."""
+    ids = await _nasional(empty_engine)
+    from storage import users
+
+    async with empty_engine.connect() as conn:
+        jabar = await users.by_telegram_id(conn, PIMPINAN_JABAR)
+        ri = await users.by_telegram_id(conn, PIMPINAN_RI)
+        assert jabar is not None and ri is not None
+        kab = await users.scope_kabkota_ids(conn, jabar)
+        unit_ids = await users.scope_unit_ids(conn, jabar)
+        kab_jabar = [u.id for u in await org.units(conn, "kabkota") if u.code.startswith("KAB-32")]
+        assert await users.scope_kabkota_ids(conn, ri) is None and await users.scope_unit_ids(conn, ri) is None
+    assert kab == sorted(kab_jabar) and len(kab) == 27
+    assert unit_ids is not None and ids["PROV-32"] in unit_ids and ids["PROV-11"] not in unit_ids
+    async with bot_uji(empty_engine) as b:
+        await b.kirim(PIMPINAN_JABAR, "/logistik")
+        teks_ = "\n".join(m.content for m in b.api.messages(PIMPINAN_JABAR))
+    assert "Kab/Kota 32.27" in teks_ and "Kab/Kota 11." not in teks_ and "Aceh" not in teks_  # was: the country
