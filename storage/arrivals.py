@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import logistik as lg
 from domain.entitas import Pengguna, Tps
-from storage import audit, org, tembolok
+from storage import audit, logistik, org, tembolok
 from storage import tables as t
 from storage.sql import dialect_insert
 
@@ -381,6 +381,9 @@ async def simpan_laporan(conn: AsyncConnection, masukan: MasukanTiba, *, pelapor
     await conn.execute(_l.insert(), [{"report_id": rid, "item_id": b.item_id, "diharapkan": b.diharapkan,
                                       "diterima": b.diterima, "rusak": b.rusak, "salah_jenis": b.salah_jenis,
                                       "catatan": b.catatan} for b in baris])
+    await logistik.catat_laporan(conn, ktx.kabkota_unit_id, ktx.tps.sulit,
+                                 (lama.tepat, lama.lengkap, lama.terlambat) if lama else None,
+                                 (values["tepat"], values["lengkap"], telat))
     laporan = LaporanTiba(rid, masukan.tps_id, versi, jenis, nomor, masukan.tiba_pada, masukan.moda,
                           masukan.foto_file_id, values["alasan_tanpa_foto"], masukan.lat, masukan.lon, alasan,
                           values["lengkap"], telat, values["tepat"], pelapor.id, pelapor.name, now, tuple(baris))

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from storage import logistik, tenggat
 from storage import tables as t
-from storage import tenggat
 from storage.db import inserted_id
 
 SEED = Path(__file__).parent / "seed"
@@ -111,6 +111,7 @@ async def load(engine: AsyncEngine, *, reset: bool = False, live: bool = False, 
         elif reset:
             await wipe(conn)
         tps_count = await _load_all(conn, shift, tz, today)
+        await logistik.hitung_ulang(conn)
         await tenggat.sinkronkan(conn, zona=tz_name, now=_now())  # the demo's deadlines, for /jadwal at once
         await conn.execute(t.app_settings.insert(), [{
             "key": "demo",

@@ -26,7 +26,7 @@ from domain.entitas import PERAN, Pengguna
 from domain.errors import ParseError
 from domain.periode import parse_periode
 from domain.tanggal import parse_bulan, parse_date, parse_tahun, parse_time
-from storage import audit
+from storage import audit, logistik
 from storage import tables as t
 
 MAKS_BYTE = 10 * 1024 * 1024
@@ -410,6 +410,7 @@ async def _tulis_tps(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneInfo
             "kode": b.nilai["kode"], "nama": b.nilai["nama"], "kabkota_unit_id": b.nilai["kab_id"],
             "kecamatan_id": ids[b.nilai["kec"]], "desa_id": desa_ids[b.nilai["desa"]], "dpt": b.nilai["dpt"],
             "sulit": b.nilai["sulit"], "generated": False} for b in part])
+    await logistik.hitung_ulang(conn, sorted({b.nilai["kab_id"] for b in rows}))
     return [b.nilai["kode"] for b in rows]
 
 

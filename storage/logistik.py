@@ -1,7 +1,9 @@
 """Logistics: counts of TPS and arrivals per kab/kota and kecamatan, TPS that have not reported, the warehouse.
 
 "Tiba" is a TPS with an arrival report; the counts judge each TPS by its latest report: ``tepat``,
-``bermasalah`` (not complete and good: short, damaged or wrong type) and ``terlambat`` (late).
+``bermasalah`` (not complete and good: short, damaged or wrong type) and ``terlambat`` (late). The per-kab/kota
+counts come from ``tiba_kabkota``, which every report updates in its own transaction (``catat_laporan``) and every
+bulk write recounts (``hitung_ulang``); the kecamatan counts are read from the reports themselves.
 """
 
 from __future__ import annotations
@@ -89,27 +91,75 @@ async def _tiba_per(conn: AsyncConnection, kunci: sa.ColumnElement[int],
     return {r[0]: [int(x) for x in r[1:]] for r in (await conn.execute(q)).all()}
 
 
-async def counts_by_kabkota(conn: AsyncConnection, unit_ids: Sequence[int] | None = None) -> list[HitungKabkota]:
-    """Per kab/kota: TPS, TPS sulit, TPS with an arrival report, how the latest reports judge them, open escalations."""
+# What one TPS adds to its kab/kota's row of tiba_kabkota, given its latest report's (tepat, lengkap, terlambat) or
+# None; the same judgement as ``_tiba_per``'s (a test holds the two together).
+_RINGKASAN = ("tps", "sulit", "tiba", "tiba_sulit", "tepat", "bermasalah", "terlambat", "tepat_sulit",
+              "bermasalah_sulit", "terlambat_sulit")
+_URUTAN_TIBA = ("tiba", "tepat", "bermasalah", "terlambat", "tiba_sulit", "tepat_sulit", "bermasalah_sulit",
+                "terlambat_sulit")  # _tiba_per's order
+Penilaian = tuple[bool, bool, bool]
+
+
+def _bagian(sulit: bool, terakhir: Penilaian | None) -> dict[str, int]:
+    tiba, (tepat, lengkap, telat) = terakhir is not None, terakhir or (False, True, False)
+    nilai = {"tiba": tiba, "tepat": tepat, "bermasalah": tiba and not lengkap, "terlambat": telat}
+    out = {"tps": 1, "sulit": int(sulit)} | {k: int(v) for k, v in nilai.items()}
+    return out | {f"{k}_sulit": int(sulit and v) for k, v in nilai.items()}
+
+
+async def catat_laporan(conn: AsyncConnection, kabkota_unit_id: int, sulit: bool, lama: Penilaian | None,
+                        baru: Penilaian) -> None:
+    """Move a TPS's share of its kab/kota's summary from its previous latest report to its new one (the report's
+    transaction: on PostgreSQL the row stays locked until it commits, so concurrent reports add up)."""
+    sebelum, sesudah = _bagian(sulit, lama), _bagian(sulit, baru)
+    beda = {k: sesudah[k] - sebelum[k] for k in _RINGKASAN if sesudah[k] != sebelum[k]}
+    if not beda:
+        return
+    r = t.tiba_kabkota
+    res = await conn.execute(r.update().where(r.c.kabkota_unit_id == kabkota_unit_id)
+                             .values({k: r.c[k] + d for k, d in beda.items()}))
+    if res.rowcount == 0:  # no row yet (a kab/kota whose TPS came in without a recount): count it whole
+        await hitung_ulang(conn, [kabkota_unit_id])
+
+
+async def hitung_ulang(conn: AsyncConnection, unit_ids: Sequence[int] | None = None) -> None:
+    """Recompute the summary of these kab/kota (None: all) from their TPS and latest reports. Every bulk write of
+    TPS or reports (demo, generated dataset, import) calls it in its own transaction."""
     pilih = None if unit_ids is None else t.tps.c.kabkota_unit_id.in_(list(unit_ids))
-    q = (sa.select(t.units.c.id, t.units.c.code, t.units.c.name, sa.func.count(t.tps.c.id),
-                   _n(t.tps.c.sulit == sa.true()))
-         .select_from(t.units.join(t.tps, t.tps.c.kabkota_unit_id == t.units.c.id))
-         .where(t.units.c.kind == "kabkota").group_by(t.units.c.id, t.units.c.code, t.units.c.name)
-         .order_by(t.units.c.code))
+    q = (sa.select(t.tps.c.kabkota_unit_id, sa.func.count(), _n(t.tps.c.sulit == sa.true()))
+         .group_by(t.tps.c.kabkota_unit_id))
     if pilih is not None:
         q = q.where(pilih)
+    tiba = await _tiba_per(conn, t.tps.c.kabkota_unit_id, pilih)
+    rows = [{"kabkota_unit_id": k, "tps": int(n), "sulit": int(s)}
+            | dict(zip(_URUTAN_TIBA, tiba.get(k, [0] * 8), strict=True))
+            for k, n, s in (await conn.execute(q)).all()]
+    r = t.tiba_kabkota
+    hapus = r.delete()
+    if unit_ids is not None:
+        hapus = hapus.where(r.c.kabkota_unit_id.in_(list(unit_ids)))
+    await conn.execute(hapus)
+    if rows:
+        await conn.execute(r.insert(), rows)
+
+
+async def counts_by_kabkota(conn: AsyncConnection, unit_ids: Sequence[int] | None = None) -> list[HitungKabkota]:
+    """Per kab/kota with TPS: TPS, TPS sulit, TPS with an arrival report, how the latest reports judge them (from
+    the summary kept with every report), open escalations."""
+    r = t.tiba_kabkota
+    q = (sa.select(t.units.c.id, t.units.c.code, t.units.c.name, *(r.c[k] for k in _RINGKASAN))
+         .select_from(t.units.join(r, r.c.kabkota_unit_id == t.units.c.id))
+         .where(t.units.c.kind == "kabkota", r.c.tps > 0).order_by(t.units.c.code))
     e = t.escalations
     q_open = (sa.select(e.c.kabkota_unit_id, sa.func.count()).where(e.c.status == "terbuka")
               .group_by(e.c.kabkota_unit_id))
+    if unit_ids is not None:
+        q = q.where(t.units.c.id.in_(list(unit_ids)))
+        q_open = q_open.where(e.c.kabkota_unit_id.in_(list(unit_ids)))
     open_: dict[int, int] = {k: int(n) for k, n in (await conn.execute(q_open)).all()}
-    tiba = await _tiba_per(conn, t.tps.c.kabkota_unit_id, pilih)
-    out = []
-    for r in (await conn.execute(q)).all():
-        n, tepat, masalah, telat, n_s, tepat_s, masalah_s, telat_s = tiba.get(r[0], [0] * 8)
-        out.append(HitungKabkota(r[0], r[1], r[2], int(r[3]), int(r[4]), n, n_s, tepat, masalah, telat, tepat_s,
-                                 masalah_s, telat_s, int(open_.get(r[0], 0))))
-    return out
+    return [HitungKabkota(x.id, x.code, x.name, x.tps, x.sulit, x.tiba, x.tiba_sulit, x.tepat, x.bermasalah,
+                          x.terlambat, x.tepat_sulit, x.bermasalah_sulit, x.terlambat_sulit, open_.get(x.id, 0))
+            for x in (await conn.execute(q)).all()]
 
 
 async def counts_by_kecamatan(conn: AsyncConnection, kabkota_unit_id: int) -> list[HitungKecamatan]:

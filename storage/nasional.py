@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage import demo
+from storage import demo, logistik
 from storage import tables as t
 
 JUMLAH_KABKOTA = 514
@@ -181,6 +181,8 @@ async def _isi(conn: AsyncConnection, kabs: list[_Kab], rng: random.Random, pers
          "kode_wilayah": k.wil, "org": "NAS", "timezone": info[k.prov][2]} for k in kabs]), strict=True))
     items = await _logistik(conn, kabs, kab_ids, info)
     n = await _wilayah_tps(conn, kabs, kab_ids, items, rng, persen_tiba, batch, lapor)
+    lapor("ringkasan ketibaan per kab/kota")
+    await logistik.hitung_ulang(conn)
     lapor("tahapan pemutakhiran")
     await _tahapan(conn, list(kab_ids.values()), rng)
     lapor("indikator, PK dan realisasi")

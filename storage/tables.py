@@ -436,6 +436,17 @@ escalations = sa.Table(
     _created(),
 )
 
+# Per kab/kota: its TPS and how their latest arrival reports judge them (storage.logistik keeps it in the same
+# transaction as every report and recomputes it after bulk loads), so a national count reads 514 rows, not 823.220.
+tiba_kabkota = sa.Table(
+    "tiba_kabkota",
+    metadata,
+    sa.Column("kabkota_unit_id", sa.Integer, sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True),
+    *(sa.Column(nama, sa.Integer, nullable=False, server_default="0")
+      for nama in ("tps", "sulit", "tiba", "tiba_sulit", "tepat", "bermasalah", "terlambat", "tepat_sulit",
+                   "bermasalah_sulit", "terlambat_sulit")),
+)
+
 # --- deadlines, messages, audit --------------------------------------------------------------------
 
 deadlines = sa.Table(
