@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
 from telegram.request import BaseRequest, HTTPXRequest
 
@@ -20,7 +21,7 @@ from bot.fakebotapi import FakeBotApi, FakeRequest
 from bot.outbox import OutboxSender
 from bot.pekerja import PekerjaJobQueue, PekerjaUpdateProcessor
 from bot.permintaan import PermintaanTerbagi, tanpa_proksi
-from bot.persistence import DbPersistence, flush_after_update
+from bot.persistence import GRUP_BASI, DbPersistence, akhiri_yang_basi, flush_after_update
 from bot.settings import Settings
 from bot.updates import PerUserUpdateProcessor
 from handlers import menu
@@ -61,8 +62,9 @@ def build_application(settings: Settings, engine: AsyncEngine, *, api: FakeBotAp
 
     `pekerja` (webhook mode) makes it one of several workers on one database (bot/pekerja.py).
     """
+    jam = clock or (lambda: datetime.now(UTC))
     builder = (ApplicationBuilder().context_types(ContextTypes(context=PantauContext))
-               .persistence(DbPersistence(engine)).defaults(Defaults(block=True))
+               .persistence(DbPersistence(engine, clock=jam)).defaults(Defaults(block=True))
                .post_init(_post_init).post_stop(_post_stop))
     proses: PerUserUpdateProcessor
     if pekerja:
@@ -82,7 +84,7 @@ def build_application(settings: Settings, engine: AsyncEngine, *, api: FakeBotAp
     app: PantauApp = builder.build()
     svc = Layanan(engine=engine, timezone=settings.timezone, admin_ids=list(settings.admin_ids),
                   bot_username=api.bot_username if api is not None else settings.bot_username,
-                  clock=clock or (lambda: datetime.now(UTC)))
+                  clock=jam)
     app.bot_data["layanan"] = svc
     app.bot_data["kirim_outbox"] = send_outbox
     app.bot_data["outbox_options"] = outbox_options or {}
@@ -91,6 +93,7 @@ def build_application(settings: Settings, engine: AsyncEngine, *, api: FakeBotAp
         proses.pasang(app)
     # Before the guard: characters no database stores are replaced in whatever users send (bot/saring.py).
     app.add_handler(TypeHandler(object, saring.saring_pembaruan), group=saring.GRUP_SARING)
+    app.add_handler(TypeHandler(Update, akhiri_yang_basi), group=GRUP_BASI)
     handlers.register(app, flush=flush_after_update)
     return app
 

@@ -43,7 +43,15 @@ from sqlalchemy.pool import NullPool
 from telegram import Update
 from telegram.ext import Application, ConversationHandler, JobQueue
 
-from bot.persistence import CHAT_DATA, CONV_PREFIX, USER_DATA, DbPersistence, encode_key
+from bot.persistence import (
+    CHAT_DATA,
+    CONV_PREFIX,
+    USER_DATA,
+    DbPersistence,
+    encode_key,
+    kunci_percakapan,
+    percakapan_persisten,
+)
 from bot.updates import PerUserUpdateProcessor, kunci
 from storage import pembaruan
 
@@ -163,33 +171,11 @@ async def kunci_mulai(engine: AsyncEngine) -> AsyncIterator[None]:
 # --- the shared conversation state --------------------------------------------------------------------------
 
 
-def percakapan_persisten(app: App) -> list[ConversationHandler[Any]]:
-    """Every persistent ConversationHandler of the Application (top level; Pantau has no nested ones)."""
-    return [h for group in app.handlers.values() for h in group
-            if isinstance(h, ConversationHandler) and h.persistent and h.name]
-
-
-def _kunci_percakapan(h: ConversationHandler[Any], update: Update) -> tuple[int, ...] | None:
-    """The key this handler would use for the update (as ConversationHandler._get_key), None if it has none."""
-    key: list[int] = []
-    if h.per_chat:
-        if update.effective_chat is None:
-            return None
-        key.append(update.effective_chat.id)
-    if h.per_user:
-        if update.effective_user is None:
-            return None
-        key.append(update.effective_user.id)
-    if h.per_message:
-        return None  # keyed by message: Pantau has none (handlers.konteks.percakapan uses per_message=False)
-    return tuple(key)
-
-
 async def segarkan(app: App, persistence: DbPersistence, update: Update) -> None:
     """Load this update's user_data, chat_data and conversation states from the database into the Application."""
     user_id = update.effective_user.id if update.effective_user else None
     chat_id = update.effective_chat.id if update.effective_chat else None
-    convs = [(h, k) for h in percakapan_persisten(app) if (k := _kunci_percakapan(h, update)) is not None]
+    convs = [(h, k) for h in percakapan_persisten(app) if (k := kunci_percakapan(h, update)) is not None]
     pasangan = [(CONV_PREFIX + str(h.name), encode_key(k)) for h, k in convs]
     if user_id is not None:
         pasangan.append((USER_DATA, str(user_id)))

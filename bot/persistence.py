@@ -31,18 +31,25 @@ statement; each caller returns once its row is committed.
 
 Several webhook workers (bot/pekerja.py) share the state through the database: before a user's update
 the worker reads that user's rows again with :meth:`DbPersistence.muat_untuk`.
+
+Every row carries the time it was last written (a conversation's row is written again at least once a
+minute while its steps keep the same state). PTB's conversation timeouts are jobs in memory, gone after a
+restart; :func:`akhiri_yang_basi` (group ``GRUP_BASI``, after the guard) ends a conversation whose last step
+is older than its handler's timeout (plus ``TENGGANG``) before the user's next update reaches it, running the
+handler's TIMEOUT callbacks as PTB would have, so a reply days later is not taken as the answer to a stale step.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
-from telegram.ext import BasePersistence, CallbackContext, PersistenceInput, TypeHandler
+from telegram.ext import BasePersistence, CallbackContext, ConversationHandler, PersistenceInput, TypeHandler
 
 from storage import pembaruan
 from storage import persistence as store
@@ -50,14 +57,24 @@ from storage import persistence as store
 __all__ = [
     "DEFAULT_UPDATE_INTERVAL",
     "FLUSH_GROUP",
+    "GRUP_BASI",
     "DbPersistence",
     "PersistenceDataError",
+    "akhiri_yang_basi",
     "flush_after_update",
     "flush_handler",
+    "kunci_percakapan",
+    "percakapan_persisten",
 ]
 
 FLUSH_GROUP = 100
+GRUP_BASI = -1  # after the guard (handlers.GRUP_JAGA), before the features
 DEFAULT_UPDATE_INTERVAL = 5.0
+# An unchanged conversation state is written again (its time refreshed) when its row is older than this ...
+SEGARKAN = timedelta(seconds=60)
+# ... so a conversation is stale only when its row is older than its timeout plus this margin: by then PTB's own
+# timeout job, had it survived, would have ended it.
+TENGGANG = timedelta(minutes=2)
 USER_DATA = "user_data"
 CHAT_DATA = "chat_data"
 CONV_PREFIX = "conv:"
@@ -103,7 +120,7 @@ def decode_key(text: str) -> ConversationKey:
 class DbPersistence(BasePersistence[Data, Data, Data]):
     """Stores conversation states, user_data and chat_data in the bot_persistence table."""
 
-    __slots__ = ("_antre", "_engine", "_giliran", "_kunci_tulis", "_stored")
+    __slots__ = ("_antre", "_diubah", "_engine", "_giliran", "_jam", "_kunci_tulis", "_stored")
 
     def __init__(
         self,
@@ -111,14 +128,18 @@ class DbPersistence(BasePersistence[Data, Data, Data]):
         *,
         store_data: PersistenceInput | None = None,
         update_interval: float = DEFAULT_UPDATE_INTERVAL,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         store_data = store_data or PersistenceInput(bot_data=False, callback_data=False)
         if store_data.bot_data or store_data.callback_data:
             raise ValueError("DbPersistence stores only user_data, chat_data and conversations")
         super().__init__(store_data=store_data, update_interval=update_interval)
         self._engine = engine
+        self._jam = clock or (lambda: datetime.now(UTC))
         # kind -> key -> JSON text of what the database holds, for the kinds loaded at start-up.
         self._stored: dict[str, dict[str, str]] = {}
+        # (conv:<name>, key) -> when the database row was last written (None: before that was recorded).
+        self._diubah: dict[tuple[str, str], datetime | None] = {}
         # Group commit: rows waiting for the next transaction ((kind, key) -> (value or None to delete, JSON
         # text)), the future the writers of that batch wait on, and one transaction at a time.
         self._antre: dict[tuple[str, str], tuple[Any, str | None]] = {}
@@ -129,6 +150,8 @@ class DbPersistence(BasePersistence[Data, Data, Data]):
         """All rows of one kind, remembered so unchanged data is not written again."""
         async with self._engine.begin() as conn:
             rows = await store.load_all(conn, kind)
+            if kind.startswith(CONV_PREFIX):
+                self._diubah.update({(kind, key): t for key, t in (await store.load_diubah(conn, kind)).items()})
         self._stored[kind] = {key: json.dumps(data, ensure_ascii=False) for key, data in rows.items()}
         return rows
 
@@ -136,9 +159,16 @@ class DbPersistence(BasePersistence[Data, Data, Data]):
         """Upsert the value unless the database already holds the same JSON."""
         text = _to_json(what, value)
         known = self._stored.get(kind)
-        if known is not None and known.get(key) == text:
+        if known is not None and known.get(key) == text and not self._perlu_disegarkan(kind, key):
             return
         await self._tulis(kind, key, value, text)
+
+    def _perlu_disegarkan(self, kind: str, key: str) -> bool:
+        """A conversation row whose time is older than SEGARKAN is written again even when its state is the same."""
+        if not kind.startswith(CONV_PREFIX):
+            return False
+        diubah = self._diubah.get((kind, key))
+        return diubah is None or self._jam() - diubah >= SEGARKAN
 
     async def _delete(self, kind: str, key: str, *, known_absent_ok: bool = True) -> None:
         """Delete the row, skipping the query when it is known not to exist."""
@@ -179,16 +209,22 @@ class DbPersistence(BasePersistence[Data, Data, Data]):
             if not runs or runs[-1][0] != hapus:
                 runs.append((hapus, []))
             runs[-1][1].append((kind, key, value))
+        now = self._jam()
         try:
             async with self._engine.begin() as conn:
                 for hapus, rows in runs:
                     if hapus:
                         await store.delete_many(conn, [(kind, key) for kind, key, _ in rows])
                     else:
-                        await store.upsert_many(conn, rows)
+                        await store.upsert_many(conn, rows, now=now)
         except Exception as exc:
             return exc
         for (kind, key), (_, text) in batch.items():
+            if kind.startswith(CONV_PREFIX):
+                if text is None:
+                    self._diubah.pop((kind, key), None)
+                else:
+                    self._diubah[(kind, key)] = now
             known = self._stored.get(kind)
             if known is None:
                 continue
@@ -204,14 +240,25 @@ class DbPersistence(BasePersistence[Data, Data, Data]):
         async with self._engine.connect() as conn:
             rows = await pembaruan.muat_status(conn, pairs)
         for kind, key in pairs:
+            if kind.startswith(CONV_PREFIX):
+                if (kind, key) in rows:
+                    self._diubah[(kind, key)] = rows[(kind, key)][1]
+                else:
+                    self._diubah.pop((kind, key), None)
             known = self._stored.get(kind)
             if known is None:
                 continue
             if (kind, key) in rows:
-                known[key] = json.dumps(rows[(kind, key)], ensure_ascii=False)
+                known[key] = json.dumps(rows[(kind, key)][0], ensure_ascii=False)
             else:
                 known.pop(key, None)
-        return rows
+        return {pair: data for pair, (data, _) in rows.items()}
+
+    def basi(self, name: str, key: ConversationKey, batas: timedelta) -> bool:
+        """Whether a conversation's stored state was last written more than ``batas`` + TENGGANG ago (a row of
+        unknown age is not stale)."""
+        diubah = self._diubah.get((CONV_PREFIX + name, encode_key(key)))
+        return diubah is not None and self._jam() - diubah > batas + TENGGANG
 
     # --- user_data / chat_data -----------------------------------------------------------------
 
@@ -303,3 +350,53 @@ async def flush_after_update(update: object, context: CallbackContext[Any, Any, 
 def flush_handler() -> TypeHandler[object, CallbackContext[Any, Any, Any, Any], None]:
     """The handler that runs flush_after_update for every update; add it in group FLUSH_GROUP."""
     return TypeHandler(object, flush_after_update, block=True)
+
+
+App = Any  # an Application of any context types
+
+
+def percakapan_persisten(app: App) -> list[ConversationHandler[Any]]:
+    """Every persistent ConversationHandler of the Application (top level; Pantau has no nested ones)."""
+    return [h for group in app.handlers.values() for h in group
+            if isinstance(h, ConversationHandler) and h.persistent and h.name]
+
+
+def kunci_percakapan(h: ConversationHandler[Any], update: Update) -> tuple[int, ...] | None:
+    """The key this handler would use for the update (as ConversationHandler._get_key), None if it has none."""
+    key: list[int] = []
+    if h.per_chat:
+        if update.effective_chat is None:
+            return None
+        key.append(update.effective_chat.id)
+    if h.per_user:
+        if update.effective_user is None:
+            return None
+        key.append(update.effective_user.id)
+    if h.per_message:
+        return None  # keyed by message: Pantau has none (handlers.konteks.percakapan uses per_message=False)
+    return tuple(key)
+
+
+async def akhiri_yang_basi(update: object, context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """End this user's conversations whose last step is older than their timeout (restored after a restart, when
+    PTB's timeout job was lost), running their TIMEOUT callbacks; the update then goes on as a new one."""
+    app = context.application
+    persistence = app.persistence
+    if not isinstance(update, Update) or not isinstance(persistence, DbPersistence):
+        return
+    for h in percakapan_persisten(app):
+        batas = h.conversation_timeout
+        key = kunci_percakapan(h, update)
+        if batas is None or key is None:
+            continue
+        states: Any = h._conversations  # PTB keeps them here (a TrackingDict); there is no public API to end one
+        if not isinstance(states.get(key), int | str):
+            continue  # no conversation (or a non-blocking step still running)
+        if not persistence.basi(str(h.name), key, batas if isinstance(batas, timedelta) else timedelta(seconds=batas)):
+            continue
+        del states[key]  # tracked: the row is deleted with this update's other changes
+        for habis in h.states.get(ConversationHandler.TIMEOUT, []):
+            cek = habis.check_update(update)
+            if cek is not None and cek is not False:
+                await habis.handle_update(update, app, cek, context)
+                break

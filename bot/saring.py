@@ -16,7 +16,7 @@ from telegram import Update, User
 
 __all__ = ["GRUP_SARING", "PENGGANTI", "bersihkan", "saring"]
 
-GRUP_SARING = -2
+GRUP_SARING = -3
 PENGGANTI = "\ufffd"
 _NUL = "\x00"
 

@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from handlers import akun, guard, umum
 
-GRUP_JAGA = -1
+GRUP_JAGA = -2  # -3: bot.saring; -1: bot.persistence ends conversations that went stale during a restart
 GRUP_SIMPAN = 100
 
 # Feature modules, each with `daftar() -> list[BaseHandler]`; earlier modules win when two could take an update.

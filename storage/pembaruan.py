@@ -41,11 +41,13 @@ async def bersihkan(conn: AsyncConnection, *, sebelum: datetime) -> int:
     return int((await conn.execute(sa.delete(_P).where(_P.c.received_at < sebelum))).rowcount or 0)
 
 
-async def muat_status(conn: AsyncConnection, pasangan: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
-    """The stored bot state (``bot_persistence`` data) of the given (kind, key) pairs that exist, in one query."""
+async def muat_status(conn: AsyncConnection, pasangan: Iterable[tuple[str, str]]
+                      ) -> dict[tuple[str, str], tuple[Any, datetime | None]]:
+    """The stored bot state (``bot_persistence`` data, and when it was written) of the given (kind, key) pairs that
+    exist, in one query."""
     pairs = sorted(set(pasangan))
     if not pairs:
         return {}
-    rows = await conn.execute(sa.select(_B.c.kind, _B.c.key, _B.c.data)
+    rows = await conn.execute(sa.select(_B.c.kind, _B.c.key, _B.c.data, _B.c.diubah)
                               .where(sa.tuple_(_B.c.kind, _B.c.key).in_(pairs)))
-    return {(kind, key): data for kind, key, data in rows.all()}
+    return {(kind, key): (data, diubah) for kind, key, data, diubah in rows.all()}

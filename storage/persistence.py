@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,9 +32,16 @@ async def load_all(conn: AsyncConnection, kind: str) -> dict[str, Any]:
     return {key: data for key, data in rows.all()}
 
 
-async def upsert(conn: AsyncConnection, kind: str, key: str, data: Any) -> None:
+async def load_diubah(conn: AsyncConnection, kind: str) -> dict[str, datetime | None]:
+    """When each stored key of one kind was last written (None for a row written before that was recorded)."""
+    _check(kind)
+    rows = await conn.execute(sa.select(_TABLE.c.key, _TABLE.c.diubah).where(_TABLE.c.kind == kind))
+    return {key: diubah for key, diubah in rows.all()}
+
+
+async def upsert(conn: AsyncConnection, kind: str, key: str, data: Any, *, now: datetime | None = None) -> None:
     """Insert or replace the JSON data stored under (kind, key)."""
-    await upsert_many(conn, [(kind, key, data)])
+    await upsert_many(conn, [(kind, key, data)], now=now)
 
 
 async def delete(conn: AsyncConnection, kind: str, key: str) -> None:
@@ -41,16 +49,19 @@ async def delete(conn: AsyncConnection, kind: str, key: str) -> None:
     await delete_many(conn, [(kind, key)])
 
 
-async def upsert_many(conn: AsyncConnection, rows: Sequence[tuple[str, str, Any]]) -> None:
-    """Insert or replace several (kind, key, data) rows with one statement (executed in the order given)."""
+async def upsert_many(conn: AsyncConnection, rows: Sequence[tuple[str, str, Any]], *,
+                      now: datetime | None = None) -> None:
+    """Insert or replace several (kind, key, data) rows with one statement (executed in the order given), each
+    marked as written ``now``."""
     for kind, key, data in rows:
         _check(kind, key)
         if data is None:
             raise ValueError("bot_persistence data must not be None; delete the row instead")
     if rows:
         stmt = dialect_insert(conn, _TABLE)
-        stmt = stmt.on_conflict_do_update(index_elements=["kind", "key"], set_={"data": stmt.excluded.data})
-        await conn.execute(stmt, [{"kind": kind, "key": key, "data": data} for kind, key, data in rows])
+        stmt = stmt.on_conflict_do_update(index_elements=["kind", "key"],
+                                          set_={"data": stmt.excluded.data, "diubah": stmt.excluded.diubah})
+        await conn.execute(stmt, [{"kind": kind, "key": key, "data": data, "diubah": now} for kind, key, data in rows])
 
 
 _DELETE = sa.delete(_TABLE).where(_TABLE.c.kind == sa.bindparam("k"), _TABLE.c.key == sa.bindparam("kk"))

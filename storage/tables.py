@@ -518,6 +518,7 @@ bot_persistence = sa.Table(
     sa.Column("kind", sa.String(20), primary_key=True),  # user_data, chat_data, bot_data, conv:<name>
     sa.Column("key", sa.String(80), primary_key=True),
     sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("diubah", UTCDateTime, nullable=True),  # when the row was last written (None: before 0010)
 )
 
 # --- reminders and the admin web ------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dtm
 import io
 import logging
 import socket
@@ -17,13 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.chat import chat
 from bot.fakebotapi import FakeBotApi
 from bot.fakebotapi_http import create_http_app
+from bot.persistence import encode_key
 from bot.run import serve
 from bot.settings import Settings
-from handlers import kirim
+from handlers import kirim, teks
 from reports import capaian
 from storage import outbox, users
+from storage import persistence as store
 from storage.db import create_engine
-from tests.bot.harness import bot_uji, demo_tg
+from tests.bot.harness import Jam, bot_uji, demo_tg
 
 BARU = 5550002
 
@@ -48,6 +51,37 @@ async def test_restart_in_the_middle_of_a_conversation_loses_nothing(database_ur
     async with bot_uji(engine2, api=api) as b3:
         out = await b3.kirim(BARU, "KUL")
         assert "menunggu persetujuan" in out[-1].text
+    await engine2.dispose()
+
+
+async def test_a_conversation_past_its_timeout_across_a_restart_ends_at_the_next_update(database_url: str) -> None:
+    """PTB's timeout jobs die with the process: the next update after a restart ends a stale conversation first."""
+    jam = Jam()
+    engine = create_engine(database_url)
+    api = FakeBotApi()
+    api.add_user(BARU, "Wati")
+    api.add_user(BARU + 1, "Wito")
+    async with bot_uji(engine, api=api, jam=jam) as b:
+        await b.kirim(BARU, "/start")
+        await b.tekan(BARU, "minta:pimpinan")  # now asked for the unit's code (a 15-minute conversation)
+        await b.kirim(BARU + 1, "/start")
+        await b.tekan(BARU + 1, "minta:operator")
+        jam.now += dtm.timedelta(minutes=10)
+        # wrong answers keep the same state; its row's time is refreshed, so the 10 minutes count from here
+        out = await b.kirim(BARU + 1, "BUKAN-UNIT")
+        assert "tidak dikenal" in out[-1].text.lower() or "tidak ditemukan" in out[-1].text.lower()
+    await engine.dispose()
+    jam.now += dtm.timedelta(minutes=8)  # Wati: 18 minutes since her last step; Wito: 8
+    engine2 = create_engine(database_url)
+    async with bot_uji(engine2, api=api, jam=jam) as b2:
+        out = await b2.kirim(BARU, "KUL")
+        assert out[0].text == teks.WAKTU_HABIS
+        assert "belum paham" in out[-1].text  # "KUL" was not taken as the answer to the stale question
+        async with engine2.connect() as conn:
+            assert await users.by_telegram_id(conn, BARU) is None
+            assert (await store.load_all(conn, "conv:minta")).keys() == {encode_key((BARU + 1, BARU + 1))}
+        out = await b2.kirim(BARU + 1, "KUL")  # still inside its timeout: the answer counts
+        assert "sudah dikirim ke admin" in out[-1].text
     await engine2.dispose()
 
 

@@ -25,6 +25,7 @@ from telegram.ext import (
 from bot.fakebotapi import FakeBotApi, FakeRequest
 from bot.persistence import (
     FLUSH_GROUP,
+    TENGGANG,
     DbPersistence,
     PersistenceDataError,
     decode_key,
@@ -467,3 +468,37 @@ async def test_flush_after_update_is_a_plain_callback(api: FakeBotApi, empty_eng
         assert await rows(empty_engine, CONV) == {"[2002,2002]": ANGKA}
         assert await rows(empty_engine, "chat_data") == {str(BUDI): {"mulai": 1}}
     assert errors == []
+
+
+async def test_conversation_rows_carry_their_write_time_and_go_stale_after_timeout_and_margin(
+        empty_engine: AsyncEngine) -> None:
+    jam = [dtm.datetime(2024, 11, 24, 8, 0, tzinfo=dtm.UTC)]
+    p = DbPersistence(empty_engine, clock=lambda: jam[0])
+    async with empty_engine.begin() as conn:
+        await store.upsert(conn, "conv:lama", "[1,1]", "A")  # written before write times were recorded
+    await p.get_conversations("lama")
+    await p.get_conversations("uji")
+    await p.update_conversation("uji", (2, 2), "B")
+    async with empty_engine.connect() as conn:
+        assert await store.load_diubah(conn, "conv:uji") == {"[2,2]": jam[0]}
+    lima_belas = dtm.timedelta(minutes=15)
+    jam[0] += lima_belas + TENGGANG
+    assert not p.basi("uji", (2, 2), lima_belas)  # exactly at the margin: not yet
+    jam[0] += dtm.timedelta(seconds=1)
+    assert p.basi("uji", (2, 2), lima_belas)
+    assert not p.basi("lama", (1, 1), dtm.timedelta(0))  # unknown age: never taken as stale
+    assert not p.basi("uji", (9, 9), dtm.timedelta(0))  # no such conversation
+    # the same state handed over again refreshes the row's time (it is older than a minute) ...
+    await p.update_conversation("uji", (2, 2), "B")
+    assert not p.basi("uji", (2, 2), lima_belas)
+    # ... but not within the minute: nothing is written
+    tulis: list[str] = []
+    event.listen(empty_engine.sync_engine, "before_cursor_execute", lambda *a: tulis.append(a[2]))
+    jam[0] += dtm.timedelta(seconds=30)
+    await p.update_conversation("uji", (2, 2), "B")
+    assert tulis == []
+    # a new engine and persistence (a restart) read the times back
+    p2 = DbPersistence(empty_engine, clock=lambda: jam[0])
+    assert await p2.get_conversations("uji") == {(2, 2): "B"}
+    jam[0] += lima_belas + TENGGANG
+    assert p2.basi("uji", (2, 2), lima_belas)
