@@ -12,9 +12,13 @@ cached figure is printed beside it). Cases:
 - builder and chart times apart, for the same views.
 Exports: `tps` (the widest national table) to CSV and XLSX, rows/s, and the Python heap's peak (tracemalloc) and
 the process's resident-set growth at 50.000, 100.000 and 200.000 rows: flat memory means the peak does not grow.
+Then the bot's replies while an admin's national XLSX export of `tps` runs through the real `/ekspor` button
+(a separate process from 50.000 rows): a province leader's `/help` and `/capaian 2024 PROV-32` (cold chart), one
+every 0,2 s, first for 30 s without the export, then for as long as the export runs.
 
     .venv/bin/python bench/bench_laporan.py            # national: generates var/bench/nasional.db once (~4 min)
     .venv/bin/python bench/bench_laporan.py --quick    # a 5 % dataset and fewer runs (about a minute)
+    .venv/bin/python bench/bench_laporan.py --hanya ekspor bersamaan   # only some parts
     .venv/bin/python bench/bench_laporan.py --database-url postgresql://postgres@127.0.0.1:5432/bench
 
 A database that does not hold the generated dataset is filled first (`pantau demo generate`); one that holds
@@ -57,6 +61,7 @@ from storage.db import create_engine, upgrade
 
 JAM = datetime(2024, 11, 24, 8, 0, tzinfo=UTC)  # Minggu, 24 November 2024, 15.00 WIB: H-3
 HARI = date(2024, 11, 24)
+BAGIAN = ("latensi", "rincian", "ekspor", "bersamaan")
 
 
 def _ms(xs: list[float], p: float) -> float:
@@ -182,6 +187,55 @@ async def _rincian(engine: AsyncEngine, runs: int) -> dict[str, list[float]]:
     return out
 
 
+async def _bersamaan(engine: AsyncEngine, dasar_detik: float) -> tuple[list[str], str]:
+    """Reply latency without and during a national XLSX export started with the /ekspor button."""
+    api = FakeBotApi()
+    api.record_calls = False
+    async with engine.connect() as conn:
+        for u in (await conn.execute(sa.select(t.users.c.telegram_id, t.users.c.name))).all():
+            api.add_user(u.telegram_id, u.name)
+    app = build_application(Settings(DATABASE_URL="sqlite:///unused.db"), engine, api=api, clock=lambda: JAM,
+                            send_outbox=False)
+    app.bot_data["layanan"].laju = (1_000_000, 1.0)  # the per-user rate limit stays out of the way
+    pimpinan, admin = await _tg(engine, "nas-pimpinan-jabar"), await _tg(engine, "nas-admin")
+    permintaan = ("/help", "/capaian 2024 PROV-32")
+
+    async def putaran(selesai: Callable[[], bool]) -> dict[str, list[float]]:
+        out: dict[str, list[float]] = {}
+        while not selesai():
+            for teks in permintaan:
+                grafik.kosongkan_cache()
+                upd = (await api.send_text(pimpinan, teks)).to_update(app.bot)
+                mulai = time.perf_counter()
+                await app.process_update(upd)
+                out.setdefault(teks, []).append(time.perf_counter() - mulai)
+                await asyncio.sleep(0.2)
+        return out
+
+    async with running(app):
+        sekali = iter((False, True))
+        await putaran(lambda: next(sekali))  # one round to warm up, not counted
+        hingga = time.perf_counter() + dasar_detik
+        tanpa = await putaran(lambda: time.perf_counter() > hingga)
+        await app.process_update((await api.send_text(admin, "/ekspor")).to_update(app.bot))
+        menu = next(m for m in reversed(api.messages(admin)) if m.buttons)
+        tekan = (await api.press(admin, menu.message_id, "ek:f:tps:xlsx")).to_update(app.bot)
+        mulai = time.perf_counter()
+        ekspor_ = asyncio.create_task(app.process_update(tekan))
+        selama = await putaran(ekspor_.done)
+        await ekspor_
+        detik = time.perf_counter() - mulai
+    berkas = api.messages(admin)[-1]
+    assert berkas.kind == "document", berkas.content[:300]
+    async with engine.connect() as conn:
+        n = await ekspor.perkiraan_baris(conn, "tps")
+    cara = "proses terpisah" if n >= 50_000 else "thread (di bawah 50.000 baris)"
+    ringkas = f"ekspor XLSX tps nasional lewat /ekspor: {_a(n)} baris dalam {_a(detik, 1)} s ({cara})"
+    baris = [_baris(f"{teks} — tanpa ekspor", tanpa[teks]) for teks in permintaan]
+    baris += [_baris(f"{teks} — selama ekspor XLSX", selama[teks]) for teks in permintaan]
+    return baris, ringkas
+
+
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -228,6 +282,7 @@ async def main() -> None:
     p.add_argument("--database-url", help="bawaan: sqlite:///var/bench/nasional[-quick].db")
     p.add_argument("--reset", action="store_true", help="wipe a database that holds something else")
     p.add_argument("--runs", type=int, help="runs per case (bawaan 30, --quick 5)")
+    p.add_argument("--hanya", nargs="+", choices=BAGIAN, help="only these parts (bawaan: all, in this order)")
     a = p.parse_args()
     url = a.database_url or f"sqlite:///var/bench/nasional{'-quick' if a.quick else ''}.db"
     runs = a.runs or (5 if a.quick else 30)
@@ -237,21 +292,29 @@ async def main() -> None:
             n_tps = (await conn.execute(sa.select(sa.func.count()).select_from(t.tps))).scalar_one()
             n_lap = (await conn.execute(sa.select(sa.func.count()).select_from(t.arrival_reports))).scalar_one()
         print(f"\nData: {_a(n_tps)} TPS, {_a(n_lap)} laporan kedatangan; {runs} kali per kasus; {url}\n")
-        dingin, hangat = await _latensi(engine, runs)
-        print("| permintaan (dengan grafik) | n | median ms | p95 ms | p99 ms |\n| --- | --- | --- | --- | --- |")
-        for nama, xs in dingin.items():
-            print(_baris(nama, xs))
-        for nama, xs in hangat.items():
-            print(_baris(f"{nama}, grafik dari cache", xs))
-        print("\n| bagian | n | median ms | p95 ms | p99 ms |\n| --- | --- | --- | --- | --- |")
-        for nama, xs in (await _rincian(engine, runs)).items():
-            print(_baris(nama, xs))
-        ukuran = [5_000, 10_000, 20_000] if a.quick else [50_000, 100_000, 200_000]
-        with tempfile.TemporaryDirectory(prefix="pantau-bench-") as tmp:
-            baris = await _ekspor(engine, ukuran, 20_000 if a.quick else 200_000, Path(tmp))
-        print("\n| ekspor tps | baris | detik | baris/detik | MB | puncak heap Python MB | kenaikan RSS puncak MB |\n"
-              "| --- | --- | --- | --- | --- | --- | --- |")
-        print("\n".join(baris))
+        bagian = set(a.hanya or BAGIAN)
+        if "latensi" in bagian:
+            dingin, hangat = await _latensi(engine, runs)
+            print("| permintaan (dengan grafik) | n | median ms | p95 ms | p99 ms |\n| --- | --- | --- | --- | --- |")
+            for nama, xs in dingin.items():
+                print(_baris(nama, xs))
+            for nama, xs in hangat.items():
+                print(_baris(f"{nama}, grafik dari cache", xs))
+        if "rincian" in bagian:
+            print("\n| bagian | n | median ms | p95 ms | p99 ms |\n| --- | --- | --- | --- | --- |")
+            for nama, xs in (await _rincian(engine, runs)).items():
+                print(_baris(nama, xs))
+        if "ekspor" in bagian:
+            ukuran = [5_000, 10_000, 20_000] if a.quick else [50_000, 100_000, 200_000]
+            with tempfile.TemporaryDirectory(prefix="pantau-bench-") as tmp:
+                baris = await _ekspor(engine, ukuran, 20_000 if a.quick else 200_000, Path(tmp))
+            print("\n| ekspor tps | baris | detik | baris/detik | MB | puncak heap Python MB "
+                  "| kenaikan RSS puncak MB |\n| --- | --- | --- | --- | --- | --- | --- |")
+            print("\n".join(baris))
+        if "bersamaan" in bagian:
+            baris, ringkas = await _bersamaan(engine, 10.0 if a.quick else 30.0)
+            print(f"\n{ringkas}\n\n| balasan bot | n | median ms | p95 ms | p99 ms |\n| --- | --- | --- | --- | --- |")
+            print("\n".join(baris))
     finally:
         await engine.dispose()
 
