@@ -265,6 +265,21 @@ async def test_indicator_6_counts_the_year_in_local_time_for_every_caller(engine
         assert await kinerja.arrivals_on_target(conn, 2025, sampai=date(2025, 1, 1)) == (0, 3452)
 
 
+async def test_indicator_6_judges_each_tps_by_its_latest_report_of_that_year(engine: AsyncEngine) -> None:
+    """A correction filed the next year changes that year's figure, not the year of the first report."""
+    p, tps, items = await demo_petugas(engine), await tps_kota(engine), await item_ids(engine)
+    await simpan(engine, masukan(tps[0].id), p)  # tepat, 2024
+    await simpan(engine, masukan(tps[1].id, lg.dengan_penyimpangan(items["KOTAK"], 2, rusak=1)), p)  # not tepat
+    await simpan(engine, masukan(tps[1].id, jenis="koreksi", alasan="sudah diganti"), p)  # now tepat, 2024
+    januari = datetime(2025, 1, 10, 3, 0, tzinfo=UTC)
+    await simpan(engine, masukan(tps[0].id, lg.dengan_penyimpangan(items["KOTAK"], 2, kurang=1), jenis="koreksi",
+                                 tiba=januari, alasan="hilang satu"), p, now=januari)  # not tepat, 2025
+    async with engine.connect() as conn:
+        assert await kinerja.arrivals_on_target(conn, 2024) == (2, 3452)
+        assert await kinerja.arrivals_on_target(conn, 2025) == (0, 3452)
+        assert await kinerja.arrivals_on_target(conn, 2024, sampai=date(2024, 11, 25)) is None  # before NOW
+
+
 async def _persen(engine: AsyncEngine) -> Decimal | None:
     async with engine.connect() as conn:
         return await arrivals.persen_tepat(conn, 2024)
