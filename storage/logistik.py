@@ -125,6 +125,13 @@ async def catat_laporan(conn: AsyncConnection, kabkota_unit_id: int, sulit: bool
 async def hitung_ulang(conn: AsyncConnection, unit_ids: Sequence[int] | None = None) -> None:
     """Recompute the summary of these kab/kota (None: all) from their TPS and latest reports. Every bulk write of
     TPS or reports (demo, generated dataset, import) calls it in its own transaction."""
+    r = t.tiba_kabkota
+    hapus = r.delete()
+    if unit_ids is not None:
+        hapus = hapus.where(r.c.kabkota_unit_id.in_(list(unit_ids)))
+    # Delete first, count after: on PostgreSQL the delete waits for reports in flight that updated these rows,
+    # so the count below sees them; a report that comes later finds no row and recounts its kab/kota itself.
+    await conn.execute(hapus)
     pilih = None if unit_ids is None else t.tps.c.kabkota_unit_id.in_(list(unit_ids))
     q = (sa.select(t.tps.c.kabkota_unit_id, sa.func.count(), _n(t.tps.c.sulit == sa.true()))
          .group_by(t.tps.c.kabkota_unit_id))
@@ -134,11 +141,6 @@ async def hitung_ulang(conn: AsyncConnection, unit_ids: Sequence[int] | None = N
     rows = [{"kabkota_unit_id": k, "tps": int(n), "sulit": int(s)}
             | dict(zip(_URUTAN_TIBA, tiba.get(k, [0] * 8), strict=True))
             for k, n, s in (await conn.execute(q)).all()]
-    r = t.tiba_kabkota
-    hapus = r.delete()
-    if unit_ids is not None:
-        hapus = hapus.where(r.c.kabkota_unit_id.in_(list(unit_ids)))
-    await conn.execute(hapus)
     if rows:
         await conn.execute(r.insert(), rows)
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain import logistik as lg
-from storage import impor, logistik, org, users
+from storage import arrivals, impor, logistik, org, users
 from storage import tables as t
 from storage.db import _alembic_config, create_engine
 from tests.storage.test_arrivals import LATE, NOW, item_ids, masukan, petugas, simpan
@@ -132,3 +132,25 @@ async def test_migration_fills_the_summary_from_existing_reports(engine: AsyncEn
     assert isi == harapan
     kab = next(k for k, v in isi.items() if v[2])
     assert isi[kab][2:] == (2, 2, 1, 1, 1, 1, 1, 1)  # both sulit: one tepat, one late and short after its correction
+
+
+async def test_a_recount_during_a_report_in_flight_counts_that_report(engine: AsyncEngine) -> None:
+    """A bulk recount started while a report's transaction is open waits for it and counts it (PostgreSQL: the
+    recount deletes the rows first, which waits for the report's row lock, and counts after)."""
+    async with engine.connect() as conn:
+        tps = (await org.list_tps(conn, kabkota="KAB-1771", limit=1))[0]
+    p = await petugas(engine, [tps.id])
+    async with engine.connect() as laporan:
+        await laporan.begin()
+        await arrivals.simpan_laporan(laporan, masukan(tps.id), pelapor=p, now=NOW)
+
+        async def hitung() -> None:
+            async with engine.begin() as conn:
+                await logistik.hitung_ulang(conn)
+
+        ulang = asyncio.create_task(hitung())
+        await asyncio.sleep(0.5)  # the recount has started (and waits)
+        await laporan.commit()
+    await ulang
+    isi = await ringkasan(engine)
+    assert sum(v[2] for v in isi.values()) == 1 and isi == await langsung(engine)
