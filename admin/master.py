@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,6 +16,7 @@ from admin.inti import ekspor, form, halaman, lingkup, pesan, redirect, render, 
 from domain.angka import parse_count, parse_percent
 from domain.entitas import PERAN, PERAN_LABEL
 from domain.errors import ParseError
+from domain.pengingat import ISIAN_ATURAN, aturan_dari_isian
 from reports import logistik, rencana_aksi, tabel
 from storage import org, outbox, users, webdata
 from storage.users import AksesError
@@ -243,9 +245,7 @@ async def rencana(request: Request) -> Response:
 # --- deadlines -------------------------------------------------------------------------------------------
 
 
-@halaman()
-async def tenggat(request: Request) -> Response:
-    """Deadlines and the reminder policy."""
+async def _halaman_tenggat(request: Request, galat: str | None = None, status: int = 200) -> Response:
     units, _ = await lingkup(request)
     async with web(request).engine.connect() as conn:
         rows = await webdata.deadlines(conn, units)
@@ -253,11 +253,18 @@ async def tenggat(request: Request) -> Response:
     if request.query_params.get("unduh"):
         return ekspor(request, "tenggat", ["id", "jenis", "ref", "judul", "batas", "unit", "peran", "dijeda"],
                       ([r.id, r.jenis, r.ref, r.judul, r.batas, r.unit, r.peran, r.dijeda] for r in rows))
-    return render(request, "tenggat.html", {"rows": rows, "kebijakan": _kebijakan(kebijakan)})
+    return render(request, "tenggat.html", {"rows": rows, "kebijakan": _kebijakan(kebijakan), "galat": galat},
+                  status=status)
 
 
-def _kebijakan(k: object) -> list[tuple[str, str]]:
-    """The reminder policy per deadline kind, in words."""
+@halaman()
+async def tenggat(request: Request) -> Response:
+    """Deadlines and the reminder policy."""
+    return await _halaman_tenggat(request)
+
+
+def _kebijakan(k: object) -> list[dict[str, Any]]:
+    """The reminder policy per deadline kind: in words, and as the admin's form fields."""
     aturan = getattr(k, "aturan", None)
     if not isinstance(aturan, dict):
         return []
@@ -267,10 +274,28 @@ def _kebijakan(k: object) -> list[tuple[str, str]]:
         lewat = f"lewat batas: harian selama {a.lewat_hari} hari" if a.lewat_hari else "lewat batas: tidak diulang"
         esk = [f"ke kepala unit hari ke-{a.eskalasi_kepala}" if a.eskalasi_kepala else "",
                f"ke pimpinan hari ke-{a.eskalasi_pimpinan}" if a.eskalasi_pimpinan else ""]
-        out.append((jenis.replace("_", " "), f"{sebelum} pukul {a.jam_pagi:%H.%M}; {lewat}"
-                    + "".join(f", {e}" for e in esk if e)
-                    + f"; jam tenang {a.sunyi_mulai:%H.%M}–{a.sunyi_selesai:%H.%M}"))
+        jam = {nama: f"{getattr(a, nama):%H.%M}" for nama in ("jam_pagi", "sunyi_mulai", "sunyi_selesai")}
+        teks_ = (f"{sebelum or 'tidak ada pengingat sebelum batas'} pukul {jam['jam_pagi']}; {lewat}"
+                 + "".join(f", {e}" for e in esk if e) + f"; jam tenang {jam['sunyi_mulai']}–{jam['sunyi_selesai']}")
+        isian = {"sebelum": ", ".join("H" if h == 0 else f"H-{h}" for h in a.sebelum), "lewat_hari": a.lewat_hari,
+                 "eskalasi_kepala": a.eskalasi_kepala or "",
+                 "eskalasi_pimpinan": a.eskalasi_pimpinan or "", **jam}
+        out.append({"jenis": jenis, "label": jenis.replace("_", " "), "teks": teks_, "isian": isian})
     return out
+
+
+@halaman()
+async def kebijakan_ubah(request: Request) -> Response:
+    """Change one deadline kind's reminder rule, or put it back to the default."""
+    w, admin, jenis = web(request), sesi(request).pengguna, _f(request, "jenis")
+    try:
+        aturan = None if _f(request, "aksi") == "bawaan" else aturan_dari_isian(
+            {nama: _f(request, nama)[:500] for nama in ISIAN_ATURAN})
+        async with w.engine.begin() as conn:
+            await webdata.set_reminder_policy(conn, jenis[:40], aturan, admin=admin, now=w.now())
+    except (ParseError, AksesError) as exc:
+        return await _halaman_tenggat(request, str(exc), 400)
+    return redirect("/tenggat?ok=kebijakan_diubah")
 
 
 @halaman()
@@ -339,6 +364,7 @@ def routes() -> list[BaseRoute]:
         Route("/rencana-aksi", rencana),
         Route("/tenggat", tenggat),
         Route("/tenggat/{id:int}/jeda", tenggat_jeda, methods=["POST"]),
+        Route("/tenggat/kebijakan", kebijakan_ubah, methods=["POST"]),
         Route("/logistik", logistik_halaman),
         Route("/logistik/{kode}", norma_ubah, methods=["POST"]),
     ]

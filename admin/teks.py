@@ -26,6 +26,7 @@ OK = {
     "disetujui": "Permintaan akses disetujui; pengguna diberi tahu lewat bot.",
     "ditolak": "Permintaan akses ditolak; pengguna diberi tahu lewat bot.",
     "diubah": "Perubahan disimpan.",
+    "kebijakan_diubah": "Kebijakan pengingat disimpan; sapuan pengingat berikutnya (tiap menit) memakainya.",
     "dicabut": "Akses pengguna dicabut.",
     "diverifikasi": "Verifikasi disimpan.",
     "periode_ditutup": "Periode ditutup: laporan terlambat untuk periode itu ditolak.",

@@ -20,6 +20,7 @@ never drop it while the window is open. ``saat_kirim`` gives that moment (the pr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -28,9 +29,12 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from domain.angka import parse_count
 from domain.errors import ParseError
+from domain.tanggal import parse_time
 
 __all__ = [
+    "ISIAN_ATURAN",
     "JENIS",
     "TINGKAT",
     "Aturan",
@@ -38,6 +42,7 @@ __all__ = [
     "Langkah",
     "akhir_hari",
     "akhir_sunyi",
+    "aturan_dari_isian",
     "jadwal",
     "langkah_jatuh_tempo",
     "pagi_berikutnya",
@@ -91,6 +96,72 @@ class Aturan(BaseModel):
     def hari_terakhir(self) -> int:
         """The last overdue day that has a step of any tier."""
         return max(self.lewat_hari, self.eskalasi_kepala or 0, self.eskalasi_pimpinan or 0)
+
+
+_MAKS_ISIAN = 200
+# The form fields of a rule, as aturan_dari_isian reads them.
+ISIAN_ATURAN = ("sebelum", "jam_pagi", "lewat_hari", "eskalasi_kepala", "eskalasi_pimpinan", "sunyi_mulai",
+                "sunyi_selesai")
+_RE_HARI = re.compile(r"(?:H-?)?([0-9]{1,3})|H")
+
+
+def aturan_dari_isian(isian: Mapping[str, str]) -> Aturan:
+    """A rule from a form's text fields, with a message in Indonesian for every wrong input.
+
+    ``sebelum``: the days before the deadline, "H-7, H-3, H-1, H" or "7, 3, 1, 0" (empty: none); ``jam_pagi``,
+    ``sunyi_mulai``, ``sunyi_selesai``: times of day ("07.00"); ``lewat_hari``: 0–60 daily reminders once overdue;
+    ``eskalasi_kepala``, ``eskalasi_pimpinan``: the overdue day (1–60) the unit head / the pimpinan is told, empty
+    or "tidak" for never.
+    """
+    def teks(nama: str) -> str:
+        nilai = str(isian.get(nama) or "").strip()
+        if len(nilai) > _MAKS_ISIAN:
+            raise ParseError(f"Isian {nama.replace('_', ' ')} terlalu panjang.")
+        return nilai
+
+    def hari(nama: str, label: str, *, boleh_kosong: bool) -> int | None:
+        nilai = teks(nama)
+        if boleh_kosong and nilai.lower() in ("", "-", "tidak", "tidak ada"):
+            return None
+        if not nilai:
+            raise ParseError(f"{label} belum diisi.")
+        try:
+            n = parse_count(nilai, maximum=MAKS_HARI)
+        except ParseError as exc:
+            raise ParseError(f"{label}: {exc}") from None
+        if boleh_kosong and n == 0:
+            raise ParseError(f"{label}: hari ke-1 sampai {MAKS_HARI}, atau kosongkan bila tidak ada eskalasi.")
+        return n
+
+    def jam(nama: str, label: str) -> time:
+        try:
+            return parse_time(teks(nama))
+        except ParseError as exc:
+            raise ParseError(f"{label}: {exc}") from None
+
+    sebelum: list[int] = []
+    for bagian in re.split(r"[,;\s]+", re.sub(r"\s*-\s*", "-", teks("sebelum"))):
+        if not bagian:
+            continue
+        cocok = _RE_HARI.fullmatch(bagian.upper())
+        if cocok is None:
+            raise ParseError(f"Hari pengingat '{bagian}' tidak dikenali. Tulis misalnya H-7, H-3, H-1, H.")
+        n = int(cocok.group(1) or 0)
+        if n > MAKS_HARI:
+            raise ParseError(f"Hari pengingat H-{n} terlalu jauh: paling awal H-{MAKS_HARI}.")
+        sebelum.append(n)
+    nilai: dict[str, Any] = {
+        "sebelum": tuple(sebelum), "jam_pagi": jam("jam_pagi", "Jam pengingat"),
+        "lewat_hari": hari("lewat_hari", "Pengingat harian setelah lewat batas", boleh_kosong=False),
+        "eskalasi_kepala": hari("eskalasi_kepala", "Eskalasi ke kepala unit", boleh_kosong=True),
+        "eskalasi_pimpinan": hari("eskalasi_pimpinan", "Eskalasi ke pimpinan", boleh_kosong=True),
+        "sunyi_mulai": jam("sunyi_mulai", "Jam tenang mulai"),
+        "sunyi_selesai": jam("sunyi_selesai", "Jam tenang selesai"),
+    }
+    if _dalam_sunyi(nilai["jam_pagi"], nilai["sunyi_mulai"], nilai["sunyi_selesai"]):
+        raise ParseError(f"Jam pengingat {nilai['jam_pagi']:%H.%M} jatuh di jam tenang "
+                         f"({nilai['sunyi_mulai']:%H.%M}–{nilai['sunyi_selesai']:%H.%M}); ubah salah satunya.")
+    return Aturan(**nilai)
 
 
 _BAWAAN: dict[str, Aturan] = {

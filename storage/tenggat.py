@@ -21,7 +21,7 @@ revoked, or the kind is paused) is taken back out before it is sent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -35,7 +35,7 @@ from domain.entitas import PERAN
 from domain.errors import ParseError
 from domain.kinerja import cakupan_unit
 from domain.pemutakhiran import tahapan_provinsi
-from domain.pengingat import JENIS, Kebijakan, Langkah, Tingkat
+from domain.pengingat import JENIS, Aturan, Kebijakan, Langkah, Tingkat
 from domain.periode import JenisPeriode, Periode, batas_lapor, parse_periode, periode_tahun
 from domain.rencana import akhir_bulan
 from storage import audit, logistik, outbox
@@ -199,6 +199,27 @@ async def kebijakan(conn: AsyncConnection) -> Kebijakan:
     except ParseError as exc:
         log.error("setelan %s diabaikan: %s", KUNCI_ATURAN, exc)
         return Kebijakan()
+
+
+async def atur_kebijakan(conn: AsyncConnection, jenis: str, aturan: Aturan | None, *, actor: str,
+                         actor_id: int | None, now: datetime) -> Kebijakan:
+    """Set one kind's reminder rule (None: back to the default), audited; the next sweep follows it."""
+    if jenis not in JENIS:
+        raise TenggatError(f"Jenis tenggat {jenis!r} tidak dikenal.")
+    lama = await _setelan(conn, KUNCI_ATURAN)
+    setelan = dict(lama) if isinstance(lama, Mapping) else {}
+    try:
+        Kebijakan.dari_setelan(setelan)
+    except ParseError:  # a broken setting is ignored whole (kebijakan() uses the defaults): start afresh
+        setelan = {}
+    sebelumnya = setelan.pop(jenis, None)
+    if aturan is not None:
+        setelan[jenis] = aturan.model_dump(mode="json")
+    hasil = Kebijakan.dari_setelan(setelan)
+    await _simpan_setelan(conn, KUNCI_ATURAN, setelan)
+    await audit.record(conn, actor=actor, actor_id=actor_id, action="ubah", entity="kebijakan_pengingat",
+                       entity_id=jenis, old=sebelumnya, new=setelan.get(jenis, "bawaan"), now=now)
+    return hasil
 
 
 async def jenis_dijeda(conn: AsyncConnection) -> frozenset[str]:

@@ -350,6 +350,17 @@ async def reminder_policy(conn: AsyncConnection) -> Any:
     return await tenggat.kebijakan(conn)
 
 
+async def set_reminder_policy(conn: AsyncConnection, jenis: str, aturan: Any, *, admin: Pengguna,
+                              now: datetime) -> None:
+    """Set one deadline kind's reminder rule (a domain.pengingat.Aturan; None: back to the default), audited."""
+    from storage import tenggat
+
+    try:
+        await tenggat.atur_kebijakan(conn, jenis, aturan, actor=admin.name, actor_id=admin.id, now=now)
+    except tenggat.TenggatError as exc:
+        raise AksesError(str(exc)) from None
+
+
 @dataclass(frozen=True)
 class NormaLogistik:
     """A logistics item and its norm per TPS."""

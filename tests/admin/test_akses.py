@@ -41,6 +41,7 @@ AKSI = [
     "/pengguna/2/ubah",
     "/pengguna/2/cabut",
     "/tenggat/1/jeda",
+    "/tenggat/kebijakan",
     "/logistik/KOTAK",
     "/realisasi/1/verifikasi",
     "/periode",

@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import audit, outbox, users
+from domain.pengingat import Kebijakan
+from storage import audit, outbox, tenggat, users
 from storage import tables as t
 from tests.admin.bantuan import Jam, buat_web, klien, masuk
 
@@ -246,3 +247,39 @@ async def test_exports_neutralise_formulas_and_open_in_excel(engine: AsyncEngine
             for fmt in ("csv", "xlsx"):
                 r = await c.get(f"{path}{sep}unduh={fmt}")
                 assert r.status_code == 200 and "attachment" in r.headers["content-disposition"], (path, fmt)
+
+
+async def test_admin_changes_a_kinds_reminder_policy_and_puts_it_back(engine: AsyncEngine) -> None:
+    w = buat_web(engine)
+    isian = {"jenis": "pelaporan", "sebelum": "H-5, H-2, H", "jam_pagi": "08.30", "lewat_hari": "3",
+             "eskalasi_kepala": "1", "eskalasi_pimpinan": "", "sunyi_mulai": "20.00", "sunyi_selesai": "06.00"}
+    async with klien(w) as c:
+        await masuk(c, w, "pimpinan")
+        page = await c.get("/tenggat")
+        assert 'action="/tenggat/kebijakan"' not in page.text  # read-only for a leader
+    async with klien(w) as c:
+        token = await masuk(c, w, "admin")
+        assert 'action="/tenggat/kebijakan"' in (await c.get("/tenggat")).text
+        r = await c.post("/tenggat/kebijakan", data={"csrf": token, **isian})
+        assert r.status_code == 303 and "kebijakan_diubah" in r.headers["location"]
+        page = (await c.get("/tenggat?ok=kebijakan_diubah")).text
+        assert "H-5, H-2, hari H pukul 08.30; lewat batas: harian selama 3 hari, ke kepala unit hari ke-1;" in page
+        # wrong input: a clear message, nothing changed
+        for salah, pesan_ in [({"sebelum": "seminggu"}, "tidak dikenali"), ({"jam_pagi": "22.00"}, "jam tenang"),
+                              ({"lewat_hari": "1.000"}, "melebihi"), ({"eskalasi_kepala": "0"}, "kosongkan"),
+                              ({"jenis": "liburan"}, "tidak dikenal"), ({"jam_pagi": "𝟖.00"}, "Jam")]:
+            bad = await c.post("/tenggat/kebijakan", data={"csrf": token, **isian, **salah})
+            assert bad.status_code == 400 and pesan_ in bad.text, (salah, bad.text[-600:])
+        assert (await c.post("/tenggat/kebijakan", data={**isian})).status_code == 403  # no CSRF token
+        async with engine.connect() as conn:
+            aturan = (await tenggat.kebijakan(conn)).untuk("pelaporan")
+        assert (aturan.sebelum, aturan.jam_pagi, aturan.lewat_hari, aturan.eskalasi_kepala,
+                aturan.eskalasi_pimpinan) == ((5, 2, 0), time(8, 30), 3, 1, None)
+        r = await c.post("/tenggat/kebijakan", data={"csrf": token, **isian, "aksi": "bawaan"})
+        assert r.status_code == 303
+    async with engine.connect() as conn:
+        k = await tenggat.kebijakan(conn)
+        log = await audit.recent(conn, entity="kebijakan_pengingat")
+    assert k.untuk("pelaporan") == Kebijakan().untuk("pelaporan")
+    assert [(x.action, x.entity_id) for x in log] == [("ubah", "pelaporan"), ("ubah", "pelaporan")]
+    assert log[0].new == "bawaan" and log[1].new["sebelum"] == [5, 2, 0]

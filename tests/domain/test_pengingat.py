@@ -7,14 +7,18 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from domain.errors import ParseError
 from domain.pengingat import (
+    ISIAN_ATURAN,
     Aturan,
     Kebijakan,
     akhir_hari,
     akhir_sunyi,
+    aturan_dari_isian,
     jadwal,
     langkah_jatuh_tempo,
     pagi_berikutnya,
@@ -22,6 +26,7 @@ from domain.pengingat import (
     saat_kirim,
     sunyi,
 )
+from tests.domain.bantuan import CEPAT, pesan_galat
 
 WIB, WITA, WIT = "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"
 
@@ -199,3 +204,61 @@ def test_a_rule_is_checked_when_built() -> None:
         Aturan(eskalasi_kepala=0)
     with pytest.raises(ValueError, match="berzona"):
         jadwal(Aturan(), datetime(2024, 1, 1), WIB)
+
+
+# --- the admin's form for one kind's rule ---------------------------------------------------------------------
+
+ISIAN = {"sebelum": "H-7, H-3, H-1, H", "jam_pagi": "07.00", "lewat_hari": "7", "eskalasi_kepala": "2",
+         "eskalasi_pimpinan": "4", "sunyi_mulai": "21.00", "sunyi_selesai": "06.00"}
+
+
+def test_form_fields_read_as_the_default_rule() -> None:
+    assert aturan_dari_isian(ISIAN) == Aturan()
+
+
+@pytest.mark.parametrize(("sebelum", "hari"), [
+    ("H-7, H-3, H-1, H", (7, 3, 1, 0)), ("7,3,1,0", (7, 3, 1, 0)), ("h - 5 h-2 H", (5, 2, 0)),
+    ("H-1; H-1; H", (1, 0)), ("", ()), ("  ", ()), ("H-60", (60,)), ("0", (0,)),
+])
+def test_days_before_the_deadline_in_the_forms_people_write(sebelum: str, hari: tuple[int, ...]) -> None:
+    assert aturan_dari_isian({**ISIAN, "sebelum": sebelum}).sebelum == hari
+
+
+def test_optional_escalations_and_times() -> None:
+    a = aturan_dari_isian({**ISIAN, "eskalasi_kepala": "", "eskalasi_pimpinan": "tidak", "jam_pagi": "pukul 8:30",
+                           "sunyi_mulai": "22.00 WIB", "lewat_hari": "0"})
+    assert (a.eskalasi_kepala, a.eskalasi_pimpinan, a.jam_pagi, a.sunyi_mulai, a.lewat_hari) == (
+        None, None, time(8, 30), time(22, 0), 0)
+
+
+@pytest.mark.parametrize(("nama", "nilai", "potongan"), [
+    ("sebelum", "seminggu", "Hari pengingat 'seminggu' tidak dikenali"),
+    ("sebelum", "H-61", "paling awal H-60"),
+    ("sebelum", "H-٣", "tidak dikenali"),  # Arabic-Indic digit
+    ("sebelum", "H-7; DROP TABLE deadlines", "tidak dikenali"),
+    ("sebelum", "H-1, " * 60, "terlalu panjang"),
+    ("jam_pagi", "", "Jam pengingat: Jam belum diisi"),
+    ("jam_pagi", "25.00", "jam harus 00 sampai 23"),
+    ("jam_pagi", "22.00", "jatuh di jam tenang (21.00–06.00)"),
+    ("lewat_hari", "", "belum diisi"),
+    ("lewat_hari", "1.000", "melebihi batas maksimum 60"),
+    ("lewat_hari", "1,5", "bilangan bulat"),
+    ("lewat_hari", "-1", "tidak boleh negatif"),
+    ("lewat_hari", "tujuh", "Pengingat harian setelah lewat batas:"),
+    ("eskalasi_kepala", "0", "kosongkan bila tidak ada eskalasi"),
+    ("eskalasi_pimpinan", "61", "melebihi batas maksimum 60"),
+    ("sunyi_selesai", "6 pagi", "Jam tenang selesai:"),
+])
+def test_wrong_form_input_is_refused_in_indonesian(nama: str, nilai: str, potongan: str) -> None:
+    assert potongan in pesan_galat(aturan_dari_isian, {**ISIAN, nama: nilai})
+
+
+@CEPAT
+@given(st.dictionaries(st.sampled_from(ISIAN_ATURAN), st.text(max_size=300)))
+def test_any_form_input_is_a_rule_or_a_parse_error(acak: dict[str, str]) -> None:
+    try:
+        a = aturan_dari_isian({**ISIAN, **acak})
+    except ParseError as exc:
+        assert exc.pesan.strip()
+    else:
+        assert Kebijakan.dari_setelan({"manual": a.model_dump(mode="json")}).untuk("manual") == a

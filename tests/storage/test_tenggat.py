@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain.pengingat import Aturan
 from storage import outbox, siaran, tenggat
 from storage import tables as t
 from storage.db import create_engine
@@ -338,6 +339,27 @@ async def test_the_preview_uses_the_sweeps_rules_and_marks_what_went_out(engine:
         await conn.execute(t.outbox.delete().where(t.outbox.c.dedup_key.like("pengingat:%:h3")))
         late = await tenggat.pratinjau(conn, dari=dari, sampai=sampai, now=sampai, zona=ZONA)
     assert {r.status for r in late if r.langkah.kode == "h3" and r.tenggat.jenis == "logistik"} == {"terlewat"}
+
+
+async def test_an_admins_rule_for_a_kind_drives_the_preview_and_goes_back_to_the_default(
+        engine: AsyncEngine) -> None:
+    dari, sampai = lokal(date(2024, 11, 19), 0), lokal(date(2024, 11, 28), 0)
+
+    async def langkah() -> list[tuple[str, datetime]]:
+        async with engine.connect() as conn:
+            rows = await tenggat.pratinjau(conn, dari=dari, sampai=sampai, now=dari, zona=ZONA)
+        return sorted({(r.langkah.kode, r.waktu) for r in rows if r.tenggat.unit_code == "KAB-1771"})
+
+    bawaan = await langkah()
+    aturan = Aturan(sebelum=(5, 0), jam_pagi=time(8, 30), lewat_hari=0, eskalasi_kepala=None, eskalasi_pimpinan=None)
+    async with engine.begin() as conn:
+        await tenggat.atur_kebijakan(conn, "logistik", aturan, actor="uji", actor_id=None, now=T0)
+        with pytest.raises(tenggat.TenggatError):
+            await tenggat.atur_kebijakan(conn, "rahasia", aturan, actor="uji", actor_id=None, now=T0)
+    assert await langkah() == [("h0", lokal(date(2024, 11, 26), 8, 30)), ("h5", lokal(date(2024, 11, 21), 8, 30))]
+    async with engine.begin() as conn:
+        await tenggat.atur_kebijakan(conn, "logistik", None, actor="uji", actor_id=None, now=T0)
+    assert await langkah() == bawaan
 
 
 # --- broadcasts ---------------------------------------------------------------------------------------------
