@@ -149,3 +149,24 @@ async def test_pimpinan_on_a_phone_reads_but_cannot_change(engine: AsyncEngine, 
         await page.goto(f"{base}/pengguna")
         await expect(page.get_by_text("tidak tersedia untuk peran Anda")).to_be_visible()
         await page.screenshot(path="/tmp/pantau-ponsel.png", full_page=False)
+
+
+async def test_admin_edits_a_reminder_rule_in_the_browser(engine: AsyncEngine, tmp_path: Path) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the browser flow runs once, on SQLite; the same routes run on PostgreSQL over httpx")
+    async with bot_uji(engine) as b, server(b) as base, browser(tmp_path) as ctx:
+        page = await ctx.new_page()
+        await _login(b, page, "admin")
+        await page.goto(f"{base}/tenggat")
+        baris = page.locator("tr", has_text="pelaporan").first
+        await baris.get_by_text("Ubah").click()
+        await baris.get_by_label("Jam pengingat").fill("22.00")
+        await baris.get_by_role("button", name="Simpan").click()
+        await expect(page.get_by_role("alert")).to_contain_text("jatuh di jam tenang (21.00–06.00)")
+        baris = page.locator("tr", has_text="pelaporan").first
+        await baris.get_by_text("Ubah").click()
+        await baris.get_by_label("Jam pengingat").fill("08.30")
+        await baris.get_by_label("Sebelum batas").fill("H-5, H")
+        await baris.get_by_role("button", name="Simpan").click()
+        await expect(page.get_by_text("Kebijakan pengingat disimpan")).to_be_visible()
+        await expect(page.locator("tr", has_text="pelaporan").first).to_contain_text("H-5, hari H pukul 08.30")
