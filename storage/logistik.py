@@ -116,10 +116,20 @@ async def catat_laporan(conn: AsyncConnection, kabkota_unit_id: int, sulit: bool
     if not beda:
         return
     r = t.tiba_kabkota
-    res = await conn.execute(r.update().where(r.c.kabkota_unit_id == kabkota_unit_id)
-                             .values({k: r.c[k] + d for k, d in beda.items()}))
-    if res.rowcount == 0:  # no row yet (a kab/kota whose TPS came in without a recount): count it whole
-        await hitung_ulang(conn, [kabkota_unit_id])
+    ubah = r.update().where(r.c.kabkota_unit_id == kabkota_unit_id).values({k: r.c[k] + d for k, d in beda.items()})
+    if (await conn.execute(ubah)).rowcount:
+        return
+    # No row (a recount just replaced it, or a kab/kota whose TPS came in without one): count it whole. On
+    # PostgreSQL another report may be doing the same; whoever inserts second gets the first's row, which does not
+    # hold this report yet, and adds this report's share to it.
+    if conn.dialect.name != "postgresql":
+        await hitung_ulang(conn, [kabkota_unit_id])  # SQLite: one writer at a time, no such race
+        return
+    try:
+        async with conn.begin_nested():
+            await hitung_ulang(conn, [kabkota_unit_id])
+    except sa.exc.IntegrityError:
+        await conn.execute(ubah)
 
 
 async def hitung_ulang(conn: AsyncConnection, unit_ids: Sequence[int] | None = None) -> None:

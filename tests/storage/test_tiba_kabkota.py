@@ -154,3 +154,22 @@ async def test_a_recount_during_a_report_in_flight_counts_that_report(engine: As
     await ulang
     isi = await ringkasan(engine)
     assert sum(v[2] for v in isi.values()) == 1 and isi == await langsung(engine)
+
+
+async def test_two_reports_that_both_find_the_row_gone_both_count(engine: AsyncEngine) -> None:
+    """On PostgreSQL both recount the kab/kota; the second insert collides with the first's row and adds its share
+    to it instead (on SQLite the second simply waits for the writer lock)."""
+    async with engine.begin() as conn:
+        satu, dua = await org.list_tps(conn, kabkota="KAB-1771", limit=2)
+        kab = (await conn.execute(sa.select(t.tps.c.kabkota_unit_id).where(t.tps.c.id == satu.id))).scalar_one()
+        await conn.execute(t.tiba_kabkota.delete().where(t.tiba_kabkota.c.kabkota_unit_id == kab))
+    p = await petugas(engine, [satu.id, dua.id])
+    async with engine.connect() as pertama:
+        await pertama.begin()
+        await arrivals.simpan_laporan(pertama, masukan(satu.id), pelapor=p, now=NOW)  # inserts the row, uncommitted
+        kedua = asyncio.create_task(simpan(engine, masukan(dua.id), p))
+        await asyncio.sleep(0.5)  # the second report waits on the first's row (or the writer lock)
+        await pertama.commit()
+    await kedua
+    isi = await ringkasan(engine)
+    assert isi[kab][2] == 2 and isi == await langsung(engine)
