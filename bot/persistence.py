@@ -163,6 +163,10 @@ class DbPersistence(BasePersistence[Data, Data, Data]):
             return
         await self._tulis(kind, key, value, text)
 
+    def perlu_disegarkan(self, name: str, key: ConversationKey) -> bool:
+        """Whether a conversation's row is older than SEGARKAN (its unchanged state is then written again)."""
+        return self._perlu_disegarkan(CONV_PREFIX + name, encode_key(key))
+
     def _perlu_disegarkan(self, kind: str, key: str) -> bool:
         """A conversation row whose time is older than SEGARKAN is written again even when its state is the same."""
         if not kind.startswith(CONV_PREFIX):
@@ -344,7 +348,25 @@ async def flush_after_update(update: object, context: CallbackContext[Any, Any, 
             chat_ids=update.effective_chat.id if update.effective_chat else None,
             user_ids=update.effective_user.id if update.effective_user else None,
         )
+        _sentuh_percakapan(app, update)
     await app.update_persistence()
+
+
+def _sentuh_percakapan(app: App, update: Update) -> None:
+    """Hand the user's running conversations to the persistence again: a step that keeps its state (a callback
+    returning None) writes nothing, yet PTB restarts its timeout; so their rows' times stay current (written at
+    most once a minute, see SEGARKAN)."""
+    persistence = app.persistence
+    if not isinstance(persistence, DbPersistence):
+        return
+    for h in percakapan_persisten(app):
+        key = kunci_percakapan(h, update)
+        if key is None:
+            continue
+        states: Any = h._conversations
+        state = states.get(key)
+        if isinstance(state, int | str) and persistence.perlu_disegarkan(str(h.name), key):
+            states[key] = state  # tracked: the unchanged state is written with the current time
 
 
 def flush_handler() -> TypeHandler[object, CallbackContext[Any, Any, Any, Any], None]:
@@ -390,8 +412,8 @@ async def akhiri_yang_basi(update: object, context: CallbackContext[Any, Any, An
         if batas is None or key is None:
             continue
         states: Any = h._conversations  # PTB keeps them here (a TrackingDict); there is no public API to end one
-        if not isinstance(states.get(key), int | str):
-            continue  # no conversation (or a non-blocking step still running)
+        if not isinstance(states.get(key), int | str) or key in h.timeout_jobs:
+            continue  # no conversation, a non-blocking step still running, or PTB's own timeout is still running
         if not persistence.basi(str(h.name), key, batas if isinstance(batas, timedelta) else timedelta(seconds=batas)):
             continue
         del states[key]  # tracked: the row is deleted with this update's other changes

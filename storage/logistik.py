@@ -117,19 +117,22 @@ async def catat_laporan(conn: AsyncConnection, kabkota_unit_id: int, sulit: bool
         return
     r = t.tiba_kabkota
     ubah = r.update().where(r.c.kabkota_unit_id == kabkota_unit_id).values({k: r.c[k] + d for k, d in beda.items()})
-    if (await conn.execute(ubah)).rowcount:
-        return
-    # No row (a recount just replaced it, or a kab/kota whose TPS came in without one): count it whole. On
-    # PostgreSQL another report may be doing the same; whoever inserts second gets the first's row, which does not
-    # hold this report yet, and adds this report's share to it.
-    if conn.dialect.name != "postgresql":
-        await hitung_ulang(conn, [kabkota_unit_id])  # SQLite: one writer at a time, no such race
-        return
-    try:
-        async with conn.begin_nested():
-            await hitung_ulang(conn, [kabkota_unit_id])
-    except sa.exc.IntegrityError:
-        await conn.execute(ubah)
+    for _ in range(5):
+        if (await conn.execute(ubah)).rowcount:
+            return
+        # No row (a recount just replaced it, or a kab/kota whose TPS came in without one): count it whole. On
+        # PostgreSQL another report may be doing the same; whoever inserts second finds the first's row, which does
+        # not hold this report yet, and goes round again to add this report's share to it.
+        if conn.dialect.name != "postgresql":
+            await hitung_ulang(conn, [kabkota_unit_id])  # SQLite: one writer at a time, no such race
+            return
+        try:
+            async with conn.begin_nested():
+                await hitung_ulang(conn, [kabkota_unit_id])
+            return
+        except sa.exc.IntegrityError:
+            continue
+    raise RuntimeError(f"ringkasan ketibaan kab/kota {kabkota_unit_id} terus berubah; laporan diulang")
 
 
 async def hitung_ulang(conn: AsyncConnection, unit_ids: Sequence[int] | None = None) -> None:

@@ -187,6 +187,14 @@ async def _setelan(conn: AsyncConnection, key: str) -> Any:
             ).scalar_one_or_none()
 
 
+async def _setelan_terkunci(conn: AsyncConnection, key: str, kosong: Any) -> Any:
+    """A setting read for a change: its row is created if missing and locked until the transaction ends
+    (PostgreSQL; SQLite has one writer at a time), so two admins changing it at once do not lose a change."""
+    await insert_ignore(conn, t.app_settings, {"key": key, "value": kosong}, conflict=["key"])
+    return (await conn.execute(sa.select(t.app_settings.c.value).where(t.app_settings.c.key == key)
+                               .with_for_update())).scalar_one()
+
+
 async def _simpan_setelan(conn: AsyncConnection, key: str, value: Any) -> None:
     stmt = dialect_insert(conn, t.app_settings).values(key=key, value=value)
     await conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
@@ -206,7 +214,7 @@ async def atur_kebijakan(conn: AsyncConnection, jenis: str, aturan: Aturan | Non
     """Set one kind's reminder rule (None: back to the default), audited; the next sweep follows it."""
     if jenis not in JENIS:
         raise TenggatError(f"Jenis tenggat {jenis!r} tidak dikenal.")
-    lama = await _setelan(conn, KUNCI_ATURAN)
+    lama = await _setelan_terkunci(conn, KUNCI_ATURAN, {})
     setelan = dict(lama) if isinstance(lama, Mapping) else {}
     try:
         Kebijakan.dari_setelan(setelan)
@@ -233,7 +241,8 @@ async def atur_jeda(conn: AsyncConnection, jenis: str, jeda: bool, *, actor: str
     """Pause (or resume) every reminder of a kind; returns the paused kinds."""
     if jenis not in JENIS:
         raise TenggatError(f"Jenis tenggat {jenis!r} tidak dikenal.")
-    lama = await jenis_dijeda(conn)
+    nilai = await _setelan_terkunci(conn, KUNCI_JEDA, [])
+    lama = frozenset(v for v in nilai or [] if v in JENIS)
     baru = lama | {jenis} if jeda else lama - {jenis}
     if baru != lama:
         await _simpan_setelan(conn, KUNCI_JEDA, sorted(baru))

@@ -22,6 +22,7 @@ from bot.persistence import encode_key
 from bot.run import serve
 from bot.settings import Settings
 from handlers import kirim, teks
+from handlers.teks import logistik as tl
 from reports import capaian
 from storage import outbox, users
 from storage import persistence as store
@@ -82,6 +83,27 @@ async def test_a_conversation_past_its_timeout_across_a_restart_ends_at_the_next
             assert (await store.load_all(conn, "conv:minta")).keys() == {encode_key((BARU + 1, BARU + 1))}
         out = await b2.kirim(BARU + 1, "KUL")  # still inside its timeout: the answer counts
         assert "sudah dikirim ke admin" in out[-1].text
+    await engine2.dispose()
+
+
+async def test_a_conversation_kept_busy_on_one_step_is_not_taken_as_stale(database_url: str) -> None:
+    """A step that keeps its state (a search with no match) writes no new state, yet it is activity: PTB restarts
+    its timeout, and the row's time is refreshed, so neither now nor after a restart is the conversation ended."""
+    jam = Jam()
+    engine = create_engine(database_url)
+    tg = await demo_tg(engine, "petugas")
+    async with bot_uji(engine, jam=jam) as b:
+        assert "Pilih TPS Anda" in (await b.kirim(tg, "/tiba"))[-1].text  # a 30-minute conversation
+        for _ in range(5):  # 50 minutes on the same step
+            jam.now += dtm.timedelta(minutes=10)
+            out = await b.kirim(tg, "tidak-ada-tps-ini")
+            assert [m.text for m in out] == [tl.TIDAK_KETEMU.format(teks="tidak-ada-tps-ini")]
+    await engine.dispose()
+    jam.now += dtm.timedelta(minutes=5)
+    engine2 = create_engine(database_url)
+    async with bot_uji(engine2, jam=jam) as b2:
+        out = await b2.kirim(tg, "tidak-ada-tps-ini")
+        assert [m.text for m in out] == [tl.TIDAK_KETEMU.format(teks="tidak-ada-tps-ini")]  # not "Sesi ini berakhir"
     await engine2.dispose()
 
 

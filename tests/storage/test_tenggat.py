@@ -26,6 +26,7 @@ from tests.bot.pengingat_uji import (
     tps_kab,
     unit_id,
 )
+from tests.storage.test_tiba_kabkota import menunggu_kunci
 
 ZONA = "Asia/Jakarta"
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -360,6 +361,25 @@ async def test_an_admins_rule_for_a_kind_drives_the_preview_and_goes_back_to_the
     async with engine.begin() as conn:
         await tenggat.atur_kebijakan(conn, "logistik", None, actor="uji", actor_id=None, now=T0)
     assert await langkah() == bawaan
+
+
+async def test_two_admins_changing_rules_at_once_keep_both_changes(engine: AsyncEngine) -> None:
+    aturan = Aturan(sebelum=(2,), lewat_hari=1)
+    async with engine.connect() as pertama:
+        await pertama.begin()
+        await tenggat.atur_kebijakan(pertama, "pelaporan", aturan, actor="a", actor_id=None, now=T0)
+
+        async def kedua() -> None:
+            async with engine.begin() as conn:
+                await tenggat.atur_kebijakan(conn, "logistik", aturan, actor="b", actor_id=None, now=T0)
+
+        tugas = asyncio.create_task(kedua())
+        await menunggu_kunci(engine)  # the second waits for the first's lock on the setting
+        await pertama.commit()
+    await tugas
+    async with engine.connect() as conn:
+        k = await tenggat.kebijakan(conn)
+    assert k.untuk("pelaporan") == aturan and k.untuk("logistik") == aturan
 
 
 # --- broadcasts ---------------------------------------------------------------------------------------------

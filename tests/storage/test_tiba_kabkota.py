@@ -41,6 +41,21 @@ async def langsung(engine: AsyncEngine) -> dict[int, tuple[int, ...]]:
     return hasil
 
 
+async def menunggu_kunci(engine: AsyncEngine) -> None:
+    """Until another session waits on a lock (PostgreSQL); on SQLite, half a second (its writer lock)."""
+    if engine.dialect.name != "postgresql":
+        await asyncio.sleep(0.5)
+        return
+    q = sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'")
+    for _ in range(200):
+        async with engine.connect() as conn:
+            if (await conn.execute(q)).scalar_one():
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError("no session is waiting on a lock")
+
+
 async def test_demo_load_fills_the_summary(engine: AsyncEngine) -> None:
     isi = await ringkasan(engine)
     assert sum(v[0] for v in isi.values()) == 3452  # every TPS of Bengkulu, in its kab/kota
@@ -149,7 +164,7 @@ async def test_a_recount_during_a_report_in_flight_counts_that_report(engine: As
                 await logistik.hitung_ulang(conn)
 
         ulang = asyncio.create_task(hitung())
-        await asyncio.sleep(0.5)  # the recount has started (and waits)
+        await menunggu_kunci(engine)  # the recount has started and waits
         await laporan.commit()
     await ulang
     isi = await ringkasan(engine)
@@ -168,7 +183,7 @@ async def test_two_reports_that_both_find_the_row_gone_both_count(engine: AsyncE
         await pertama.begin()
         await arrivals.simpan_laporan(pertama, masukan(satu.id), pelapor=p, now=NOW)  # inserts the row, uncommitted
         kedua = asyncio.create_task(simpan(engine, masukan(dua.id), p))
-        await asyncio.sleep(0.5)  # the second report waits on the first's row (or the writer lock)
+        await menunggu_kunci(engine)  # the second report waits on the first's row (or the writer lock)
         await pertama.commit()
     await kedua
     isi = await ringkasan(engine)
