@@ -71,6 +71,20 @@ async def _login(b: BotUji, page: Page, who: str) -> None:
     await expect(page.get_by_role("heading", name="Dasbor")).to_be_visible()
 
 
+@asynccontextmanager
+async def masuk_peramban(engine: AsyncEngine, tmp_path: Path, who: str,
+                         layar: tuple[int, int] | None = None) -> AsyncIterator[tuple[Page, str]]:
+    """A running bot and web app, and a browser page logged in as a demo user: (page, base URL)."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the browser flow runs once, on SQLite; the same routes run on PostgreSQL over httpx")
+    async with bot_uji(engine) as b, server(b) as base, browser(tmp_path) as ctx:
+        page = await ctx.new_page()
+        if layar is not None:
+            await page.set_viewport_size({"width": layar[0], "height": layar[1]})
+        await _login(b, page, who)
+        yield page, base
+
+
 async def _upload(page: Page, path: Path) -> None:
     await page.goto(page.url.split("/", 3)[0] + "//" + page.url.split("/")[2] + "/impor")
     await page.get_by_label("Jenis data").select_option("tps")
@@ -79,11 +93,7 @@ async def _upload(page: Page, path: Path) -> None:
 
 
 async def test_login_import_fix_commit_dashboard_and_export(engine: AsyncEngine, tmp_path: Path) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the browser flow runs once, on SQLite; the same routes run on PostgreSQL over httpx")
-    async with bot_uji(engine) as b, server(b) as base, browser(tmp_path) as ctx:
-        page = await ctx.new_page()
-        await _login(b, page, "admin")
+    async with masuk_peramban(engine, tmp_path, "admin") as (page, base):
 
         # The dashboard: the four charts are real images that loaded.
         charts = page.locator("img.grafik")
@@ -130,12 +140,7 @@ async def test_login_import_fix_commit_dashboard_and_export(engine: AsyncEngine,
 
 
 async def test_pimpinan_on_a_phone_reads_but_cannot_change(engine: AsyncEngine, tmp_path: Path) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the browser flow runs once, on SQLite; the same routes run on PostgreSQL over httpx")
-    async with bot_uji(engine) as b, server(b) as base, browser(tmp_path) as ctx:
-        page = await ctx.new_page()
-        await page.set_viewport_size({"width": 390, "height": 844})
-        await _login(b, page, "pimpinan")
+    async with masuk_peramban(engine, tmp_path, "pimpinan", layar=(390, 844)) as (page, base):
         # The menu folds away on a phone and opens without JavaScript.
         await expect(page.get_by_role("link", name="TPS", exact=True)).to_have_count(0)
         await expect(page.locator("nav.lebar")).to_be_hidden()
@@ -152,11 +157,7 @@ async def test_pimpinan_on_a_phone_reads_but_cannot_change(engine: AsyncEngine, 
 
 
 async def test_admin_edits_a_reminder_rule_in_the_browser(engine: AsyncEngine, tmp_path: Path) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the browser flow runs once, on SQLite; the same routes run on PostgreSQL over httpx")
-    async with bot_uji(engine) as b, server(b) as base, browser(tmp_path) as ctx:
-        page = await ctx.new_page()
-        await _login(b, page, "admin")
+    async with masuk_peramban(engine, tmp_path, "admin") as (page, base):
         await page.goto(f"{base}/tenggat")
         baris = page.locator("tr", has_text="pelaporan").first
         await baris.get_by_text("Ubah").click()
