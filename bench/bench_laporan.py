@@ -100,15 +100,21 @@ async def _tg(engine: AsyncEngine, key: str) -> int:
     return int(tg)
 
 
-async def _latensi(engine: AsyncEngine, runs: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+async def _aplikasi(engine: AsyncEngine, clock: Callable[[], datetime]) -> tuple[Any, FakeBotApi]:
+    """The real Application on the in-process fake Bot API, every user of the dataset known to it."""
     api = FakeBotApi()
     api.record_calls = False
     async with engine.connect() as conn:
         for u in (await conn.execute(sa.select(t.users.c.telegram_id, t.users.c.name))).all():
             api.add_user(u.telegram_id, u.name)
-    jam = [JAM]  # a leader asks once a minute: the bot's per-user rate limit must not answer instead
-    app = build_application(Settings(DATABASE_URL="sqlite:///unused.db"), engine, api=api, clock=lambda: jam[0],
+    app = build_application(Settings(DATABASE_URL="sqlite:///unused.db"), engine, api=api, clock=clock,
                             send_outbox=False)
+    return app, api
+
+
+async def _latensi(engine: AsyncEngine, runs: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    jam = [JAM]  # a leader asks once a minute: the bot's per-user rate limit must not answer instead
+    app, api = await _aplikasi(engine, lambda: jam[0])
     kasus = [("/capaian — nasional (IKU)", "nas-pimpinan", "/capaian 2024"),
              ("/capaian 2024 PROV-32 — satu provinsi", "nas-pimpinan-jabar", "/capaian 2024 PROV-32"),
              ("/logistik — nasional (38 provinsi, 514 kab/kota)", "nas-pimpinan", "/logistik"),
@@ -189,13 +195,7 @@ async def _rincian(engine: AsyncEngine, runs: int) -> dict[str, list[float]]:
 
 async def _bersamaan(engine: AsyncEngine, dasar_detik: float) -> tuple[list[str], str]:
     """Reply latency without and during a national XLSX export started with the /ekspor button."""
-    api = FakeBotApi()
-    api.record_calls = False
-    async with engine.connect() as conn:
-        for u in (await conn.execute(sa.select(t.users.c.telegram_id, t.users.c.name))).all():
-            api.add_user(u.telegram_id, u.name)
-    app = build_application(Settings(DATABASE_URL="sqlite:///unused.db"), engine, api=api, clock=lambda: JAM,
-                            send_outbox=False)
+    app, api = await _aplikasi(engine, lambda: JAM)
     app.bot_data["layanan"].laju = (1_000_000, 1.0)  # the per-user rate limit stays out of the way
     pimpinan, admin = await _tg(engine, "nas-pimpinan-jabar"), await _tg(engine, "nas-admin")
     permintaan = ("/help", "/capaian 2024 PROV-32")

@@ -87,16 +87,22 @@ def baca_baris(text: str) -> dict[str, tuple[int, ...]]:
     return {nama: tuple(angka(x) for x in rest) for nama, *rest in rows}
 
 
+async def json_cli(database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                   tmp_path: Any) -> Any:
+    """`pantau report logistik --format json` on this database (local mode), parsed."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert await asyncio.to_thread(cli_main, ["report", "logistik", "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
 async def test_json_of_the_cli_and_the_bot_agree_on_every_count(engine: AsyncEngine, database_url: str,
                                                                 monkeypatch: pytest.MonkeyPatch,
                                                                 capsys: pytest.CaptureFixture[str],
                                                                 tmp_path: Any) -> None:
     await skenario(engine)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    assert await asyncio.to_thread(cli_main, ["report", "logistik", "--format", "json"]) == 0
-    js = json.loads(capsys.readouterr().out)
+    js = await json_cli(database_url, monkeypatch, capsys, tmp_path)
     async with bot_uji(engine) as b:
         b.jam.now = SESUDAH
         out = await b.kirim(PIMPINAN, "/logistik")

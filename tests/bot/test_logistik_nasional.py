@@ -3,20 +3,17 @@ one kab/kota and back; forged group callbacks refused; the CLI's JSON and the bo
 
 from __future__ import annotations
 
-import asyncio
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.cli import main as cli_main
 from reports import grafik_logistik
 from storage import nasional, org
 from tests.admin.bantuan import buat_web, klien, masuk
 from tests.bot.harness import bot_uji
-from tests.bot.test_logistik import baca_baris, baca_ringkasan
+from tests.bot.test_logistik import baca_baris, baca_ringkasan, json_cli
 
 KECIL = 0.001  # 38 provinces, 514 kab/kota, 823 TPS
 PIMPINAN_RI, PIMPINAN_JABAR, OPERATOR_3201 = 920002, 920003, 920004
@@ -105,11 +102,7 @@ async def test_cli_json_web_and_bot_agree_on_the_province_rows(empty_engine: Asy
                                                                 capsys: pytest.CaptureFixture[str],
                                                                 tmp_path: Any) -> None:
     await _nasional(empty_engine)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", empty_database_url)
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    assert await asyncio.to_thread(cli_main, ["report", "logistik", "--format", "json"]) == 0
-    js = json.loads(capsys.readouterr().out)
+    js = await json_cli(empty_database_url, monkeypatch, capsys, tmp_path)
     assert js["tingkat"] == "provinsi" and len(js["wilayah"]) == 38 and len(js["kabkota"]) == 514
     async with bot_uji(empty_engine) as b:
         b.jam.now = JAM
