@@ -32,11 +32,12 @@ statement; each caller returns once its row is committed.
 Several webhook workers (bot/pekerja.py) share the state through the database: before a user's update
 the worker reads that user's rows again with :meth:`DbPersistence.muat_untuk`.
 
-Every row carries the time it was last written (a conversation's row is written again at least once a
-minute while its steps keep the same state). PTB's conversation timeouts are jobs in memory, gone after a
-restart; :func:`akhiri_yang_basi` (group ``GRUP_BASI``, after the guard) ends a conversation whose last step
-is older than its handler's timeout (plus ``TENGGANG``) before the user's next update reaches it, running the
-handler's TIMEOUT callbacks as PTB would have, so a reply days later is not taken as the answer to a stale step.
+Every row carries the time it was last written; a running conversation's row is written again, at most once a
+minute, even while its steps keep the same state (:func:`flush_after_update` hands it over again). PTB's
+conversation timeouts are jobs in memory, gone after a restart: :func:`akhiri_yang_basi` (group ``GRUP_BASI``,
+after the guard) ends a conversation without a live timeout job whose row is older than its handler's timeout
+(plus ``TENGGANG``) before the user's next update reaches it, running the handler's TIMEOUT callbacks as PTB
+would have, so a reply days later is not taken as the answer to a stale step.
 """
 
 from __future__ import annotations
