@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,9 +20,14 @@ class AksesError(Exception):
     """A registration step that cannot go ahead; the message is for the user (Indonesian)."""
 
 
+def hash_kode(code: str) -> str:
+    """The sha256 hex digest stored in place of an invite code (the code is shown once, never stored)."""
+    return hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 @dataclass(frozen=True)
 class Undangan:
-    """An invite code."""
+    """An invite code, as made: ``code`` is the clear code, known only at this moment."""
 
     id: int
     code: str
@@ -164,7 +170,7 @@ async def create_invite(conn: AsyncConnection, *, role: str, unit_code: str | No
             raise AksesError(f"Kode TPS {kode} tidak dikenal.")
     code = secrets.token_urlsafe(12)  # 16 characters from A–Z a–z 0–9 _ -: fits a deep link
     res = await conn.execute(t.invites.insert().values(
-        code=code, role=role, unit_id=unit_id, tps_codes=tps_codes, max_uses=max_uses, uses=0,
+        code_hash=hash_kode(code), role=role, unit_id=unit_id, tps_codes=tps_codes, max_uses=max_uses, uses=0,
         expires_at=expires_at, created_by=created_by, created_at=now))
     await audit.record(conn, actor=actor, actor_id=created_by, action="buat", entity="undangan",
                        entity_id=inserted_id(res),
@@ -172,19 +178,28 @@ async def create_invite(conn: AsyncConnection, *, role: str, unit_code: str | No
     return Undangan(inserted_id(res), code, role, unit_code, tps_codes, max_uses, 0, expires_at, None)
 
 
-async def revoke_invite(conn: AsyncConnection, code: str, *, actor: str, now: datetime) -> bool:
-    """Revoke an invite code; False when it does not exist or was revoked already."""
-    res = await conn.execute(t.invites.update().where(t.invites.c.code == code, t.invites.c.revoked_at.is_(None))
+async def revoke_invite(conn: AsyncConnection, code: str, *, actor: str, now: datetime,
+                        actor_id: int | None = None) -> bool:
+    """Revoke an invite by its code; False when it does not exist or was revoked already."""
+    found = (await conn.execute(sa.select(t.invites.c.id).where(t.invites.c.code_hash == hash_kode(code)))).first()
+    return found is not None and await revoke_invite_by_id(conn, found.id, actor=actor, actor_id=actor_id, now=now)
+
+
+async def revoke_invite_by_id(conn: AsyncConnection, invite_id: int, *, actor: str, now: datetime,
+                              actor_id: int | None = None) -> bool:
+    """Revoke an invite by its number (the lists show no code); False when unknown or revoked already."""
+    res = await conn.execute(t.invites.update().where(t.invites.c.id == invite_id, t.invites.c.revoked_at.is_(None))
                              .values(revoked_at=now))
     if res.rowcount:
-        await audit.record(conn, actor=actor, action="cabut", entity="undangan", entity_id=code, now=now)
+        await audit.record(conn, actor=actor, actor_id=actor_id, action="cabut", entity="undangan",
+                           entity_id=invite_id, now=now)
     return bool(res.rowcount)
 
 
 async def redeem_invite(conn: AsyncConnection, code: str, *, telegram_id: int, name: str, username: str | None,
                         now: datetime) -> Pengguna:
     """Register a Telegram account with an invite code, in one transaction (the caller's)."""
-    row = (await conn.execute(sa.select(t.invites).where(t.invites.c.code == code))).first()
+    row = (await conn.execute(sa.select(t.invites).where(t.invites.c.code_hash == hash_kode(code)))).first()
     if row is None:
         raise AksesError("Kode undangan tidak dikenal. Periksa tautannya atau minta kode baru kepada admin.")
     if row.revoked_at is not None:

@@ -115,10 +115,9 @@ async def kecamatan(conn: AsyncConnection, kabkota: str) -> list[tuple[int, str,
 
 @dataclass(frozen=True)
 class BarisUndangan:
-    """An invite code as the admin list shows it."""
+    """An invite as the admin list shows it: its number, never its code (only its hash is stored)."""
 
     id: int
-    code: str
     role: str
     unit_code: str | None
     tps_codes: list[str]
@@ -133,7 +132,7 @@ async def invites(conn: AsyncConnection, limit: int = 100) -> list[BarisUndangan
     """The newest invite codes first."""
     q = (sa.select(t.invites, t.units.c.code.label("unit_code")).outerjoin(t.units, t.units.c.id == t.invites.c.unit_id)
          .order_by(t.invites.c.id.desc()).limit(limit))
-    return [BarisUndangan(r.id, r.code, r.role, r.unit_code, list(r.tps_codes or []), r.max_uses, r.uses,
+    return [BarisUndangan(r.id, r.role, r.unit_code, list(r.tps_codes or []), r.max_uses, r.uses,
                           r.expires_at, r.revoked_at, r.created_at) for r in (await conn.execute(q)).all()]
 
 
