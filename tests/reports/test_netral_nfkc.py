@@ -17,7 +17,8 @@ from reports.tabel import awal_berbahaya, netralkan, write_csv
 from storage import users
 from tests.admin.bantuan import buat_web, klien, masuk
 
-NFKC = ["＝1+1", "＋62812", "－1+1", "＠SUM(A1)", "﹦1+1", "﹢1", "﹣1", "﹫x", "⁼1", "⁺1", "₌1", "₊1"]  # ⁻ and ₋ become U+2212
+NFKC = ["＝1+1", "＋62812", "－1+1", "＠SUM(A1)", "﹦1+1", "﹢1", "﹣1", "﹫x", "⁼1", "⁺1", "₌1", "₊1"]
+# (superscript ⁻ and subscript ₋ become U+2212, which is not ASCII "-")
 AMAN = ["Abc", "É", "漢字", "−1", "'＝1", " ＝1", "１２３", "ｱ"]  # U+2212 minus stays itself under NFKC
 
 
