@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.entitas import PERAN, Pengguna, Tps
 from storage import audit, org, outbox
 from storage import tables as t
-from storage.users import AksesError, by_id
+from storage.users import AksesError, by_id, cakupan_petugas
 
 # --- TPS: filters and keyset pages at national size ------------------------------------------------
 
@@ -147,7 +147,10 @@ async def change_user(conn: AsyncConnection, user_id: int, *, role: str, unit_co
     if user.id == admin.id and role != "admin":
         raise AksesError("Anda tidak dapat menurunkan peran akun Anda sendiri.")
     unit_id = None
-    if unit_code:
+    if role == "petugas":
+        kab, _ = await cakupan_petugas(conn, unit_code or None, tps_codes)
+        unit_id, unit_code = kab.id, kab.code
+    elif unit_code:
         unit = await org.unit_by_code(conn, unit_code)
         if unit is None:
             raise AksesError(f"Unit {unit_code!r} tidak dikenal.")
