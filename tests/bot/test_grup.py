@@ -24,8 +24,9 @@ TABEL = (t.web_logins, t.invites, t.users, t.outbox, t.audit_log, t.arrival_repo
 def _perintah(h: BaseHandler[Any, Any, Any]) -> set[str]:
     if isinstance(h, CommandHandler):
         return set(h.commands)
-    if isinstance(h, ConversationHandler):
-        return set().union(*(_perintah(x) for x in h.entry_points))
+    if isinstance(h, ConversationHandler):  # entry points, every step's and the fallbacks' commands
+        dalam = [*h.entry_points, *h.fallbacks, *(x for hs in h.states.values() for x in hs)]
+        return set().union(*(_perintah(x) for x in dalam))
     return set()
 
 
@@ -182,6 +183,19 @@ async def test_join_requests_and_channel_posts_run_nothing(engine: AsyncEngine) 
         assert b.api.calls_to("sendMessage") == [] and b.api.calls_to("approveChatJoinRequest") == []
         akhir = await _hitung(engine)
         assert akhir == {**awal, "audit_log": awal["audit_log"] + 1}
+
+
+async def test_every_role_and_strangers_get_the_same_pointer(engine: AsyncEngine) -> None:
+    async with bot_uji(engine) as b:
+        b.api.add_group(GRUP, "Koordinasi KPU")
+        for kunci in ("pimpinan", "operator", "petugas", None):
+            tg = await demo_tg(engine, kunci) if kunci else 5550404
+            b.jam.now += timedelta(seconds=grup.JEDA_TEGURAN_S + 1)
+            for text in ("/start", "/profil", "/tiba", "/capaian"):
+                await _di_grup(b, tg, text)
+        assert [m.content for m in b.api.messages(GRUP)] == [TEGURAN] * 4
+        async with engine.connect() as conn:
+            assert (await conn.execute(sa.select(t.users.c.id).where(t.users.c.telegram_id == 5550404))).first() is None
 
 
 async def test_private_chat_still_served(engine: AsyncEngine) -> None:
