@@ -14,14 +14,29 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from admin import grafik, impor, master, operasi, teks
-from admin.inti import COOKIE, HERE, Web, halaman, lingkup, make_templates, pesan, redirect, render, sesi, web
+from admin.inti import (
+    COOKIE,
+    HERE,
+    Web,
+    asal_sendiri,
+    halaman,
+    lingkup,
+    make_templates,
+    pesan,
+    redirect,
+    render,
+    sesi,
+    web,
+)
 from reports import anggaran, capaian, logistik, pemutakhiran
 from storage import web as sesi_web
 
 _HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),  # login tokens sit in URLs: never leak them in a Referer
+    # Login tokens sit in URLs: never leak them to another site. "same-origin", not "no-referrer": with no-referrer
+    # a browser sends "Origin: null" on the login form's POST, which cannot be told from a forged one.
+    (b"referrer-policy", b"same-origin"),
     (b"content-security-policy",
      b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; frame-ancestors 'none'; "
      b"form-action 'self'; base-uri 'none'"),
@@ -77,8 +92,10 @@ async def masuk_tautan(request: Request) -> Response:
 
 
 async def masuk(request: Request) -> Response:
-    """Use the link once and open a session (HttpOnly, SameSite=Strict cookie)."""
+    """Use the link once and open a session (HttpOnly, SameSite=Strict cookie); only from this web's own page."""
     w = web(request)
+    if not asal_sendiri(request):  # login CSRF: another site must not log a browser in (as anyone)
+        return render(request, "masuk.html", {"token": None, "alasan": teks.LINTAS_SITUS}, status=403)
     f = await request.form(max_files=0, max_fields=5)
     token = f.get("token")
     try:

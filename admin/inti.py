@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import wraps
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -65,6 +65,32 @@ class Web:
     def secure(self) -> bool:
         """Whether cookies must be Secure (the web is reached over https)."""
         return self.base_url.startswith("https://")
+
+
+def _asal(url: str) -> str | None:
+    """scheme://host[:port] of a URL, lower-case, with the default port left out; None when it has none."""
+    try:
+        u = urlsplit(url.strip())
+        port = u.port
+    except ValueError:
+        return None
+    if u.scheme not in ("http", "https") or not u.hostname:
+        return None
+    bawaan = {"http": 80, "https": 443}[u.scheme]
+    return f"{u.scheme}://{u.hostname}" + (f":{port}" if port not in (None, bawaan) else "")
+
+
+def asal_sendiri(request: Request) -> bool:
+    """Whether a form was posted from this web's own pages (Origin, else Referer, against the base URL).
+
+    A browser always sends Origin on a cross-site POST, so one from another site (or "null", a sandboxed frame)
+    is refused; a request with neither header is not from a browser page and cannot be a forged one.
+    """
+    asal = request.headers.get("origin") or request.headers.get("referer")
+    if asal is None:
+        return True
+    sendiri = _asal(web(request).base_url)
+    return sendiri is not None and _asal(asal) == sendiri
 
 
 def web(request: Request) -> Web:

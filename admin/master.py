@@ -44,7 +44,8 @@ def _id(request: Request) -> int | None:
 # --- users and invites -------------------------------------------------------------------------------------
 
 
-async def _halaman_pengguna(request: Request, galat: str | None = None, status: int = 200) -> Response:
+async def _halaman_pengguna(request: Request, galat: str | None = None, status: int = 200,
+                            baru: users.Undangan | None = None) -> Response:
     w = web(request)
     async with w.engine.connect() as conn:
         semua = await users.list_users(conn)
@@ -57,7 +58,7 @@ async def _halaman_pengguna(request: Request, galat: str | None = None, status: 
     return render(request, "pengguna.html", {
         "menunggu": [u for u in semua if u.status == "menunggu"], "pengguna_list": semua, "undangan": undangan,
         "units": units, "peran_list": PERAN, "galat": galat, "now": w.now(), "bot": w.bot_username(),
-        "tautan_undangan": tautan_undangan}, status=status)
+        "tautan_undangan": tautan_undangan, "baru": baru}, status=status)
 
 
 @halaman(admin_saja=True)
@@ -80,15 +81,18 @@ async def undangan_buat(request: Request) -> Response:
                                             actor=admin.name, now=w.now())
     except (AksesError, ParseError) as exc:
         return await _halaman_pengguna(request, str(exc), 400)
-    return redirect(f"/pengguna?ok=undangan&baru={inv.id}#undangan")
+    # Shown on this response only: the database keeps the code's hash, so no later page can show it again.
+    return await _halaman_pengguna(request, baru=inv)
 
 
 @halaman(admin_saja=True)
 async def undangan_cabut(request: Request) -> Response:
-    """Revoke an invite code."""
+    """Revoke an invite by its number (the path segment; the code itself is not stored)."""
     w, admin = web(request), sesi(request).pengguna
+    nomor = request.path_params["code"]
     async with w.engine.begin() as conn:
-        done = await users.revoke_invite(conn, request.path_params["code"][:64], actor=admin.name, now=w.now())
+        done = nomor.isdigit() and len(nomor) < 10 and await users.revoke_invite_by_id(
+            conn, int(nomor), actor=admin.name, actor_id=admin.id, now=w.now())
     if not done:
         return await _halaman_pengguna(request, "Kode undangan tidak ditemukan atau sudah dicabut.", 400)
     return redirect("/pengguna?ok=undangan_dicabut#undangan")

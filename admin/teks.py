@@ -8,6 +8,8 @@ TAUTAN = {
     "kedaluwarsa": "Tautan masuk ini sudah kedaluwarsa (berlaku 10 menit). Kirim /web lagi di bot.",
     "ditolak": "Akun ini tidak (lagi) berhak membuka web admin. Hubungi admin bila ini keliru.",
 }
+LINTAS_SITUS = ("Permintaan masuk ini datang dari situs lain dan ditolak. Buka tautan dari bot Pantau langsung "
+                "di peramban Anda.")
 PERLU_MASUK = "Silakan masuk dulu: kirim /web di bot Pantau, lalu buka tautannya."
 TIDAK_BERWENANG = "Maaf, halaman atau tindakan ini tidak tersedia untuk peran Anda."
 HANYA_BACA = "Akun pimpinan hanya dapat melihat; perubahan dilakukan oleh admin."

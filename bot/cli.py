@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     ic.add_argument("--uses", type=int, default=1, help="berapa kali boleh dipakai (bawaan 1)")
     ic.add_argument("--days", type=int, default=7, help="masa berlaku dalam hari (bawaan 7)")
     ir = inv.add_parser("revoke", help="cabut kode undangan")
-    ir.add_argument("code")
+    ir.add_argument("code", help="kode undangan, atau nomornya seperti di daftar web (#12)")
 
     wl = sub.add_parser("web-login", help="cetak tautan masuk sekali pakai ke web admin (mode lokal)")
     wl.add_argument("--as", dest="who", required=True,
@@ -284,7 +284,11 @@ async def _invite(engine: AsyncEngine, a: argparse.Namespace) -> str:
     try:
         async with engine.begin() as conn:
             if a.sub == "revoke":
-                if not await users.revoke_invite(conn, a.code, actor="cli", now=_now()):
+                nomor = a.code.removeprefix("#")
+                done = (await users.revoke_invite_by_id(conn, int(nomor), actor="cli", now=_now())
+                        if a.code.startswith("#") and nomor.isdigit() and len(nomor) < 10
+                        else await users.revoke_invite(conn, a.code, actor="cli", now=_now()))
+                if not done:
                     raise CliError("Kode undangan tidak ditemukan atau sudah dicabut.")
                 return "Kode undangan dicabut."
             tps = [x.strip() for x in a.tps.split(",") if x.strip()]

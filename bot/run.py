@@ -8,10 +8,12 @@ import hashlib
 import hmac
 import logging
 import signal
+import sys
 
 import sqlalchemy as sa
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.error import InvalidToken
 
 from bot import logs
 from bot.app import build_application, running
@@ -24,6 +26,8 @@ from storage import tables as t
 from storage.db import create_engine, upgrade
 
 log = logging.getLogger("pantau.run")
+TOKEN_DITOLAK = ("Pantau tidak dapat mulai: Telegram menolak token bot {bot} (TELEGRAM_BOT_TOKEN). "
+                 "Periksa token dari @BotFather (mungkin sudah dicabut atau salah salin), lalu jalankan lagi.")
 
 
 def webhook_secret(token: str) -> str:
@@ -82,5 +86,13 @@ def run(settings: Settings, *, load_demo: bool = True) -> int:
     """Entry point of `pantau run`."""
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
     logs.setup([token])
-    asyncio.run(serve(settings, load_demo=load_demo))
+    try:
+        asyncio.run(serve(settings, load_demo=load_demo))
+    except InvalidToken:
+        # PTB's message (and so its traceback) carries the whole token: print our own line, never the exception.
+        print(TOKEN_DITOLAK.format(bot=token.split(":", 1)[0]), file=sys.stderr)
+        return 2
+    except Exception:
+        log.critical("Pantau berhenti karena galat", exc_info=True)  # through the redacting log handler
+        return 1
     return 0

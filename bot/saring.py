@@ -2,8 +2,8 @@
 
 PostgreSQL refuses U+0000 in any text (even as a query parameter: "invalid byte sequence for encoding UTF8:
 0x00"), SQLite stores it, so a NUL in a message, a caption, a name, a file name or forged callback data would
-make the same step work on one backend and fail on the other. The filter runs first (group -2, before the
-guard) and replaces each NUL with U+FFFD, which keeps the UTF-16 length, so message entities (the /command at
+make the same step work on one backend and fail on the other. The filter runs first (before the chat gate
+and the guard) and replaces each NUL with U+FFFD, which keeps the UTF-16 length, so message entities (the /command at
 offset 0, bold, links) still point at the same characters. PTB's objects are immutable once built; the filter
 uses PTB's own ``_unfrozen()`` for this one in-place change (python-telegram-bot is pinned below 23).
 """
@@ -16,7 +16,7 @@ from telegram import Update, User
 
 __all__ = ["GRUP_SARING", "PENGGANTI", "bersihkan", "saring"]
 
-GRUP_SARING = -3
+GRUP_SARING = -4
 PENGGANTI = "\ufffd"
 _NUL = "\x00"
 
@@ -43,6 +43,8 @@ def _pengguna(user: User | None) -> None:
 def saring(update: Update) -> None:
     """Replace NUL characters in the update's user-controlled strings, in place."""
     _pengguna(update.effective_user)
+    if update.effective_chat is not None:
+        _ganti(update.effective_chat, "title", "username")
     for msg in (update.message, update.edited_message):
         if msg is None:
             continue
@@ -59,6 +61,6 @@ def saring(update: Update) -> None:
 
 
 async def saring_pembaruan(update: object, context: Any) -> None:
-    """The handler callback (group -2): clean the update, then let the guard and the features see it."""
+    """The handler callback (first group): clean the update, then let the guard and the features see it."""
     if isinstance(update, Update):
         saring(update)

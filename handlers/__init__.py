@@ -16,9 +16,11 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import akun, guard, umum
+from handlers import akun, grup, guard, umum
 
-GRUP_JAGA = -2  # -3: bot.saring; -1: bot.persistence ends conversations that went stale during a restart
+# -4: bot.saring; -3: the chat gate (private chats only); -1: bot.persistence ends stale conversations
+GRUP_GERBANG = -3
+GRUP_JAGA = -2
 GRUP_SIMPAN = 100
 
 # Feature modules, each with `daftar() -> list[BaseHandler]`; earlier modules win when two could take an update.
@@ -52,6 +54,8 @@ def _commands(handler: BaseHandler[Any, Any, Any]) -> set[str]:
 
 def register(app: Application[Any, Any, Any, Any, Any, Any], *, flush: Any = None) -> None:
     """Add the guard, the features, the last-resort handlers and the error handler."""
+    # The gate first: nothing from a group or channel reaches the guard, a flow or a button.
+    app.add_handler(TypeHandler(object, grup.gerbang), group=GRUP_GERBANG)
     app.add_handler(TypeHandler(object, guard.jaga), group=GRUP_JAGA)
     features: list[BaseHandler[Any, Any, Any]] = []
     for name in FITUR:

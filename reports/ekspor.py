@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.anggaran import penyerapan
 from domain.rencana import STATUS_RENCANA, terlambat
 from domain.tanggal import tz_abbrev
-from reports.tabel import netralkan
+from reports.tabel import AWAL_NFKC, awal_berbahaya, netralkan
 from reports.teks import nilai_teks
 from storage import ekspor as kueri
 
@@ -253,7 +253,6 @@ class Lembar:
 
 # --- CSV -----------------------------------------------------------------------------------------------------
 
-_AWAL_BAHAYA = frozenset("=+-@\t\r")  # the same first characters reports.tabel.netralkan neutralises
 _ANGKA = frozenset({int, float, Decimal})  # exact types whose str() is what the csv module writes
 Format = Callable[[Sequence[Any]], Sequence[str]]
 
@@ -275,10 +274,12 @@ def _teks(kol: Sequence[Any]) -> Sequence[str]:
     else:
         # Every value's first character lies between the smallest's and the largest's: when that range holds
         # none of = + - @ tab CR (letters only, or digits and ./:;<), the column needs no neutralising at all.
-        if awal.__class__ is str and akhir.__class__ is str and (awal > "@" or (awal > "-" and akhir < "=")):
+        # A first character from AWAL_NFKC on may turn into one of them under NFKC (fullwidth ＝), so then not.
+        if (awal.__class__ is str and akhir.__class__ is str and akhir < AWAL_NFKC
+                and (awal > "@" or (awal > "-" and akhir < "="))):
             return kol
-    bahaya, sel = _AWAL_BAHAYA, _sel_csv
-    return [("'" + v if v[:1] in bahaya else v) if v.__class__ is str else sel(v) for v in kol]
+    bahaya, sel = awal_berbahaya, _sel_csv
+    return [("'" + v if bahaya(v[:1]) else v) if v.__class__ is str else sel(v) for v in kol]
 
 
 def _angka(kol: Sequence[Any]) -> Sequence[str]:

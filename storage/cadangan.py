@@ -34,6 +34,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import tables as t
+from storage.db import berkas_pribadi
 
 __all__ = ["CadanganError", "HasilCadangan", "berkas_bawaan", "cadangkan", "pulihkan", "salin"]
 
@@ -143,6 +144,7 @@ def cadangkan(url: str, tujuan: Path) -> HasilCadangan:
     tujuan.parent.mkdir(parents=True, exist_ok=True)
     sementara = tujuan.with_name(tujuan.name + ".sebagian")
     sementara.unlink(missing_ok=True)
+    berkas_pribadi(sementara)  # 0600 before any byte is written; SQLite and pg_dump keep the mode
     try:
         if jenis == "sqlite":
             sumber = _sqlite_path(url)
@@ -213,7 +215,7 @@ def pulihkan(url: str, sumber: Path) -> HasilCadangan:
     if jenis == "sqlite":
         tabel = _periksa_sqlite(sumber)
         tujuan = _sqlite_path(url)
-        tujuan.parent.mkdir(parents=True, exist_ok=True)
+        berkas_pribadi(tujuan)
         _salin_sqlite(sumber, tujuan, menimpa=True)
         _periksa_sqlite(tujuan)
     else:

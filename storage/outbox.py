@@ -27,6 +27,7 @@ DIBLOKIR = "diblokir"
 STATUSES = (ANTRI, TERKIRIM, GAGAL, DIBLOKIR)
 KINDS = frozenset({"eskalasi", "pengingat", "persetujuan", "siaran", "alarm", "info"})
 DEFAULT_LEASE = timedelta(seconds=60)
+PENERIMA_DICABUT = "Akses penerima dicabut setelah pesan diantrekan; pesan tidak dikirim."
 MAX_KEY_LENGTH = 200
 
 _o = t.outbox
@@ -158,6 +159,7 @@ async def claim(
         )
         if result.rowcount == 1:
             claimed.append(message_id)
+    claimed = await _tanpa_yang_dicabut(conn, claimed, now)
     if not claimed:
         return []
     rows = (
@@ -180,6 +182,22 @@ async def claim(
         OutboxMessage(r.id, r.dedup_key, r.chat_id, r.text, r.kind, r.reply_markup, r.parse_mode, r.attempts)
         for r in rows
     ]
+
+
+async def _tanpa_yang_dicabut(conn: AsyncConnection, claimed: list[int], now: datetime) -> list[int]:
+    """Settle the claimed messages whose recipient was revoked since they were queued; return the others.
+
+    Checked at claim time, right before sending, so an escalation with its action button never reaches someone
+    whose access was taken away meanwhile; settled as ``diblokir`` so it is not retried.
+    """
+    if not claimed:
+        return claimed
+    dicabut = set((await conn.execute(
+        sa.select(_o.c.id).join(t.users, t.users.c.telegram_id == _o.c.chat_id)
+        .where(_o.c.id.in_(claimed), t.users.c.status == "dicabut"))).scalars())
+    for outbox_id in sorted(dicabut):
+        await _settle(conn, outbox_id, {"status": DIBLOKIR, "last_error": PENERIMA_DICABUT, "not_before": now})
+    return [i for i in claimed if i not in dicabut]
 
 
 async def _settle(conn: AsyncConnection, outbox_id: int, values: dict[str, Any]) -> bool:

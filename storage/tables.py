@@ -117,7 +117,8 @@ invites = sa.Table(
     "invites",
     metadata,
     _id(),
-    sa.Column("code", sa.String(64), nullable=False, unique=True),
+    # sha256 hex of the code; the code itself is shown once, when it is made, and never stored
+    sa.Column("code_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("role", sa.String(12), nullable=False),
     sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=True),
     sa.Column("tps_codes", sa.JSON, nullable=False),

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from domain.entitas import PERAN, Pengguna
+from domain.entitas import PERAN, Pengguna, Tps, Unit
 from storage import audit, org, tembolok
 from storage import tables as t
 from storage.db import inserted_id
@@ -19,9 +21,14 @@ class AksesError(Exception):
     """A registration step that cannot go ahead; the message is for the user (Indonesian)."""
 
 
+def hash_kode(code: str) -> str:
+    """The sha256 hex digest stored in place of an invite code (the code is shown once, never stored)."""
+    return hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 @dataclass(frozen=True)
 class Undangan:
-    """An invite code."""
+    """An invite code, as made: ``code`` is the clear code, known only at this moment."""
 
     id: int
     code: str
@@ -120,23 +127,51 @@ async def admin_chat_ids(conn: AsyncConnection) -> list[int]:
 
 
 async def ensure_admins(conn: AsyncConnection, telegram_ids: list[int], *, now: datetime) -> int:
-    """Make the configured bootstrap admins exist and be active admins; returns how many changed."""
+    """Create the configured bootstrap admins that do not exist yet; returns how many were created.
+
+    An account that exists is left as it is: an admin another admin revoked stays revoked at every restart, and
+    an operator listed by mistake is not promoted behind the admins' backs.
+    """
     changed = 0
     for tg in telegram_ids:
-        u = await by_telegram_id(conn, tg)
-        if u is None:
-            res = await conn.execute(t.users.insert().values(
-                telegram_id=tg, name=f"Admin {tg}", role="admin", status="aktif", created_at=now))
-            await audit.record(conn, actor="PANTAU_ADMIN_IDS", action="buat", entity="pengguna",
-                               entity_id=inserted_id(res), new={"role": "admin"}, now=now)
-            changed += 1
-        elif u.role != "admin" or u.status != "aktif":
-            await conn.execute(t.users.update().where(t.users.c.id == u.id).values(role="admin", status="aktif"))
-            await audit.record(conn, actor="PANTAU_ADMIN_IDS", action="ubah", entity="pengguna", entity_id=u.id,
-                               old={"role": u.role, "status": u.status}, new={"role": "admin", "status": "aktif"},
-                               now=now)
-            changed += 1
+        if await by_telegram_id(conn, tg) is not None:
+            continue
+        res = await conn.execute(t.users.insert().values(
+            telegram_id=tg, name=f"Admin {tg}", role="admin", status="aktif", created_at=now))
+        await audit.record(conn, actor="PANTAU_ADMIN_IDS", action="buat", entity="pengguna",
+                           entity_id=inserted_id(res), new={"role": "admin"}, now=now)
+        changed += 1
     return changed
+
+
+async def cakupan_petugas(conn: AsyncConnection, unit_code: str | None,
+                          tps_codes: Sequence[str]) -> tuple[Unit, list[Tps]]:
+    """The one rule for a petugas' scope: at least one TPS, all in one KPU Kab/Kota, and that is their unit.
+
+    Without a unit the TPS' kab/kota becomes it. Used by invites (made and redeemed), access requests and their
+    approval, and the web's role change, so none of them can give a petugas TPS outside their unit, or no unit.
+    """
+    if not tps_codes:
+        raise AksesError("Petugas harus diberi minimal satu kode TPS.")
+    tps: list[Tps] = []
+    for kode in dict.fromkeys(tps_codes):
+        x = await org.tps_by_code(conn, kode)
+        if x is None:
+            raise AksesError(f"Kode TPS {kode} tidak dikenal.")
+        tps.append(x)
+    if unit_code is None:
+        kab = sorted({x.kabkota_code for x in tps})
+        if len(kab) != 1:
+            raise AksesError(f"TPS seorang petugas harus dari satu KPU Kab/Kota, bukan {', '.join(kab)}.")
+        unit_code = kab[0]
+    unit = await org.unit_by_code(conn, unit_code)
+    if unit is None:
+        raise AksesError(f"Unit {unit_code!r} tidak dikenal.")
+    luar = [x.kode for x in tps if x.kabkota_code != unit.code]
+    if luar:
+        raise AksesError(f"TPS {', '.join(luar)} bukan wilayah {unit.code}: petugas hanya boleh diberi TPS "
+                         "di unitnya sendiri.")
+    return unit, tps
 
 
 async def create_invite(conn: AsyncConnection, *, role: str, unit_code: str | None, tps_codes: list[str],
@@ -150,21 +185,22 @@ async def create_invite(conn: AsyncConnection, *, role: str, unit_code: str | No
     if expires_at <= now:
         raise AksesError("Masa berlaku harus di masa depan.")
     unit_id = None
-    if unit_code:
+    if role == "petugas":
+        kab, _ = await cakupan_petugas(conn, unit_code or None, tps_codes)
+        unit_id, unit_code = kab.id, kab.code
+    elif unit_code:
         unit = await org.unit_by_code(conn, unit_code)
         if unit is None:
             raise AksesError(f"Unit {unit_code!r} tidak dikenal.")
         unit_id, unit_code = unit.id, unit.code
     elif role in ("operator", "pimpinan"):
         raise AksesError(f"Undangan untuk peran {role} harus menyebut unitnya.")
-    if role == "petugas" and not tps_codes:
-        raise AksesError("Undangan untuk petugas harus menyebut minimal satu kode TPS.")
     for kode in tps_codes:
         if await org.tps_by_code(conn, kode) is None:
             raise AksesError(f"Kode TPS {kode} tidak dikenal.")
     code = secrets.token_urlsafe(12)  # 16 characters from A–Z a–z 0–9 _ -: fits a deep link
     res = await conn.execute(t.invites.insert().values(
-        code=code, role=role, unit_id=unit_id, tps_codes=tps_codes, max_uses=max_uses, uses=0,
+        code_hash=hash_kode(code), role=role, unit_id=unit_id, tps_codes=tps_codes, max_uses=max_uses, uses=0,
         expires_at=expires_at, created_by=created_by, created_at=now))
     await audit.record(conn, actor=actor, actor_id=created_by, action="buat", entity="undangan",
                        entity_id=inserted_id(res),
@@ -172,19 +208,28 @@ async def create_invite(conn: AsyncConnection, *, role: str, unit_code: str | No
     return Undangan(inserted_id(res), code, role, unit_code, tps_codes, max_uses, 0, expires_at, None)
 
 
-async def revoke_invite(conn: AsyncConnection, code: str, *, actor: str, now: datetime) -> bool:
-    """Revoke an invite code; False when it does not exist or was revoked already."""
-    res = await conn.execute(t.invites.update().where(t.invites.c.code == code, t.invites.c.revoked_at.is_(None))
+async def revoke_invite(conn: AsyncConnection, code: str, *, actor: str, now: datetime,
+                        actor_id: int | None = None) -> bool:
+    """Revoke an invite by its code; False when it does not exist or was revoked already."""
+    found = (await conn.execute(sa.select(t.invites.c.id).where(t.invites.c.code_hash == hash_kode(code)))).first()
+    return found is not None and await revoke_invite_by_id(conn, found.id, actor=actor, actor_id=actor_id, now=now)
+
+
+async def revoke_invite_by_id(conn: AsyncConnection, invite_id: int, *, actor: str, now: datetime,
+                              actor_id: int | None = None) -> bool:
+    """Revoke an invite by its number (the lists show no code); False when unknown or revoked already."""
+    res = await conn.execute(t.invites.update().where(t.invites.c.id == invite_id, t.invites.c.revoked_at.is_(None))
                              .values(revoked_at=now))
     if res.rowcount:
-        await audit.record(conn, actor=actor, action="cabut", entity="undangan", entity_id=code, now=now)
+        await audit.record(conn, actor=actor, actor_id=actor_id, action="cabut", entity="undangan",
+                           entity_id=invite_id, now=now)
     return bool(res.rowcount)
 
 
 async def redeem_invite(conn: AsyncConnection, code: str, *, telegram_id: int, name: str, username: str | None,
                         now: datetime) -> Pengguna:
     """Register a Telegram account with an invite code, in one transaction (the caller's)."""
-    row = (await conn.execute(sa.select(t.invites).where(t.invites.c.code == code))).first()
+    row = (await conn.execute(sa.select(t.invites).where(t.invites.c.code_hash == hash_kode(code)))).first()
     if row is None:
         raise AksesError("Kode undangan tidak dikenal. Periksa tautannya atau minta kode baru kepada admin.")
     if row.revoked_at is not None:
@@ -196,6 +241,11 @@ async def redeem_invite(conn: AsyncConnection, code: str, *, telegram_id: int, n
         raise AksesError("Akun Telegram ini sudah terdaftar.")
     if existing is not None and existing.status == "dicabut":
         raise AksesError("Akses akun ini telah dicabut. Hubungi admin bila ini keliru.")
+    if row.role == "petugas":  # an invite made before the rule was enforced is checked again here
+        unit_code = await _kode_unit(conn, row.unit_id)
+        if unit_code is None:
+            raise AksesError("Undangan petugas ini tidak menyebut KPU Kab/Kota-nya. Minta kode baru kepada admin.")
+        await cakupan_petugas(conn, unit_code, list(row.tps_codes or []))
     # The conditional update is the single-use guard: two accounts racing for the last use cannot both win.
     res = await conn.execute(t.invites.update().where(t.invites.c.id == row.id, t.invites.c.uses < t.invites.c.max_uses)
                              .values(uses=t.invites.c.uses + 1))
@@ -234,7 +284,10 @@ async def request_access(conn: AsyncConnection, *, telegram_id: int, name: str, 
         if existing.status == "dicabut":
             raise AksesError("Akses akun ini telah dicabut. Hubungi admin bila ini keliru.")
     unit_id = None
-    if unit_code:
+    if role == "petugas":
+        kab, _ = await cakupan_petugas(conn, unit_code or None, tps_codes)
+        unit_id = kab.id
+    elif unit_code:
         unit = await org.unit_by_code(conn, unit_code)
         if unit is None:
             raise AksesError(f"Kode unit {unit_code!r} tidak dikenal.")
@@ -267,6 +320,8 @@ async def decide_request(conn: AsyncConnection, user_id: int, *, approve: bool, 
                          now: datetime) -> Pengguna:
     """Approve or reject a pending request; a request decided already raises AksesError."""
     status = "aktif" if approve else "ditolak"
+    if approve:
+        await _periksa_sebelum_setuju(conn, user_id)
     res = await conn.execute(t.users.update().where(t.users.c.id == user_id, t.users.c.status == "menunggu")
                              .values(status=status))
     user = await by_id(conn, user_id)
@@ -278,6 +333,24 @@ async def decide_request(conn: AsyncConnection, user_id: int, *, approve: bool, 
                        entity="pengguna", entity_id=user_id, old={"status": "menunggu"}, new={"status": status},
                        now=now)
     return user
+
+
+async def _kode_unit(conn: AsyncConnection, unit_id: int | None) -> str | None:
+    if unit_id is None:
+        return None
+    return (await conn.execute(sa.select(t.units.c.code).where(t.units.c.id == unit_id))).scalar_one_or_none()
+
+
+async def _periksa_sebelum_setuju(conn: AsyncConnection, user_id: int) -> None:
+    """A petugas' request is approved only within the one scope rule (a request made before it may break it)."""
+    user = await by_id(conn, user_id)
+    if user is None or user.role != "petugas" or user.status != "menunggu":
+        return  # decide_request reports a missing or decided request
+    if user.unit_code is None:
+        raise AksesError("Permintaan petugas ini tidak menyebut KPU Kab/Kota-nya: tolak, lalu minta ia mengajukan "
+                         "lagi dengan kode TPS-nya.")
+    kode = [x.kode for x in await org.list_tps(conn, ids=sorted(user.tps_ids))] if user.tps_ids else []
+    await cakupan_petugas(conn, user.unit_code, kode)
 
 
 async def revoke_user(conn: AsyncConnection, user_id: int, *, actor: str, now: datetime) -> Pengguna:

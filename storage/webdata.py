@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.entitas import PERAN, Pengguna, Tps
 from storage import audit, org, outbox
 from storage import tables as t
-from storage.users import AksesError, by_id
+from storage.users import AksesError, by_id, cakupan_petugas
 
 # --- TPS: filters and keyset pages at national size ------------------------------------------------
 
@@ -115,10 +115,9 @@ async def kecamatan(conn: AsyncConnection, kabkota: str) -> list[tuple[int, str,
 
 @dataclass(frozen=True)
 class BarisUndangan:
-    """An invite code as the admin list shows it."""
+    """An invite as the admin list shows it: its number, never its code (only its hash is stored)."""
 
     id: int
-    code: str
     role: str
     unit_code: str | None
     tps_codes: list[str]
@@ -133,7 +132,7 @@ async def invites(conn: AsyncConnection, limit: int = 100) -> list[BarisUndangan
     """The newest invite codes first."""
     q = (sa.select(t.invites, t.units.c.code.label("unit_code")).outerjoin(t.units, t.units.c.id == t.invites.c.unit_id)
          .order_by(t.invites.c.id.desc()).limit(limit))
-    return [BarisUndangan(r.id, r.code, r.role, r.unit_code, list(r.tps_codes or []), r.max_uses, r.uses,
+    return [BarisUndangan(r.id, r.role, r.unit_code, list(r.tps_codes or []), r.max_uses, r.uses,
                           r.expires_at, r.revoked_at, r.created_at) for r in (await conn.execute(q)).all()]
 
 
@@ -148,7 +147,10 @@ async def change_user(conn: AsyncConnection, user_id: int, *, role: str, unit_co
     if user.id == admin.id and role != "admin":
         raise AksesError("Anda tidak dapat menurunkan peran akun Anda sendiri.")
     unit_id = None
-    if unit_code:
+    if role == "petugas":
+        kab, _ = await cakupan_petugas(conn, unit_code or None, tps_codes)
+        unit_id, unit_code = kab.id, kab.code
+    elif unit_code:
         unit = await org.unit_by_code(conn, unit_code)
         if unit is None:
             raise AksesError(f"Unit {unit_code!r} tidak dikenal.")

@@ -18,6 +18,13 @@ DITOLAK = "Permintaan akses Anda ditolak. Anda dapat mengirim /start untuk memin
 TIDAK_BERWENANG = "Maaf, perintah ini tidak tersedia untuk peran Anda ({peran}). Ketik /help untuk daftar perintah."
 TOMBOL_TIDAK_BERWENANG = "Maaf, tombol ini bukan untuk peran Anda."
 TERLALU_CEPAT = "Terlalu banyak pesan dalam waktu singkat. Tunggu beberapa detik, lalu coba lagi."
+HANYA_PRIBADI = "Pantau hanya melayani chat pribadi — buka @{bot}"
+BUKA_PRIBADI = "Buka chat pribadi"
+BOT_DITAMBAHKAN = (
+    "ℹ️ Bot Pantau ditambahkan ke {jenis} «{judul}» (id {id}) oleh {oleh}, id Telegram {tg}.\n"
+    "Pantau tidak melayani grup: di sana bot hanya menunjuk ke chat pribadi. "
+    "Bila ini tidak disengaja, keluarkan bot dari grup tersebut."
+)
 TIDAK_DIKENAL = "Perintah tidak dikenal. Ketik /help untuk daftar perintah."
 BUKAN_PERINTAH = "Saya belum paham pesan ini. Ketik /help untuk daftar perintah atau /batal untuk membatalkan."
 TIDAK_ADA_PROSES = "Tidak ada proses yang sedang berjalan."

@@ -80,15 +80,21 @@ async def test_invites_requests_roles_and_revocation(engine: AsyncEngine) -> Non
         r = await c.post("/pengguna/undangan", data={"csrf": token, "peran": "petugas", "unit": "KAB-1771",
                                                      "tps": "17.71.01.2001-001, 17.71.01.2001-002", "pakai": "2",
                                                      "hari": "3"})
-        assert r.status_code == 303
-        page = await c.get(r.headers["location"])
-        code = re.search(r"https://t\.me/pantau_bot\?start=([\w-]+)", page.text)
-        assert code and "Kode undangan dibuat." in page.text
+        assert r.status_code == 200  # the code is on this response only
+        code = re.search(r"https://t\.me/pantau_bot\?start=([\w-]+)", r.text)
+        nomor = re.search(r'action="/pengguna/undangan/(\d+)/cabut"', r.text)
+        assert code and nomor and "Kode undangan dibuat." in r.text
+        later = await c.get("/pengguna")
+        assert code.group(1) not in later.text and "start=" not in later.text and f"#{nomor.group(1)}" in later.text
+        assert code.group(1) not in (await c.get("/pengguna?unduh=csv")).text
         bad = await c.post("/pengguna/undangan", data={"csrf": token, "peran": "operator", "unit": "NOPE"})
         assert bad.status_code == 400 and "Unit &#39;NOPE&#39; tidak dikenal" in bad.text
         bad = await c.post("/pengguna/undangan", data={"csrf": token, "peran": "petugas", "pakai": "1,5"})
         assert bad.status_code == 400
-        assert (await c.post(f"/pengguna/undangan/{code.group(1)}/cabut", data={"csrf": token})).status_code == 303
+        assert (await c.post(f"/pengguna/undangan/{code.group(1)}/cabut", data={"csrf": token})).status_code == 400
+        assert (await c.post(f"/pengguna/undangan/{nomor.group(1)}/cabut", data={"csrf": token})).status_code == 303
+        again = await c.post(f"/pengguna/undangan/{nomor.group(1)}/cabut", data={"csrf": token})
+        assert again.status_code == 400 and "sudah dicabut" in again.text
         assert (await c.post(f"/pengguna/{rina.id}/setujui", data={"csrf": token})).status_code == 303
         twice = await c.post(f"/pengguna/{rina.id}/tolak", data={"csrf": token})
         assert twice.status_code == 400 and "sudah diproses" in twice.text
