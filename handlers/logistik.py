@@ -142,7 +142,9 @@ async def cmd_logistik(update: Update, context: PantauContext) -> None:
             judul = tl.JUDUL_GRAFIK_WILAYAH.format(tingkat=tingkat)
     await kirim.balas(msg, text, reply_markup=markup)
     try:
-        png = await asyncio.to_thread(grafik_logistik.render_png, judul, bars)
+        svc = context.layanan
+        png = await asyncio.to_thread(grafik_logistik.render_png, judul, bars,
+                                      format_datetime(svc.now(), svc.timezone))
         await msg.reply_photo(png, caption=judul)
     except (TelegramError, ValueError, OSError):  # the numbers above are what matters; the chart is extra
         log.exception("grafik logistik gagal")
