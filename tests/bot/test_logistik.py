@@ -213,18 +213,22 @@ async def test_the_chart_is_rendered_off_the_event_loop(engine: AsyncEngine, mon
     threads: list[str] = []
     asli = grafik_logistik.render_png
 
-    def spy(judul: str, baris: Any) -> bytes:
+    waktu: list[str | None] = []
+
+    def spy(judul: str, baris: Any, per: str | None = None) -> bytes:
         threads.append(threading.current_thread().name)
-        return asli(judul, baris)
+        waktu.append(per)
+        return asli(judul, baris, per)
 
     monkeypatch.setattr(grafik_logistik, "render_png", spy)
     async with bot_uji(engine) as b:
         await b.kirim(OPERATOR, "/logistik")  # province staff: every kab/kota
     assert threads and threads[0] != threading.main_thread().name
+    assert waktu[0] and " pukul " in waktu[0]  # the chart says when its counts are from
 
 
 async def test_a_failing_chart_still_leaves_the_numbers(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
-    def rusak(judul: str, baris: Any) -> bytes:
+    def rusak(judul: str, baris: Any, per: str | None = None) -> bytes:
         raise ValueError("no fonts")
 
     monkeypatch.setattr(grafik_logistik, "render_png", rusak)
