@@ -119,7 +119,8 @@ async def test_json_of_the_cli_and_the_bot_agree_on_every_count(engine: AsyncEng
     for k in js["kabkota"]:
         nama = k["nama"].removeprefix("KPU ").removeprefix("Kabupaten ")
         assert baris[nama] == (k["tiba"], k["tps"], k["tepat"], k["bermasalah"], k["terlambat"]), nama
-        assert any(f"{nama} ({k['belum']:,})".replace(",", ".") == label for row in out[0].buttons for label, _ in row)
+        assert any(f"{nama} · {k['belum']:,} belum".replace(",", ".") == label
+                   for row in out[0].buttons for label, _ in row)
     async with engine.connect() as conn:
         assert js["persen_tepat"] == pytest.approx(float(await arrivals.persen_tepat(conn, 2024) or 0), abs=0.005)
     # the kab/kota view agrees with its row
@@ -146,13 +147,16 @@ async def test_leader_gets_summary_chart_and_drills_down(engine: AsyncEngine) ->
         assert text.startswith("Ketibaan logistik di TPS (per pukul 00.30 WIB)") and "TPS: 3.452" in text
         assert len(text) <= 4096
         labels = [label for row in out[0].buttons for label, _ in row]
-        assert "Kota Bengkulu (513)" in labels and "⚠️ Eskalasi terbuka (5)" in labels
+        assert "Kota Bengkulu · 513 belum" in labels and "⚠️ Eskalasi terbuka (5)" in labels
         await b.tekan(PIMPINAN, f"lg:k:{kota_id}")
         assert len(b.api.messages(PIMPINAN)) == 2  # edited in place, not a new message
         view = b.api.message(PIMPINAN, out[0].message_id)
         assert (view.text or "").startswith("KPU Kota Bengkulu (per pukul 00.30 WIB)")
         assert "Petugas logistik: Operator Logistik Demo KPU Kota Bengkulu" in (view.text or "")
         assert "Per kecamatan" in (view.text or "") and "⬅️ Semua kab/kota" in str(view.buttons)
+        kec_labels = [label for row in view.buttons for label, _ in row if label.endswith(" belum")]
+        assert kec_labels and len(set(kec_labels)) == len(kec_labels)  # never two buttons that read the same
+        assert all(x.count("(") == x.count(")") for x in kec_labels)  # never cut inside a bracket
         await b.tekan(PIMPINAN, f"lg:c:{kec.id}:0")
         view = b.api.message(PIMPINAN, out[0].message_id)
         total = kec.tps - 3
