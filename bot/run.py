@@ -8,12 +8,13 @@ import hashlib
 import hmac
 import logging
 import signal
+import sys
 
 import sqlalchemy as sa
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import logs
+from bot import logs, port
 from bot.app import build_application, running
 from bot.fakebotapi import FakeBotApi
 from bot.pekerja import kunci_mulai
@@ -38,6 +39,7 @@ async def _empty(engine: AsyncEngine) -> bool:
 
 async def serve(settings: Settings, *, load_demo: bool = True, stop: asyncio.Event | None = None) -> None:
     """Run until SIGINT/SIGTERM (or `stop`), then shut everything down in order."""
+    port.pastikan_bebas(settings.web_host, settings.web_port)  # one clear line, before anything starts
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -82,5 +84,9 @@ def run(settings: Settings, *, load_demo: bool = True) -> int:
     """Entry point of `pantau run`."""
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
     logs.setup([token])
-    asyncio.run(serve(settings, load_demo=load_demo))
+    try:
+        asyncio.run(serve(settings, load_demo=load_demo))
+    except port.PortTerpakai as exc:
+        print(exc, file=sys.stderr)
+        return 1
     return 0

@@ -541,6 +541,8 @@ async def _batch(conn: AsyncConnection, ds: Dataset, konteks: Konteks, batas: in
             berikut.cancel()
             with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
                 await berikut
+        elif not berikut.cancelled():
+            berikut.exception()  # a reader that stopped early (a closed pipe) leaves the prefetch's end unread
         await sumber.aclose()
 
 
