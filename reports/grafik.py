@@ -290,7 +290,7 @@ def gambar_anggaran(lap: LaporanAnggaran, capaian_persen: Decimal | None = None,
     ax_rp.set_xlabel("Rupiah")
     for i, r in enumerate(rows):
         if r[3] is None:
-            ax_p.text(2, i, "realisasi belum dilaporkan", va="center", fontsize=8, color=WARNA_MENUNGGU,
+            ax_p.text(2, i, "belum dirinci per kegiatan", va="center", fontsize=8, color=WARNA_MENUNGGU,
                       style="italic")
             continue
         v = float(r[3])

@@ -228,8 +228,13 @@ def anggaran(lap: LaporanAnggaran, ef: Efisiensi) -> str:
         out += ["", "Per kegiatan:"]
         for k in lap.kegiatan:
             real = (f" · realisasi {format_rupiah(k.realisasi)} ({format_percent(k.penyerapan_persen)})"
-                    if k.realisasi is not None else " · realisasi belum dilaporkan")
+                    if k.realisasi is not None else "")
             out.append(f"• {k.induk}.{k.kode} {_rapikan(k.nama, 60)}: pagu {format_rupiah(k.pagu)}{real}")
+        # What is known (the programme's realisation) and why the rest is missing, once per programme.
+        for p in lap.program:
+            if any(k.induk == p.kode and k.realisasi is None for k in lap.kegiatan):
+                out.append(f"Realisasi kegiatan program {p.kode} belum dirinci per kegiatan; realisasi programnya "
+                           f"{_rp(p.realisasi)} ({format_percent(p.penyerapan_persen)}).")
     return "\n".join(out)
 
 

@@ -138,7 +138,7 @@ async def test_anggaran_chart_in_rupiah_and_percent(engine: AsyncEngine) -> None
     assert "Rp142,3 M" in rp and "Rp15,6 jt" in rp
     persen = [t.get_text() for t in ax_p.texts]
     assert {"90,24 %", "99,91 %", "89,58 %"} <= set(persen)
-    assert persen.count("realisasi belum dilaporkan") == len(lap.kegiatan)
+    assert persen.count("belum dirinci per kegiatan") == len(lap.kegiatan)
     sub = " ".join(t.get_text() for t in fig.texts)
     assert "penyerapan 90,24 %" in sub and "rasio 1 : 1,1" in sub
     assert grafik.anggaran(lap, Decimal(100), "1 : 1,1").startswith(PNG)
