@@ -66,8 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-demo", action="store_true", help="jangan muat data demo pada basis data kosong")
 
     ch = sub.add_parser("chat", help="mengobrol dengan bot di terminal (mode lokal)")
-    ch.add_argument("--as", dest="who", required=True, help="pengguna demo (admin, pimpinan, operator, petugas, …) "
-                    "atau ID Telegram")
+    siapa = ch.add_mutually_exclusive_group(required=True)
+    siapa.add_argument("--as", dest="who", help="pengguna demo (admin, pimpinan, operator, petugas, …) "
+                       "atau ID Telegram")
+    siapa.add_argument("--baru", action="store_true", help="sebagai akun Telegram baru yang belum terdaftar, "
+                       "untuk mencoba pendaftaran")
 
     inv = sub.add_parser("invite", help="kode undangan").add_subparsers(dest="sub", required=True, metavar="AKSI")
     ic = inv.add_parser("create", help="buat kode undangan dan tautannya")
@@ -211,7 +214,7 @@ def _main(argv: list[str] | None) -> int:
         if args.cmd == "chat":
             from bot.chat import chat
 
-            return asyncio.run(chat(settings, args.who))
+            return asyncio.run(chat(settings, None if args.baru else args.who))
         out = asyncio.run(_dispatch(settings, args))
     except (SettingsError, CliError, ParseError, LookupError, laporan_cli.GalatCli) as exc:
         print(str(exc), file=sys.stderr)
