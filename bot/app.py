@@ -26,7 +26,7 @@ from bot.settings import Settings
 from bot.updates import PerUserUpdateProcessor
 from handlers import menu
 from handlers.konteks import Layanan, PantauContext
-from storage import users
+from storage import identitas, users
 
 # PTB 22 warns when RetryAfter is built unless told to use timedeltas; we read retry_after as seconds only
 # through the outbox, which handles both forms.
@@ -127,8 +127,9 @@ async def _post_init(app: PantauApp) -> None:
     svc: Layanan = app.bot_data["layanan"]
     me = await app.bot.get_me()
     svc.bot_username = me.username or svc.bot_username
-    if svc.admin_ids:
-        async with svc.engine.begin() as conn:
+    async with svc.engine.begin() as conn:
+        await identitas.simpan_username(conn, svc.bot_username)  # the command line's invite links use it
+        if svc.admin_ids:
             await users.ensure_admins(conn, svc.admin_ids, now=svc.now())
     await menu.pasang_menu_bawaan(app.bot, frozenset(app.bot_data["perintah"]))
     if app.bot_data["kirim_outbox"]:

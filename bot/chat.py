@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.app import build_application, running
 from bot.fakebotapi import BotEvent, FakeBotApi
@@ -14,6 +18,8 @@ from bot.settings import Settings
 from storage import users
 from storage.db import create_engine, upgrade
 
+NAMA_BARU = "Pengguna Baru"
+AWAL_ID_BARU = 7_000_000_000  # above the demo's ids; a new account's id is drawn from here
 BANTUAN = ("Ketik pesan atau perintah seperti di Telegram (mis. /start). Pilih tombol dengan #nomor (mis. #1). "
            "/keluar untuk selesai.")
 
@@ -61,32 +67,55 @@ class Terminal:
         self.out.flush()
 
 
-async def chat(settings: Settings, who: str, *, lines: Callable[[], str] | None = None, out: TextIO = sys.stdout,
-               files: Path = Path("chat-files")) -> int:
-    """Run the terminal chat as a demo user (demo key), a Telegram id or a user id."""
+async def _akun_baru(conn: AsyncConnection) -> int:
+    """A Telegram id no user has: `pantau chat --baru` walks registration as a stranger would."""
+    while True:
+        tg = secrets.randbelow(10**9) + AWAL_ID_BARU
+        if await users.by_telegram_id(conn, tg) is None:
+            return tg
+
+
+async def chat(settings: Settings, who: str | None, *, lines: Callable[[], str] | None = None,
+               out: TextIO = sys.stdout, files: Path = Path("chat-files"), now: datetime | None = None) -> int:
+    """Run the terminal chat as a demo user (demo key), a Telegram id or a user id; `who` None is a new,
+    unregistered account. Files the bot sends land in a folder of this session's own."""
     engine = create_engine(settings.database_url)
     await upgrade(engine)
+    user = None
     async with engine.connect() as conn:
-        user = await users.by_demo_key(conn, who)
-        if user is None and who.lstrip("-").isdigit():
-            user = await users.by_telegram_id(conn, int(who)) or await users.by_id(conn, int(who))
-    if user is None or user.telegram_id is None:
+        if who is None:
+            tg_id = await _akun_baru(conn)
+        else:
+            user = await users.by_demo_key(conn, who)
+            if user is None and who.lstrip("-").isdigit():
+                user = await users.by_telegram_id(conn, int(who)) or await users.by_id(conn, int(who))
+    if who is not None and (user is None or user.telegram_id is None):
         await engine.dispose()
         out.write(f"Pengguna {who!r} tidak ditemukan. Pengguna demo: admin, pimpinan, kabag-kul, operator, "
-                  "operator-uml, operator-kota, petugas (muat dulu: pantau demo load).\n")
+                  "operator-uml, operator-kota, petugas (muat dulu: pantau demo load); atau --baru untuk "
+                  "akun yang belum terdaftar.\n")
         return 2
+    if user is not None and user.telegram_id is not None:
+        tg_id, nama, peran = user.telegram_id, user.name, user.role
+    else:
+        nama, peran = NAMA_BARU, "belum terdaftar"
     api = FakeBotApi()
+    if who is None:
+        api.add_user(tg_id, NAMA_BARU)
+    # Each session keeps its files apart: message numbers start again at 1 in every session.
+    saat = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+    files = files / f"{saat}-{who or 'baru'}"
     async with engine.connect() as conn:
         # Everyone with a Telegram id exists in the local Bot API, so what the outbox sends them is shown.
         for other in await users.list_users(conn):
             if other.telegram_id is not None:
                 api.add_user(other.telegram_id, other.name)
-    term = Terminal(user.telegram_id, files, out)
+    term = Terminal(tg_id, files, out)
     api.subscribe(term.show)
     app = build_application(settings, engine, api=api)
     read = lines or sys.stdin.readline
     loop = asyncio.get_running_loop()
-    out.write(f"Mode lokal: Anda adalah {user.name} ({user.role}). {BANTUAN}\n")
+    out.write(f"Mode lokal: Anda adalah {nama} ({peran}). {BANTUAN}\n")
     out.flush()
     async with running(app, polling=True):
         while True:
@@ -104,9 +133,9 @@ async def chat(settings: Settings, who: str, *, lines: Callable[[], str] | None 
                     out.write("  (tidak ada tombol dengan nomor itu)\n")
                     continue
                 message_id, _, data = term.buttons[i]
-                await api.press(user.telegram_id, message_id, data)
+                await api.press(tg_id, message_id, data)
             else:
-                await api.send_text(user.telegram_id, text)
+                await api.send_text(tg_id, text)
             await api.wait_idle(quiet=0.2, timeout=30)
     await engine.dispose()
     return 0

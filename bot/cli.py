@@ -18,9 +18,10 @@ from bot.settings import Settings, SettingsError, load_settings
 from domain.angka import format_number
 from domain.errors import ParseError
 from domain.periode import parse_periode
+from domain.tanggal import format_datetime
 from reports import anggaran, capaian, logistik, pemutakhiran, rencana_aksi, tabel, teks
-from storage import demo, org, users
-from storage.db import create_engine, upgrade
+from storage import demo, identitas, org, users
+from storage.db import create_engine, current_revision, upgrade
 
 REPORTS = ("capaian", "anggaran", "logistik", "pemutakhiran", "rencana-aksi", "lkj")
 
@@ -65,8 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-demo", action="store_true", help="jangan muat data demo pada basis data kosong")
 
     ch = sub.add_parser("chat", help="mengobrol dengan bot di terminal (mode lokal)")
-    ch.add_argument("--as", dest="who", required=True, help="pengguna demo (admin, pimpinan, operator, petugas, …) "
-                    "atau ID Telegram")
+    siapa = ch.add_mutually_exclusive_group(required=True)
+    siapa.add_argument("--as", dest="who", help="pengguna demo (admin, pimpinan, operator, petugas, …) "
+                       "atau ID Telegram")
+    siapa.add_argument("--baru", action="store_true", help="sebagai akun Telegram baru yang belum terdaftar, "
+                       "untuk mencoba pendaftaran")
 
     inv = sub.add_parser("invite", help="kode undangan").add_subparsers(dest="sub", required=True, metavar="AKSI")
     ic = inv.add_parser("create", help="buat kode undangan dan tautannya")
@@ -175,11 +179,26 @@ async def _demo_load(engine: AsyncEngine, a: argparse.Namespace, settings: Setti
     if not res.loaded:
         return "Data demo sudah dimuat sebelumnya (pakai --reset untuk memuat ulang)."
     shifted = f"; tanggal digeser {res.shifted_days} hari (hari ini = H-3)" if res.shifted_days else ""
-    return f"Data demo dimuat: {res.tps} TPS, {res.users} pengguna demo{shifted}."
+    return f"Data demo dimuat: {format_number(res.tps)} TPS, {format_number(res.users)} pengguna demo{shifted}."
+
+
+# What a command that was writing into a closed pipe (`pantau export tps | head`) exits with: 128 + SIGPIPE, as
+# Unix tools do when their reader goes away.
+KELUAR_PIPA_PUTUS = 141
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader stopped reading: no traceback, and nothing more written to the closed pipe at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return KELUAR_PIPA_PUTUS
+
+
+def _main(argv: list[str] | None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     args = build_parser().parse_args(argv)
     try:
@@ -195,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "chat":
             from bot.chat import chat
 
-            return asyncio.run(chat(settings, args.who))
+            return asyncio.run(chat(settings, None if args.baru else args.who))
         out = asyncio.run(_dispatch(settings, args))
     except (SettingsError, CliError, ParseError, LookupError, laporan_cli.GalatCli) as exc:
         print(str(exc), file=sys.stderr)
@@ -209,7 +228,7 @@ async def _dispatch(settings: Settings, a: argparse.Namespace) -> str:
     if a.cmd == "db" and a.sub == "salin":
         return await _salin(settings, a.ke)
     if a.cmd == "db":
-        return await _with_engine(settings, lambda e: _done("Skema basis data sudah terbaru."))
+        return await _db_upgrade(settings)
     if a.cmd == "demo" and a.sub == "generate":
         return await laporan_cli.generate(a, settings.database_url)
     if a.cmd == "demo":
@@ -218,6 +237,7 @@ async def _dispatch(settings: Settings, a: argparse.Namespace) -> str:
         return str(await _with_engine(settings, lambda e: _tps(e, a)))
     if a.cmd == "invite":
         a.bot_username = settings.bot_username
+        a.timezone = settings.timezone
         return str(await _with_engine(settings, lambda e: _invite(e, a)))
     if a.cmd == "reminders":
         return str(await _with_engine(settings, lambda e: pengingat_cli.jalankan(e, a, settings.timezone)))
@@ -274,6 +294,22 @@ def _cadangan(settings: Settings, a: argparse.Namespace) -> str:
     return f"Basis data dipulihkan dari {h.berkas} ({h.tabel} tabel). Jalankan `pantau db upgrade` bila perlu."
 
 
+async def _db_upgrade(settings: Settings) -> str:
+    """`pantau db upgrade`: say what happened (created, upgraded from one revision to another, or nothing to do)."""
+    engine = create_engine(settings.database_url)
+    try:
+        sebelum = await current_revision(engine)
+        await upgrade(engine)
+        sesudah = await current_revision(engine)
+    finally:
+        await engine.dispose()
+    if sebelum is None:
+        return f"Basis data baru dibuat dengan skema revisi {sesudah}."
+    if sebelum != sesudah:
+        return f"Skema basis data ditingkatkan dari revisi {sebelum} ke {sesudah}."
+    return f"Skema basis data sudah terbaru (revisi {sesudah})."
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -295,11 +331,12 @@ async def _invite(engine: AsyncEngine, a: argparse.Namespace) -> str:
             inv = await users.create_invite(conn, role=a.role, unit_code=a.unit, tps_codes=tps, max_uses=a.uses,
                                             expires_at=_now() + timedelta(days=a.days), created_by=None,
                                             actor="cli", now=_now())
+            username = await identitas.username_bot(conn) or a.bot_username  # the name getMe gave, once it ran
     except users.AksesError as exc:
         raise CliError(str(exc)) from None
     return (f"Kode: {inv.code}\nPeran: {inv.role}  Unit: {inv.unit_code or '-'}  TPS: {', '.join(inv.tps_codes) or '-'}"
-            f"\nBerlaku sampai: {inv.expires_at:%Y-%m-%d %H:%M} UTC, {inv.max_uses}× pakai"
-            f"\nTautan: {tautan_undangan(a.bot_username, inv.code)}")
+            f"\nBerlaku sampai: {format_datetime(inv.expires_at, a.timezone)}, {inv.max_uses}× pakai"
+            f"\nTautan: {tautan_undangan(username, inv.code)}")
 
 
 async def _user(engine: AsyncEngine, a: argparse.Namespace) -> str:
@@ -352,10 +389,6 @@ async def _web_login(engine: AsyncEngine, a: argparse.Namespace, settings: Setti
             raise CliError(f"{u.name} ({u.role}) tidak berhak membuka web admin.") from None
     link = tautan_masuk(settings.web_base_url or "", token)
     return f"Tautan masuk untuk {u.name} (berlaku 10 menit, sekali pakai):\n{link}"
-
-
-async def _done(msg: str) -> str:
-    return msg
 
 
 if __name__ == "__main__":

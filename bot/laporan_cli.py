@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.angka import format_number
 from domain.periode import parse_periode
+from domain.tanggal import format_datetime
 from reports import anggaran, capaian, ekspor, grafik, grafik_logistik, lkj, logistik, pemutakhiran, rencana_aksi
 from storage import nasional, org
 from storage.db import create_engine, upgrade
@@ -103,7 +104,7 @@ async def report(engine: AsyncEngine, a: argparse.Namespace, tz: str) -> str:
     if a.format == "xlsx":
         lkj.laporan_xlsx(lap, path, tz=tz, nama_kabkota=nama_kab)
     else:
-        path.write_bytes(_png(lap, cp, nama_kab))
+        path.write_bytes(_png(lap, cp, nama_kab, format_datetime(datetime.now(UTC), tz)))
     return f"Berkas ditulis: {path} ({format_number(round(path.stat().st_size / 1024))} KB)."
 
 
@@ -116,7 +117,7 @@ async def _units(conn: Any, unit: str | None) -> list[int] | None:
     return await org.descendants(conn, u.id)
 
 
-def _png(lap: BaseModel, cp: capaian.LaporanCapaian | None, nama_kab: dict[str, str]) -> bytes:
+def _png(lap: BaseModel, cp: capaian.LaporanCapaian | None, nama_kab: dict[str, str], per: str) -> bytes:
     if isinstance(lap, capaian.LaporanCapaian):
         return grafik.capaian(lap, pakai_cache=False)
     if isinstance(lap, anggaran.LaporanAnggaran):
@@ -126,7 +127,7 @@ def _png(lap: BaseModel, cp: capaian.LaporanCapaian | None, nama_kab: dict[str, 
         return grafik.pemutakhiran(lap, nama_kab, pakai_cache=False)
     if isinstance(lap, logistik.LaporanLogistik):
         return grafik_logistik.render_png("Ketibaan logistik di TPS", [(k.nama, k.tps, k.tiba, k.tepat)
-                                                                      for k in lap.wilayah])
+                                                                      for k in lap.wilayah], per)
     raise GalatCli("Grafik PNG tersedia untuk capaian, anggaran, pemutakhiran dan logistik; untuk laporan ini "
                    "pakai --format xlsx, csv atau text.")
 

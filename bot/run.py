@@ -15,7 +15,7 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.error import InvalidToken
 
-from bot import logs
+from bot import logs, port
 from bot.app import build_application, running
 from bot.fakebotapi import FakeBotApi
 from bot.pekerja import kunci_mulai
@@ -42,6 +42,7 @@ async def _empty(engine: AsyncEngine) -> bool:
 
 async def serve(settings: Settings, *, load_demo: bool = True, stop: asyncio.Event | None = None) -> None:
     """Run until SIGINT/SIGTERM (or `stop`), then shut everything down in order."""
+    port.pastikan_bebas(settings.web_host, settings.web_port)  # one clear line, before anything starts
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -92,6 +93,9 @@ def run(settings: Settings, *, load_demo: bool = True) -> int:
         # PTB's message (and so its traceback) carries the whole token: print our own line, never the exception.
         print(TOKEN_DITOLAK.format(bot=token.split(":", 1)[0]), file=sys.stderr)
         return 2
+    except port.PortTerpakai as exc:
+        print(exc, file=sys.stderr)
+        return 1
     except Exception:
         log.critical("Pantau berhenti karena galat", exc_info=True)  # through the redacting log handler
         return 1

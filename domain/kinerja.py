@@ -176,7 +176,10 @@ def parse_progres(text: str) -> int:
     nilai = parse_percent(text)
     if nilai != nilai.to_integral_value():
         raise ParseError("Kemajuan ditulis dalam persen bulat, misalnya 40 atau 75 %.")
-    if nilai >= 100:
+    if nilai > 100:
+        raise ParseError(f"Kemajuan tidak bisa lebih dari 100 % (tertulis {format_number(nilai)} %). Tulis angka 0 "
+                         "sampai 99, atau pilih status Selesai bila kegiatan sudah tuntas.")
+    if nilai == 100:
         raise ParseError("Kemajuan 100 % berarti selesai: pilih status Selesai, atau tulis angka 0 sampai 99.")
     return int(nilai)
 

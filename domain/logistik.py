@@ -253,9 +253,20 @@ def parse_waktu_tiba(text: str, *, sekarang: datetime, tz: str, paling_awal: dat
     return hasil
 
 
-def parse_jumlah_catatan(text: str, *, maximum: int) -> tuple[int, str | None]:
-    """A count optionally followed by a note ("2 basah kena hujan" → 2, "basah kena hujan")."""
+JENIS_JUMLAH = {"kurang": "yang kurang", "rusak": "yang rusak"}
+
+
+def parse_jumlah_catatan(text: str, *, maximum: int, jenis: str | None = None) -> tuple[int, str | None]:
+    """A count optionally followed by a note ("2 basah kena hujan" → 2, "basah kena hujan"); the step's own word may
+    come first, as people type it ("kurang 2", "Rusak: 3 basah")."""
     teks = " ".join(text.split())
+    kata, _, sisa = teks.partition(" ")
+    kata = kata.rstrip(":").lower()
+    if kata in JENIS_JUMLAH and jenis is not None:
+        if kata != jenis:
+            raise ParseError(f"Langkah ini menanyakan jumlah {JENIS_JUMLAH[jenis]}, bukan {JENIS_JUMLAH[kata]}. "
+                             f"Ketik angkanya saja, mis. 2.")
+        teks = sisa.lstrip(": ")
     angka, _, catatan = teks.partition(" ")
     jumlah = parse_count(angka, maximum=maximum)
     return jumlah, (catatan[:MAKS_CATATAN] or None)

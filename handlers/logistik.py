@@ -20,6 +20,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from domain import logistik as lg
 from domain.angka import format_number, format_percent
+from domain.label import ringkas_unik
 from domain.tanggal import format_datetime, format_time
 from handlers import kirim, teks, tombol
 from handlers.konteks import PantauContext
@@ -30,6 +31,8 @@ from storage import arrivals, outbox, users
 
 LG, ES = "lg", "es"
 PER_HALAMAN = 10
+# A name on a drill-down button (two buttons share a row; a kecamatan has its row alone and gets 10 more).
+MAKS_NAMA_TOMBOL = 18
 log = logging.getLogger("pantau.logistik")
 
 
@@ -88,9 +91,11 @@ async def _wilayah(conn: AsyncConnection, context: PantauContext, scope: list[in
     lines = [_ringkasan(lap.induk or tl.JUDUL_PROVINSI, _waktu(context), lap, lap.total_tps, lap.tps_sulit), "",
              tl.PER_TINGKAT.format(tingkat=tingkat)]
     lines += [_baris(_singkat(k.nama), k) for k in lap.wilayah]
-    rows = [[(f"{_singkat(k.nama)} ({_n(k.belum)})",
-              tombol.data(LG, "k" if k.tingkat == logistik.KABKOTA else "w", k.unit_id)) for k in lap.wilayah[i:i + 2]]
-            for i in range(0, len(lap.wilayah), 2)]
+    label = ringkas_unik([_singkat(k.nama) for k in lap.wilayah], MAKS_NAMA_TOMBOL)
+    tombol_ = [(tl.TOMBOL_WILAYAH.format(nama=nm, belum=_n(k.belum)),
+                tombol.data(LG, "k" if k.tingkat == logistik.KABKOTA else "w", k.unit_id))
+               for nm, k in zip(label, lap.wilayah, strict=True)]
+    rows = [tombol_[i:i + 2] for i in range(0, len(tombol_), 2)]
     rows.append([(tl.TOMBOL_ESKALASI.format(n=_n(lap.eskalasi_terbuka)), tombol.data(LG, "e", 0))])
     if unit_id is None:
         rows.append([(tl.TOMBOL_PERBARUI, tombol.data(LG, "p"))])
@@ -111,7 +116,9 @@ async def _kabkota(conn: AsyncConnection, context: PantauContext, unit_id: int, 
              tl.PETUGAS_LOGISTIK.format(nama=", ".join(lap.petugas_logistik) or tl.BELUM_ADA_PETUGAS), "",
              tl.PER_KECAMATAN]
     lines += [_baris(f"{k.kode} {k.nama}", k) for k in lap.kecamatan]
-    rows = [[(f"{k.nama[:28]} ({_n(k.belum)})", tombol.data(LG, "c", k.id, 0))] for k in lap.kecamatan if k.belum]
+    belum = [k for k in lap.kecamatan if k.belum]
+    rows = [[(tl.TOMBOL_WILAYAH.format(nama=nm, belum=_n(k.belum)), tombol.data(LG, "c", k.id, 0))]
+            for nm, k in zip(ringkas_unik([k.nama for k in belum], MAKS_NAMA_TOMBOL + 10), belum, strict=True)]
     rows.append([(tl.TOMBOL_ESKALASI.format(n=_n(r.eskalasi_terbuka)), tombol.data(LG, "e", 0))])
     rows.append([(tl.TOMBOL_PERBARUI, tombol.data(LG, "k", unit_id))])
     if scope is None or len(scope) > 1:
@@ -142,7 +149,9 @@ async def cmd_logistik(update: Update, context: PantauContext) -> None:
             judul = tl.JUDUL_GRAFIK_WILAYAH.format(tingkat=tingkat)
     await kirim.balas(msg, text, reply_markup=markup)
     try:
-        png = await asyncio.to_thread(grafik_logistik.render_png, judul, bars)
+        svc = context.layanan
+        png = await asyncio.to_thread(grafik_logistik.render_png, judul, bars,
+                                      format_datetime(svc.now(), svc.timezone))
         await msg.reply_photo(png, caption=judul)
     except (TelegramError, ValueError, OSError):  # the numbers above are what matters; the chart is extra
         log.exception("grafik logistik gagal")

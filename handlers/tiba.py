@@ -362,7 +362,7 @@ async def on_angka(update: Update, context: PantauContext) -> str | None:
         return None
     maks = _maks(d, jenis)
     try:
-        n, catatan = lg.parse_jumlah_catatan(msg.text or "", maximum=maks)
+        n, catatan = lg.parse_jumlah_catatan(msg.text or "", maximum=maks, jenis=jenis)
     except ParseError as exc:
         await msg.reply_text(tl.ANGKA_SALAH.format(galat=exc.pesan, maks=maks))
         return None

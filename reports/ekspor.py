@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
@@ -44,7 +44,7 @@ from reports.teks import nilai_teks
 from storage import ekspor as kueri
 
 JenisKolom = Literal["teks", "nomor", "bulat", "rupiah", "desimal", "koordinat", "persen", "tanggal", "waktu",
-                     "ya_tidak", "json"]
+                     "ya_tidak", "json", "nilai"]
 BARIS_MAKS_LEMBAR = 1_048_576
 TEKS_MAKS_SEL = 32_767
 BATAS_TELEGRAM = 50 * 1024 * 1024
@@ -61,10 +61,24 @@ class Kolom:
     lebar: float | None = None
 
 
-_LEBAR = {"teks": 24, "nomor": 8, "koordinat": 12, "bulat": 11, "rupiah": 19, "desimal": 12, "persen": 11,
+_LEBAR = {"nilai": 11, "teks": 24, "nomor": 8, "koordinat": 12, "bulat": 11, "rupiah": 19, "desimal": 12, "persen": 11,
           "tanggal": 12, "waktu": 17, "ya_tidak": 8, "json": 40}
 _FORMAT_ANGKA = {"nomor": "0", "koordinat": "0.000000", "bulat": "#,##0", "rupiah": "#,##0", "desimal": "#,##0.00",
                  "persen": '#,##0.00" %"', "tanggal": "dd/mm/yyyy", "waktu": "dd/mm/yyyy hh:mm"}
+
+
+class NilaiSel(NamedTuple):
+    """An indicator's value in a "nilai" column: a number (percent or not) written as a number with its format, or
+    a word (a grade, an opinion, "Proses", "–") written as text."""
+
+    angka: Decimal | None
+    teks: str
+    persen: bool = False
+
+
+def _format_nilai(v: NilaiSel) -> str:
+    bulat = v.angka is not None and v.angka == v.angka.to_integral_value()
+    return ("#,##0" if bulat else "#,##0.00") + ('" %"' if v.persen else "")
 
 
 def _teks_sel(v: Any) -> str:
@@ -99,8 +113,16 @@ class BukuKerja:
         self.f_tebal = self.wb.add_format({"bold": True})
         self.f_angka = {k: self.wb.add_format({"num_format": v}) for k, v in _FORMAT_ANGKA.items()}
         self.f_angka_tebal = {k: self.wb.add_format({"num_format": v, "bold": True}) for k, v in _FORMAT_ANGKA.items()}
+        self._f_nilai: dict[tuple[str, bool], Any] = {}
         self._lembar: list[Lembar] = []
         self._nama: set[str] = set()
+
+    def format_nilai(self, num_format: str, tebal: bool) -> Any:
+        """One shared cell format per number format (and weight) of indicator values."""
+        kunci = (num_format, tebal)
+        if kunci not in self._f_nilai:
+            self._f_nilai[kunci] = self.wb.add_format({"num_format": num_format, "bold": tebal})
+        return self._f_nilai[kunci]
 
     def nama_lembar(self, nama: str) -> str:
         """A valid, unique sheet name (at most 31 characters, none of []:*?/\\)."""
@@ -194,6 +216,13 @@ class Lembar:
                 if v is not None:
                     ws().write_string(r, c, "Ya" if v else "Tidak")
             return ya_tidak
+        if k.jenis == "nilai":
+            def nilai(r: int, c: int, v: Any, tebal: bool) -> None:
+                if isinstance(v, NilaiSel) and v.angka is not None:
+                    ws().write_number(r, c, float(v.angka), bk.format_nilai(_format_nilai(v), tebal))
+                else:
+                    teks(r, c, v.teks if isinstance(v, NilaiSel) else v, tebal)
+            return nilai
         fmt, fmt_tebal = bk.f_angka[k.jenis], bk.f_angka_tebal[k.jenis]
         if k.jenis in ("tanggal", "waktu"):
             def waktu(r: int, c: int, v: Any, tebal: bool) -> None:
@@ -322,6 +351,8 @@ def _format_csv(k: Kolom, tz: ZoneInfo) -> Format:
     if k.jenis == "tanggal":
         return _per_nilai(lambda v: "" if v is None else (v.isoformat() if isinstance(v, date)
                                                            else str(netralkan(str(v)))), date)
+    if k.jenis == "nilai":
+        return _per_sel(lambda v: v.teks if isinstance(v, NilaiSel) else ("" if v is None else str(v)))
     return _angka
 
 
@@ -542,6 +573,8 @@ async def _batch(conn: AsyncConnection, ds: Dataset, konteks: Konteks, batas: in
             berikut.cancel()
             with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
                 await berikut
+        elif not berikut.cancelled():
+            berikut.exception()  # a reader that stopped early (a closed pipe) leaves the prefetch's end unread
         await sumber.aclose()
 
 

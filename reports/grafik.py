@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import textwrap
 import threading
 import time
 from collections import OrderedDict
@@ -51,6 +52,9 @@ URUTAN_STATUS_TAHAPAN = ("tepat_waktu", "terlambat", "berjalan", "belum_mulai", 
 WARNA_PAGU = "#c8d9ef"
 WARNA_REALISASI = "#1f6feb"
 MAKS_LABEL = 52
+# Width of the stub drawn for a 0 % value, as a fraction of the axis; the room a value label needs beside its bar.
+STUB_NOL = 0.008
+RUANG_LABEL = 0.12
 
 _KUNCI_RENDER = threading.Lock()
 
@@ -119,6 +123,14 @@ def _png(fig: Figure) -> bytes:
 
 # --- formatting helpers -----------------------------------------------------------------------------------------
 
+def bungkus(teks: str, lebar: int = MAKS_LABEL, maks_baris: int = 3) -> str:
+    """Wrap a label over up to `maks_baris` lines at word boundaries, so the words that tell two apart stay."""
+    baris = textwrap.wrap(" ".join(teks.split()), lebar, break_long_words=True, break_on_hyphens=False)
+    if len(baris) > maks_baris:
+        baris = [*baris[: maks_baris - 1], singkat(" ".join(baris[maks_baris - 1:]), lebar)]
+    return "\n".join(baris)
+
+
 def singkat(teks: str, maks: int = MAKS_LABEL) -> str:
     """Shorten a label for a chart, marking the cut with an ellipsis."""
     teks = " ".join(teks.split())
@@ -166,7 +178,8 @@ def _judul(fig: Figure, judul: str, sub: str | None, tinggi: float) -> None:
 def gambar_capaian(lap: LaporanCapaian) -> Figure:
     """Capaian per indicator against the 100 % line, coloured by SAKIP category; pending rows are drawn as pending."""
     rows = lap.indikator
-    tinggi, atas, bawah = _tinggi(len(rows))
+    n_baris = max([bungkus(f"{r.kode} {r.indikator}").count("\n") + 1 for r in rows] + [1])
+    tinggi, atas, bawah = _tinggi(len(rows), per_baris=0.42 if n_baris <= 2 else 0.56)
     fig = Figure(figsize=(LEBAR_INCI, tinggi), dpi=DPI)
     fig.subplots_adjust(left=0.44, right=0.95, top=atas, bottom=bawah)
     ax = fig.add_subplot()
@@ -183,15 +196,17 @@ def gambar_capaian(lap: LaporanCapaian) -> Figure:
                     color="#24292f", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
             continue
         v = float(r.capaian_persen)
-        ax.barh(i, v, height=0.62, color=WARNA_KATEGORI.get(r.kategori or "", WARNA_MENUNGGU))
-        ax.text(v + xmaks * 0.01, i, persen_label(r.capaian_persen), va="center", fontsize=9,
+        warna = WARNA_KATEGORI.get(r.kategori or "", WARNA_MENUNGGU)
+        # A 0 % bar has no width: a thin stub in the category colour keeps the row visibly drawn, not empty.
+        ax.barh(i, max(v, xmaks * STUB_NOL), height=0.62, color=warna)
+        ax.text(_x_label(v, xmaks), i, persen_label(r.capaian_persen), va="center", fontsize=9,
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.8})
     ax.axvline(100, color="#24292f", linestyle="--", linewidth=1)
     ax.text(100, -0.75, "target 100 %", ha="center", va="bottom", fontsize=8, color="#24292f")
     ax.set_xlim(0, xmaks)
     ax.set_ylim(len(rows) - 0.5, -0.9)
     ax.yaxis.set_major_locator(FixedLocator(y))
-    ax.set_yticklabels([singkat(f"{r.kode} {r.indikator}") for r in rows], fontsize=9)
+    ax.set_yticklabels([bungkus(f"{r.kode} {r.indikator}") for r in rows], fontsize=9, linespacing=1.05)
     ax.xaxis.set_major_formatter(FuncFormatter(_persen_sumbu))
     ax.set_xlabel("Capaian (%)")
     ax.grid(axis="x", color="#d0d7de", linewidth=0.6)
@@ -207,7 +222,8 @@ def gambar_capaian(lap: LaporanCapaian) -> Figure:
         fig.legend(handles=legenda, loc="lower center", ncol=min(len(legenda), 5), fontsize=8, frameon=False,
                    bbox_to_anchor=(0.5, 0.0))
     menunggu = sum(1 for r in rows if r.status == "menunggu")
-    rerata = (f"Rata-rata {persen_label(lap.capaian_persen)}" if lap.capaian_persen is not None
+    # The same form as the text reply ("87,50 %"), so the header and the message never read differently.
+    rerata = (f"Rata-rata {format_percent(lap.capaian_persen)}" if lap.capaian_persen is not None
               else "Rata-rata belum dapat dihitung")
     sub = (rerata + (f" · kategori {lap.kategori}" if lap.kategori else "")
            + f" · {len(rows)} indikator" + (f", {menunggu} menunggu (tidak dihitung)" if menunggu else ""))
@@ -215,6 +231,14 @@ def gambar_capaian(lap: LaporanCapaian) -> Figure:
     if not rows:
         ax.text(0.5, 0.5, "Belum ada indikator", transform=ax.transAxes, ha="center", va="center")
     return fig
+
+
+def _x_label(v: float, xmaks: float, garis: float = 100.0) -> float:
+    """Where a value label starts: beside its bar, or past the target line when it would lie across it."""
+    x = max(v, 0.0) + xmaks * 0.01
+    if x < garis < x + xmaks * RUANG_LABEL:
+        return garis + xmaks * 0.01
+    return x
 
 
 def judul_capaian(lap: LaporanCapaian) -> str:
@@ -266,12 +290,12 @@ def gambar_anggaran(lap: LaporanAnggaran, capaian_persen: Decimal | None = None,
     ax_rp.set_xlabel("Rupiah")
     for i, r in enumerate(rows):
         if r[3] is None:
-            ax_p.text(2, i, "realisasi belum dilaporkan", va="center", fontsize=8, color=WARNA_MENUNGGU,
+            ax_p.text(2, i, "belum dirinci per kegiatan", va="center", fontsize=8, color=WARNA_MENUNGGU,
                       style="italic")
             continue
         v = float(r[3])
-        ax_p.barh(i, v, height=0.6, color=WARNA_REALISASI if r[4] else "#6e9fe6")
-        ax_p.text(min(v, 100) + 1.5, i, persen_label(r[3]), va="center", fontsize=8)
+        ax_p.barh(i, max(v, 125 * STUB_NOL), height=0.6, color=WARNA_REALISASI if r[4] else "#6e9fe6")
+        ax_p.text(_x_label(min(v, 100), 125), i, persen_label(r[3]), va="center", fontsize=8)
     ax_p.axvline(100, color="#24292f", linestyle="--", linewidth=1)
     ax_p.set_xlim(0, 125)
     ax_p.xaxis.set_major_locator(FixedLocator([0, 25, 50, 75, 100]))

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from domain.angka import format_number
+from reports.grafik import bungkus
 
 WARNA = {"tepat": "#2e7d32", "masalah": "#f9a825", "belum": "#bdbdbd"}
 LABEL = {"tepat": "Tepat", "masalah": "Tiba, ada masalah/terlambat", "belum": "Belum lapor"}
@@ -23,21 +24,30 @@ LABEL = {"tepat": "Tepat", "masalah": "Tiba, ada masalah/terlambat", "belum": "B
 Baris = tuple[str, int, int, int]
 
 
-def render_png(judul: str, baris: Sequence[Baris]) -> bytes:
-    """A horizontal stacked bar per row, as PNG bytes (cached for identical input)."""
-    return _render(judul, tuple(baris))
+def render_png(judul: str, baris: Sequence[Baris], per: str | None = None) -> bytes:
+    """A horizontal stacked bar per row, as PNG bytes (cached for identical input); `per` names the moment the
+    counts are from ("Senin, 7 Desember 2026 pukul 10.15 WIB") and is shown under the title."""
+    return _render(judul, tuple(baris), per)
 
 
 @lru_cache(maxsize=32)
-def _render(judul: str, baris: tuple[Baris, ...]) -> bytes:
+def _render(judul: str, baris: tuple[Baris, ...], per: str | None) -> bytes:
+    buf = io.BytesIO()
+    gambar(judul, baris, per).savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def gambar(judul: str, baris: Sequence[Baris], per: str | None = None) -> Figure:
+    """The chart as a Figure (names wrapped over two lines rather than cut, the time of the counts under the title)."""
     n = max(1, len(baris))
-    tinggi = 1.75 + 0.42 * n
+    kepala = 0.95 + (0.25 if per else 0.0)
+    tinggi = kepala + 0.8 + 0.42 * n
     fig = Figure(figsize=(8, tinggi), dpi=100)
     FigureCanvasAgg(fig)
     # Fixed margins in inches, turned into fractions, so long names, the title and the legend always fit.
-    fig.subplots_adjust(left=2.4 / 8, right=1 - 0.3 / 8, top=1 - 0.95 / tinggi, bottom=0.6 / tinggi)
+    fig.subplots_adjust(left=2.4 / 8, right=1 - 0.3 / 8, top=1 - kepala / tinggi, bottom=0.6 / tinggi)
     ax = fig.add_subplot(1, 1, 1)
-    nama = [b[0] if len(b[0]) <= 30 else b[0][:29] + "…" for b in baris]
+    nama = [bungkus(b[0], 30, 2) for b in baris]
     tepat = [b[3] for b in baris]
     masalah = [b[2] - b[3] for b in baris]
     belum = [b[1] - b[2] for b in baris]
@@ -48,15 +58,16 @@ def _render(judul: str, baris: tuple[Baris, ...]) -> bytes:
             label=LABEL["belum"])
     for i, b in enumerate(baris):
         ax.text(b[1], i, f" {format_number(b[2])}/{format_number(b[1])}", va="center", fontsize=8)
-    ax.set_yticks(y, nama, fontsize=9)
+    ax.set_yticks(y, nama, fontsize=9, linespacing=1.0)
     ax.invert_yaxis()
     ax.set_xlim(0, max([b[1] for b in baris] + [1]) * 1.18)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: format_number(int(v))))
     ax.set_xlabel("Jumlah TPS", fontsize=9)
     fig.text(0.02, 1 - 0.15 / tinggi, judul, va="top", fontsize=11, fontweight="bold")
-    fig.legend(loc="upper left", bbox_to_anchor=(0.015, 1 - 0.45 / tinggi), ncol=3, fontsize=8, frameon=False)
+    if per:
+        fig.text(0.02, 1 - 0.45 / tinggi, f"per {per}", va="top", fontsize=9, color="#57606a")
+    fig.legend(loc="upper left", bbox_to_anchor=(0.015, 1 - (kepala - 0.5) / tinggi), ncol=3, fontsize=8,
+               frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return fig

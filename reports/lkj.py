@@ -16,14 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.anggaran import format_rasio, rasio_efisiensi
 from domain.angka import format_percent
-from domain.capaian import SKALA_SAKIP
+from domain.capaian import SKALA_SAKIP, JenisIndikator, nilai_from_canonical
 from domain.pemutakhiran import LABEL_STATUS
 from domain.rencana import STATUS_RENCANA
 from domain.tanggal import format_date
 from reports import anggaran, capaian, perbandingan
 from reports.anggaran import LaporanAnggaran
 from reports.capaian import LaporanCapaian
-from reports.ekspor import BukuKerja, Kolom
+from reports.ekspor import BukuKerja, Kolom, NilaiSel
 from reports.logistik import LaporanLogistik
 from reports.pemutakhiran import LaporanPemutakhiran
 from reports.perbandingan import LaporanBanding, LaporanRenstra
@@ -91,6 +91,21 @@ async def build(conn: AsyncConnection, tahun: int | None = None, today: date | N
 
 # --- sheets -------------------------------------------------------------------------------------------------
 
+TANPA_RINCIAN = "belum dirinci"
+CATATAN_TANPA_RINCIAN = ("Realisasi yang \"belum dirinci\" belum dilaporkan per kegiatan; baris jumlah program memuat "
+                         "realisasi tingkat program.")
+
+
+def nilai_sel(jenis: str, kanonik: str | None) -> NilaiSel:
+    """A target or realisation as a workbook cell: a number with its format ("100 %", "3.452"), or the word for a
+    grade, an opinion or a pending value."""
+    teks = nilai_teks(jenis, kanonik)
+    if kanonik is None:
+        return NilaiSel(None, teks)
+    n = nilai_from_canonical(JenisIndikator(jenis), kanonik)
+    return NilaiSel(n.angka, teks, jenis == JenisIndikator.persen)
+
+
 def _capaian_sel(persen: Decimal | None, status: str) -> Decimal | str:
     # Pending stays a word in the capaian column: never an empty cell a reader could take for zero.
     return persen if persen is not None else STATUS_RENSTRA.get(status, status)
@@ -113,29 +128,36 @@ def lembar_kegiatan(bk: BukuKerja, lap: LaporanAnggaran) -> None:
                                  Kolom("Kegiatan", lebar=70), Kolom("Pagu (Rp)", "rupiah"),
                                  Kolom("Realisasi (Rp)", "rupiah"), Kolom("Penyerapan (%)", "persen", 14)],
                    judul=f"Tabel 2.4 Pagu anggaran per kegiatan tahun {lap.tahun}")
+    tanpa_rincian = False
     for p in lap.program:
         keg = [k for k in lap.kegiatan if k.induk == p.kode]
         for k in keg:
-            lb.tulis([p.kode, k.kode, k.nama, k.pagu, k.realisasi, k.penyerapan_persen])
+            # What is not reported per activity says so; an empty cell would read as nothing spent.
+            tanpa_rincian |= k.realisasi is None
+            lb.tulis([p.kode, k.kode, k.nama, k.pagu, TANPA_RINCIAN if k.realisasi is None else k.realisasi,
+                      k.penyerapan_persen])
         if keg:
-            lb.tulis([p.kode, None, f"Jumlah program {p.kode}", sum(k.pagu for k in keg), None, None], tebal=True)
+            lb.tulis([p.kode, None, f"Jumlah program {p.kode}", sum(k.pagu for k in keg), p.realisasi,
+                      p.penyerapan_persen], tebal=True)
+    if tanpa_rincian:
+        lb.catatan(CATATAN_TANPA_RINCIAN)
 
 
 def lembar_capaian(bk: BukuKerja, lap: LaporanCapaian, judul: str | None = None) -> None:
     """Tabel 3.2: target, realisasi, capaian, status and category per indicator, then per sasaran and overall."""
     lb = bk.lembar("Tabel 3.2", [
         Kolom("Sasaran", "nomor", 8), Kolom("Kode", lebar=10), Kolom("Indikator kinerja", lebar=64),
-        Kolom("Target", lebar=10), Kolom("Realisasi", lebar=10), Kolom("Capaian (%)", "persen", 13),
+        Kolom("Target", "nilai", 10), Kolom("Realisasi", "nilai", 10), Kolom("Capaian (%)", "persen", 13),
         Kolom("Status", lebar=15), Kolom("Kategori", lebar=9), Kolom("Induk", lebar=10)],
         judul=judul or f"Tabel 3.2 Capaian kinerja tahun {lap.tahun}"
         + (f" — {lap.unit_nama} ({lap.unit})" if lap.unit else ""),
         keterangan=["Capaian yang menunggu (mis. opini BPK \"Proses\") tidak dihitung dalam rata-rata; bukan nol."])
     for r in lap.indikator:
-        lb.tulis([r.sasaran_no, r.kode, r.indikator, nilai_teks(r.jenis, r.target), nilai_teks(r.jenis, r.realisasi),
+        lb.tulis([r.sasaran_no, r.kode, r.indikator, nilai_sel(r.jenis, r.target), nilai_sel(r.jenis, r.realisasi),
                   _capaian_sel(r.capaian_persen, r.status), STATUS_CAPAIAN[r.status], r.kategori, None])
         for c in r.anak:
-            lb.tulis([c.sasaran_no, c.kode, f"   {c.indikator}", nilai_teks(c.jenis, c.target),
-                      nilai_teks(c.jenis, c.realisasi), _capaian_sel(c.capaian_persen, c.status),
+            lb.tulis([c.sasaran_no, c.kode, f"   {c.indikator}", nilai_sel(c.jenis, c.target),
+                      nilai_sel(c.jenis, c.realisasi), _capaian_sel(c.capaian_persen, c.status),
                       STATUS_CAPAIAN[c.status], c.kategori, r.kode])
     for s in lap.sasaran:
         lb.tulis([s.no, None, f"Rata-rata sasaran {s.no}: {s.sasaran or ''}", None, None,
@@ -150,7 +172,7 @@ def lembar_banding(bk: BukuKerja, lap: LaporanBanding) -> None:
     """Tabel 3.3: target, realisasi and capaian per year, side by side."""
     kolom = [Kolom("Kode", lebar=8), Kolom("Indikator kinerja", lebar=56)]
     for _ in lap.daftar_tahun:
-        kolom += [Kolom("Target", lebar=9), Kolom("Realisasi", lebar=9), Kolom("Capaian (%)", "persen", 12)]
+        kolom += [Kolom("Target", "nilai", 9), Kolom("Realisasi", "nilai", 9), Kolom("Capaian (%)", "persen", 12)]
     kolom.append(Kolom("Tren realisasi", lebar=12))
     lb = bk.lembar("Tabel 3.3", kolom, kelompok=[("Indikator", 2), *((str(y), 3) for y in lap.daftar_tahun),
                                                  ("", 1)],
@@ -158,7 +180,7 @@ def lembar_banding(bk: BukuKerja, lap: LaporanBanding) -> None:
     for r in lap.indikator:
         row: list[object] = [r.kode, r.indikator]
         for n in r.tahun:
-            row += [nilai_teks(r.jenis, n.target), nilai_teks(r.jenis, n.realisasi),
+            row += [nilai_sel(r.jenis, n.target), nilai_sel(r.jenis, n.realisasi),
                     _capaian_sel(n.capaian_persen, n.status)]
         row.append(r.tren or "–")
         lb.tulis(row)
@@ -172,14 +194,14 @@ def lembar_renstra(bk: BukuKerja, lap: LaporanRenstra) -> None:
     """Tabel 3.4: the year's realisation against the target at the end of the Renstra."""
     akhir = lap.tahun_akhir_renstra
     lb = bk.lembar("Tabel 3.4", [
-        Kolom("Kode", lebar=8), Kolom("Indikator kinerja", lebar=56), Kolom(f"Target {lap.tahun}", lebar=11),
-        Kolom(f"Realisasi {lap.tahun}", lebar=12), Kolom(f"Capaian {lap.tahun} (%)", "persen", 14),
-        Kolom(f"Target akhir Renstra ({akhir or '–'})", lebar=14),
+        Kolom("Kode", lebar=8), Kolom("Indikator kinerja", lebar=56), Kolom(f"Target {lap.tahun}", "nilai", 11),
+        Kolom(f"Realisasi {lap.tahun}", "nilai", 12), Kolom(f"Capaian {lap.tahun} (%)", "persen", 14),
+        Kolom(f"Target akhir Renstra ({akhir or '–'})", "nilai", 14),
         Kolom("Capaian terhadap Renstra (%)", "persen", 16), Kolom("Status", lebar=18)],
         judul=f"Tabel 3.4 Realisasi kinerja {lap.tahun} dibandingkan target akhir Renstra")
     for r in lap.indikator:
-        lb.tulis([r.kode, r.indikator, nilai_teks(r.jenis, r.target_tahun), nilai_teks(r.jenis, r.realisasi),
-                  _capaian_sel(r.capaian_tahun_persen, "menunggu"), nilai_teks(r.jenis, r.target_renstra),
+        lb.tulis([r.kode, r.indikator, nilai_sel(r.jenis, r.target_tahun), nilai_sel(r.jenis, r.realisasi),
+                  _capaian_sel(r.capaian_tahun_persen, "menunggu"), nilai_sel(r.jenis, r.target_renstra),
                   _capaian_sel(r.capaian_persen, r.status), STATUS_RENSTRA[r.status]])
     lb.tulis([None, "Rata-rata terhadap target Renstra", None, None, None, None,
               _capaian_sel(lap.capaian_persen, "menunggu"), lap.kategori], tebal=True)

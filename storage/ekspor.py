@@ -90,16 +90,19 @@ def _tahapan() -> sa.Select[Any]:
 
 
 def _kedatangan() -> sa.Select[Any]:
-    ar, al, it = t.arrival_reports, t.arrival_lines, t.logistics_items
+    ar, al, it, tm = t.arrival_reports, t.arrival_lines, t.logistics_items, t.transport_modes
     kab = t.units.alias("kab")
+    # The mode's name as people know it ("Mobil Pick Up"), the stored code only for a mode no longer listed.
     return (sa.select(ar.c.nomor, t.tps.c.kode, kab.c.code, kab.c.name, ar.c.versi, ar.c.jenis, ar.c.tiba_pada,
-                      ar.c.moda, ar.c.lengkap, ar.c.tepat, ar.c.terlambat, ar.c.foto_file_id.is_not(None),
+                      sa.func.coalesce(tm.c.nama, ar.c.moda), ar.c.lengkap, ar.c.tepat, ar.c.terlambat,
+                      ar.c.foto_file_id.is_not(None),
                       ar.c.alasan_tanpa_foto, ar.c.lat, ar.c.lon, ar.c.alasan, t.users.c.name, ar.c.created_at,
                       it.c.kode, it.c.nama, al.c.diharapkan, al.c.diterima, al.c.rusak, al.c.salah_jenis,
                       al.c.catatan)
             .select_from(ar.join(t.tps, t.tps.c.id == ar.c.tps_id)
                          .join(kab, kab.c.id == t.tps.c.kabkota_unit_id)
                          .outerjoin(t.users, t.users.c.id == ar.c.reporter_id)
+                         .outerjoin(tm, tm.c.kode == ar.c.moda)
                          .outerjoin(al, al.c.report_id == ar.c.id)
                          .outerjoin(it, it.c.id == al.c.item_id))
             .order_by(t.tps.c.kode, ar.c.versi, it.c.urutan))

@@ -10,7 +10,7 @@ BELUM_TERDAFTAR = (
     "Maaf, akun Telegram Anda belum terdaftar di Pantau.\n\n"
     "Cara mendaftar:\n"
     "• buka tautan undangan dari admin KPU (berisi kode), atau\n"
-    "• kirim /start lalu pilih \"Minta akses\" dan tunggu persetujuan admin."
+    "• kirim /start, pilih peran Anda (Pimpinan, Operator atau Petugas TPS), lalu tunggu persetujuan admin."
 )
 MENUNGGU = "Permintaan akses Anda sedang menunggu persetujuan admin. Anda akan diberi tahu di sini."
 DICABUT = "Akses akun Anda ke Pantau telah dicabut. Hubungi admin KPU bila ini keliru."

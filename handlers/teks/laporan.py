@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from domain.angka import format_number, format_percent, format_rupiah
 from domain.capaian import SKALA_SAKIP
+from domain.label import ringkas_unik
 from domain.pemutakhiran import LABEL_STATUS, persen_tepat_waktu
 from domain.periode import parse_periode
 from domain.tanggal import format_date, format_datetime
@@ -227,8 +228,13 @@ def anggaran(lap: LaporanAnggaran, ef: Efisiensi) -> str:
         out += ["", "Per kegiatan:"]
         for k in lap.kegiatan:
             real = (f" · realisasi {format_rupiah(k.realisasi)} ({format_percent(k.penyerapan_persen)})"
-                    if k.realisasi is not None else " · realisasi belum dilaporkan")
+                    if k.realisasi is not None else "")
             out.append(f"• {k.induk}.{k.kode} {_rapikan(k.nama, 60)}: pagu {format_rupiah(k.pagu)}{real}")
+        # What is known (the programme's realisation) and why the rest is missing, once per programme.
+        for p in lap.program:
+            if any(k.induk == p.kode and k.realisasi is None for k in lap.kegiatan):
+                out.append(f"Realisasi kegiatan program {p.kode} belum dirinci per kegiatan; realisasi programnya "
+                           f"{_rp(p.realisasi)} ({format_percent(p.penyerapan_persen)}).")
     return "\n".join(out)
 
 
@@ -265,22 +271,25 @@ def pemutakhiran(lap: LaporanPemutakhiran, nama: dict[str, str]) -> tuple[str, s
             "Keterangan: " + " · ".join(f"{v} {LABEL_STATUS[k]}" for k, v in SIMBOL.items()), ""]
     tabel: list[str] = []
     bawah: list[str] = []
+    # Stage names cut for a phone screen, but never two that read the same ("Pleno … oleh PPS" / "… oleh PPK").
+    nama30 = dict(zip((t.no for t in lap.tahapan), ringkas_unik([t.tahapan for t in lap.tahapan], 30), strict=True))
+    nama40 = dict(zip((t.no for t in lap.tahapan), ringkas_unik([t.tahapan for t in lap.tahapan], 40), strict=True))
     if len(lap.kabkota) <= MAKS_KOLOM:
         tabel.append("No " + "".join(f"{i + 1:>3}" for i in range(len(lap.kabkota))))
         for t in lap.tahapan:
             tabel.append(f"{t.no:>2} " + "".join(f"{SIMBOL[t.status[k]]:>3}" for k in lap.kabkota)
-                         + f"  {_rapikan(t.tahapan, 30)}")
+                         + f"  {nama30[t.no]}")
         bawah += ["", "Kolom: " + ", ".join(f"{i + 1} {_singkat_kab(nama.get(k, k))}"
                                             for i, k in enumerate(lap.kabkota))]
     else:
         for t in lap.tahapan:
             n = {s: sum(1 for v in t.status.values() if v == s) for s in SIMBOL}
             isi = " ".join(f"{SIMBOL[s]}{format_number(c)}" for s, c in n.items() if c)
-            atas.append(f"{t.no:>2}. {_rapikan(t.tahapan, 40)}: {isi}")
+            atas.append(f"{t.no:>2}. {nama40[t.no]}: {isi}")
     telat = [(t, k) for t in lap.tahapan for k in lap.kabkota if t.status[k] == "lewat_batas"]
     if telat:
         bawah += ["", f"❗ Lewat batas, belum selesai ({format_number(len(telat))}):"]
-        bawah += [f"• {t.no}. {_rapikan(t.tahapan, 40)} — {_singkat_kab(nama.get(k, k))}"
+        bawah += [f"• {t.no}. {nama40[t.no]} — {_singkat_kab(nama.get(k, k))}"
                   for t, k in telat[:MAKS_DAFTAR]]
         if len(telat) > MAKS_DAFTAR:
             bawah.append(f"…dan {format_number(len(telat) - MAKS_DAFTAR)} lainnya (lihat ⬇ Unduh XLSX).")

@@ -206,6 +206,8 @@ BELUM_ADA_PETUGAS = "belum terdaftar"
 TOMBOL_ESKALASI = "⚠️ Eskalasi terbuka ({n})"
 TOMBOL_PERBARUI = "🔄 Perbarui"
 TOMBOL_KE_SEMUA = "⬅️ Semua {tingkat}"
+# A drill-down button: the place and how many of its TPS have not reported yet (the number is labelled).
+TOMBOL_WILAYAH = "{nama} · {belum} belum"
 BELUM_LAPOR = "TPS yang belum lapor di {kec}: {total} TPS (halaman {hal}/{dari})"
 BELUM_LAPOR_KOSONG = "Semua TPS di {kec} sudah melapor."
 BARIS_BELUM = "• {kode} {nama}{sulit} · {desa} · petugas: {petugas}"

@@ -164,6 +164,11 @@ async def test_unregistered_user_sees_how_to_register_and_nothing_else(engine: A
         out = await b.kirim(BARU, "/help")
         assert "/start" in out[0].text and "/capaian" not in out[0].text
         assert [c for c, _ in b.api.commands("default")] == ["start", "help", "batal"]
+        # what the message tells them to pick is what /start's buttons say
+        cara = (await b.kirim(BARU, "apa kabar"))[0].text
+        start = (await b.kirim(BARU, "/start"))[0]
+        labels = [label for row in start.buttons for label, _ in row]
+        assert labels and all(label in cara for label in labels) and "Minta akses\"" not in cara
 
 
 ROLES = {"admin": "admin", "pimpinan": "pimpinan", "operator": "operator", "petugas": "petugas"}

@@ -195,6 +195,34 @@ async def test_pantau_chat_in_the_terminal(database_url: str, tmp_path: Path) ->
     assert rc == 2
 
 
+async def test_pantau_chat_as_a_new_account_walks_registration(database_url: str, tmp_path: Path) -> None:
+    script = iter(["/start\n", "#2\n", "KUL-UML\n", "/keluar\n"])
+    out = io.StringIO()
+    rc = await chat(Settings(DATABASE_URL=database_url), None, lines=lambda: next(script, ""), out=out,
+                    files=tmp_path)
+    text = out.getvalue()
+    assert rc == 0 and "Anda adalah Pengguna Baru (belum terdaftar)" in text
+    assert "[#1 Pimpinan]  [#2 Operator]  [#3 Petugas TPS]" in text
+    assert "Permintaan akses sebagai Operator sudah dikirim ke admin" in text
+    eng = create_engine(database_url)
+    async with eng.connect() as conn:
+        baru = [u for u in await users.list_users(conn, status="menunggu") if u.name == "Pengguna Baru"]
+    await eng.dispose()
+    assert len(baru) == 1 and baru[0].role == "operator" and baru[0].unit_code == "KUL-UML"
+
+
+async def test_each_chat_session_keeps_its_files_apart(database_url: str, tmp_path: Path) -> None:
+    settings = Settings(DATABASE_URL=database_url)
+    berkas = tmp_path / "chat-files"
+    for detik in (1, 2):
+        script = iter(["/anggaran 2024\n", "/keluar\n"])
+        await chat(settings, "pimpinan", lines=lambda s=script: next(s, ""), out=io.StringIO(), files=berkas,
+                   now=dtm.datetime(2026, 12, 7, 10, 0, detik, tzinfo=dtm.UTC))
+    sesi = sorted(p.name for p in berkas.iterdir())
+    assert sesi == ["20261207-100001-pimpinan", "20261207-100002-pimpinan"]
+    assert all(any(p.suffix == ".png" for p in (berkas / s).iterdir()) for s in sesi)  # neither overwrote
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -132,3 +132,82 @@ def test_periode_close_list_reopen(cli, capsys) -> None:  # type: ignore[no-unty
     assert cli(["periode", "list"]) == 0
     out = capsys.readouterr().out
     assert "Maret 2024" in out and "Triwulan I 2024" not in out
+
+
+def test_invite_uses_the_name_the_bot_learned_and_local_time(cli, capsys, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from storage import identitas
+    from storage.db import create_engine
+
+    async def belajar() -> None:  # what the bot's start-up stores after getMe
+        eng = create_engine(database_url)
+        async with eng.begin() as conn:
+            await identitas.simpan_username(conn, "pantau_demo_bot")
+        await eng.dispose()
+
+    asyncio.run(belajar())
+    assert cli(["invite", "create", "--role", "operator", "--unit", "KUL-UML", "--days", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "https://t.me/pantau_demo_bot?start=" in out
+    berlaku = out.split("Berlaku sampai: ", 1)[1].splitlines()[0]
+    assert " WIB, 1× pakai" in berlaku and " pukul " in berlaku and "UTC" not in berlaku and "-" not in berlaku
+
+
+def test_db_upgrade_says_what_it_did(cli, capsys, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'baru.db'}")
+    assert cli(["db", "upgrade"]) == 0
+    assert capsys.readouterr().out.startswith("Basis data baru dibuat dengan skema revisi ")
+    assert cli(["db", "upgrade"]) == 0
+    assert capsys.readouterr().out.startswith("Skema basis data sudah terbaru (revisi ")
+
+
+def test_export_into_a_closed_pipe_exits_quietly(database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": database_url}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    with subprocess.Popen([sys.executable, "-m", "bot.cli", "export", "tps", "--format", "csv"], cwd=tmp_path,
+                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as p:
+        assert p.stdout is not None and p.stderr is not None
+        assert p.stdout.readline().startswith(b"Kode TPS,")  # as `| head -1` reads, then goes away
+        p.stdout.close()
+        err = p.stderr.read().decode()
+        assert p.wait(timeout=60) == 141 and err == ""  # 128 + SIGPIPE, no traceback
+
+
+def test_a_taken_web_port_is_one_line_naming_who_holds_it() -> None:
+    import os
+    import socket
+
+    from bot import port
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        nomor = s.getsockname()[1]
+        with pytest.raises(port.PortTerpakai) as info:
+            port.pastikan_bebas("127.0.0.1", nomor)
+    pesan = str(info.value)
+    assert "\n" not in pesan and f"Port {nomor} di 127.0.0.1 sudah dipakai oleh PID {os.getpid()} (" in pesan
+    port.pastikan_bebas("127.0.0.1", nomor)  # free again once closed
+
+
+def test_pantau_run_on_a_taken_port_stops_with_that_line_before_starting(cli, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import logging
+    import socket
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            monkeypatch.setenv("PANTAU_WEB_PORT", str(s.getsockname()[1]))
+            assert cli(["run", "--no-demo"]) == 1
+    finally:
+        root.handlers[:], root.level = handlers, level
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "sudah dipakai oleh PID" in err and "Traceback" not in err

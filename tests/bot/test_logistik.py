@@ -119,7 +119,8 @@ async def test_json_of_the_cli_and_the_bot_agree_on_every_count(engine: AsyncEng
     for k in js["kabkota"]:
         nama = k["nama"].removeprefix("KPU ").removeprefix("Kabupaten ")
         assert baris[nama] == (k["tiba"], k["tps"], k["tepat"], k["bermasalah"], k["terlambat"]), nama
-        assert any(f"{nama} ({k['belum']:,})".replace(",", ".") == label for row in out[0].buttons for label, _ in row)
+        assert any(f"{nama} · {k['belum']:,} belum".replace(",", ".") == label
+                   for row in out[0].buttons for label, _ in row)
     async with engine.connect() as conn:
         assert js["persen_tepat"] == pytest.approx(float(await arrivals.persen_tepat(conn, 2024) or 0), abs=0.005)
     # the kab/kota view agrees with its row
@@ -146,13 +147,16 @@ async def test_leader_gets_summary_chart_and_drills_down(engine: AsyncEngine) ->
         assert text.startswith("Ketibaan logistik di TPS (per pukul 00.30 WIB)") and "TPS: 3.452" in text
         assert len(text) <= 4096
         labels = [label for row in out[0].buttons for label, _ in row]
-        assert "Kota Bengkulu (513)" in labels and "⚠️ Eskalasi terbuka (5)" in labels
+        assert "Kota Bengkulu · 513 belum" in labels and "⚠️ Eskalasi terbuka (5)" in labels
         await b.tekan(PIMPINAN, f"lg:k:{kota_id}")
         assert len(b.api.messages(PIMPINAN)) == 2  # edited in place, not a new message
         view = b.api.message(PIMPINAN, out[0].message_id)
         assert (view.text or "").startswith("KPU Kota Bengkulu (per pukul 00.30 WIB)")
         assert "Petugas logistik: Operator Logistik Demo KPU Kota Bengkulu" in (view.text or "")
         assert "Per kecamatan" in (view.text or "") and "⬅️ Semua kab/kota" in str(view.buttons)
+        kec_labels = [label for row in view.buttons for label, _ in row if label.endswith(" belum")]
+        assert kec_labels and len(set(kec_labels)) == len(kec_labels)  # never two buttons that read the same
+        assert all(x.count("(") == x.count(")") for x in kec_labels)  # never cut inside a bracket
         await b.tekan(PIMPINAN, f"lg:c:{kec.id}:0")
         view = b.api.message(PIMPINAN, out[0].message_id)
         total = kec.tps - 3
@@ -213,18 +217,22 @@ async def test_the_chart_is_rendered_off_the_event_loop(engine: AsyncEngine, mon
     threads: list[str] = []
     asli = grafik_logistik.render_png
 
-    def spy(judul: str, baris: Any) -> bytes:
+    waktu: list[str | None] = []
+
+    def spy(judul: str, baris: Any, per: str | None = None) -> bytes:
         threads.append(threading.current_thread().name)
-        return asli(judul, baris)
+        waktu.append(per)
+        return asli(judul, baris, per)
 
     monkeypatch.setattr(grafik_logistik, "render_png", spy)
     async with bot_uji(engine) as b:
         await b.kirim(OPERATOR, "/logistik")  # province staff: every kab/kota
     assert threads and threads[0] != threading.main_thread().name
+    assert waktu[0] and " pukul " in waktu[0]  # the chart says when its counts are from
 
 
 async def test_a_failing_chart_still_leaves_the_numbers(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
-    def rusak(judul: str, baris: Any) -> bytes:
+    def rusak(judul: str, baris: Any, per: str | None = None) -> bytes:
         raise ValueError("no fonts")
 
     monkeypatch.setattr(grafik_logistik, "render_png", rusak)

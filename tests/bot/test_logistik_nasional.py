@@ -36,9 +36,9 @@ async def test_national_leader_drills_from_provinces_to_a_kabkota(empty_engine: 
     drawn: list[int] = []
     asli = grafik_logistik.render_png
 
-    def spy(judul: str, baris: Any) -> bytes:
+    def spy(judul: str, baris: Any, per: str | None = None) -> bytes:
         drawn.append(len(baris))
-        return asli(judul, baris)
+        return asli(judul, baris, per)
 
     monkeypatch.setattr(grafik_logistik, "render_png", spy)
     async with bot_uji(empty_engine) as b:
@@ -52,7 +52,7 @@ async def test_national_leader_drills_from_provinces_to_a_kabkota(empty_engine: 
         tombol = _tombol(out[0])
         assert sum(d.startswith("lg:w:") for d in tombol.values()) == 38
         assert not any(d.startswith("lg:k:") for d in tombol.values())
-        jabar = next(label for label in tombol if label.startswith("Jawa Barat ("))
+        jabar = next(label for label in tombol if label.startswith("Jawa Barat · "))
         assert tombol[jabar] == f"lg:w:{ids['PROV-32']}"
 
         await b.tekan(PIMPINAN_RI, f"lg:w:{ids['PROV-32']}")

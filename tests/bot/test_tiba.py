@@ -166,7 +166,7 @@ async def test_every_deviation_kind_and_the_escalation_reaches_only_the_kabkota_
         # damaged 12 ballots
         await b.tekan(PETUGAS, f"tb:brg:{items['SS-GUB']}")
         await b.tekan(PETUGAS, "tb:dev:rusak")
-        out = await b.kirim(PETUGAS, "12 basah")
+        out = await b.kirim(PETUGAS, "rusak 12 basah")  # the step's own word first, as people type it
         assert "rusak 12 (basah)" in out[-1].text
         # wrong type, with a note
         await b.tekan(PETUGAS, f"tb:brg:{items['DPC']}")

@@ -81,7 +81,9 @@ def test_progress(text: str, value: int) -> None:
     assert parse_progres(text) == value
 
 
-@pytest.mark.parametrize(("text", "pesan"), [("100", "Selesai"), ("150", "Selesai"), ("40,5", "bulat"),
+@pytest.mark.parametrize(("text", "pesan"), [("100", "100 % berarti selesai"),
+                                             ("120", r"tidak bisa lebih dari 100 % \(tertulis 120 %\)"),
+                                             ("250,0", r"\(tertulis 250 %\)"), ("40,5", "bulat"),
                                              ("-1", "negatif"), ("", "belum diisi"), ("empat puluh", "bukan angka"),
                                              ("１０", "angka biasa"), ("1" * 40, "terlalu panjang")])
 def test_bad_progress(text: str, pesan: str) -> None:

@@ -193,6 +193,23 @@ def test_parse_jumlah_catatan_refuses(teks: str, pesan: str) -> None:
     assert pesan in pesan_galat(lg.parse_jumlah_catatan, teks, maximum=2 if teks.startswith("3") else 1000)
 
 
+@pytest.mark.parametrize(
+    ("teks", "jenis", "harapan"),
+    [("kurang 2", "kurang", (2, None)), ("Kurang: 2 basah", "kurang", (2, "basah")),
+     ("rusak 1.000", "rusak", (1000, None)),
+     ("RUSAK 3 kena hujan", "rusak", (3, "kena hujan")), ("2", "kurang", (2, None))],
+)
+def test_parse_jumlah_catatan_takes_the_steps_own_word_first(teks: str, jenis: str,
+                                                            harapan: tuple[int, str | None]) -> None:
+    assert lg.parse_jumlah_catatan(teks, maximum=100_000, jenis=jenis) == harapan
+
+
+def test_parse_jumlah_catatan_refuses_the_other_steps_word() -> None:
+    pesan = pesan_galat(lg.parse_jumlah_catatan, "rusak 2", maximum=10, jenis="kurang")
+    assert "menanyakan jumlah yang kurang, bukan yang rusak" in pesan
+    assert "Angka belum diisi" in pesan_galat(lg.parse_jumlah_catatan, "kurang", maximum=10, jenis="kurang")
+
+
 def test_uraian_masalah_in_plain_indonesian() -> None:
     nama = {1: ("Kotak suara", "buah"), 2: ("Surat suara Pemilihan Gubernur", "lembar"), 3: ("Tinta", "botol")}
     baris = [lg.dengan_penyimpangan(1, 2, kurang=1, catatan="tertinggal"), lg.dengan_penyimpangan(2, 1500, rusak=1200),

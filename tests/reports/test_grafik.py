@@ -11,7 +11,7 @@ import pytest
 from matplotlib.patches import Rectangle
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from reports import anggaran, capaian, grafik, pemutakhiran
+from reports import anggaran, capaian, grafik, grafik_logistik, pemutakhiran
 from reports.capaian import LaporanCapaian
 from storage import org
 
@@ -47,7 +47,8 @@ async def test_capaian_chart_draws_pending_as_pending_not_as_zero(engine: AsyncE
     assert {tuple(round(float(c), 3) for c in b.get_facecolor()[:3]) for b in filled} == {  # type: ignore[arg-type]
         tuple(round(int(grafik.WARNA_KATEGORI["AA"][i:i + 2], 16) / 255, 3) for i in (1, 3, 5))}
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[0].startswith("IK1 Persentase") and labels[0].endswith("…")
+    assert labels[0].startswith("IK1 Persentase") and "\n" in labels[0]  # wrapped, not cut
+    assert " ".join(labels[0].split()) == " ".join(f"IK1 {lap.indikator[0].indikator}".split())
     png = grafik.capaian(lap)
     assert png.startswith(PNG) and len(png) > 10_000
 
@@ -74,6 +75,60 @@ def test_capaian_chart_with_a_miss_and_a_report_without_indicators() -> None:
     assert any("Rata-rata belum dapat dihitung" in t for t in sub)
 
 
+def _lap(*baris: tuple[str, str, str | None, str | None]) -> LaporanCapaian:
+    """A capaian report of (kode, indikator, capaian, kategori) rows."""
+    rata = [Decimal(b[2]) for b in baris if b[2] is not None]
+    return LaporanCapaian.model_validate({
+        "tahun": 2025, "unit": None, "unit_nama": None, "pk_versi": "terbaru",
+        "capaian_persen": str(sum(rata) / len(rata)) if rata else None, "kategori": None, "sasaran": [],
+        "indikator": [{"kode": k, "indikator": n, "jenis": "persen", "sasaran_no": 1, "sasaran": "S",
+                       "target": "100", "realisasi": c, "capaian_persen": c,
+                       "status": "menunggu" if c is None else "tercapai", "kategori": kat}
+                      for k, n, c, kat in baris]})
+
+
+def test_long_indicator_names_wrap_so_two_of_them_never_read_the_same() -> None:
+    awal = "Persentase penyelesaian tindak lanjut rekomendasi hasil pemeriksaan dan pengawasan di"
+    lap = _lap(("IK1", f"{awal} tingkat kabupaten", "100", "AA"), ("IK2", f"{awal} tingkat provinsi", "100", "AA"))
+    labels = [t.get_text() for t in grafik.gambar_capaian(lap).axes[0].get_yticklabels()]
+    assert labels[0].endswith("kabupaten") and labels[1].endswith("provinsi")
+    assert all("…" not in t and 1 <= t.count("\n") <= 2 for t in labels)
+    assert grafik.bungkus("x " * 200, 20, 3).count("\n") == 2  # at most three lines, the last one cut
+    assert grafik.bungkus("x " * 200, 20, 3).endswith("…")
+
+
+def test_a_value_label_never_lies_across_the_target_line() -> None:
+    lap = _lap(("A", "Satu", "95", "AA"), ("B", "Dua", "50", "C"), ("C", "Tiga", "120", "AA"))
+    ax = grafik.gambar_capaian(lap).axes[0]
+    x = {t.get_text(): t.get_position()[0] for t in ax.texts
+         if t.get_text().endswith(" %") and "target" not in t.get_text()}
+    assert x["95 %"] > 100  # moved past the dashed 100 % line instead of being drawn over it
+    assert 50 < x["50 %"] < 60 and x["120 %"] > 120
+
+
+def test_a_zero_bar_is_drawn_and_labelled() -> None:
+    lap = _lap(("A", "Satu", "0", "D"), ("B", "Dua", "100", "AA"))
+    fig = grafik.gambar_capaian(lap)
+    nol = [b for b in _batang(fig) if abs(b.get_y() + b.get_height() / 2) < 1e-9]
+    assert len(nol) == 1 and nol[0].get_width() > 0
+    assert "0 %" in [t.get_text() for t in fig.axes[0].texts]
+
+
+def test_the_header_uses_the_same_percent_form_as_the_text() -> None:
+    lap = _lap(("A", "Satu", "75", "B"), ("B", "Dua", "100", "AA"))
+    sub = " ".join(t.get_text() for t in grafik.gambar_capaian(lap).texts)
+    assert "Rata-rata 87,50 %" in sub  # "/capaian" writes 87,50 %, never 87,5 %
+
+
+def test_logistics_chart_says_when_its_counts_are_from_and_wraps_names() -> None:
+    baris = [("Kecamatan Lubuk Sandi Kabupaten Seluma Selatan Jauh", 30, 10, 8), ("Kota Bengkulu", 516, 3, 3)]
+    fig = grafik_logistik.gambar("Ketibaan logistik", baris, "Senin, 7 Desember 2026 pukul 10.15 WIB")
+    assert "per Senin, 7 Desember 2026 pukul 10.15 WIB" in [t.get_text() for t in fig.texts]
+    label = fig.axes[0].get_yticklabels()[0].get_text()
+    assert "\n" in label and " ".join(label.split()) == baris[0][0]
+    assert grafik_logistik.render_png("Ketibaan logistik", baris, "kemarin").startswith(PNG)
+
+
 async def test_anggaran_chart_in_rupiah_and_percent(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         lap = await anggaran.build(conn, 2024)
@@ -83,7 +138,7 @@ async def test_anggaran_chart_in_rupiah_and_percent(engine: AsyncEngine) -> None
     assert "Rp142,3 M" in rp and "Rp15,6 jt" in rp
     persen = [t.get_text() for t in ax_p.texts]
     assert {"90,24 %", "99,91 %", "89,58 %"} <= set(persen)
-    assert persen.count("realisasi belum dilaporkan") == len(lap.kegiatan)
+    assert persen.count("belum dirinci per kegiatan") == len(lap.kegiatan)
     sub = " ".join(t.get_text() for t in fig.texts)
     assert "penyerapan 90,24 %" in sub and "rasio 1 : 1,1" in sub
     assert grafik.anggaran(lap, Decimal(100), "1 : 1,1").startswith(PNG)

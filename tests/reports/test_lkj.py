@@ -23,6 +23,13 @@ def _baris(ws: openpyxl.worksheet.worksheet.Worksheet) -> list[list[object]]:
     return [list(r) for r in ws.iter_rows(min_row=mulai + 1, values_only=True)]
 
 
+def _sel(jenis: str, kanonik: str) -> object:
+    """What a target or realisation cell holds: a number for a numeric indicator, the word for a grade or opinion."""
+    if jenis in ("persen", "angka", "indeks") and kanonik != "Proses":
+        return float(kanonik) if "." in kanonik else int(kanonik)
+    return nilai_teks(jenis, kanonik)
+
+
 async def _buku(engine: AsyncEngine) -> openpyxl.Workbook:
     async with engine.connect() as conn:
         lap = await lkj.build(conn, 2024, today=HARI)
@@ -47,8 +54,11 @@ async def test_tabel_2_3_reproduces_the_seed(engine: AsyncEngine) -> None:
                     "Jumlah": [142_297_821_000, 128_414_940_749, 90.24]}
     assert ws["D4"].number_format == "#,##0" and ws["F4"].number_format == '#,##0.00" %"'
     keg = _baris((await _buku(engine))["Tabel 2.4"])
-    jumlah = {r[0]: r[3] for r in keg if str(r[2]).startswith("Jumlah program")}
-    assert jumlah == {"WA": 9_203_578_000, "CQ": 133_094_243_000}  # Tabel 2.4
+    jumlah = {r[0]: r[3:6] for r in keg if str(r[2]).startswith("Jumlah program")}
+    # Tabel 2.4: the programme's realisation where the activities have none of their own, and why
+    assert jumlah == {"WA": [9_203_578_000, 9_194_840_880, 99.91], "CQ": [133_094_243_000, 119_220_099_869, 89.58]}
+    assert {r[4] for r in keg if r[1]} == {"belum dirinci"}
+    assert any(str(r[0]).startswith("Realisasi yang \"belum dirinci\"") for r in keg)
 
 
 async def test_tabel_3_2_reproduces_the_seed_and_keeps_pending_apart(engine: AsyncEngine) -> None:
@@ -59,8 +69,8 @@ async def test_tabel_3_2_reproduces_the_seed_and_keeps_pending_apart(engine: Asy
     assert set(ind) == set(seed)
     for kode, s in seed.items():
         r = ind[kode]
-        assert r[3] == nilai_teks(s["jenis"], s["target_pk_2024"])
-        assert r[4] == nilai_teks(s["jenis"], s["realisasi_2024"])
+        assert r[3] == _sel(s["jenis"], s["target_pk_2024"])
+        assert r[4] == _sel(s["jenis"], s["realisasi_2024"])
         if s["realisasi_2024"] == "Proses":
             assert (r[5], r[6], r[7]) == ("menunggu", "menunggu", None)  # a word, never 0 nor an empty cell
         else:
@@ -77,12 +87,12 @@ async def test_tabel_3_3_and_3_4(engine: AsyncEngine) -> None:
     t33 = wb["Tabel 3.3"]
     assert [c.value for c in t33[3]][:5] == ["Indikator", None, "2021", None, None]
     rows = {r[0]: r for r in _baris(t33)}
-    assert rows["IK1"][2:5] == ["95 %", "90 %", 94.74]
-    assert rows["IK3c"][2:5] == ["77", "76", 98.7]
+    assert rows["IK1"][2:5] == [95, 90, 94.74]
+    assert rows["IK3c"][2:5] == [77, 76, 98.7]
     assert rows["IK3b"][11:14] == ["WTP", "Proses", "menunggu"] and rows["IK3b"][14] == "–"
     assert rows["IK3a"][14] == "turun"  # BB in 2023, B in 2024
     t34 = {r[0]: r for r in _baris(wb["Tabel 3.4"])}
-    assert t34["IK3c"][2:8] == ["79", "79", 100, "80", 98.75, "tidak tercapai"]  # PK 79 reached, Renstra 80 not
+    assert t34["IK3c"][2:8] == [79, 79, 100, 80, 98.75, "tidak tercapai"]  # PK 79 reached, Renstra 80 not
     assert t34["IK3b"][6:8] == ["menunggu", "menunggu"]
 
 
@@ -130,3 +140,12 @@ def test_tren() -> None:
     assert perbandingan.tren("opini", "WTP", "WTP") == "tetap"
     assert perbandingan.tren("opini", "WTP", "Proses") is None
     assert perbandingan.tren("indeks", None, "79") is None
+
+
+async def test_targets_and_realisations_are_numbers_with_a_format(engine: AsyncEngine) -> None:
+    wb = await _buku(engine)
+    ws = wb["Tabel 3.2"]
+    sel = {r[1].value: r for r in ws.iter_rows(min_row=4) if r[1].value in ("IK1", "IK3a", "IK3c")}
+    assert sel["IK1"][3].data_type == "n" and sel["IK1"][3].number_format == '#,##0" %"'
+    assert sel["IK3c"][3].data_type == "n" and sel["IK3c"][3].number_format == "#,##0"
+    assert sel["IK3a"][3].data_type == "s" and sel["IK3a"][3].value == "B"  # a grade stays a word

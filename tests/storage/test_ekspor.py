@@ -46,3 +46,11 @@ async def test_limit_in_batches(engine: AsyncEngine) -> None:
 async def test_empty_result(empty_engine: AsyncEngine) -> None:
     async with empty_engine.connect() as conn:
         assert [b async for b in kueri.alirkan_kolom(conn, "kedatangan")] == []
+
+
+async def test_arrivals_export_names_the_transport_mode(engine: AsyncEngine) -> None:
+    p, tps = await demo_petugas(engine), await tps_kota(engine, 1)
+    await simpan(engine, masukan(tps[0].id), p)  # moda PICKUP
+    async with engine.connect() as conn:
+        baris = [r async for b in kueri.alirkan(conn, "kedatangan") for r in b]
+    assert baris and {r[7] for r in baris} == {"Mobil Pick Up"}  # the name people know, never the code
