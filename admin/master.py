@@ -152,8 +152,9 @@ async def pengguna_cabut(request: Request) -> Response:
 @halaman()
 async def unit(request: Request) -> Response:
     """The organisation's units."""
+    ck = await lingkup(request)
     async with web(request).engine.connect() as conn:
-        units = await org.units(conn)
+        units = [u for u in await org.units(conn) if ck.lihat_organisasi(u.id)]
     by_id = {u.id: u for u in units}
     rows = [(u, by_id[u.parent_id].code if u.parent_id in by_id else "") for u in units]
     if request.query_params.get("unduh"):
@@ -174,7 +175,7 @@ def _saring_tps(request: Request, kabkota_ids: list[int] | None) -> webdata.Sari
 @halaman()
 async def tps(request: Request) -> Response:
     """TPS: search, filter by kab/kota, kecamatan and sulit, 50 per page (keyset, national size)."""
-    _, kabkota_ids = await lingkup(request)
+    kabkota_ids = (await lingkup(request)).kabkota_list
     f = _saring_tps(request, kabkota_ids)
     w = web(request)
     if request.query_params.get("unduh"):
@@ -199,7 +200,7 @@ async def tps(request: Request) -> Response:
 @halaman()
 async def indikator(request: Request) -> Response:
     """Indicators with their targets (within the viewer's units)."""
-    units, _ = await lingkup(request)
+    units = (await lingkup(request)).unit_list
     async with web(request).engine.connect() as conn:
         rows = await webdata.indicators(conn, units)
     unit_code = request.query_params.get("unit", "").upper()
@@ -216,7 +217,7 @@ async def indikator(request: Request) -> Response:
 @halaman()
 async def pk(request: Request) -> Response:
     """PK documents: every version, with its indicators and targets."""
-    units, _ = await lingkup(request)
+    units = (await lingkup(request)).unit_list
     async with web(request).engine.connect() as conn:
         docs = await webdata.pk_documents(conn, units)
     if request.query_params.get("unduh"):
@@ -229,7 +230,7 @@ async def pk(request: Request) -> Response:
 @halaman()
 async def rencana(request: Request) -> Response:
     """Rencana aksi of a year (the viewer's units), with progress and lateness."""
-    units, _ = await lingkup(request)
+    units = (await lingkup(request)).unit_list
     p = sesi(request).pengguna
     w = web(request)
     tahun = request.query_params.get("tahun", "")
@@ -246,7 +247,7 @@ async def rencana(request: Request) -> Response:
 
 
 async def _halaman_tenggat(request: Request, galat: str | None = None, status: int = 200) -> Response:
-    units, _ = await lingkup(request)
+    units = (await lingkup(request)).unit_list
     async with web(request).engine.connect() as conn:
         rows = await webdata.deadlines(conn, units)
         kebijakan = await webdata.reminder_policy(conn)
@@ -313,7 +314,7 @@ async def tenggat_jeda(request: Request) -> Response:
 
 
 async def _halaman_logistik(request: Request, galat: str | None = None, status: int = 200) -> Response:
-    _, kabkota_ids = await lingkup(request)
+    kabkota_ids = (await lingkup(request)).kabkota_list
     async with web(request).engine.connect() as conn:
         norma = await webdata.logistics_items(conn)
         lap = await logistik.build(conn, kabkota_ids)
