@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Route
 from admin import teks
 from admin.inti import ekspor, form, halaman, lingkup, pesan, redirect, render, sesi, web
 from domain.errors import ParseError
+from domain.kinerja import DitolakError
 from domain.periode import parse_periode
 from storage import kinerja, org, outbox, webdata
 from storage.users import AksesError
@@ -119,10 +120,11 @@ async def realisasi_verifikasi(request: Request) -> Response:
         return pesan(request, 404, teks.TIDAK_DITEMUKAN)
     try:
         async with w.engine.begin() as conn:
-            await webdata.verify_realisation(conn, rid, approve=keputusan == "setujui", note=_f(request, "catatan"),
-                                             admin=admin, now=w.now())
-    except AksesError as exc:
-        return await _halaman_realisasi(request, str(exc), 400)
+            await kinerja.decide(conn, rid, approve=keputusan == "setujui", note=_f(request, "catatan"),
+                                 verifier=admin, now=w.now())
+    except DitolakError as exc:
+        return await _halaman_realisasi(request, exc.pesan, 400)
+    w.wake_outbox()
     return redirect("/realisasi?ok=diverifikasi")
 
 
