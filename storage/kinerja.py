@@ -172,11 +172,13 @@ async def _unit_tree(conn: AsyncConnection) -> tuple[dict[int, int | None], dict
     return {u: p for u, p, _ in rows}, {u: k for u, _, k in rows}
 
 
-async def verifiers(conn: AsyncConnection, unit_id: int) -> list[Pengguna]:
-    """Who verifies a unit's reports: its active head(s), else those of the nearest unit above with one."""
+async def verifiers(conn: AsyncConnection, unit_id: int, author_id: int | None = None) -> list[Pengguna]:
+    """Who verifies a unit's reports: its active head(s), else those of the nearest unit above with one; never the
+    report's author (a head reporting goes to the head above)."""
     induk, _ = await _unit_tree(conn)
     q = sa.select(t.users.c.id, t.users.c.unit_id).where(t.users.c.is_head.is_(True), t.users.c.status == "aktif",
-                                                        t.users.c.unit_id.is_not(None))
+                                                        t.users.c.unit_id.is_not(None),
+                                                        t.users.c.id != (author_id or 0))
     kepala: dict[int, list[int]] = {}
     for uid, unit in (await conn.execute(q.order_by(t.users.c.id))).all():
         kepala.setdefault(unit, []).append(uid)
