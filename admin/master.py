@@ -190,7 +190,9 @@ async def tps(request: Request) -> Response:
     async with w.engine.connect() as conn:
         page = await webdata.tps_page(conn, f, setelah=q.get("setelah") or None, sebelum=q.get("sebelum") or None)
         kab = [u for u in await org.units(conn, "kabkota") if kabkota_ids is None or u.id in kabkota_ids]
-        kec = await webdata.kecamatan(conn, f.kabkota) if f.kabkota else []
+        # the kecamatan of a kab/kota in scope only (a typed code of another one lists nothing)
+        dalam = f.kabkota.upper() in {u.code.upper() for u in kab}
+        kec = await webdata.kecamatan(conn, f.kabkota) if f.kabkota and dalam else []
     return render(request, "tps.html", {"page": page, "f": f, "kab": kab, "kec": kec})
 
 
