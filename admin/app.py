@@ -29,6 +29,7 @@ from admin.inti import (
     web,
 )
 from reports import anggaran, capaian, logistik, pemutakhiran
+from storage import org
 from storage import web as sesi_web
 
 _HEADERS = [
@@ -135,16 +136,23 @@ async def keluar(request: Request) -> Response:
 async def _laporan(request: Request, nama: str) -> tuple[Any, str]:
     """The report behind a dashboard block, limited to the viewer's scope, and a key naming that scope."""
     w = web(request)
-    units, kabkota = await lingkup(request)
+    ck = await lingkup(request)
+    kabkota = ck.kabkota_list
     p = sesi(request).pengguna
     async with w.engine.connect() as conn:
         if nama == "capaian":
-            unit = None if units is None else p.unit_code
+            unit = None if ck.iku else p.unit_code
             return await capaian.build(conn, None, unit), unit or "semua"
         if nama == "anggaran":
-            return await anggaran.build(conn), "semua"
+            org_ids = ck.organisasi_list
+            return (await anggaran.build(conn, None, org_ids),
+                    "semua" if org_ids is None else f"org-{min(org_ids, default=0)}-{len(org_ids)}")
         if nama == "pemutakhiran":
-            return await pemutakhiran.build(conn, today=w.today()), "semua"
+            lap = await pemutakhiran.build(conn, today=w.today())
+            if kabkota is None:
+                return lap, "semua"
+            kode = {u.code for u in await org.units(conn, "kabkota") if u.id in kabkota}
+            return pemutakhiran.saring_kabkota(lap, kode), ",".join(sorted(kode))
         return await logistik.build(conn, kabkota), "semua" if kabkota is None else ",".join(map(str, kabkota))
 
 

@@ -25,11 +25,13 @@ from starlette.templating import Jinja2Templates
 
 from admin import teks
 from domain.angka import format_number, format_percent, format_rupiah
+from domain.cakupan import Cakupan
 from domain.entitas import PERAN_LABEL
 from domain.tanggal import format_date, format_datetime
 from reports.tabel import netralkan
 from reports.teks import nilai_teks
 from storage import web as sesi_web
+from storage.cakupan import cakupan
 from storage.impor import ukuran
 
 COOKIE = "pantau_sesi"
@@ -250,13 +252,10 @@ def halaman(*, admin_saja: bool = False) -> Callable[[Endpoint], Endpoint]:
     return deco
 
 
-async def lingkup(request: Request) -> tuple[list[int] | None, list[int] | None]:
-    """The viewer's scope: (unit ids, kab/kota ids); None means everything."""
-    from storage import users
-
+async def lingkup(request: Request) -> Cakupan:
+    """The viewer's scope (``domain.cakupan``)."""
     async with web(request).engine.connect() as conn:
-        p = sesi(request).pengguna
-        return await users.scope_unit_ids(conn, p), await users.scope_kabkota_ids(conn, p)
+        return await cakupan(conn, sesi(request).pengguna)
 
 
 # --- exports ----------------------------------------------------------------------------------------------

@@ -156,8 +156,9 @@ async def pengguna_cabut(request: Request) -> Response:
 @halaman()
 async def unit(request: Request) -> Response:
     """The organisation's units."""
+    ck = await lingkup(request)
     async with web(request).engine.connect() as conn:
-        units = await org.units(conn)
+        units = [u for u in await org.units(conn) if ck.lihat_organisasi(u.id)]
     by_id = {u.id: u for u in units}
     rows = [(u, by_id[u.parent_id].code if u.parent_id in by_id else "") for u in units]
     if request.query_params.get("unduh"):
@@ -178,7 +179,7 @@ def _saring_tps(request: Request, kabkota_ids: list[int] | None) -> webdata.Sari
 @halaman()
 async def tps(request: Request) -> Response:
     """TPS: search, filter by kab/kota, kecamatan and sulit, 50 per page (keyset, national size)."""
-    _, kabkota_ids = await lingkup(request)
+    kabkota_ids = (await lingkup(request)).kabkota_list
     f = _saring_tps(request, kabkota_ids)
     w = web(request)
     if request.query_params.get("unduh"):
@@ -193,7 +194,9 @@ async def tps(request: Request) -> Response:
     async with w.engine.connect() as conn:
         page = await webdata.tps_page(conn, f, setelah=q.get("setelah") or None, sebelum=q.get("sebelum") or None)
         kab = [u for u in await org.units(conn, "kabkota") if kabkota_ids is None or u.id in kabkota_ids]
-        kec = await webdata.kecamatan(conn, f.kabkota) if f.kabkota else []
+        # the kecamatan of a kab/kota in scope only (a typed code of another one lists nothing)
+        dalam = f.kabkota.upper() in {u.code.upper() for u in kab}
+        kec = await webdata.kecamatan(conn, f.kabkota) if f.kabkota and dalam else []
     return render(request, "tps.html", {"page": page, "f": f, "kab": kab, "kec": kec})
 
 
@@ -203,7 +206,7 @@ async def tps(request: Request) -> Response:
 @halaman()
 async def indikator(request: Request) -> Response:
     """Indicators with their targets (within the viewer's units)."""
-    units, _ = await lingkup(request)
+    units = (await lingkup(request)).unit_list
     async with web(request).engine.connect() as conn:
         rows = await webdata.indicators(conn, units)
     unit_code = request.query_params.get("unit", "").upper()
@@ -220,7 +223,7 @@ async def indikator(request: Request) -> Response:
 @halaman()
 async def pk(request: Request) -> Response:
     """PK documents: every version, with its indicators and targets."""
-    units, _ = await lingkup(request)
+    units = (await lingkup(request)).unit_list
     async with web(request).engine.connect() as conn:
         docs = await webdata.pk_documents(conn, units)
     if request.query_params.get("unduh"):
@@ -233,7 +236,7 @@ async def pk(request: Request) -> Response:
 @halaman()
 async def rencana(request: Request) -> Response:
     """Rencana aksi of a year (the viewer's units), with progress and lateness."""
-    units, _ = await lingkup(request)
+    units = (await lingkup(request)).unit_list
     p = sesi(request).pengguna
     w = web(request)
     tahun = request.query_params.get("tahun", "")
@@ -250,7 +253,7 @@ async def rencana(request: Request) -> Response:
 
 
 async def _halaman_tenggat(request: Request, galat: str | None = None, status: int = 200) -> Response:
-    units, _ = await lingkup(request)
+    units = (await lingkup(request)).unit_list
     async with web(request).engine.connect() as conn:
         rows = await webdata.deadlines(conn, units)
         kebijakan = await webdata.reminder_policy(conn)
@@ -317,7 +320,7 @@ async def tenggat_jeda(request: Request) -> Response:
 
 
 async def _halaman_logistik(request: Request, galat: str | None = None, status: int = 200) -> Response:
-    _, kabkota_ids = await lingkup(request)
+    kabkota_ids = (await lingkup(request)).kabkota_list
     async with web(request).engine.connect() as conn:
         norma = await webdata.logistics_items(conn)
         lap = await logistik.build(conn, kabkota_ids)

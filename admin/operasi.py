@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Route
 from admin import teks
 from admin.inti import ekspor, form, halaman, lingkup, pesan, redirect, render, sesi, web
 from domain.errors import ParseError
+from domain.kinerja import DitolakError
 from domain.periode import parse_periode
 from storage import kinerja, org, outbox, webdata
 from storage.users import AksesError
@@ -31,7 +32,7 @@ def _id(request: Request) -> int | None:
 @halaman()
 async def ketibaan(request: Request) -> Response:
     """The latest arrival report of each TPS in scope (filter by kab/kota, problems only)."""
-    _, kabkota_ids = await lingkup(request)
+    kabkota_ids = (await lingkup(request)).kabkota_list
     q = request.query_params
     kab_code, masalah = q.get("kabkota", "")[:20], q.get("masalah") == "ya"
     async with web(request).engine.connect() as conn:
@@ -49,7 +50,7 @@ async def ketibaan(request: Request) -> Response:
 @halaman()
 async def ketibaan_tps(request: Request) -> Response:
     """Every version of one TPS's arrival report, with its lines and photos."""
-    _, kabkota_ids = await lingkup(request)
+    kabkota_ids = (await lingkup(request)).kabkota_list
     kode = request.path_params["kode"][:40]
     async with web(request).engine.connect() as conn:
         rows = await webdata.arrival_history(conn, kode, kabkota_ids)
@@ -68,7 +69,7 @@ async def foto(request: Request) -> Response:
     """An arrival report's photo, fetched from Telegram by its file id (only within the viewer's scope)."""
     w = web(request)
     rid = _id(request)
-    _, kabkota_ids = await lingkup(request)
+    kabkota_ids = (await lingkup(request)).kabkota_list
     if rid is None:
         return pesan(request, 404, teks.TIDAK_DITEMUKAN)
     async with w.engine.connect() as conn:
@@ -87,7 +88,7 @@ async def foto(request: Request) -> Response:
 
 
 async def _halaman_realisasi(request: Request, galat: str | None = None, status: int = 200) -> Response:
-    units, _ = await lingkup(request)
+    units = (await lingkup(request)).unit_list
     q = request.query_params
     st, ind = q.get("status", "")[:20], q.get("indikator", "")[:40]
     async with web(request).engine.connect() as conn:
@@ -119,10 +120,11 @@ async def realisasi_verifikasi(request: Request) -> Response:
         return pesan(request, 404, teks.TIDAK_DITEMUKAN)
     try:
         async with w.engine.begin() as conn:
-            await webdata.verify_realisation(conn, rid, approve=keputusan == "setujui", note=_f(request, "catatan"),
-                                             admin=admin, now=w.now())
-    except AksesError as exc:
-        return await _halaman_realisasi(request, str(exc), 400)
+            await kinerja.decide(conn, rid, approve=keputusan == "setujui", note=_f(request, "catatan"),
+                                 verifier=admin, now=w.now())
+    except DitolakError as exc:
+        return await _halaman_realisasi(request, exc.pesan, 400)
+    w.wake_outbox()
     return redirect("/realisasi?ok=diverifikasi")
 
 
@@ -145,7 +147,7 @@ async def periode_tutup(request: Request) -> Response:
 
 
 async def _halaman_eskalasi(request: Request, galat: str | None = None, status: int = 200) -> Response:
-    _, kabkota_ids = await lingkup(request)
+    kabkota_ids = (await lingkup(request)).kabkota_list
     st = request.query_params.get("status", "")[:20]
     async with web(request).engine.connect() as conn:
         rows = await webdata.escalations(conn, kabkota_ids=kabkota_ids, status=st)

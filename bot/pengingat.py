@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.pengingat import sunyi
 from handlers.pengingat import render_kiriman, render_ringkasan
 from storage import outbox, tenggat, users
+from storage.cakupan import cakupan
 
 log = logging.getLogger("pantau.pengingat")
 
@@ -44,7 +45,7 @@ async def kirim_ringkasan(engine: AsyncEngine, *, now: datetime, zona: str) -> i
             user = await users.by_id(conn, p.user_id)
             if user is None:
                 continue
-            r = await tenggat.ringkasan(conn, unit_ids=await users.scope_unit_ids(conn, user), now=now, zona=zona)
+            r = await tenggat.ringkasan(conn, unit_ids=(await cakupan(conn, user)).unit_list, now=now, zona=zona)
             if not r.kosong:
                 isi.append((p, render_ringkasan(r, now, zona)))
     if isi:

@@ -268,3 +268,44 @@ def persen_tps_tepat(tepat: int, total: int) -> Decimal | None:
     if not 0 <= tepat <= total:
         raise ValueError(f"Jumlah TPS tepat ({tepat}) harus antara 0 dan {total}.")
     return (Decimal(tepat) * 100 / Decimal(total)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+# --- verification (one rule for the bot's Setujui/Kembalikan and the web's Realisasi page) --------------------
+
+VF_BUKAN_KEPALA = ("Anda bukan kepala unit atau pimpinan atas unit pelapor, jadi tidak dapat memverifikasi laporan "
+                   "ini.")
+VF_MILIK_SENDIRI = "Anda tidak dapat memverifikasi laporan Anda sendiri; laporan ini menunggu kepala unit lain."
+
+
+def berwenang_verifikasi(peran: str, aktif: bool, is_head: bool, unit_id: int | None, unit_laporan: int,
+                         induk: Mapping[int, int | None]) -> bool:
+    """Whether someone may verify a unit's reports: an admin, or the active head of the unit or a unit above it."""
+    if not aktif:
+        return False
+    if peran == "admin":
+        return True
+    return is_head and unit_id is not None and unit_id in rantai_atas(unit_laporan, induk)
+
+
+def periksa_verifikasi(*, berwenang: bool, verifikator_id: int, penulis_id: int | None, status: str, versi: int,
+                       versi_terbaru: int, setuju: bool | None, alasan: str | None = None) -> str | None:
+    """Whether a realisation may be decided now; DitolakError (in Indonesian) if not. Returns the checked reason
+    when returning it (``setuju`` False); ``setuju`` None checks everything but the reason (the bot asks it next).
+
+    Only someone with the authority, never the report's author, only a report still waiting, only the newest
+    version, and a return always with a reason.
+    """
+    if not berwenang:
+        raise DitolakError(VF_BUKAN_KEPALA)
+    if penulis_id is not None and penulis_id == verifikator_id:
+        raise DitolakError(VF_MILIK_SENDIRI)
+    if status != "diajukan":
+        raise DitolakError(f"Laporan ini sudah diverifikasi sebelumnya (status: {status}).")
+    if versi_terbaru > versi:
+        raise DitolakError(f"Laporan ini sudah digantikan versi {versi_terbaru}; verifikasi versi terbaru.")
+    if setuju is False:
+        try:
+            return periksa_alasan(alasan or "")
+        except ParseError as exc:
+            raise DitolakError(f"Pengembalian perlu alasan. {exc.pesan}") from exc
+    return None

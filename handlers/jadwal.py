@@ -11,7 +11,8 @@ from handlers import kirim
 from handlers.konteks import PantauContext
 from handlers.pengingat import baris_jadwal
 from handlers.teks import pengingat as tx
-from storage import tenggat, users
+from storage import tenggat
+from storage.cakupan import cakupan
 
 HARI = 14
 MAKS_BARIS = 60
@@ -31,7 +32,7 @@ async def cmd_jadwal(update: Update, context: PantauContext) -> None:
     msg, p, svc = update.effective_message, context.aktif, context.layanan
     assert msg is not None
     async with svc.engine.connect() as conn:
-        scope = await users.scope_unit_ids(conn, p)
+        scope = (await cakupan(conn, p)).unit_list
         j = await tenggat.jadwal_pengguna(conn, user_id=p.id, unit_ids=scope, now=svc.now(), zona=svc.timezone,
                                           hari=HARI)
     lines = _bagian(tx.JADWAL_TERLAMBAT, j.terlambat, tx.JADWAL_KOSONG_TERLAMBAT)

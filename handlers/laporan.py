@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from domain.cakupan import Cakupan as CakupanPengguna
 from domain.entitas import Pengguna, Unit
 from domain.errors import ParseError
 from domain.periode import Periode
@@ -30,7 +31,8 @@ from reports import anggaran, capaian, grafik, lkj, pemutakhiran, perbandingan
 from reports.ekspor import BukuKerja
 from reports.pemutakhiran import LaporanPemutakhiran
 from storage import laporan as data
-from storage import org, users
+from storage import org
+from storage.cakupan import cakupan
 
 CP, AG, PM, EK = "cp", "ag", "pm", "ek"
 ORG = "-"  # the organisation's strategic indicators (no unit)
@@ -125,20 +127,18 @@ def _angka_tombol(s: str, lo: int, hi: int) -> int | None:
 
 @dataclass(frozen=True)
 class Cakupan:
-    """The units a user may look at (None: everything, including the organisation's IKU)."""
+    """The user's scope (``domain.cakupan``) and every unit by code."""
 
-    unit_ids: list[int] | None
+    lingkup: CakupanPengguna
     units: dict[str, Unit]
 
     def boleh(self, unit: Unit | None) -> bool:
         """Whether the user may see this unit (None: the organisation's strategic indicators)."""
-        if self.unit_ids is None:
-            return True
-        return unit is not None and unit.id in self.unit_ids
+        return self.lingkup.iku if unit is None else self.lingkup.lihat_unit(unit.id)
 
 
 async def _cakupan(conn: AsyncConnection, p: Pengguna) -> Cakupan:
-    return Cakupan(await users.scope_unit_ids(conn, p), {u.code: u for u in await org.units(conn)})
+    return Cakupan(await cakupan(conn, p), {u.code: u for u in await org.units(conn)})
 
 
 def _unit_awal(p: Pengguna, ck: Cakupan, kode: str | None) -> Unit | str | None:
@@ -150,7 +150,7 @@ def _unit_awal(p: Pengguna, ck: Cakupan, kode: str | None) -> Unit | str | None:
         if not ck.boleh(unit):
             return tl.UNIT_DI_LUAR.format(kode=unit.code, cakupan=p.unit_code or "-")
         return unit
-    if ck.unit_ids is None:
+    if ck.lingkup.iku:
         return None
     if p.unit_code is None or p.unit_code not in ck.units:
         return tl.TANPA_CAKUPAN
@@ -189,7 +189,7 @@ async def _papan_capaian(conn: AsyncConnection, p: Pengguna, ck: Cakupan, unit: 
         induk = next((u for u in ck.units.values() if u.id == unit.parent_id), None)
         if induk is not None and induk.code in ber_pk and ck.boleh(induk):
             baris.append([(tl.T_NAIK.format(label=induk.code), tombol.data(CP, "v", induk.code, tahun, tw))])
-        elif ck.unit_ids is None:
+        elif ck.lingkup.iku:
             baris.append([(tl.T_NAIK.format(label=tl.T_IKU), tombol.data(CP, "v", ORG, tahun, tw))])
     nav: list[tuple[str, str]] = []
     if tw:
@@ -327,8 +327,8 @@ async def _kirim_xlsx_capaian(msg: Message, context: PantauContext, kode: str | 
 
 async def _kirim_anggaran(msg: Message, context: PantauContext, tahun: int | None) -> None:
     async with context.layanan.engine.connect() as conn:
-        lap = await anggaran.build(conn, tahun)
-        cp = await capaian.build(conn, lap.tahun, today=hari_ini(context)) if lap.tahun else None
+        lap = await anggaran.build(conn, tahun, (await cakupan(conn, context.aktif)).organisasi_ids)
+        cp = await capaian.build(conn, lap.tahun, today=hari_ini(context)) if lap.tahun and lap.program else None
     ef = lkj.efisiensi(cp.capaian_persen if cp else None, lap.penyerapan_persen)
     baris: list[list[tuple[str, str]]] = []
     if TAHUN_MIN < lap.tahun <= TAHUN_MAKS:
@@ -369,7 +369,7 @@ async def on_anggaran(update: Update, context: PantauContext) -> None:
         return
     await query.answer(tl.MENYIAPKAN)
     async with context.layanan.engine.connect() as conn:
-        lap = await anggaran.build(conn, tahun)
+        lap = await anggaran.build(conn, tahun, (await cakupan(conn, context.aktif)).organisasi_ids)
     isi = await asyncio.to_thread(_xlsx, lambda buf: lkj.laporan_xlsx(lap, buf, tz=context.layanan.timezone))
     await query.message.reply_document(isi, filename=f"pantau-anggaran-{tahun}.xlsx",
                                        caption=tl.BERKAS_ANGGARAN.format(tahun=tahun))
@@ -377,24 +377,15 @@ async def on_anggaran(update: Update, context: PantauContext) -> None:
 
 # --- /pemutakhiran -------------------------------------------------------------------------------------------
 
-def saring_kabkota(lap: LaporanPemutakhiran, kode: set[str]) -> LaporanPemutakhiran:
-    """The report limited to some kab/kota, with the counts recomputed."""
-    kab = [k for k in lap.kabkota if k in kode]
-    tahapan = [t.model_copy(update={"status": {k: t.status[k] for k in kab}}) for t in lap.tahapan]
-    sel = [v for t in tahapan for v in t.status.values()]
-    return lap.model_copy(update={"kabkota": kab, "tahapan": tahapan, "tepat_waktu": sel.count("tepat_waktu"),
-                                  "selesai": sel.count("tepat_waktu") + sel.count("terlambat"), "jumlah": len(sel)})
-
-
 async def _pemutakhiran(conn: AsyncConnection, p: Pengguna, tahun: int | None,
                         today: date) -> tuple[LaporanPemutakhiran, dict[str, str], str]:
     lap = await pemutakhiran.build(conn, tahun, today=today)
     kab = await org.units(conn, "kabkota")
-    ids = await users.scope_kabkota_ids(conn, p)
+    ids = (await cakupan(conn, p)).kabkota_ids
     lingkup = "semua"
     if ids is not None:
         kode = {u.code for u in kab if u.id in ids}
-        lap, lingkup = saring_kabkota(lap, kode), ",".join(sorted(kode))
+        lap, lingkup = pemutakhiran.saring_kabkota(lap, kode), ",".join(sorted(kode))
     return lap, {u.code: u.name for u in kab}, lingkup
 
 

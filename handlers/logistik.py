@@ -27,7 +27,8 @@ from handlers.konteks import PantauContext
 from handlers.teks import logistik as tl
 from handlers.tiba import tampil
 from reports import grafik_logistik, logistik
-from storage import arrivals, outbox, users
+from storage import arrivals, outbox
+from storage.cakupan import cakupan
 
 LG, ES = "lg", "es"
 PER_HALAMAN = 10
@@ -65,7 +66,7 @@ def _waktu(context: PantauContext) -> str:
 
 
 async def _lingkup(conn: AsyncConnection, context: PantauContext) -> list[int] | None:
-    return await users.scope_kabkota_ids(conn, context.aktif)
+    return (await cakupan(conn, context.aktif)).kabkota_list
 
 
 def _boleh(scope: list[int] | None, unit_id: int) -> bool:
@@ -269,7 +270,7 @@ async def on_eskalasi(update: Update, context: PantauContext) -> None:
             await q.answer(teks.KEDALUWARSA, show_alert=True)
             return
         esk = found[0]
-        if not _boleh(await users.scope_kabkota_ids(conn, p), esk.kabkota_unit_id):
+        if not (await cakupan(conn, p)).tindak_kabkota(esk.kabkota_unit_id):
             await q.answer(tl.BUKAN_CAKUPAN, show_alert=True)
             return
         done = await arrivals.tangani(conn, esk.id, oleh=p, now=svc.now())

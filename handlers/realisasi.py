@@ -367,7 +367,7 @@ async def on_kirim(update: Update, context: PantauContext) -> object:
             # Kepala Bagian), as storage.kinerja.decidable checks
             ind = await kinerja.indicator(conn, r.indicator_id)
             unit_ind = ind.unit_id if ind is not None else p.unit_id
-            heads = await kinerja.verifiers(conn, unit_ind or 0)
+            heads = await kinerja.verifiers(conn, unit_ind or 0, author_id=p.id)
             unit = next((u for u in await org.units(conn) if u.id == unit_ind), None)
             text = tk.VF_PESAN.format(
                 unit=f"{unit.name} ({unit.code})" if unit else p.unit_code, kode=d["kode"],

@@ -25,6 +25,7 @@ from telegram.ext import (
 
 from domain import logistik as lg
 from domain.angka import format_number
+from domain.cakupan import boleh_lapor_tps
 from domain.errors import ParseError
 from domain.tanggal import format_datetime, format_time
 from handlers import mulai, teks, tombol
@@ -116,7 +117,7 @@ async def on_tps_tombol(update: Update, context: PantauContext) -> str | int | N
     if a is None or not a[1].isdigit():
         await _basi(update)
         return None
-    if int(a[1]) not in context.aktif.tps_ids:
+    if not boleh_lapor_tps(context.aktif, int(a[1])):
         await update.callback_query.answer(tl.BUKAN_TPS_ANDA_SINGKAT, show_alert=True)
         return None
     await update.callback_query.answer()
@@ -134,7 +135,7 @@ async def on_mulai(update: Update, context: PantauContext) -> str | int | None:
     if x is None:
         await _basi(update)
         return None
-    if x.id not in context.aktif.tps_ids:
+    if not boleh_lapor_tps(context.aktif, x.id):
         await q.answer(tl.BUKAN_TPS_ANDA_SINGKAT, show_alert=True)
         return None
     await q.answer()
@@ -151,7 +152,7 @@ async def on_tps_teks(update: Update, context: PantauContext) -> str | int | Non
     async with context.layanan.engine.connect() as conn:
         persis = await org.tps_by_code(conn, cari)
         temu = [persis] if persis else await arrivals.cari_tps(conn, sorted(p.tps_ids), cari)
-    if persis is not None and persis.id not in p.tps_ids:
+    if persis is not None and not boleh_lapor_tps(p, persis.id):
         await msg.reply_text(tl.BUKAN_TPS_ANDA.format(kode=persis.kode))
         return None
     if not temu:

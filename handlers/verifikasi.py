@@ -2,7 +2,8 @@
 
 The head receives each submission through the outbox with the buttons vf:ok:<id> and vf:kb:<id>. Approving is one
 tap; returning asks for a reason (a step of the reporting conversation). Either way the status changes once
-(a second tap, or a second head, is told it is decided), it is audited, and the operator is told via the outbox.
+(a second tap, or a second head, is told it is decided), it is audited, and the operator is told via the outbox
+(``storage.kinerja.decide``, the same rule as the web's).
 """
 
 from __future__ import annotations
@@ -10,35 +11,22 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
-from domain.entitas import Pengguna
 from domain.errors import ParseError
-from domain.kinerja import DitolakError, LaporanRealisasi, periksa_alasan
+from domain.kinerja import DitolakError, periksa_alasan
 from domain.periode import parse_periode
 from handlers import teks, tombol
 from handlers.konteks import PantauContext
 from handlers.pelaporan import SELESAI, bersihkan, draf, tolak_tombol
 from handlers.teks import kinerja as tk
 from reports.teks import nilai_teks
-from storage import kinerja, outbox, users
+from storage import kinerja
 
 VF = "vf"
 ALASAN = "vf_alasan"
-
-
-async def _kabari_pelapor(conn: AsyncConnection, r: LaporanRealisasi, kepala: Pengguna, now: Any) -> None:
-    author = await users.by_id(conn, r.author_id) if r.author_id else None
-    ind = await kinerja.indicator(conn, r.indicator_id)
-    if author is None or author.telegram_id is None or ind is None:
-        return
-    isi = {"kode": ind.kode, "periode": parse_periode(r.periode).label, "nilai": nilai_teks(ind.jenis, r.nilai),
-           "versi": r.versi, "kepala": kepala.name, "catatan": r.verify_note or ""}
-    text = (tk.VF_KE_PELAPOR_SETUJU if r.status == "disetujui" else tk.VF_KE_PELAPOR_KEMBALI).format(**isi)
-    await outbox.enqueue(conn, key=f"vf-hasil:{r.id}", chat_id=author.telegram_id, text=text, kind="info", now=now)
 
 
 def _id(data: str | None, aksi: str) -> int | None:
@@ -56,8 +44,7 @@ async def on_setujui(update: Update, context: PantauContext) -> None:
         return
     try:
         async with svc.engine.begin() as conn:
-            r = await kinerja.decide(conn, rid, approve=True, note=None, verifier=p, now=svc.now())
-            await _kabari_pelapor(conn, r, p, svc.now())
+            await kinerja.decide(conn, rid, approve=True, note=None, verifier=p, now=svc.now())
     except DitolakError as exc:
         await tolak_tombol(query, exc.pesan)
         return
@@ -105,8 +92,7 @@ async def on_alasan(update: Update, context: PantauContext) -> object:
         return ALASAN
     try:
         async with svc.engine.begin() as conn:
-            r = await kinerja.decide(conn, int(d["id"]), approve=False, note=alasan, verifier=p, now=svc.now())
-            await _kabari_pelapor(conn, r, p, svc.now())
+            await kinerja.decide(conn, int(d["id"]), approve=False, note=alasan, verifier=p, now=svc.now())
     except DitolakError as exc:
         bersihkan(context)
         await msg.reply_text(exc.pesan)

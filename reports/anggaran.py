@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -35,10 +37,14 @@ class LaporanAnggaran(BaseModel):
     output: list[BarisAnggaran] = []  # outputs (rencana aksi codes) with the spending units report
 
 
-async def build(conn: AsyncConnection, tahun: int | None = None) -> LaporanAnggaran:
-    """Build the budget report for a year (default: the latest with data)."""
+async def build(conn: AsyncConnection, tahun: int | None = None,
+                unit_ids: Collection[int] | None = None) -> LaporanAnggaran:
+    """Build the budget report for a year (default: the latest with data), limited to the lines of some units
+    (a scope's ``organisasi_ids``; None: every line)."""
     tahun = tahun or await anggaran.latest_year(conn) or 0
     lines = await anggaran.lines(conn, tahun)
+    if unit_ids is not None:
+        lines = [m for m in lines if m.unit_id in unit_ids]
     by_id = {m.id: m for m in lines}
 
     def row(m: MataAnggaran) -> BarisAnggaran:

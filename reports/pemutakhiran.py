@@ -50,3 +50,12 @@ async def build(conn: AsyncConnection, tahun: int | None = None, today: date | N
         tahun=tahun, hari_ini=today, kabkota=[k.code for k in kab], tahapan=rows,
         tepat_waktu=cells.count("tepat_waktu"), selesai=cells.count("tepat_waktu") + cells.count("terlambat"),
         jumlah=len(cells))
+
+
+def saring_kabkota(lap: LaporanPemutakhiran, kode: set[str]) -> LaporanPemutakhiran:
+    """The report limited to some kab/kota, with the counts recomputed."""
+    kab = [k for k in lap.kabkota if k in kode]
+    tahapan = [t.model_copy(update={"status": {k: t.status[k] for k in kab}}) for t in lap.tahapan]
+    sel = [v for t in tahapan for v in t.status.values()]
+    return lap.model_copy(update={"kabkota": kab, "tahapan": tahapan, "tepat_waktu": sel.count("tepat_waktu"),
+                                  "selesai": sel.count("tepat_waktu") + sel.count("terlambat"), "jumlah": len(sel)})

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import logistik as lg
+from domain.cakupan import boleh_lapor_tps
 from domain.entitas import Pengguna, Tps
 from storage import audit, logistik, org, tembolok
 from storage import tables as t
@@ -340,7 +341,7 @@ def _lengkapi(kebutuhan: Sequence[tuple[lg.JenisLogistik, int]], baris: Sequence
 async def simpan_laporan(conn: AsyncConnection, masukan: MasukanTiba, *, pelapor: Pengguna, now: datetime,
                          tz: str = "Asia/Jakarta") -> HasilLaporan:
     """Store one report as the TPS's next version, with its escalations and audit record (caller's transaction)."""
-    if masukan.tps_id not in pelapor.tps_ids:
+    if not boleh_lapor_tps(pelapor, masukan.tps_id):
         raise LogistikError("TPS itu bukan TPS tugas Anda.")
     if masukan.jenis not in lg.JENIS_LAPORAN:
         raise LogistikError("Jenis laporan tidak dikenal.")

@@ -9,18 +9,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.capaian import JenisIndikator, nilai_from_canonical
+from domain.capaian import JenisIndikator, format_nilai, nilai_from_canonical
 from domain.entitas import Indikator, Pengguna, Realisasi, Unit
 from domain.kinerja import (
     DitolakError,
     LaporanRealisasi,
+    berwenang_verifikasi,
     cakupan_unit,
     kepala_terdekat,
     periksa_periode,
-    rantai_atas,
+    periksa_verifikasi,
 )
 from domain.periode import parse_periode
-from storage import arrivals, audit, org, users
+from storage import arrivals, audit, org, outbox, users
 from storage import tables as t
 from storage.db import inserted_id
 from storage.sql import dialect_insert
@@ -171,11 +172,13 @@ async def _unit_tree(conn: AsyncConnection) -> tuple[dict[int, int | None], dict
     return {u: p for u, p, _ in rows}, {u: k for u, _, k in rows}
 
 
-async def verifiers(conn: AsyncConnection, unit_id: int) -> list[Pengguna]:
-    """Who verifies a unit's reports: its active head(s), else those of the nearest unit above with one."""
+async def verifiers(conn: AsyncConnection, unit_id: int, author_id: int | None = None) -> list[Pengguna]:
+    """Who verifies a unit's reports: its active head(s), else those of the nearest unit above with one; never the
+    report's author (a head reporting goes to the head above)."""
     induk, _ = await _unit_tree(conn)
     q = sa.select(t.users.c.id, t.users.c.unit_id).where(t.users.c.is_head.is_(True), t.users.c.status == "aktif",
-                                                        t.users.c.unit_id.is_not(None))
+                                                        t.users.c.unit_id.is_not(None),
+                                                        t.users.c.id != (author_id or 0))
     kepala: dict[int, list[int]] = {}
     for uid, unit in (await conn.execute(q.order_by(t.users.c.id))).all():
         kepala.setdefault(unit, []).append(uid)
@@ -184,11 +187,9 @@ async def verifiers(conn: AsyncConnection, unit_id: int) -> list[Pengguna]:
 
 
 async def may_verify(conn: AsyncConnection, user: Pengguna, unit_id: int) -> bool:
-    """Whether the user heads the unit or a unit above it (and so may verify its reports)."""
-    if not (user.aktif and user.is_head and user.unit_id is not None):
-        return False
+    """Whether the user may verify the unit's reports (``domain.kinerja.berwenang_verifikasi``)."""
     induk, _ = await _unit_tree(conn)
-    return user.unit_id in rantai_atas(unit_id, induk)
+    return berwenang_verifikasi(user.role, user.aktif, user.is_head, user.unit_id, unit_id, induk)
 
 
 async def reporting_scope(conn: AsyncConnection, unit_id: int) -> list[int]:
@@ -272,40 +273,54 @@ async def submit(conn: AsyncConnection, *, author: Pengguna, indicator_id: int, 
     return out
 
 
-async def decidable(conn: AsyncConnection, realisation_id: int,
-                    verifier: Pengguna) -> tuple[LaporanRealisasi, Indikator]:
-    """The realisation and its indicator when this verifier may decide on it now, else DitolakError."""
+async def _periksa(conn: AsyncConnection, realisation_id: int, verifier: Pengguna, setuju: bool | None,
+                   alasan: str | None) -> tuple[LaporanRealisasi, Indikator, str | None]:
     r = await realisation(conn, realisation_id)
     ind = await indicator(conn, r.indicator_id) if r else None
     if r is None or ind is None:
         raise DitolakError("Laporan ini tidak ditemukan.")
-    if not await may_verify(conn, verifier, ind.unit_id):
-        raise DitolakError("Anda bukan kepala unit atau pimpinan atas unit pelapor, jadi tidak dapat memverifikasi "
-                           "laporan ini.")
-    if r.status != "diajukan":
-        raise DitolakError(f"Laporan ini sudah diverifikasi sebelumnya (status: {r.status}).")
     newest = (await versions(conn, r.indicator_id, r.periode))[-1]
-    if newest.versi > r.versi:
-        raise DitolakError(f"Laporan ini sudah digantikan versi {newest.versi}; verifikasi versi terbaru.")
+    alasan = periksa_verifikasi(
+        berwenang=await may_verify(conn, verifier, ind.unit_id), verifikator_id=verifier.id, penulis_id=r.author_id,
+        status=r.status, versi=r.versi, versi_terbaru=newest.versi, setuju=setuju, alasan=alasan)
+    return r, ind, alasan
+
+
+async def decidable(conn: AsyncConnection, realisation_id: int,
+                    verifier: Pengguna) -> tuple[LaporanRealisasi, Indikator]:
+    """The realisation and its indicator when this verifier may decide on it now, else DitolakError."""
+    r, ind, _ = await _periksa(conn, realisation_id, verifier, None, None)
     return r, ind
+
+
+VF_KE_PELAPOR_SETUJU = "✅ Laporan {kode} {periode} ({nilai}, versi {versi}) disetujui oleh {kepala}."
+VF_KE_PELAPOR_KEMBALI = ("↩️ Laporan {kode} {periode} ({nilai}, versi {versi}) dikembalikan oleh {kepala}.\n"
+                         "Alasan: {catatan}\nPerbaiki lewat /realisasi (laporan baru menjadi versi berikutnya).")
 
 
 async def decide(conn: AsyncConnection, realisation_id: int, *, approve: bool, note: str | None, verifier: Pengguna,
                  now: datetime) -> LaporanRealisasi:
-    """Approve or return a submitted realisation; only a head over the unit, once, and only the newest version."""
-    r, _ = await decidable(conn, realisation_id, verifier)
-    if not approve and not (note and note.strip()):
-        raise DitolakError("Pengembalian perlu alasan.")
+    """Approve or return a submitted realisation (the bot and the web alike): the rule of
+    ``domain.kinerja.periksa_verifikasi``, once, audited, and the operator told through the outbox."""
+    r, ind, alasan = await _periksa(conn, realisation_id, verifier, approve, note)
     status = "disetujui" if approve else "dikembalikan"
+    catatan = alasan if not approve else (note.strip() or None if note else None)
     res = await conn.execute(t.realisations.update()
                              .where(t.realisations.c.id == r.id, t.realisations.c.status == "diajukan")
-                             .values(status=status, verified_by=verifier.id, verified_at=now,
-                                     verify_note=note.strip() if note else None))
+                             .values(status=status, verified_by=verifier.id, verified_at=now, verify_note=catatan))
     if res.rowcount == 0:  # someone decided between our read and our write
         raise DitolakError("Laporan ini baru saja diverifikasi orang lain.")
     await audit.record(conn, actor=verifier.name, actor_id=verifier.id, action="setujui" if approve else "kembalikan",
                        entity="realisasi", entity_id=r.id, old={"status": "diajukan"},
-                       new={"status": status, "catatan": note}, now=now)
+                       new={"status": status, "catatan": catatan}, now=now)
+    author = await users.by_id(conn, r.author_id) if r.author_id else None
+    if author is not None and author.telegram_id is not None:
+        jenis = JenisIndikator(ind.jenis)
+        isi = {"kode": ind.kode, "periode": parse_periode(r.periode).label, "versi": r.versi, "kepala": verifier.name,
+               "nilai": format_nilai(jenis, nilai_from_canonical(jenis, r.nilai)), "catatan": catatan or ""}
+        text = (VF_KE_PELAPOR_SETUJU if approve else VF_KE_PELAPOR_KEMBALI).format(**isi)
+        await outbox.enqueue(conn, key=f"vf-hasil:{r.id}", chat_id=author.telegram_id, text=text, kind="info",
+                             now=now)
     out = await realisation(conn, r.id)
     assert out is not None
     return out

@@ -8,12 +8,14 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.cakupan import BERTINDAK_DI_LAPANGAN
 from domain.entitas import Pengguna, Tahapan, Unit
 from domain.kinerja import DitolakError, periksa_tanggal_selesai
 from domain.pemutakhiran import ditandai_oleh
 from domain.tanggal import format_date
 from storage import audit, org
 from storage import tables as t
+from storage.cakupan import cakupan
 
 
 async def stages(conn: AsyncConnection, tahun: int) -> list[Tahapan]:
@@ -69,35 +71,21 @@ async def unit_completions(conn: AsyncConnection, tahun: int, unit_id: int) -> d
     return {r.stage_id: Penyelesaian(*r) for r in (await conn.execute(q)).all()}
 
 
-async def _cakupan(conn: AsyncConnection, user: Pengguna) -> tuple[Unit | None, list[Unit]]:
-    """(the province, when the user is its staff; the KPU kab/kota whose stages the user marks)."""
-    if user.unit_id is None:
-        return None, []
-    everything = {u.id: u for u in await org.units(conn)}
-    mine = everything.get(user.unit_id)
-    if mine is None:
-        return None, []
-    if mine.kind == "kabkota":
-        return None, [mine]
-    root = mine
-    while root.parent_id is not None and root.parent_id in everything:
-        root = everything[root.parent_id]
-    under = set(await org.descendants(conn, root.id))
-    kab = [u for u in everything.values() if u.kind == "kabkota" and u.id in under]
-    # Only a satker with KPU kab/kota under it is a province (another organisation's tree is not).
-    return (root if kab else None), kab
-
-
 async def kabkota_for(conn: AsyncConnection, user: Pengguna) -> list[Unit]:
-    """The KPU kab/kota whose stages an operator marks: their own, or (province staff) every one under the satker."""
-    return (await _cakupan(conn, user))[1]
+    """The KPU kab/kota whose stages the user marks: those they may act on (``domain.cakupan``)."""
+    ck = await cakupan(conn, user)
+    return [u for u in await org.units(conn, "kabkota") if ck.tindak_kabkota(u.id)]
 
 
 async def units_for(conn: AsyncConnection, user: Pengguna) -> list[Unit]:
     """The units whose stages an operator marks: ``kabkota_for``, and for the province's staff (any unit of the
     province's secretariat) first the province itself, for its own stages (``domain.pemutakhiran.tahapan_provinsi``)."""
-    prov, kab = await _cakupan(conn, user)
-    return ([prov] if prov is not None else []) + kab
+    ck = await cakupan(conn, user)
+    semua = await org.units(conn)
+    kab = [u for u in semua if u.kind == "kabkota" and ck.tindak_kabkota(u.id)]
+    # Only a satker with KPU kab/kota under it is a province (another organisation's tree is not).
+    prov = [u for u in semua if u.id == ck.satker_id] if kab and ck.peran in BERTINDAK_DI_LAPANGAN else []
+    return prov + kab
 
 
 async def mark_done(conn: AsyncConnection, *, stage_id: int, unit_id: int, selesai_pada: date, catatan: str | None,

@@ -166,13 +166,18 @@ async def change_user(conn: AsyncConnection, user_id: int, *, role: str, unit_co
     if role == "petugas" and not tps_ids:
         raise AksesError("Petugas harus diberi minimal satu kode TPS.")
     old_tps = [x.kode for x in await org.list_tps(conn, ids=sorted(user.tps_ids))] if user.tps_ids else []
-    await conn.execute(t.users.update().where(t.users.c.id == user_id).values(role=role, unit_id=unit_id))
+    # Heading a unit belongs to the role and the unit: a head moved to another role or unit is no longer one.
+    kepala = user.is_head and role == user.role and unit_id == user.unit_id
+    kepala_lama, kepala_baru = ({"kepala": user.is_head}, {"kepala": kepala}) if kepala != user.is_head else ({}, {})
+    await conn.execute(t.users.update().where(t.users.c.id == user_id).values(role=role, unit_id=unit_id,
+                                                                              is_head=kepala))
     await conn.execute(t.user_tps.delete().where(t.user_tps.c.user_id == user_id))
     if tps_ids:
         await conn.execute(t.user_tps.insert(), [{"user_id": user_id, "tps_id": i} for i in tps_ids])
     await audit.record(conn, actor=admin.name, actor_id=admin.id, action="ubah", entity="pengguna", entity_id=user_id,
-                       old={"role": user.role, "unit": user.unit_code, "tps": old_tps},
-                       new={"role": role, "unit": unit_code, "tps": list(dict.fromkeys(tps_codes))}, now=now)
+                       old={"role": user.role, "unit": user.unit_code, "tps": old_tps, **kepala_lama},
+                       new={"role": role, "unit": unit_code, "tps": list(dict.fromkeys(tps_codes)), **kepala_baru},
+                       now=now)
     changed = await by_id(conn, user_id)
     assert changed is not None
     return changed
@@ -287,21 +292,6 @@ async def realisations(conn: AsyncConnection, *, unit_ids: Sequence[int] | None 
     return [BarisRealisasi(x.id, x.ind_kode, x.ind_nama, x.jenis, x.unit, x.periode, x.versi, x.nilai, x.status,
                            x.sumber, x.pelapor, x.verifikator, x.verified_at, x.verify_note, x.alasan_koreksi,
                            x.catatan, x.created_at) for x in (await conn.execute(q)).all()]
-
-
-async def verify_realisation(conn: AsyncConnection, real_id: int, *, approve: bool, note: str | None,
-                             admin: Pengguna, now: datetime) -> str:
-    """Approve or return a submitted realisation (audited); raises AksesError when it is not waiting."""
-    status = "disetujui" if approve else "dikembalikan"
-    res = await conn.execute(t.realisations.update().where(
-        t.realisations.c.id == real_id, t.realisations.c.status == "diajukan").values(
-        status=status, verified_by=admin.id, verified_at=now, verify_note=note or None))
-    if res.rowcount != 1:
-        raise AksesError("Realisasi ini tidak sedang menunggu verifikasi (mungkin sudah diputuskan).")
-    await audit.record(conn, actor=admin.name, actor_id=admin.id, action="verifikasi", entity="realisasi",
-                       entity_id=real_id, old={"status": "diajukan"}, new={"status": status, "catatan": note},
-                       now=now)
-    return status
 
 
 # --- deadlines, logistics norms, arrivals, escalations ---------------------------------------------

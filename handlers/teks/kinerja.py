@@ -112,10 +112,6 @@ VF_DISETUJUI = "Disetujui."
 VF_MINTA_ALASAN = ("Mengembalikan laporan {kode} {periode} ({nilai}).\n"
                    "Tulis alasan pengembalian (akan dikirim ke pelapor), atau ketik /batal:")
 VF_DIKEMBALIKAN = "Laporan dikembalikan ke pelapor dengan alasan Anda."
-VF_KE_PELAPOR_SETUJU = "✅ Laporan {kode} {periode} ({nilai}, versi {versi}) disetujui oleh {kepala}."
-VF_KE_PELAPOR_KEMBALI = ("↩️ Laporan {kode} {periode} ({nilai}, versi {versi}) dikembalikan oleh {kepala}.\n"
-                         "Alasan: {catatan}\nPerbaiki lewat /realisasi (laporan baru menjadi versi berikutnya).")
-
 # --- /anggaran_lapor --------------------------------------------------------------------------------------------
 AL_TANPA_MATA = "Belum ada mata anggaran (output) tahun {tahun} untuk unit {unit}."
 AL_JUDUL = "Realisasi anggaran {unit} tahun {tahun} (kumulatif):"

@@ -149,7 +149,7 @@ async def test_verification_escalations_outbox_norms_and_deadlines(engine: Async
                                                                 "catatan": "bukti kurang"})
         assert r.status_code == 303
         again = await c.post(f"/realisasi/{real}/verifikasi", data={"csrf": token, "keputusan": "setujui"})
-        assert again.status_code == 400 and "tidak sedang menunggu verifikasi" in again.text
+        assert again.status_code == 400 and "sudah diverifikasi sebelumnya" in again.text
         assert "Surat suara kurang" in (await c.get("/eskalasi?status=terbuka")).text
         assert (await c.post(f"/eskalasi/{esc}/tangani", data={"csrf": token, "catatan": "dikirim"})).status_code == 303
         assert (await c.post(f"/eskalasi/{esc}/tangani", data={"csrf": token})).status_code == 400
@@ -170,7 +170,7 @@ async def test_verification_escalations_outbox_norms_and_deadlines(engine: Async
         jeda = (await conn.execute(sa.select(t.deadlines.c.dijeda).where(t.deadlines.c.id == dl))).scalar_one()
         actions = {(r.entity, r.action) for r in await audit.recent(conn, limit=20)}
     assert tuple(st) == ("dikembalikan", "bukti kurang") and es == "ditangani" and ob == "antri" and jeda is True
-    assert {("realisasi", "verifikasi"), ("eskalasi", "tangani"), ("outbox", "kirim_ulang"),
+    assert {("realisasi", "kembalikan"), ("eskalasi", "tangani"), ("outbox", "kirim_ulang"),
             ("norma_logistik", "ubah"), ("tenggat", "ubah")} <= actions
 
 

@@ -131,15 +131,17 @@ async def test_a_province_leader_sees_only_that_province(empty_engine: AsyncEngi
     """A KPU Provinsi under the national root is a satker too: its leader's scope is its own tree, not the country."""
     ids = await _nasional(empty_engine)
     from storage import users
+    from storage.cakupan import cakupan
 
     async with empty_engine.connect() as conn:
         jabar = await users.by_telegram_id(conn, PIMPINAN_JABAR)
         ri = await users.by_telegram_id(conn, PIMPINAN_RI)
         assert jabar is not None and ri is not None
-        kab = await users.scope_kabkota_ids(conn, jabar)
-        unit_ids = await users.scope_unit_ids(conn, jabar)
+        kab = (await cakupan(conn, jabar)).kabkota_list
+        unit_ids = (await cakupan(conn, jabar)).unit_list
         kab_jabar = [u.id for u in await org.units(conn, "kabkota") if u.code.startswith("KAB-32")]
-        assert await users.scope_kabkota_ids(conn, ri) is None and await users.scope_unit_ids(conn, ri) is None
+        ck_ri = await cakupan(conn, ri)
+        assert ck_ri.kabkota_ids is None and ck_ri.unit_ids is None and ck_ri.iku
     assert kab == sorted(kab_jabar) and len(kab) == 27
     assert unit_ids is not None and ids["PROV-32"] in unit_ids and ids["PROV-11"] not in unit_ids
     async with bot_uji(empty_engine) as b:
