@@ -9,8 +9,8 @@ KEDALUWARSA = "Menu ini sudah kedaluwarsa. Silakan mulai lagi dari perintahnya."
 BELUM_TERDAFTAR = (
     "Maaf, akun Telegram Anda belum terdaftar di Pantau.\n\n"
     "Cara mendaftar:\n"
-    "• buka tautan undangan dari admin KPU (berisi kode), atau\n"
-    "• kirim /start, pilih peran Anda (Pimpinan, Operator atau Petugas TPS), lalu tunggu persetujuan admin."
+    "• buka tautan undangan dari admin KPU, atau\n"
+    "• kirim /start, pilih Pimpinan, Operator atau Petugas TPS, tunggu persetujuan admin."
 )
 MENUNGGU = "Permintaan akses Anda sedang menunggu persetujuan admin. Anda akan diberi tahu di sini."
 DICABUT = "Akses akun Anda ke Pantau telah dicabut. Hubungi admin KPU bila ini keliru."

@@ -235,3 +235,11 @@ async def test_bootstrap_admin_ids_become_admins(engine: AsyncEngine) -> None:
         n = (await conn.execute(sa.select(sa.func.count()).select_from(t.users)
                                 .where(t.users.c.telegram_id == 4242, t.users.c.role == "admin"))).scalar_one()
     assert n == 1
+
+
+def test_every_refusal_the_guard_may_show_as_a_button_alert_fits_one() -> None:
+    from handlers import teks
+
+    # Telegram cuts a callback answer at 200 characters: the guard's refusals must be read whole there too.
+    for pesan in (teks.BELUM_TERDAFTAR, teks.MENUNGGU, teks.DICABUT, teks.DITOLAK, teks.TOMBOL_TIDAK_BERWENANG):
+        assert len(pesan) <= 200, pesan
