@@ -13,11 +13,16 @@ from domain.kinerja import Belanja, DitolakError, periksa_belanja, periksa_perio
 from domain.periode import Periode, parse_periode
 from storage import audit, kinerja
 from storage import tables as t
+from storage import tahun as tahun_anggaran
 from storage.db import inserted_id
 
 
 async def lines(conn: AsyncConnection, tahun: int, tingkat: str | None = None) -> list[MataAnggaran]:
-    """Budget lines of a year with the latest cumulative spending (latest period, latest version)."""
+    """Budget lines of a year with the latest cumulative spending (latest period, latest version); a closed year's
+    are the values stored when it was closed."""
+    final = await tahun_anggaran.final(conn, tahun)
+    if final is not None:
+        return [m for m in tahun_anggaran.final_lines(final, tahun) if tingkat is None or m.tingkat == tingkat]
     q = sa.select(t.budget_lines).where(t.budget_lines.c.tahun == tahun).order_by(t.budget_lines.c.id)
     if tingkat:
         q = q.where(t.budget_lines.c.tingkat == tingkat)
@@ -89,6 +94,7 @@ async def record_spending(conn: AsyncConnection, *, line_id: int, periode: str, 
     m = await line(conn, line_id)
     if m is None or m.tingkat != "output" or m.unit_id not in set(allowed_unit_ids):
         raise DitolakError("Mata anggaran ini bukan milik unit Anda; laporkan hanya output unit Anda.")
+    await tahun_anggaran.periksa_terbuka(conn, m.tahun)
     p = parse_periode(periode)
     periksa_periode(p, "bulan", m.tahun, today, await kinerja.closed_periods(conn))
     versions = await spending(conn, m.id)
