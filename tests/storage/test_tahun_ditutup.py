@@ -1,0 +1,144 @@
+"""The published 2024 stays as the LKjIP printed it: writes dated in a closed year are refused with the reason,
+and every report of the year reads the values stored when it was closed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from domain import logistik as lg
+from domain.entitas import Pengguna
+from reports import anggaran as laporan_anggaran
+from reports import capaian, lkj, perbandingan
+from storage import anggaran, arrivals, demo, kinerja, org, pemutakhiran, rencana, users
+from storage import tables as t
+from storage import tahun as tahun_anggaran
+
+# Filed "today", long after the LKjIP 2024 was published.
+TODAY = date(2026, 12, 7)
+NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+ALASAN = "Tahun anggaran 2024 sudah ditutup"
+
+
+async def _user(conn: AsyncConnection, key: str) -> Pengguna:
+    u = await users.by_demo_key(conn, key)
+    assert u is not None
+    return u
+
+
+async def _counts(conn: AsyncConnection) -> list[int]:
+    return [(await conn.execute(sa.select(sa.func.count()).select_from(tb))).scalar_one()
+            for tb in (t.arrival_reports, t.stage_completions, t.realisations, t.budget_realisations,
+                       t.rencana_progress, t.audit_log)]
+
+
+async def _published(engine: AsyncEngine) -> dict[str, object]:
+    async with engine.connect() as conn:
+        lap = await lkj.build(conn, 2024, today=TODAY)
+        cp = await capaian.build(conn, 2024, today=TODAY)
+        ag = await laporan_anggaran.build(conn, 2024)
+        t33 = await perbandingan.banding_tahun(conn, 2024, today=TODAY)
+        t34 = await perbandingan.banding_renstra(conn, 2024, today=TODAY)
+    return {"lkj": lap.model_dump(mode="json"), "capaian": cp.model_dump(mode="json"),
+            "anggaran": ag.model_dump(mode="json"), "tabel_3_3": t33.model_dump(mode="json"),
+            "tabel_3_4": t34.model_dump(mode="json")}
+
+
+def _figures(p: dict[str, object]) -> None:
+    """The figures the LKjIP publishes (headline, Tabel 3.2/3.3/3.4, efficiency 1 : 1,1)."""
+    cp = p["capaian"]
+    assert isinstance(cp, dict)
+    assert (cp["capaian_persen"], cp["kategori"]) == (100.0, "AA")
+    rows = {r["kode"]: r for r in cp["indikator"]}
+    assert rows["IK6"]["realisasi"] == "100" and rows["IK6"]["capaian_persen"] == 100.0
+    assert rows["IK4"]["capaian_persen"] == 100.0 and rows["IK3b"]["status"] == "menunggu"
+    lap = p["lkj"]
+    assert isinstance(lap, dict)
+    assert lap["efisiensi"]["rasio"] == "1 : 1,1"
+    ag = p["anggaran"]
+    assert isinstance(ag, dict)
+    assert (ag["pagu"], ag["realisasi"], ag["penyerapan_persen"]) == (142_297_821_000, 128_414_940_749, 90.24)
+
+
+async def test_demo_2024_is_closed_and_later_writes_change_nothing(empty_engine: AsyncEngine) -> None:
+    await demo.load(empty_engine, today=TODAY)
+    before = await _published(empty_engine)
+    _figures(before)
+    async with empty_engine.begin() as conn:
+        y = await tahun_anggaran.get(conn, 2024)
+        assert y is not None and y.status == "ditutup"
+        counts = await _counts(conn)
+        petugas, op, kota = (await _user(conn, "petugas"), await _user(conn, "operator-uml"),
+                             await _user(conn, "operator-kota"))
+        # An arrival report dated 2024 (voting week), typed today.
+        tps_id = sorted(petugas.tps_ids)[0]
+        lines = tuple(lg.Baris(j.id, 1, 0) for j in await arrivals.jenis_logistik(conn))
+        with pytest.raises(arrivals.LogistikError, match=ALASAN) as e:
+            await arrivals.simpan_laporan(conn, arrivals.MasukanTiba(
+                tps_id=tps_id, jenis="baru", baris=lines, tiba_pada=datetime(2024, 11, 25, 2, 0, tzinfo=UTC),
+                moda="PICKUP", foto_file_id="f"), pelapor=petugas, now=NOW)
+        assert "admin" in str(e.value) and "buka-kembali 2024" in str(e.value)
+        # A voter-list stage correction and a realisation of 2024.
+        s = (await conn.execute(sa.select(t.voter_stages.c.id).where(t.voter_stages.c.tahun == 2024,
+                                                                      t.voter_stages.c.no == 20))).scalar_one()
+        kab = [u.id for u in await org.units(conn, "kabkota")]
+        with pytest.raises(tahun_anggaran.TahunDitutup, match=ALASAN):
+            await pemutakhiran.mark_done(conn, stage_id=s, unit_id=kota.unit_id or 0, selesai_pada=date(2024, 11, 1),
+                                         catatan=None, alasan="salah tanggal", author=kota, allowed_unit_ids=kab,
+                                         today=TODAY, now=NOW)
+        uml1 = (await conn.execute(sa.select(t.indicators.c.id).where(t.indicators.c.kode == "KUL-UML-1"))
+                ).scalar_one()
+        with pytest.raises(tahun_anggaran.TahunDitutup, match=ALASAN):
+            await kinerja.submit(conn, author=op, indicator_id=uml1, tahun=2024, periode="2024-Q4", nilai="0",
+                                 bukti=[], hambatan=None, upaya=None, alasan_koreksi=None, today=TODAY, now=NOW)
+        line = (await conn.execute(sa.select(t.budget_lines.c.id).where(t.budget_lines.c.kode == "6871.QGE.001"))
+                ).scalar_one()
+        scope = await kinerja.reporting_scope(conn, op.unit_id or 0)
+        with pytest.raises(tahun_anggaran.TahunDitutup, match=ALASAN):
+            await anggaran.record_spending(conn, line_id=line, periode="2024-M12", jumlah=1, alasan="koreksi",
+                                           author=op, allowed_unit_ids=scope, today=TODAY, now=NOW)
+        act = (await conn.execute(sa.select(t.rencana_aksi.c.id).where(t.rencana_aksi.c.tahun == 2024,
+                                                                        t.rencana_aksi.c.unit_id.in_(scope)))
+               ).scalars().first()
+        assert act is not None
+        with pytest.raises(tahun_anggaran.TahunDitutup, match=ALASAN):
+            await rencana.record_progress(conn, rencana_id=act, status="belum", progres=0, catatan=None, author=op,
+                                          allowed_unit_ids=scope, now=NOW)
+        assert await _counts(conn) == counts  # nothing was written
+    assert await _published(empty_engine) == before
+
+
+async def test_a_closed_year_reads_its_stored_values_even_when_the_data_under_it_change(
+        empty_engine: AsyncEngine) -> None:
+    """Freezing is not only the write check: rows that reach the tables anyway (a bulk load, a new TPS) do not
+    change what a closed year published."""
+    await demo.load(empty_engine, today=TODAY)
+    before = await _published(empty_engine)
+    async with empty_engine.begin() as conn:
+        tps = (await conn.execute(sa.select(t.tps.c.id).limit(1))).scalar_one()
+        await conn.execute(t.arrival_reports.insert().values(
+            tps_id=tps, versi=1, jenis="baru", nomor="TB-X-1", tiba_pada=datetime(2024, 11, 25, 2, 0, tzinfo=UTC),
+            lengkap=False, terlambat=True, tepat=False, created_at=NOW))
+        await conn.execute(t.realisations.insert().values(
+            indicator_id=(await conn.execute(sa.select(t.indicators.c.id).where(t.indicators.c.kode == "IK1"))
+                          ).scalar_one(), tahun=2024, periode="2024", versi=2, nilai="10", bukti=[], sumber="impor",
+            status="disetujui", created_at=NOW))
+        await conn.execute(t.budget_lines.update().where(t.budget_lines.c.kode == "WA",
+                                                         t.budget_lines.c.tahun == 2024).values(pagu=1))
+    after = await _published(empty_engine)
+    assert after == before
+    _figures(after)
+    # Reopened (an admin, with a reason, audited), the year reads the live rows again: IK6 from the stray report.
+    async with empty_engine.begin() as conn:
+        with pytest.raises(tahun_anggaran.DitolakError, match="alasan"):
+            await tahun_anggaran.buka_kembali(conn, 2024, alasan=" ", actor="Admin", now=NOW)
+        await tahun_anggaran.buka_kembali(conn, 2024, alasan="uji", actor="Admin", now=NOW)
+        live = await capaian.build(conn, 2024, today=TODAY)
+        log = (await conn.execute(sa.select(t.audit_log.c.action).where(t.audit_log.c.entity == "tahun_anggaran")
+                                  .order_by(t.audit_log.c.id.desc()).limit(1))).scalar_one()
+    assert log == "buka_kembali"
+    ik6 = next(r for r in live.indikator if r.kode == "IK6")
+    assert ik6.realisasi != "100" and live.capaian_persen != before["capaian"]["capaian_persen"]  # type: ignore[index]
