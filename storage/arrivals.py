@@ -350,7 +350,7 @@ async def simpan_laporan(conn: AsyncConnection, masukan: MasukanTiba, *, pelapor
     try:
         await tahun_anggaran.periksa_terbuka(conn, masukan.tiba_pada.astimezone(ZoneInfo(tz)).year)
     except tahun_anggaran.TahunDitutup as exc:
-        raise LogistikError(exc.pesan) from exc
+        raise LogistikError(exc.singkat) from exc
     ktx = await konteks_tps(conn, masukan.tps_id, tz=tz)
     if ktx is None:
         raise LogistikError("TPS tidak ditemukan.")

@@ -24,6 +24,10 @@ DIBUKA, DITUTUP = "dibuka", "ditutup"
 class TahunDitutup(DitolakError):
     """A write dated in a closed year; the message names the year, when and by whom it was closed, who can reopen."""
 
+    def __init__(self, pesan: str, singkat: str) -> None:
+        super().__init__(pesan)
+        self.singkat = singkat  # fits a Telegram button alert (200 characters)
+
 
 @dataclass(frozen=True)
 class TahunAnggaran:
@@ -95,7 +99,8 @@ async def periksa_terbuka(conn: AsyncConnection, tahun: int) -> None:
     """Refuse (TahunDitutup) a report or correction dated in a closed year; the one check every write calls."""
     y = await get(conn, tahun)
     if y is not None and y.status == DITUTUP:
-        raise TahunDitutup(pesan_ditutup(y))
+        raise TahunDitutup(pesan_ditutup(y), f"tahun anggaran {tahun} sudah ditutup; laporan bertanggal {tahun} "
+                                             "tidak diterima lagi. Hanya admin yang dapat membukanya kembali.")
 
 
 # --- opening -------------------------------------------------------------------------------------------------
