@@ -13,6 +13,7 @@ from domain import logistik as lg
 from domain.entitas import Pengguna
 from reports import anggaran as laporan_anggaran
 from reports import capaian, lkj, perbandingan
+from reports import tahun as laporan_tahun
 from storage import anggaran, arrivals, demo, kinerja, org, pemutakhiran, rencana, users
 from storage import tables as t
 from storage import tahun as tahun_anggaran
@@ -143,3 +144,43 @@ async def test_a_closed_year_reads_its_stored_values_even_when_the_data_under_it
     assert log == "buka_kembali"
     ik6 = next(r for r in live.indikator if r.kode == "IK6")
     assert ik6.realisasi != "100" and live.capaian_persen != before["capaian"]["capaian_persen"]  # type: ignore[index]
+
+
+async def test_closing_stores_the_automatic_indicators_with_their_inputs(engine: AsyncEngine) -> None:
+    """The test demo keeps 2024 open: close it as an admin would, then a verification dated in it is refused."""
+    async with engine.begin() as conn:
+        ik1 = (await conn.execute(sa.select(t.indicators.c.id).where(t.indicators.c.kode == "KUL-UML-1"))).scalar_one()
+        rid = (await conn.execute(t.realisations.insert().values(
+            indicator_id=ik1, tahun=2024, periode="2024-Q4", versi=1, nilai="80", bukti=[], sumber="bot",
+            status="diajukan", created_at=NOW))).inserted_primary_key[0]  # submitted before the year was closed
+        live = await capaian.build(conn, 2024, today=TODAY)
+        final = await laporan_tahun.tutup(conn, 2024, today=TODAY, actor="Admin", actor_id=None, now=NOW)
+        frozen = await capaian.build(conn, 2024, today=TODAY)
+        kabag = await _user(conn, "kabag-kul")
+        with pytest.raises(tahun_anggaran.TahunDitutup, match=ALASAN):
+            await kinerja.decide(conn, rid, approve=True, note=None, verifier=kabag, now=NOW)
+    ik4 = final["otomatis"]["pemutakhiran"]
+    assert ik4["masukan"]["tahapan"] == 20 and ik4["masukan"]["kabkota"] == 10
+    assert ik4["masukan"]["tepat_waktu"] <= ik4["masukan"]["jatuh_tempo"] == 200
+    assert "logistik" not in final["otomatis"]  # no arrival report in 2024: the recorded value stands
+    row = next(r for r in frozen.indikator if r.kode == "IK4")
+    assert row.dihitung and row.rincian_otomatis == ik4["rincian"]
+    assert frozen.model_dump() == live.model_dump()
+
+
+async def test_hooks_run_once_when_a_year_is_opened(engine: AsyncEngine) -> None:
+    dipanggil: list[int] = []
+
+    async def kait(conn: AsyncConnection, tahun: int, now: datetime) -> None:
+        dipanggil.append(tahun)
+
+    tahun_anggaran.saat_dibuka(kait)
+    try:
+        async with engine.begin() as conn:
+            await tahun_anggaran.buka(conn, 2025, actor="Admin", now=NOW)
+            await tahun_anggaran.buka(conn, 2025, actor="Admin", now=NOW)  # already open: nothing runs
+            with pytest.raises(tahun_anggaran.DitolakError, match="berbeda"):
+                await tahun_anggaran.buka(conn, 2026, dari=2026, actor="Admin", now=NOW)
+    finally:
+        tahun_anggaran._SAAT_DIBUKA.remove(kait)
+    assert dipanggil == [2025]
