@@ -495,6 +495,7 @@ def _nilai(jenis: str) -> Callable[[str], str]:
 
 async def _cek_indikator(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneInfo) -> None:
     units = await _units(conn)
+    ditutup = await _tahun_ditutup(conn)
     ada = await _existing(conn, t.indicators.c.kode, (b.data.get("kode", "").strip() for b in rows))
     induk_ada = {r.kode: r.id for r in await _rows(conn, t.indicators, t.indicators.c.kode,
                                                    (b.data.get("induk", "").strip() for b in rows))}
@@ -531,6 +532,7 @@ async def _cek_indikator(conn: AsyncConnection, rows: list[BarisImpor], tz: Zone
         tahun = target = None
         if b.data.get("target", "").strip():
             tahun = _parse(b, "tahun", parse_tahun)
+            _cek_tahun_ditutup(b, tahun, ditutup)
             if jenis in _JENIS:
                 target = _parse(b, "target", _nilai(jenis))
         if not b.galat and u is not None:

@@ -143,7 +143,12 @@ async def test_the_yearly_cycle_on_5_january_2027(empty_engine: AsyncEngine) -> 
         assert "Hanya admin" in e.value.pesan
         header, rows = impor.read_file("pk.csv", PK.replace("2027", "2026").encode())
         tolak = await impor.dry_run(conn, "pk", header, rows)
+        header, rows = impor.read_file("i.csv", b"kode,nama,jenis,unit,tingkat,tahun,target\n"
+                                                b"KUL-UML-9,BMN tercatat,persen,KUL-UML,kegiatan,2026,100\n")
+        tolak_ind = await impor.dry_run(conn, "indikator", header, rows)
     assert tolak.pesan()[0].startswith("baris 2: tahun anggaran 2026 sudah ditutup")
+    assert tolak_ind.pesan() == ["baris 2: tahun anggaran 2026 sudah ditutup; angka akhirnya tidak diubah lagi "
+                                 "(admin dapat membukanya kembali dengan alasan di halaman Tahun anggaran)"]
     async with eng.connect() as conn:
         assert (await capaian.build(conn, 2026, "KUL-UML", today=HARI)).model_dump(mode="json") == laporan_2026
         assert (await tahun_anggaran.get(conn, 2027)).status == "dibuka"  # type: ignore[union-attr]
