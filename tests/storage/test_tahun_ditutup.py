@@ -184,3 +184,13 @@ async def test_hooks_run_once_when_a_year_is_opened(engine: AsyncEngine) -> None
     finally:
         tahun_anggaran._SAAT_DIBUKA.remove(kait)
     assert dipanggil == [2025]
+
+
+async def test_live_demo_replays_2024_so_it_stays_open(empty_engine: AsyncEngine) -> None:
+    await demo.load(empty_engine, live=True, today=TODAY)
+    async with empty_engine.connect() as conn:
+        assert await tahun_anggaran.semua(conn) == []
+    await demo.load(empty_engine, reset=True, today=TODAY)
+    async with empty_engine.connect() as conn:
+        assert [(y.tahun, y.status) for y in await tahun_anggaran.semua(conn)] == [
+            (2024, "ditutup"), (2023, "ditutup"), (2022, "ditutup"), (2021, "ditutup")]
