@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.angka import format_number
+from domain.kinerja import DitolakError
 from domain.tanggal import format_date
 from reports import capaian
 from storage import anggaran, tenggat
@@ -124,7 +125,10 @@ async def buka(conn: AsyncConnection, tahun: int, *, dari: int | None, actor: st
 
 async def tutup(conn: AsyncConnection, tahun: int, *, today: date, actor: str, actor_id: int | None,
                 now: datetime) -> dict[str, Any]:
-    """Close a year: compute the automatic indicators as of today, read the budget lines, store them as final."""
+    """Close a year (once it is over): compute the automatic indicators as of today, read the budget lines, store
+    them as final."""
+    if today.year <= tahun:
+        raise DitolakError(f"Tahun anggaran {tahun} belum berakhir; tutup setelah LKjIP-nya terbit.")
     otomatis = await capaian.automatic_inputs(conn, tahun, today)
     lines = await anggaran.lines(conn, tahun)
     return await tahun_anggaran.tutup(conn, tahun, otomatis=otomatis, anggaran=lines, actor=actor,

@@ -45,6 +45,8 @@ async def test_admin_opens_closes_and_reopens_a_year(engine: AsyncEngine) -> Non
         assert "KUL-UML: 0 dari 3 target dikonfirmasi (draf dari tahun lalu)" in page.text
         again = await c.post("/tahun", data={"csrf": token, "aksi": "buka", "tahun": "2025"})
         assert again.headers["location"].endswith("ok=tahun_sudah_ada")
+        dini = await c.post("/tahun", data={"csrf": token, "aksi": "tutup", "tahun": "2027"})
+        assert dini.status_code == 400 and "Tahun anggaran 2027 belum berakhir" in dini.text
         r = await c.post("/tahun", data={"csrf": token, "aksi": "tutup", "tahun": "2025"})
         assert r.status_code == 303 and r.headers["location"].endswith("ok=tahun_ditutup")
         assert "Buka kembali tahun 2025" in (await c.get("/tahun?tahun=2025")).text
