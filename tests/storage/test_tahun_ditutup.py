@@ -14,7 +14,7 @@ from domain.entitas import Pengguna
 from reports import anggaran as laporan_anggaran
 from reports import capaian, lkj, perbandingan
 from reports import tahun as laporan_tahun
-from storage import anggaran, arrivals, demo, kinerja, org, pemutakhiran, rencana, users
+from storage import anggaran, arrivals, demo, kinerja, org, pemutakhiran, rencana, tenggat, users
 from storage import tables as t
 from storage import tahun as tahun_anggaran
 
@@ -194,3 +194,19 @@ async def test_live_demo_replays_2024_so_it_stays_open(empty_engine: AsyncEngine
     async with empty_engine.connect() as conn:
         assert [(y.tahun, y.status) for y in await tahun_anggaran.semua(conn)] == [
             (2024, "ditutup"), (2023, "ditutup"), (2022, "ditutup"), (2021, "ditutup")]
+
+
+async def test_deadlines_of_a_closed_year_remind_no_one(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await laporan_tahun.buka(conn, 2025, dari=2024, actor="Admin", actor_id=None, now=NOW)
+        ds = await tenggat.daftar_tenggat(conn, zona="Asia/Jakarta")
+        dir_ = await tenggat.direktori(conn)
+        before = await tenggat.status(conn, ds, dir_)
+        await laporan_tahun.tutup(conn, 2024, today=TODAY, actor="Admin", actor_id=None, now=NOW)
+        after = await tenggat.status(conn, ds, dir_)
+    open_2024 = [d for d in ds if d.batas.year == 2024 and not before[d.id].selesai]
+    assert {d.jenis for d in open_2024} >= {"pelaporan", "rencana_aksi", "logistik"}
+    assert all(after[d.id].selesai for d in open_2024)
+    open_2025 = [d for d in ds if d.jenis == "pelaporan" and d.ref.startswith("2025-")]
+    assert open_2025 and not any(after[d.id].selesai for d in open_2025)
+    assert {d.id: before[d.id] for d in open_2025} == {d.id: after[d.id] for d in open_2025}
