@@ -11,6 +11,7 @@ from domain.angka import format_rupiah
 from domain.entitas import MataAnggaran, Pengguna
 from domain.kinerja import Belanja, DitolakError, periksa_belanja, periksa_periode
 from domain.periode import Periode, parse_periode
+from domain.tanggal import format_date
 from storage import audit, kinerja
 from storage import tables as t
 from storage import tahun as tahun_anggaran
@@ -38,6 +39,16 @@ async def lines(conn: AsyncConnection, tahun: int, tingkat: str | None = None) -
             latest[line_id] = (key, jumlah)
     return [MataAnggaran(r.id, r.tahun, r.kode, r.tingkat, r.nama, r.pagu,
                          latest[r.id][1] if r.id in latest else None, r.parent_id, r.unit_id) for r in rows]
+
+
+async def revisi_terbaru(conn: AsyncConnection, tahun: int) -> str | None:
+    """The newest imported DIPA/POK of a year, as its name and date ("revisi DIPA ke-2, 15 Juli 2027")."""
+    rv = t.budget_revisions
+    r = (await conn.execute(sa.select(rv.c.ke, rv.c.dokumen, rv.c.tanggal).where(rv.c.tahun == tahun)
+                            .order_by(rv.c.ke.desc()).limit(1))).first()
+    if r is None:
+        return None
+    return f"{f'{r.dokumen} awal' if r.ke == 0 else f'revisi {r.dokumen} ke-{r.ke}'}, {format_date(r.tanggal)}"
 
 
 async def latest_year(conn: AsyncConnection) -> int | None:

@@ -110,6 +110,7 @@ async def test_the_yearly_cycle_on_5_january_2027(empty_engine: AsyncEngine) -> 
         header, rows = impor.read_file("r.csv", REVISI.encode())
         lagi = await impor.dry_run(conn, "anggaran", header, rows)
     assert ag.pagu == 15_000_000_000 and versi == [1_500_000_000, 1_750_000_000]
+    assert ag.revisi == "revisi DIPA ke-2, 15 Juli 2027"
     assert "revisi DIPA ke-2 15 Juli 2027" in siap["anggaran"].jumlah
     assert lagi.pesan()[0] == ("baris 2: revisi ke-2 tahun 2027 tidak lebih baru dari revisi ke-2 yang sudah "
                                "diimpor; beri nomor revisi berikutnya")
