@@ -211,8 +211,11 @@ async def tutup(conn: AsyncConnection, tahun: int, *, otomatis: dict[str, dict[s
     if y is None:
         await conn.execute(t.tahun_anggaran.insert().values(tahun=tahun, status=DIBUKA, dibuka_oleh=actor[:120],
                                                             dibuka_pada=now))
-    await conn.execute(t.tahun_anggaran.update().where(t.tahun_anggaran.c.tahun == tahun).values(
+    res = await conn.execute(t.tahun_anggaran.update().where(
+        t.tahun_anggaran.c.tahun == tahun, t.tahun_anggaran.c.status == DIBUKA).values(
         status=DITUTUP, ditutup_oleh=actor[:120], ditutup_pada=now, final=final))
+    if res.rowcount != 1:  # another admin closed it between our read and our write
+        raise DitolakError(f"Tahun anggaran {tahun} baru saja ditutup orang lain.")
     await audit.record(conn, actor=actor, actor_id=actor_id, action="tutup", entity="tahun_anggaran",
                        entity_id=tahun, new={"realisasi": len(final["realisasi"]), "otomatis": otomatis,
                                              "mata_anggaran": len(anggaran)}, now=now)
