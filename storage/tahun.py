@@ -177,6 +177,8 @@ async def _salin_target(conn: AsyncConnection, tahun: int, dari: int, renstra: d
     rows = [{"indicator_id": i, "tahun": tahun, "periode": str(tahun), "sumber": "pk",
              "nilai": renstra.get(i) or nilai, "perlu_konfirmasi": i not in renstra}
             for i, nilai in lalu if i not in ada]
+    out.target_renstra += sum(1 for r in rows if not r["perlu_konfirmasi"])
+    out.target_tahun_lalu += sum(1 for r in rows if r["perlu_konfirmasi"])
     if rows:
         await conn.execute(it.insert(), rows)
 

@@ -210,3 +210,27 @@ async def test_deadlines_of_a_closed_year_remind_no_one(engine: AsyncEngine) -> 
     open_2025 = [d for d in ds if d.jenis == "pelaporan" and d.ref.startswith("2025-")]
     assert open_2025 and not any(after[d.id].selesai for d in open_2025)
     assert {d.id: before[d.id] for d in open_2025} == {d.id: after[d.id] for d in open_2025}
+
+
+async def test_opening_takes_the_renstra_target_where_there_is_one(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        ik3c = (await conn.execute(sa.select(t.indicators.c.id).where(t.indicators.c.kode == "IK3c"))).scalar_one()
+        uml1 = (await conn.execute(sa.select(t.indicators.c.id).where(t.indicators.c.kode == "KUL-UML-1"))
+                ).scalar_one()
+        await conn.execute(t.indicator_targets.insert(), [
+            {"indicator_id": i, "tahun": 2025, "periode": "2025", "sumber": "renstra", "nilai": v}
+            for i, v in ((ik3c, "81"), (uml1, "90"))])
+        h = await tahun_anggaran.buka(conn, 2025, actor="Admin", now=NOW)
+        it = t.indicator_targets
+        pk = {i: (v, bool(k)) for i, v, k in (await conn.execute(
+            sa.select(it.c.indicator_id, it.c.nilai, it.c.perlu_konfirmasi)
+            .where(it.c.sumber == "pk", it.c.periode == "2025"))).all()}
+        prov = (await conn.execute(sa.select(t.pk_items.c.target, t.pk_items.c.perlu_konfirmasi).join(
+            t.pk_documents, t.pk_documents.c.id == t.pk_items.c.pk_id).where(
+            t.pk_documents.c.tahun == 2025, t.pk_documents.c.draf.is_(True),
+            t.pk_items.c.indicator_id == uml1))).all()
+        ik1 = (await conn.execute(sa.select(t.indicators.c.id).where(t.indicators.c.kode == "IK1"))).scalar_one()
+    assert h.target_renstra == 3 and h.target_tahun_lalu > 0  # IK3c, KUL-UML-1 (PK item and yearly target)
+    assert pk[ik3c] == ("81", False)  # the Renstra's 2025 target, nothing to confirm
+    assert pk[ik1] == ("100", True)  # last year's PK target, to be confirmed
+    assert [(r.target, bool(r.perlu_konfirmasi)) for r in prov] == [("90", False)]
