@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from admin import grafik, impor, master, operasi, teks
+from admin import grafik, impor, master, operasi, tahun, teks
 from admin.inti import (
     COOKIE,
     HERE,
@@ -194,6 +194,7 @@ def routes() -> list[BaseRoute]:
         *master.routes(),
         *operasi.routes(),
         *impor.routes(),
+        *tahun.routes(),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
 

@@ -163,6 +163,7 @@ NAV: tuple[tuple[str, str, bool], ...] = (
     ("/pk", "PK", False),
     ("/rencana-aksi", "Rencana aksi", False),
     ("/tenggat", "Tenggat", False),
+    ("/tahun", "Tahun anggaran", False),
     ("/logistik", "Logistik", False),
     ("/ketibaan", "Ketibaan", False),
     ("/realisasi", "Realisasi", False),

@@ -35,6 +35,10 @@ OK = {
     "periode_dibuka": "Periode dibuka kembali.",
     "ditangani": "Eskalasi ditandai sudah ditangani.",
     "diantrekan": "Pesan diantrekan untuk dikirim ulang.",
+    "tahun_dibuka": "Tahun anggaran dibuka: PK tahun sebelumnya disalin sebagai draf.",
+    "tahun_sudah_ada": "Tahun anggaran itu sudah dibuka; tidak ada yang diubah.",
+    "tahun_ditutup": "Tahun anggaran ditutup: angka akhirnya disimpan dan laporan bertanggal tahun itu ditolak.",
+    "tahun_dibuka_kembali": "Tahun anggaran dibuka kembali; laporan kembali membaca data terkini.",
     "impor": "Impor disimpan.",
     "keluar": "Anda sudah keluar.",
 }

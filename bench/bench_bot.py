@@ -208,7 +208,7 @@ async def siapkan_db(url: str, n_users: int, per_user: int) -> list[tuple[int, l
     engine = create_engine(url)
     try:
         await upgrade(engine)
-        await demo.load(engine, reset=True)
+        await demo.load(engine, reset=True, tutup_terbit=False)  # the bench replays H-1 of 2024, still open
         return await buat_petugas(engine, n_users, per_user, tg_awal=TG_AWAL)
     finally:
         await engine.dispose()

@@ -120,7 +120,7 @@ async def siapkan_db(url: str) -> None:
     engine = create_engine(url)
     try:
         await upgrade(engine)
-        await demo.load(engine, reset=True)
+        await demo.load(engine, reset=True, tutup_terbit=False)  # the bench replays H-1 of 2024, still open
     finally:
         await engine.dispose()
 

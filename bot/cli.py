@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import laporan_cli, pengingat_cli
+from bot import laporan_cli, pengingat_cli, tahun_cli
 from bot.settings import Settings, SettingsError, load_settings
 from domain.angka import format_number
 from domain.errors import ParseError
@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     for aksi, bantuan in (("tutup", "tutup periode: laporan terlambat untuk periode itu ditolak"),
                           ("buka", "buka kembali periode yang ditutup")):
         pra.add_parser(aksi, help=bantuan).add_argument("periode", help='kode atau nama, mis. 2024-Q1, "TW I 2024"')
+    tahun_cli.tambah_parser(sub)
     return p
 
 
@@ -216,7 +217,8 @@ def _main(argv: list[str] | None) -> int:
 
             return asyncio.run(chat(settings, None if args.baru else args.who))
         out = asyncio.run(_dispatch(settings, args))
-    except (SettingsError, CliError, ParseError, LookupError, laporan_cli.GalatCli) as exc:
+    except (SettingsError, CliError, ParseError, LookupError, laporan_cli.GalatCli,
+            tahun_cli.GalatTahun) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     if out:
@@ -247,6 +249,8 @@ async def _dispatch(settings: Settings, a: argparse.Namespace) -> str:
         return str(await _with_engine(settings, lambda e: _web_login(e, a, settings)))
     if a.cmd == "periode":
         return str(await _with_engine(settings, lambda e: _periode(e, a)))
+    if a.cmd == "tahun":
+        return str(await _with_engine(settings, lambda e: tahun_cli.jalankan(e, a, settings.timezone)))
     if a.cmd == "export":
         return str(await _with_engine(settings, lambda e: laporan_cli.export(e, a, settings.timezone)))
     a.timezone = settings.timezone

@@ -35,6 +35,7 @@ class LaporanAnggaran(BaseModel):
     program: list[BarisAnggaran]
     kegiatan: list[BarisAnggaran]
     output: list[BarisAnggaran] = []  # outputs (rencana aksi codes) with the spending units report
+    revisi: str | None = None  # the DIPA/POK (revision) the pagu come from, when one was imported
 
 
 async def build(conn: AsyncConnection, tahun: int | None = None,
@@ -59,4 +60,5 @@ async def build(conn: AsyncConnection, tahun: int | None = None,
     pagu = sum(p.pagu for p in program)
     real = sum(p.realisasi or 0 for p in program)
     return LaporanAnggaran(tahun=tahun, pagu=pagu, realisasi=real, penyerapan_persen=penyerapan(real, pagu),
-                           program=program, kegiatan=kegiatan, output=output)
+                           program=program, kegiatan=kegiatan, output=output,
+                           revisi=await anggaran.revisi_terbaru(conn, tahun))

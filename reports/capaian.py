@@ -9,11 +9,15 @@ Automatic indicators (``otomatis``) are computed, not reported, whenever their s
 
 Without such data (an earlier year, a period before the first stage ended, no arrival yet) the recorded
 realisation (latest verified version) stands, as for every other indicator.
+
+A closed year reads the values stored when it was closed (``storage.tahun``): its verified realisations and its
+automatic indicators as computed then, so nothing written or imported later changes what it published.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -33,6 +37,7 @@ from domain.pemutakhiran import persen_tepat_waktu, status_tahapan
 from domain.periode import Periode, parse_periode
 from reports.tipe import Persen
 from storage import kinerja, org, pemutakhiran
+from storage import tahun as tahun_anggaran
 
 
 class BarisCapaian(BaseModel):
@@ -135,7 +140,13 @@ def _row(ind: Indikator, target: str | None, reals: list[Realisasi], tahun: int,
 async def automatic_values(conn: AsyncConnection, tahun: int, today: date,
                            sampai: Periode | None = None) -> dict[str, tuple[str, str]]:
     """The computed value (canonical text) and how it was computed, per automatic source with data for the year."""
-    out: dict[str, tuple[str, str]] = {}
+    return {k: (v["nilai"], v["rincian"]) for k, v in (await automatic_inputs(conn, tahun, today, sampai)).items()}
+
+
+async def automatic_inputs(conn: AsyncConnection, tahun: int, today: date,
+                           sampai: Periode | None = None) -> dict[str, dict[str, Any]]:
+    """Per automatic source with data for the year: its value, how it was computed, and the counts it came from."""
+    out: dict[str, dict[str, Any]] = {}
     cutoff = min(today, sampai.selesai) if sampai else today
     stages = await pemutakhiran.stages(conn, tahun)
     if stages:
@@ -149,14 +160,21 @@ async def automatic_values(conn: AsyncConnection, tahun: int, today: date,
         persen = persen_tepat_waktu(statuses)
         if persen is not None:
             due = sum(1 for x in statuses if x in ("tepat_waktu", "terlambat", "lewat_batas"))
-            out["pemutakhiran"] = (nilai_otomatis(persen), f"{statuses.count('tepat_waktu')} dari {due} tahapan × "
-                                   "KPU kabupaten/kota selesai tepat waktu")
+            tepat = statuses.count("tepat_waktu")
+            out["pemutakhiran"] = {
+                "nilai": nilai_otomatis(persen),
+                "rincian": f"{tepat} dari {due} tahapan × KPU kabupaten/kota selesai tepat waktu",
+                "masukan": {"tepat_waktu": tepat, "jatuh_tempo": due, "tahapan": len(stages), "kabkota": len(kab),
+                            "per_status": {s: statuses.count(s) for s in sorted(set(statuses))},
+                            "sampai": cutoff.isoformat()}}
     arrivals = await kinerja.arrivals_on_target(conn, tahun, sampai.selesai if sampai else None)
     if arrivals is not None:
         persen_tps = persen_tps_tepat(*arrivals)
         if persen_tps is not None:
-            out["logistik"] = (nilai_otomatis(persen_tps),
-                               f"{arrivals[0]} dari {arrivals[1]} TPS menerima logistik secara tepat")
+            out["logistik"] = {
+                "nilai": nilai_otomatis(persen_tps),
+                "rincian": f"{arrivals[0]} dari {arrivals[1]} TPS menerima logistik secara tepat",
+                "masukan": {"tps_tepat": arrivals[0], "tps": arrivals[1]}}
     return out
 
 
@@ -185,13 +203,18 @@ async def build(conn: AsyncConnection, tahun: int | None = None, unit: str | Non
     ids = [i.id for i, _ in pairs]
     children = await kinerja.children_of(conn, ids) if unit_obj else {}
     child_ids = [c.id for cs in children.values() for c in cs]
-    reals = await kinerja.realisations(conn, ids + child_ids, tahun)
+    final = await tahun_anggaran.final(conn, tahun)
+    reals = (tahun_anggaran.final_realisations(final, ids + child_ids, tahun) if final is not None
+             else await kinerja.realisations(conn, ids + child_ids, tahun))
     if sampai is not None:
         reals = {k: [r for r in v if parse_periode(r.periode).selesai <= sampai.selesai] for k, v in reals.items()}
     child_targets = await kinerja.targets(conn, child_ids, tahun, "pk")
     auto: dict[str, tuple[str, str]] = {}
     if any(i.otomatis for i, _ in pairs) or any(c.otomatis for cs in children.values() for c in cs):
-        auto = await automatic_values(conn, tahun, today or date.today(), sampai)
+        if final is not None and (sampai is None or sampai.selesai >= date(tahun, 12, 31)):
+            auto = {k: (v["nilai"], v["rincian"]) for k, v in final.get("otomatis", {}).items()}
+        else:
+            auto = await automatic_values(conn, tahun, today or date.today(), sampai)
     rows: list[BarisCapaian] = []
     hasil: list[tuple[BarisCapaian, HasilCapaian]] = []
     for ind, target in pairs:

@@ -70,7 +70,7 @@ def capaian(lap: LaporanCapaian) -> str:
 
 def anggaran(lap: LaporanAnggaran) -> str:
     """The budget report as text."""
-    out = [f"Anggaran tahun {lap.tahun}",
+    out = [f"Anggaran tahun {lap.tahun}" + (f" ({lap.revisi})" if lap.revisi else ""),
            f"Pagu {format_rupiah(lap.pagu)} · realisasi {format_rupiah(lap.realisasi)} · penyerapan "
            f"{format_percent(lap.penyerapan_persen)}", "", "Per program:"]
     for p in lap.program:

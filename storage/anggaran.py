@@ -11,13 +11,19 @@ from domain.angka import format_rupiah
 from domain.entitas import MataAnggaran, Pengguna
 from domain.kinerja import Belanja, DitolakError, periksa_belanja, periksa_periode
 from domain.periode import Periode, parse_periode
+from domain.tanggal import format_date
 from storage import audit, kinerja
 from storage import tables as t
+from storage import tahun as tahun_anggaran
 from storage.db import inserted_id
 
 
 async def lines(conn: AsyncConnection, tahun: int, tingkat: str | None = None) -> list[MataAnggaran]:
-    """Budget lines of a year with the latest cumulative spending (latest period, latest version)."""
+    """Budget lines of a year with the latest cumulative spending (latest period, latest version); a closed year's
+    are the values stored when it was closed."""
+    final = await tahun_anggaran.final(conn, tahun)
+    if final is not None:
+        return [m for m in tahun_anggaran.final_lines(final, tahun) if tingkat is None or m.tingkat == tingkat]
     q = sa.select(t.budget_lines).where(t.budget_lines.c.tahun == tahun).order_by(t.budget_lines.c.id)
     if tingkat:
         q = q.where(t.budget_lines.c.tingkat == tingkat)
@@ -33,6 +39,16 @@ async def lines(conn: AsyncConnection, tahun: int, tingkat: str | None = None) -
             latest[line_id] = (key, jumlah)
     return [MataAnggaran(r.id, r.tahun, r.kode, r.tingkat, r.nama, r.pagu,
                          latest[r.id][1] if r.id in latest else None, r.parent_id, r.unit_id) for r in rows]
+
+
+async def revisi_terbaru(conn: AsyncConnection, tahun: int) -> str | None:
+    """The newest imported DIPA/POK of a year, as its name and date ("revisi DIPA ke-2, 15 Juli 2027")."""
+    rv = t.budget_revisions
+    r = (await conn.execute(sa.select(rv.c.ke, rv.c.dokumen, rv.c.tanggal).where(rv.c.tahun == tahun)
+                            .order_by(rv.c.ke.desc()).limit(1))).first()
+    if r is None:
+        return None
+    return f"{f'{r.dokumen} awal' if r.ke == 0 else f'revisi {r.dokumen} ke-{r.ke}'}, {format_date(r.tanggal)}"
 
 
 async def latest_year(conn: AsyncConnection) -> int | None:
@@ -89,6 +105,7 @@ async def record_spending(conn: AsyncConnection, *, line_id: int, periode: str, 
     m = await line(conn, line_id)
     if m is None or m.tingkat != "output" or m.unit_id not in set(allowed_unit_ids):
         raise DitolakError("Mata anggaran ini bukan milik unit Anda; laporkan hanya output unit Anda.")
+    await tahun_anggaran.periksa_terbuka(conn, m.tahun)
     p = parse_periode(periode)
     periksa_periode(p, "bulan", m.tahun, today, await kinerja.closed_periods(conn))
     versions = await spending(conn, m.id)

@@ -25,6 +25,7 @@ from domain.cakupan import boleh_lapor_tps
 from domain.entitas import Pengguna, Tps
 from storage import audit, logistik, org, tembolok
 from storage import tables as t
+from storage import tahun as tahun_anggaran
 from storage.sql import dialect_insert
 
 FOTO_WAJIB = "logistik.foto_wajib"
@@ -347,6 +348,10 @@ async def simpan_laporan(conn: AsyncConnection, masukan: MasukanTiba, *, pelapor
         raise LogistikError("Jenis laporan tidak dikenal.")
     if masukan.tiba_pada > now:
         raise LogistikError("Waktu tiba tidak boleh di masa depan.")
+    try:
+        await tahun_anggaran.periksa_terbuka(conn, masukan.tiba_pada.astimezone(ZoneInfo(tz)).year)
+    except tahun_anggaran.TahunDitutup as exc:
+        raise LogistikError(exc.singkat) from exc
     ktx = await konteks_tps(conn, masukan.tps_id, tz=tz)
     if ktx is None:
         raise LogistikError("TPS tidak ditemukan.")

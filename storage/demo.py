@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage import logistik, tenggat
+from storage import anggaran, logistik, tenggat
 from storage import tables as t
+from storage import tahun as tahun_anggaran
 from storage.db import inserted_id
 
 SEED = Path(__file__).parent / "seed"
@@ -97,9 +98,17 @@ async def wipe(conn: AsyncConnection) -> None:
         await conn.execute(table.delete())
 
 
+TAHUN_TERBIT = (2021, 2022, 2023, 2024)  # years whose figures the LKjIP published: loaded closed
+
+
 async def load(engine: AsyncEngine, *, reset: bool = False, live: bool = False, today: date | None = None,
-               tz_name: str = "Asia/Jakarta") -> LoadResult:
-    """Load the demo in one transaction; idempotent unless reset."""
+               tz_name: str = "Asia/Jakarta", tutup_terbit: bool | None = None) -> LoadResult:
+    """Load the demo in one transaction; idempotent unless reset.
+
+    The published years (2021–2024) are loaded closed, with the LKjIP's figures as their final values, unless
+    `tutup_terbit` is False, or `live` replays 2024's election around today (then 2024 has to stay open).
+    """
+    tutup = (not live) if tutup_terbit is None else tutup_terbit
     tz = ZoneInfo(tz_name)
     today = today or datetime.now(tz).date()
     shift = (today + timedelta(days=3) - VOTING_DAY).days if live else 0
@@ -113,6 +122,8 @@ async def load(engine: AsyncEngine, *, reset: bool = False, live: bool = False, 
         tps_count = await _load_all(conn, shift, tz, today)
         await logistik.hitung_ulang(conn)
         await tenggat.sinkronkan(conn, zona=tz_name, now=_now())  # the demo's deadlines, for /jadwal at once
+        if tutup:
+            await _tutup_terbit(conn)
         await conn.execute(t.app_settings.insert(), [{
             "key": "demo",
             "value": {"org": "BKL", "tahun": 2024, "geser_hari": shift,
@@ -120,6 +131,14 @@ async def load(engine: AsyncEngine, *, reset: bool = False, live: bool = False, 
                       + (f", tanggal digeser {shift} hari" if shift else "")},
         }])
         return LoadResult(True, tps_count, len(DEMO_USERS), shift)
+
+
+async def _tutup_terbit(conn: AsyncConnection) -> None:
+    """Close the published years with the figures the LKjIP gives: its recorded realisations (indicators 4 and 6
+    included, as published, not recomputed from the generated demo data) and its budget tables."""
+    for tahun in TAHUN_TERBIT:
+        await tahun_anggaran.tutup(conn, tahun, otomatis={}, anggaran=await anggaran.lines(conn, tahun),
+                                   actor="demo (angka LKjIP 2024)", now=_now())
 
 
 async def _load_all(conn: AsyncConnection, shift: int, tz: ZoneInfo, today: date) -> int:

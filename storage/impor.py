@@ -140,6 +140,21 @@ DATASETS: dict[str, Dataset] = {d.kode: d for d in (
         _k("cadangan_persen", "untuk surat suara: cadangan dari DPT, mis. 2,5", False),
         _k("aturan", "keterangan aturan", False),
     ), (("KOTAK", "Kotak suara", "buah", "2", "", "1 Gubernur + 1 Bupati/Walikota per TPS"),)),
+    Dataset("anggaran", "Mata anggaran (DIPA/POK)", (
+        _k("tahun", "tahun anggaran"),
+        _k("dokumen", "DIPA (bawaan) atau POK", False),
+        _k("revisi", "0 untuk DIPA awal, 2 untuk revisi DIPA ke-2 (sama untuk semua baris berkas)", False),
+        _k("tanggal", "tanggal DIPA atau revisinya, mis. 2 Januari 2025"),
+        _k("program", "kode program, mis. WA atau CQ"),
+        _k("kegiatan", "kode kegiatan, mis. 6871 (kosong pada baris program)", False),
+        _k("output", "kode output, mis. 6871.QGE.001 (kosong pada baris program dan kegiatan)", False),
+        _k("uraian", "nama program, kegiatan atau output"),
+        _k("pagu", "pagu dalam Rupiah, mis. 1.500.000.000"),
+        _k("unit", "kode unit yang melaporkan belanja output ini, mis. PDI-REN", False),
+    ), (("2025", "DIPA", "0", "2 Januari 2025", "WA", "", "", "Program Dukungan Manajemen", "9.203.578.000", ""),
+        ("2025", "DIPA", "0", "2 Januari 2025", "WA", "6871", "", "Perencanaan dan data", "1.250.000.000", ""),
+        ("2025", "DIPA", "0", "2 Januari 2025", "WA", "6871", "6871.QGE.001", "Laporan kinerja", "150.000.000",
+         "PDI-REN"))),
 )}
 
 
@@ -480,6 +495,7 @@ def _nilai(jenis: str) -> Callable[[str], str]:
 
 async def _cek_indikator(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneInfo) -> None:
     units = await _units(conn)
+    ditutup = await _tahun_ditutup(conn)
     ada = await _existing(conn, t.indicators.c.kode, (b.data.get("kode", "").strip() for b in rows))
     induk_ada = {r.kode: r.id for r in await _rows(conn, t.indicators, t.indicators.c.kode,
                                                    (b.data.get("induk", "").strip() for b in rows))}
@@ -516,6 +532,7 @@ async def _cek_indikator(conn: AsyncConnection, rows: list[BarisImpor], tz: Zone
         tahun = target = None
         if b.data.get("target", "").strip():
             tahun = _parse(b, "tahun", parse_tahun)
+            _cek_tahun_ditutup(b, tahun, ditutup)
             if jenis in _JENIS:
                 target = _parse(b, "target", _nilai(jenis))
         if not b.galat and u is not None:
@@ -549,6 +566,7 @@ async def _indikator_ada(conn: AsyncConnection, kode: Iterable[str]) -> dict[str
 
 
 async def _cek_target(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneInfo) -> None:
+    ditutup = await _tahun_ditutup(conn)
     ind = await _indikator_ada(conn, (b.data.get("indikator", "").strip() for b in rows))
     ada = {(r.indicator_id, r.periode, r.sumber): r.nilai for r in await _rows(
         conn, t.indicator_targets, t.indicator_targets.c.indicator_id, (i.id for i in ind.values()))}
@@ -561,6 +579,7 @@ async def _cek_target(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneInf
         if i is None:
             b.galat.append(f"indikator {kode} tidak dikenal")
         tahun = _parse(b, "tahun", parse_tahun)
+        _cek_tahun_ditutup(b, tahun, ditutup)
         periode = str(tahun) if tahun else None
         if tahun and b.data.get("periode", "").strip():
             p = _parse(b, "periode", parse_periode)
@@ -586,7 +605,8 @@ async def _tulis_target(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneI
         v = b.nilai
         if b.aksi == "ubah":
             await conn.execute(tg.update().where(tg.c.indicator_id == v["indicator_id"], tg.c.periode == v["periode"],
-                                                 tg.c.sumber == v["sumber"]).values(nilai=v["nilai"]))
+                                                 tg.c.sumber == v["sumber"]).values(nilai=v["nilai"],
+                                                                                    perlu_konfirmasi=False))
         else:
             await conn.execute(tg.insert().values(indicator_id=v["indicator_id"], tahun=v["tahun"],
                                                   periode=v["periode"], sumber=v["sumber"], nilai=v["nilai"]))
@@ -596,6 +616,7 @@ async def _tulis_target(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneI
 
 async def _cek_pk(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneInfo) -> None:
     units = await _units(conn)
+    ditutup = await _tahun_ditutup(conn)
     ind = await _indikator_ada(conn, (b.data.get("indikator", "").strip() for b in rows))
     seen: dict[tuple[Any, ...], int] = {}
     for b in rows:
@@ -605,6 +626,7 @@ async def _cek_pk(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneInfo) -
         if u is None:
             b.galat.append(f"unit '{b.data['unit'].strip()}' tidak dikenal")
         tahun = _parse(b, "tahun", parse_tahun)
+        _cek_tahun_ditutup(b, tahun, ditutup)
         jenis = b.data["jenis"].strip().lower()
         if jenis not in ("awal", "perubahan"):
             b.galat.append(f"jenis PK '{jenis}' tidak dikenal; isi awal atau perubahan")
@@ -638,6 +660,12 @@ async def _tulis_pk(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneInfo)
                                                   "urutan": n + 1, "target": b.nilai["target"]}
                                                  for n, b in enumerate(items)])
         keys.append(f"{v['unit']}:{v['tahun']}:v{versi}")
+        # A signed PK confirms the targets its indicators got as drafts when the year was opened.
+        tg = t.indicator_targets
+        for b in items:
+            await conn.execute(tg.update().where(
+                tg.c.indicator_id == b.nilai["indicator_id"], tg.c.periode == str(v["tahun"]), tg.c.sumber == "pk",
+                tg.c.perlu_konfirmasi.is_(True)).values(nilai=b.nilai["target"], perlu_konfirmasi=False))
     return keys
 
 
@@ -652,6 +680,7 @@ def _bulan(s: str) -> int:
 
 async def _cek_rencana_aksi(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneInfo) -> None:
     units = await _units(conn)
+    ditutup = await _tahun_ditutup(conn)
     ada = {(r.tahun, r.kode) for r in await _rows(conn, t.rencana_aksi, t.rencana_aksi.c.kode,
                                                   (b.data.get("kode", "").strip() for b in rows))}
     seen: dict[tuple[Any, str], int] = {}
@@ -660,6 +689,7 @@ async def _cek_rencana_aksi(conn: AsyncConnection, rows: list[BarisImpor], tz: Z
                       "bulan_selesai"):
             continue
         tahun = _parse(b, "tahun", parse_tahun)
+        _cek_tahun_ditutup(b, tahun, ditutup)
         kode = b.data["kode"].strip()
         if len(kode) > 40:
             b.galat.append("kode terlalu panjang (maksimal 40 karakter)")
@@ -775,10 +805,122 @@ async def _tulis_norma_logistik(conn: AsyncConnection, rows: list[BarisImpor], t
     return keys
 
 
+async def _tahun_ditutup(conn: AsyncConnection) -> set[int]:
+    ta = t.tahun_anggaran
+    return set((await conn.execute(sa.select(ta.c.tahun).where(ta.c.status == "ditutup"))).scalars().all())
+
+
+def _cek_tahun_ditutup(b: BarisImpor, tahun: int | None, ditutup: set[int]) -> None:
+    if tahun in ditutup:
+        b.galat.append(f"tahun anggaran {tahun} sudah ditutup; angka akhirnya tidak diubah lagi (admin dapat "
+                       "membukanya kembali dengan alasan di halaman Tahun anggaran)")
+
+
+_TINGKAT_ANGGARAN = {"program": 0, "kegiatan": 1, "output": 2}
+
+
+def _revisi(s: str) -> int:
+    return parse_count(s, maximum=99) if s.strip() else 0
+
+
+async def _cek_anggaran(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneInfo) -> None:
+    units = await _units(conn)
+    ditutup = await _tahun_ditutup(conn)
+    bl, rv = t.budget_lines, t.budget_revisions
+    seen: dict[tuple[Any, str], int] = {}
+    dok: tuple[Any, ...] | None = None  # (tahun, dokumen, revisi, tanggal) of the first good row
+    parsed: list[tuple[BarisImpor, int, str, str, str | None]] = []
+    for b in rows:
+        if not _perlu(b, "tahun", "tanggal", "program", "uraian", "pagu"):
+            continue
+        tahun = _parse(b, "tahun", parse_tahun)
+        dokumen = b.data.get("dokumen", "").strip().upper() or "DIPA"
+        if dokumen not in ("DIPA", "POK"):
+            b.galat.append(f"dokumen '{b.data['dokumen'].strip()}' tidak dikenal; isi DIPA atau POK")
+        ke = _parse(b, "revisi", _revisi, "revisi")
+        tanggal = _parse(b, "tanggal", parse_date)
+        _cek_tahun_ditutup(b, tahun, ditutup)
+        program, kegiatan = b.data["program"].strip(), b.data.get("kegiatan", "").strip()
+        output = b.data.get("output", "").strip()
+        if output and not kegiatan:
+            b.galat.append("baris output perlu kode kegiatannya")
+        kode = output or kegiatan or program
+        tingkat = "output" if output else "kegiatan" if kegiatan else "program"
+        induk = kegiatan if output else program if kegiatan else None
+        if len(kode) > 40:
+            b.galat.append("kode terlalu panjang (maksimal 40 karakter)")
+        pagu = _parse(b, "pagu", parse_rupiah)
+        unit = b.data.get("unit", "").strip()
+        u = units.get(unit.upper()) if unit else None
+        if unit and u is None:
+            b.galat.append(f"unit '{unit}' tidak dikenal")
+        if b.galat or tahun is None:
+            continue
+        this = (tahun, dokumen, ke, tanggal)
+        if dok is None:
+            dok = this
+        elif this != dok:
+            b.galat.append(f"satu berkas satu dokumen: baris ini {dokumen} revisi ke-{ke} tahun {tahun} tanggal "
+                           f"{tanggal}, baris sebelumnya {dok[1]} revisi ke-{dok[2]} tahun {dok[0]} tanggal {dok[3]}")
+            continue
+        if _dup(seen, (tahun, kode), b, f"kode {kode}"):
+            continue
+        b.nilai = {"tahun": tahun, "kode": kode, "tingkat": tingkat, "induk": induk, "nama": b.data["uraian"].strip(),
+                   "pagu": pagu, "unit_id": u.id if u else None}
+        parsed.append((b, tahun, kode, tingkat, induk))
+    if dok is None:
+        return
+    tahun, dokumen, ke, tanggal = dok
+    ada = {r.kode: r for r in (await conn.execute(sa.select(bl).where(bl.c.tahun == tahun))).all()}
+    terbaru = (await conn.execute(sa.select(sa.func.max(rv.c.ke)).where(rv.c.tahun == tahun))).scalar_one()
+    di_berkas = {kode: tingkat for _, _, kode, tingkat, _ in parsed}
+    for b, _, kode, tingkat, induk in parsed:
+        if terbaru is not None and ke <= terbaru:
+            b.galat.append(f"revisi ke-{ke} tahun {tahun} tidak lebih baru dari revisi ke-{terbaru} yang sudah "
+                           "diimpor; beri nomor revisi berikutnya")
+        lama = ada.get(kode)
+        if lama is not None and lama.tingkat != tingkat:
+            b.galat.append(f"kode {kode} sudah ada sebagai {lama.tingkat}, bukan {tingkat}")
+        if induk is not None:
+            harus = "program" if tingkat == "kegiatan" else "kegiatan"
+            punya = di_berkas.get(induk) or (ada[induk].tingkat if induk in ada else None)
+            if punya != harus:
+                b.galat.append(f"{harus} {induk} tidak ada di berkas ini maupun di mata anggaran tahun {tahun}")
+        b.aksi = "ubah" if lama is not None else "baru"
+        b.nilai |= {"lama": lama.pagu if lama is not None else None, "dokumen": dokumen, "ke": ke,
+                    "tanggal": tanggal}
+
+
+async def _tulis_anggaran(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneInfo, now: datetime, *,
+                          berkas: str, author_id: int | None) -> list[str]:
+    bl = t.budget_lines
+    v0 = rows[0].nilai
+    rev = _pk(await conn.execute(t.budget_revisions.insert().values(
+        tahun=v0["tahun"], ke=v0["ke"], dokumen=v0["dokumen"], tanggal=v0["tanggal"], berkas=berkas[:200],
+        author_id=author_id, created_at=now)))
+    ids = {k: i for k, i in (await conn.execute(sa.select(bl.c.kode, bl.c.id).where(bl.c.tahun == v0["tahun"]))).all()}
+    keys = []
+    # Parents first, so every kegiatan and output finds the line above it.
+    for b in sorted(rows, key=lambda b: _TINGKAT_ANGGARAN[b.nilai["tingkat"]]):
+        v = b.nilai
+        values = {"nama": v["nama"], "pagu": v["pagu"], "parent_id": ids.get(v["induk"]) if v["induk"] else None,
+                  "unit_id": v["unit_id"]}
+        if v["kode"] in ids:  # a revision is always the newest (checked), so its pagu is the one reports use
+            await conn.execute(bl.update().where(bl.c.id == ids[v["kode"]]).values(**values))
+        else:
+            ids[v["kode"]] = _pk(await conn.execute(bl.insert().values(tahun=v["tahun"], kode=v["kode"],
+                                                                      tingkat=v["tingkat"], **values)))
+        await conn.execute(t.budget_line_pagu.insert().values(budget_line_id=ids[v["kode"]], revisi_id=rev,
+                                                              pagu=v["pagu"]))
+        keys.append(f"{v['kode']}" + (f" {v['lama']} → {v['pagu']}" if v["lama"] is not None else ""))
+    return keys
+
+
 Cek = Callable[[AsyncConnection, list[BarisImpor], ZoneInfo], Awaitable[None]]
 _CEK: dict[str, Cek] = {
     "tps": _cek_tps, "pengguna": _cek_pengguna, "indikator": _cek_indikator, "target": _cek_target, "pk": _cek_pk,
     "rencana_aksi": _cek_rencana_aksi, "tenggat": _cek_tenggat, "norma_logistik": _cek_norma_logistik,
+    "anggaran": _cek_anggaran,
 }
 
 
@@ -816,6 +958,8 @@ async def commit(conn: AsyncConnection, dataset: str, header: list[str], rows: l
         keys = await _tulis_pengguna(conn, p.baris, tz, now)
     elif dataset == "tenggat":
         keys = await _tulis_tenggat(conn, p.baris, tz, now)
+    elif dataset == "anggaran":
+        keys = await _tulis_anggaran(conn, p.baris, tz, now, berkas=berkas, author_id=actor.id)
     else:
         tulis = {"tps": _tulis_tps, "indikator": _tulis_indikator, "target": _tulis_target, "pk": _tulis_pk,
                  "rencana_aksi": _tulis_rencana_aksi, "norma_logistik": _tulis_norma_logistik}[dataset]

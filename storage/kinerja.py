@@ -23,6 +23,7 @@ from domain.kinerja import (
 from domain.periode import parse_periode
 from storage import arrivals, audit, org, outbox, users
 from storage import tables as t
+from storage import tahun as tahun_anggaran
 from storage.db import inserted_id
 from storage.sql import dialect_insert
 
@@ -242,6 +243,7 @@ async def submit(conn: AsyncConnection, *, author: Pengguna, indicator_id: int, 
                  today: date, now: datetime, sumber: str = "bot") -> LaporanRealisasi:
     """Record a realisation (a new version, status diajukan) of an indicator the author reports (a PK in force of
     their reporting scope: their unit's, or their Bagian's for a Sub Bagian), audited."""
+    await tahun_anggaran.periksa_terbuka(conn, tahun)
     item = await reportable_item(conn, author.unit_id, tahun, indicator_id) if author.unit_id is not None else None
     if item is None:
         raise DitolakError("Indikator ini bukan milik Perjanjian Kinerja unit Anda yang berlaku; laporkan hanya "
@@ -279,6 +281,7 @@ async def _periksa(conn: AsyncConnection, realisation_id: int, verifier: Penggun
     ind = await indicator(conn, r.indicator_id) if r else None
     if r is None or ind is None:
         raise DitolakError("Laporan ini tidak ditemukan.")
+    await tahun_anggaran.periksa_terbuka(conn, r.tahun)
     newest = (await versions(conn, r.indicator_id, r.periode))[-1]
     alasan = periksa_verifikasi(
         berwenang=await may_verify(conn, verifier, ind.unit_id), verifikator_id=verifier.id, penulis_id=r.author_id,

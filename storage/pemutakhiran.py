@@ -15,6 +15,7 @@ from domain.pemutakhiran import ditandai_oleh
 from domain.tanggal import format_date
 from storage import audit, org
 from storage import tables as t
+from storage import tahun as tahun_anggaran
 from storage.cakupan import cakupan
 
 
@@ -101,6 +102,7 @@ async def mark_done(conn: AsyncConnection, *, stage_id: int, unit_id: int, seles
     s = await stage(conn, stage_id)
     if s is None:
         raise DitolakError("Tahapan ini tidak ditemukan.")
+    await tahun_anggaran.periksa_terbuka(conn, s.tahun)
     kind = (await conn.execute(sa.select(t.units.c.kind).where(t.units.c.id == unit_id))).scalar_one_or_none()
     if kind is None or not ditandai_oleh(s.pelaksana, kind):
         raise DitolakError(f"Tahapan {s.no} dilaksanakan oleh {s.pelaksana}, bukan KPU Provinsi: tandai untuk "

@@ -12,6 +12,7 @@ from domain.kinerja import DitolakError
 from domain.rencana import STATUS_RENCANA
 from storage import audit
 from storage import tables as t
+from storage import tahun as tahun_anggaran
 
 
 async def activities(conn: AsyncConnection, tahun: int | None, unit_ids: list[int] | None = None,
@@ -61,6 +62,9 @@ async def record_progress(conn: AsyncConnection, *, rencana_id: int, status: str
     unit_id = await unit_of(conn, rencana_id)
     if unit_id is None or unit_id not in set(allowed_unit_ids):
         raise DitolakError("Kegiatan ini bukan milik unit Anda; perbarui hanya rencana aksi unit Anda.")
+    tahun = (await conn.execute(sa.select(t.rencana_aksi.c.tahun)
+                                .where(t.rencana_aksi.c.id == rencana_id))).scalar_one()
+    await tahun_anggaran.periksa_terbuka(conn, tahun)
     if status not in STATUS_RENCANA:
         raise DitolakError(f"Status {status!r} tidak dikenal.")
     wajib = {"belum": 0, "selesai": 100}.get(status)

@@ -161,6 +161,8 @@ indicator_targets = sa.Table(
     sa.Column("periode", sa.String(10), nullable=False),  # "2024" or "2024-Q1" / "2024-M03"
     sa.Column("sumber", sa.String(10), nullable=False),  # renstra, pk
     sa.Column("nilai", sa.String(40), nullable=False),  # canonical value text
+    # copied from last year when the year was opened (no Renstra target for it): to be confirmed by an admin
+    sa.Column("perlu_konfirmasi", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("indicator_id", "periode", "sumber", name="uq_indicator_targets_key"),
 )
 
@@ -173,6 +175,7 @@ pk_documents = sa.Table(
     sa.Column("versi", sa.Integer, nullable=False),
     sa.Column("jenis", sa.String(12), nullable=False),  # awal, perubahan
     sa.Column("tanggal", sa.Date, nullable=False),
+    sa.Column("draf", sa.Boolean, nullable=False, server_default=sa.false()),  # copied when the year was opened
     sa.UniqueConstraint("unit_id", "tahun", "versi", name="uq_pk_documents_key"),
 )
 
@@ -184,6 +187,7 @@ pk_items = sa.Table(
     sa.Column("indicator_id", sa.Integer, sa.ForeignKey("indicators.id"), nullable=False),
     sa.Column("urutan", sa.Integer, nullable=False),
     sa.Column("target", sa.String(40), nullable=False),
+    sa.Column("perlu_konfirmasi", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("pk_id", "indicator_id", name="uq_pk_items_key"),
 )
 
@@ -240,6 +244,31 @@ budget_realisations = sa.Table(
     sa.Column("sumber", sa.String(12), nullable=False),
     _created(),
     sa.UniqueConstraint("budget_line_id", "periode", "versi", name="uq_budget_realisations_key"),
+)
+
+# A DIPA (revisi 0) and its revisions; each budget line's pagu per revision. budget_lines.pagu is the newest's.
+budget_revisions = sa.Table(
+    "budget_revisions",
+    metadata,
+    _id(),
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("ke", sa.Integer, nullable=False),  # 0: the first DIPA, 2: "revisi DIPA ke-2"
+    sa.Column("dokumen", sa.String(8), nullable=False),  # DIPA, POK
+    sa.Column("tanggal", sa.Date, nullable=False),
+    sa.Column("berkas", sa.String(200), nullable=True),
+    sa.Column("author_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    _created(),
+    sa.UniqueConstraint("tahun", "ke", name="uq_budget_revisions_key"),
+)
+
+budget_line_pagu = sa.Table(
+    "budget_line_pagu",
+    metadata,
+    _id(),
+    sa.Column("budget_line_id", sa.Integer, sa.ForeignKey("budget_lines.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("revisi_id", sa.Integer, sa.ForeignKey("budget_revisions.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("pagu", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("budget_line_id", "revisi_id", name="uq_budget_line_pagu_key"),
 )
 
 output_realisations = sa.Table(
@@ -446,6 +475,26 @@ tiba_kabkota = sa.Table(
     *(sa.Column(nama, sa.Integer, nullable=False, server_default="0")
       for nama in ("tps", "sulit", "tiba", "tiba_sulit", "tepat", "bermasalah", "terlambat", "tepat_sulit",
                    "bermasalah_sulit", "terlambat_sulit")),
+)
+
+# --- budget years ---------------------------------------------------------------------------------
+
+# A budget year: opened (from the year before), run, closed. Closing stores the values the year published in
+# `final`; every report of a closed year reads them, and writes dated in it are refused until it is reopened.
+tahun_anggaran = sa.Table(
+    "tahun_anggaran",
+    metadata,
+    sa.Column("tahun", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("status", sa.String(8), nullable=False),  # dibuka, ditutup
+    sa.Column("dari_tahun", sa.Integer, nullable=True),
+    sa.Column("dibuka_oleh", sa.String(120), nullable=False),
+    sa.Column("dibuka_pada", UTCDateTime, nullable=False),
+    sa.Column("ditutup_oleh", sa.String(120), nullable=True),
+    sa.Column("ditutup_pada", UTCDateTime, nullable=True),
+    sa.Column("dibuka_kembali_oleh", sa.String(120), nullable=True),
+    sa.Column("dibuka_kembali_pada", UTCDateTime, nullable=True),
+    sa.Column("alasan_buka_kembali", sa.Text, nullable=True),
+    sa.Column("final", sa.JSON, nullable=True),
 )
 
 # --- deadlines, messages, audit --------------------------------------------------------------------

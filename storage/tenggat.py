@@ -729,8 +729,38 @@ async def _status_logistik(conn: AsyncConnection, ds: list[Tenggat], dir_: Direk
     return out
 
 
+async def _tahun_tenggat(conn: AsyncConnection, ds: Sequence[Tenggat]) -> dict[int, int]:
+    """The budget year each deadline belongs to: its period's, its activity's or stage's, else its date's."""
+    ra = {d.id: r[0] for d in ds if d.jenis == "rencana_aksi" and (r := _ra_id(d.ref))}
+    th = {d.id: s for d in ds if d.jenis == "pemutakhiran" and (s := _tahapan_id(d.ref)) is not None}
+    tahun_ra = dict((await conn.execute(sa.select(t.rencana_aksi.c.id, t.rencana_aksi.c.tahun).where(
+        t.rencana_aksi.c.id.in_(sorted(set(ra.values())))))).all()) if ra else {}
+    tahun_th = dict((await conn.execute(sa.select(t.voter_stages.c.id, t.voter_stages.c.tahun).where(
+        t.voter_stages.c.id.in_(sorted(set(th.values())))))).all()) if th else {}
+    out: dict[int, int] = {}
+    for d in ds:
+        if d.id in ra and ra[d.id] in tahun_ra:
+            out[d.id] = tahun_ra[ra[d.id]]
+        elif d.id in th and th[d.id] in tahun_th:
+            out[d.id] = tahun_th[th[d.id]]
+        else:
+            try:
+                out[d.id] = parse_periode(d.ref).tahun if d.jenis == "pelaporan" else d.batas.year
+            except ParseError:
+                out[d.id] = d.batas.year
+    return out
+
+
 async def status(conn: AsyncConnection, ds: Sequence[Tenggat], dir_: Direktori) -> dict[int, Status]:
-    """Whether each deadline is reported (checked against the rows the reporting flows write)."""
+    """Whether each deadline is reported (checked against the rows the reporting flows write); a deadline of a
+    closed budget year counts as settled, since nothing can be reported into that year any more."""
+    ditutup = set((await conn.execute(sa.select(t.tahun_anggaran.c.tahun).where(
+        t.tahun_anggaran.c.status == "ditutup"))).scalars().all())
+    if ditutup:
+        tahun = await _tahun_tenggat(conn, ds)
+        selesai = {d.id: Status(True) for d in ds if tahun[d.id] in ditutup}
+        if selesai:
+            return selesai | await status(conn, [d for d in ds if d.id not in selesai], dir_)
     per_jenis: dict[str, list[Tenggat]] = {}
     for d in ds:
         per_jenis.setdefault(d.jenis, []).append(d)

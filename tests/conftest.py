@@ -26,7 +26,8 @@ async def _prepare(url: str, with_demo: bool) -> None:
     try:
         await upgrade(engine)
         if with_demo:
-            await demo.load(engine)
+            # Most tests replay 2024 while it runs, so the published years stay open here.
+            await demo.load(engine, tutup_terbit=False)
     finally:
         await engine.dispose()
 

@@ -31,6 +31,7 @@ HALAMAN: dict[str, bool] = {
     "/impor": True,
     "/impor/templat/tps.csv": True,
     "/impor/1": True,
+    "/tahun": False,
 }
 # Every state-changing route (all admin only; pimpinan is read-only).
 AKSI = [
@@ -49,6 +50,7 @@ AKSI = [
     "/outbox/1/ulang",
     "/impor",
     "/impor/1/simpan",
+    "/tahun",
 ]
 # Routes that need no session by design (login, logout and static files are tested in test_masuk.py), and the
 # photo route, tested below.
