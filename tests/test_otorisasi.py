@@ -136,6 +136,8 @@ TABEL: dict[tuple[str, str, str], tuple[str, str]] = {
     ("web", "POST /outbox/{id:int}/ulang", "/outbox/999999/ulang"): ("peran", ADMIN),
     ("web", "GET /audit", ""): ("peran", ADMIN),
     ("web", "GET /audit", "?unduh=csv"): ("peran", ADMIN),
+    ("web", "GET /tahun", ""): ("peran", WEB),
+    ("web", "POST /tahun", ""): ("peran", ADMIN),
     ("web", "GET /impor", ""): ("peran", ADMIN),
     ("web", "POST /impor", ""): ("peran", ADMIN),
     ("web", "GET /impor/templat/{dataset}.{fmt}", "/impor/templat/tps.csv"): ("peran", ADMIN),
