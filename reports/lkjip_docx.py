@@ -1,0 +1,245 @@
+"""The LKjIP outline as a Word document (python-docx): A4, Bookman Old Style, a cover, a real table-of-contents
+field, numbered captions, header rows repeated on every page, footnotes under their table, a PAGE field in the
+footer. Pure and synchronous: call it from a thread."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import IO, Any
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+from domain.tanggal import format_date
+from reports.lkjip import DataLkjip, Dokumen, Gambar, Judul, Khusus, Paragraf, Tabel, susun
+
+HURUF = "Bookman Old Style"  # the published report's typeface
+LEBAR_ISI_CM = 16.0  # A4 (21 cm) minus 3 cm left and 2 cm right margins
+WARNA_DRAF = RGBColor(0xB0, 0x3A, 0x00)
+
+
+def _field(par: Paragraph, instr: str, placeholder: str) -> None:
+    """A Word field (TOC, PAGE): begin, instruction, separate, the text shown until updated, end."""
+    def fld(kind: str) -> Any:
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        if kind == "begin":
+            el.set(qn("w:dirty"), "true")
+        return el
+
+    r = par.add_run()
+    r._r.append(fld("begin"))
+    r = par.add_run()
+    it = OxmlElement("w:instrText")
+    it.set(qn("xml:space"), "preserve")
+    it.text = f" {instr} "
+    r._r.append(it)
+    par.add_run()._r.append(fld("separate"))
+    par.add_run(placeholder)
+    par.add_run()._r.append(fld("end"))
+
+
+def _gaya(doc: DocumentObject) -> None:
+    st = doc.styles
+    normal = st["Normal"]
+    normal.font.name = HURUF
+    normal.font.size = Pt(11)
+    rpr = normal.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.append(fonts)
+    for a in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(a), HURUF)
+    normal.paragraph_format.space_after = Pt(6)
+    normal.paragraph_format.line_spacing = 1.15
+    for i, ukuran in ((1, 14), (2, 12), (3, 11)):
+        h = st[f"Heading {i}"]
+        h.font.name = HURUF
+        h.font.size = Pt(ukuran)
+        h.font.bold = True
+        h.font.color.rgb = RGBColor(0, 0, 0)
+        h_rpr = h.element.get_or_add_rPr()
+        h_fonts = h_rpr.find(qn("w:rFonts"))
+        if h_fonts is None:
+            h_fonts = OxmlElement("w:rFonts")
+            h_rpr.append(h_fonts)
+        for a in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+            h_fonts.set(qn(a), HURUF)
+        for a in ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme", "w:eastAsiaTheme"):
+            h_fonts.attrib.pop(qn(a), None)
+    st["Heading 1"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    st["Caption"].font.name = HURUF
+    st["Caption"].font.size = Pt(10)
+    st["Caption"].font.bold = True
+    st["Caption"].font.italic = False
+    st["Caption"].font.color.rgb = RGBColor(0, 0, 0)
+    # Word recomputes the TOC and PAGE fields on opening (LibreOffice on update).
+    upd = OxmlElement("w:updateFields")
+    upd.set(qn("w:val"), "true")
+    doc.settings.element.append(upd)
+
+
+def _halaman(doc: DocumentObject, d: Dokumen) -> None:
+    s = doc.sections[0]
+    s.orientation = WD_ORIENT.PORTRAIT
+    s.page_width, s.page_height = Cm(21.0), Cm(29.7)
+    s.left_margin, s.right_margin, s.top_margin, s.bottom_margin = Cm(3), Cm(2), Cm(2.5), Cm(2.5)
+    f = s.footer.paragraphs[0]
+    f.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _field(f, "PAGE", "1")
+    h = s.header.paragraphs[0]
+    h.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    r = h.add_run(f"Draf LKjIP {d.tahun} — {d.instansi}")
+    r.font.size = Pt(8)
+    r.italic = True
+
+
+def _sampul(doc: DocumentObject, d: Dokumen) -> None:
+    for teks, ukuran in (("LAPORAN KINERJA INSTANSI PEMERINTAH", 18), (f"(LKjIP) TAHUN {d.tahun}", 18),
+                         ("", 12), (d.instansi.upper(), 14)):
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.space_before = Pt(24)
+        r = p.add_run(teks)
+        r.bold = True
+        r.font.size = Pt(ukuran)
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.space_before = Pt(120)
+    r = p.add_run(f"DRAF — disusun dari data Pantau pada {format_date(d.disusun)}. Bagian bertanda "
+                  "\"[Draf — lengkapi: …]\" wajib dilengkapi penyusun sebelum ditandatangani.")
+    r.italic = True
+    r.font.color.rgb = WARNA_DRAF
+
+
+def _catatan(par: Paragraph, nomor: list[int]) -> None:
+    for n in nomor:
+        r = par.add_run(str(n))
+        r.font.superscript = True
+
+
+def _judul_tabel(doc: DocumentObject, t: Tabel) -> None:
+    p = doc.add_paragraph(style="Caption")
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.keep_with_next = True
+    p.add_run(f"Tabel {t.nomor} {t.judul}")
+
+
+def _kepala_berulang(tabel: Table, n: int) -> None:
+    for row in tabel.rows[:n]:
+        trpr = row._tr.get_or_add_trPr()
+        el = OxmlElement("w:tblHeader")
+        el.set(qn("w:val"), "true")
+        trpr.append(el)
+
+
+def _tabel(doc: DocumentObject, t: Tabel, catatan_kaki: dict[int, str]) -> None:
+    _judul_tabel(doc, t)
+    ncol = max([len(k) for k in t.kepala] + [len(b) for b in t.baris])
+    tabel = doc.add_table(rows=0, cols=ncol)
+    tabel.style = "Table Grid"
+    tabel.alignment = WD_TABLE_ALIGNMENT.CENTER
+    ukuran = Pt(8 if t.kecil else 9.5)
+    lebar = t.lebar if len(t.lebar) == ncol else [1.0] * ncol
+    cm = [Cm(LEBAR_ISI_CM * w / sum(lebar)) for w in lebar]
+    for kepala in t.kepala:
+        cells = tabel.add_row().cells
+        for i, teks in enumerate(kepala):
+            cells[i].width = cm[i]
+            r = cells[i].paragraphs[0].add_run(teks)
+            r.bold = True
+            r.font.size = ukuran
+            cells[i].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _kepala_berulang(tabel, len(t.kepala))
+    dipakai: list[int] = []
+    for j, baris in enumerate(t.baris):
+        cells = tabel.add_row().cells
+        for i, sel in enumerate(baris):
+            cells[i].width = cm[i]
+            par = cells[i].paragraphs[0]
+            par.paragraph_format.space_after = Pt(0)
+            r = par.add_run(sel.teks)
+            r.font.size = ukuran
+            r.bold = j in t.tebal
+            if sel.catatan:
+                _catatan(par, sel.catatan)
+                dipakai += sel.catatan
+    if t.keterangan:
+        p = doc.add_paragraph()
+        r = p.add_run(f"Keterangan: {t.keterangan}")
+        r.font.size = Pt(8)
+    _tulis_catatan(doc, dipakai, catatan_kaki)
+
+
+def _tulis_catatan(doc: DocumentObject, nomor: list[int], catatan_kaki: dict[int, str]) -> None:
+    for n in dict.fromkeys(nomor):
+        p = doc.add_paragraph(style="Normal")
+        p.paragraph_format.space_after = Pt(2)
+        r = p.add_run(str(n))
+        r.font.superscript = True
+        r.font.size = Pt(8)
+        r = p.add_run(f" {catatan_kaki[n]}")
+        r.font.size = Pt(8)
+
+
+def _gambar(doc: DocumentObject, g: Gambar) -> None:
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.keep_with_next = True
+    p.add_run().add_picture(io.BytesIO(g.png), width=Cm(LEBAR_ISI_CM))
+    c = doc.add_paragraph(style="Caption")
+    c.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    c.add_run(f"Gambar {g.nomor} {g.judul}")
+
+
+def tulis(dok: Dokumen, target: str | Path | IO[bytes]) -> None:
+    """Write the outline as a .docx file."""
+    doc = Document()
+    _gaya(doc)
+    _halaman(doc, dok)
+    doc.paragraphs[0]._p.getparent().remove(doc.paragraphs[0]._p) if doc.paragraphs else None
+    for b in dok.blok:
+        if isinstance(b, Khusus):
+            if b.jenis == "sampul":
+                _sampul(doc, dok)
+            elif b.jenis == "halaman_baru":
+                doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+            else:
+                doc.add_heading("DAFTAR ISI", 1)
+                _field(doc.add_paragraph(), 'TOC \\o "1-3" \\h \\z \\u',
+                       "Klik kanan lalu pilih \"Perbarui bidang\" (Update Field) untuk menyusun daftar isi.")
+        elif isinstance(b, Judul):
+            doc.add_heading(b.teks, b.tingkat)
+        elif isinstance(b, Paragraf):
+            p = doc.add_paragraph()
+            p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+            r = p.add_run(b.teks)
+            if b.draf:
+                r.italic = True
+                r.font.color.rgb = WARNA_DRAF
+            _catatan(p, b.catatan)
+            _tulis_catatan(doc, b.catatan, dok.catatan_kaki)
+        elif isinstance(b, Tabel):
+            _tabel(doc, b, dok.catatan_kaki)
+        elif isinstance(b, Gambar):
+            _gambar(doc, b)
+    doc.core_properties.title = f"LKjIP {dok.tahun} — {dok.instansi} (draf)"
+    doc.core_properties.author = "Pantau"
+    doc.save(target)  # type: ignore[arg-type]
+
+
+def render(data: DataLkjip) -> bytes:
+    """The draft as .docx bytes: compose (charts included) and write."""
+    buf = io.BytesIO()
+    tulis(susun(data), buf)
+    return buf.getvalue()
