@@ -5,6 +5,9 @@ footer. Pure and synchronous: call it from a thread."""
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -243,3 +246,29 @@ def render(data: DataLkjip) -> bytes:
     buf = io.BytesIO()
     tulis(susun(data), buf)
     return buf.getvalue()
+
+
+class PdfTidakTersedia(RuntimeError):
+    """LibreOffice (soffice) is not installed or the conversion failed."""
+
+
+def ke_pdf(isi_docx: bytes, batas_detik: float = 120) -> bytes:
+    """Convert a .docx to PDF with LibreOffice (`soffice --headless --convert-to pdf`)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise PdfTidakTersedia("Konversi ke PDF tidak tersedia: LibreOffice (soffice) tidak terpasang di mesin ini. "
+                               "Pasang paket libreoffice-writer-nogui, atau unduh DOCX lalu simpan sebagai PDF.")
+    with tempfile.TemporaryDirectory() as tmp:
+        sumber = Path(tmp) / "lkjip.docx"
+        sumber.write_bytes(isi_docx)
+        # A private profile directory, so a running LibreOffice of the same user does not swallow the call.
+        profil = Path(tmp, "profil").as_uri()
+        try:
+            subprocess.run([soffice, f"-env:UserInstallation={profil}", "--headless", "--convert-to", "pdf",
+                            "--outdir", tmp, str(sumber)], check=True, capture_output=True, timeout=batas_detik)
+        except (subprocess.SubprocessError, OSError) as exc:
+            raise PdfTidakTersedia(f"Konversi ke PDF gagal: {exc}") from exc
+        hasil = Path(tmp) / "lkjip.pdf"
+        if not hasil.exists():
+            raise PdfTidakTersedia("Konversi ke PDF gagal: LibreOffice tidak menghasilkan berkas PDF.")
+        return hasil.read_bytes()
