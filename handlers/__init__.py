@@ -39,6 +39,7 @@ FITUR = (
     "handlers.pengingat",
     "handlers.jadwal",
     "handlers.ekspor",
+    "handlers.lkjip",
 )
 
 
