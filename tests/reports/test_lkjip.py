@@ -3,6 +3,7 @@ published values, the footnotes for the source's contradictions, the charts, a T
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import date
 
@@ -10,7 +11,7 @@ import docx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from reports import lkjip, lkjip_docx
+from reports import bandingkan_lkjip, lkjip, lkjip_docx
 from storage import demo
 
 HARI = date(2024, 12, 31)
@@ -138,3 +139,19 @@ async def test_placeholders_charts_and_fields(dokumen: docx.document.Document) -
     s = dokumen.sections[0]
     assert (round(s.page_width.cm, 1), round(s.page_height.cm, 1)) == (21.0, 29.7)
     assert dokumen.styles["Normal"].font.name == "Bookman Old Style"
+
+
+async def test_every_published_figure_matches_and_a_changed_one_is_caught(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        data = await lkjip.build(conn, 2024, today=HARI)
+    hasil = bandingkan_lkjip.bandingkan(lkjip_docx.render(data))
+    assert {h.nomor for h in hasil} >= {"2.1", "2.2", "2.3", "2.4", "3.2", "3.3", "3.4", "3.10", "3.15", "3.17"}
+    salah = [(h.nomor, b) for h in hasil for b in h.baris if not b.sama]
+    assert salah == [] and sum(len(h.baris) for h in hasil) >= 300
+    assert sum(1 for h in hasil for b in h.baris if b.catatan_kaki) == 16
+    # one transport figure changed in the data: the comparison finds exactly that one
+    data.moda[2] = dataclasses.replace(data.moda[2], ke_tps=951)
+    hasil = bandingkan_lkjip.bandingkan(lkjip_docx.render(data))
+    salah = [(h.nomor, b.label, b.sumber, b.dokumen) for h in hasil for b in h.baris if not b.sama]
+    assert salah == [("3.16", "Mobil Pick Up ke_tps", "952", "951")]
+    assert "326 dari 327" in bandingkan_lkjip.laporan(hasil)
