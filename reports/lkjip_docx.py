@@ -36,7 +36,7 @@ SESUDAH_UPDATE_FIELDS = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat"
                          "listSeparator")
 
 
-def _field(par: Paragraph, instr: str, placeholder: str) -> None:
+def _field(par: Paragraph, instr: str, placeholder: str | list[str]) -> None:
     """A Word field (TOC, PAGE): begin, instruction, separate, the text shown until updated, end."""
     def fld(kind: str) -> Any:
         el = OxmlElement("w:fldChar")
@@ -53,7 +53,11 @@ def _field(par: Paragraph, instr: str, placeholder: str) -> None:
     it.text = f" {instr} "
     r._r.append(it)
     par.add_run()._r.append(fld("separate"))
-    par.add_run(placeholder)
+    for i, baris in enumerate([placeholder] if isinstance(placeholder, str) else placeholder):
+        r = par.add_run(baris)
+        if i:
+            r._r.addprevious(OxmlElement("w:r"))
+            r._r.getprevious().append(OxmlElement("w:br"))
     par.add_run()._r.append(fld("end"))
 
 
@@ -237,8 +241,10 @@ def tulis(dok: Dokumen, target: str | Path | IO[bytes]) -> None:
                 doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
             else:
                 doc.add_heading("DAFTAR ISI", 1)
-                _field(doc.add_paragraph(), 'TOC \\o "1-3" \\h \\z \\u',
-                       "Klik kanan lalu pilih \"Perbarui bidang\" (Update Field) untuk menyusun daftar isi.")
+                # Until the field is updated (Word asks on opening; F9), it shows the headings without pages.
+                isi = [("    " * (j.tingkat - 1)) + j.teks for j in dok.blok if isinstance(j, Judul) and j.tingkat <= 2
+                       and j.teks not in ("KATA PENGANTAR", "IKHTISAR EKSEKUTIF")]
+                _field(doc.add_paragraph(), 'TOC \\o "1-3" \\h \\z \\u', isi)
         elif isinstance(b, Judul):
             doc.add_heading(b.teks, b.tingkat)
         elif isinstance(b, Paragraf):
