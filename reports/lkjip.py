@@ -136,7 +136,6 @@ class DataLkjip(BaseModel):
     lkj: LaporanLkj
     renstra: dict[str, dict[int, str]]  # indicator code -> year -> Renstra target
     upaya: dict[str, Upaya]
-    catatan_indikator: dict[str, str]
     pemutakhiran: LaporanPemutakhiran
     nama_kabkota: dict[str, str]
     logistik: LaporanLogistik
@@ -166,7 +165,6 @@ async def build(conn: AsyncConnection, tahun: int | None = None, today: date | N
         upaya[per_id[ind_id]] = Upaya(hambatan=list(dict.fromkeys(v.hambatan for v in sah if v.hambatan)),
                                       upaya=list(dict.fromkeys(v.upaya for v in sah if v.upaya)))
     lengkap = await kinerja.indicators_by_id(conn, list(per_id))
-    catatan = {per_id[i]: ind.catatan for i, ind in lengkap.items() if ind.catatan}
     kab = await org.units(conn, "kabkota")
     jadwal = await sumber.jadwal_kabkota(conn)
     # The organisation is the one whose strategic indicators the report lists (the demo holds a second one).
@@ -180,7 +178,7 @@ async def build(conn: AsyncConnection, tahun: int | None = None, today: date | N
     terbit = await sumber.angka_terbit(conn, tahun)
     return DataLkjip(
         tahun=tahun, hari_ini=today, instansi=satker.name if satker else "Sekretariat KPU", lkj=laporan_lkj,
-        renstra=renstra, upaya=upaya, catatan_indikator=catatan,
+        renstra=renstra, upaya=upaya,
         pemutakhiran=await pemutakhiran.build(conn, tahun, today=today),
         nama_kabkota={u.code: u.name for u in kab}, logistik=await logistik.build(conn, None),
         rencana=await rencana_aksi.build(conn, tahun, today=today), pk_unit=pk_unit,
@@ -468,9 +466,6 @@ def _bab3_sasaran(ps: _Penyusun) -> None:
             if r.rincian_otomatis:
                 teks += f" Dihitung otomatis: {r.rincian_otomatis}."
             ps.p(teks)
-            if r.kode in d.catatan_indikator:
-                no = ps.catat(f"Catatan indikator {r.kode}: {d.catatan_indikator[r.kode]}")
-                ps.p(f"Catatan data indikator {r.kode}.", [no])
             u = d.upaya.get(r.kode, Upaya(hambatan=[], upaya=[]))
             ps.draf(f"analisis penyebab keberhasilan/kegagalan {r.kode}",
                     "Hambatan yang dilaporkan: " + ("; ".join(u.hambatan) if u.hambatan else "tidak ada") + ". "

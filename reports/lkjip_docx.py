@@ -16,6 +16,10 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
@@ -140,10 +144,30 @@ def _sampul(doc: DocumentObject, d: Dokumen) -> None:
     r.font.color.rgb = WARNA_DRAF
 
 
+def _rujukan(n: int) -> str:
+    """A footnote reference: Word and LibreOffice number it and print the note at the foot of the page."""
+    return (f'<w:r {nsdecls("w")}><w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
+            f'<w:footnoteReference w:id="{n}"/></w:r>')
+
+
 def _catatan(par: Paragraph, nomor: list[int]) -> None:
     for n in nomor:
-        r = par.add_run(str(n))
-        r.font.superscript = True
+        par._p.append(parse_xml(_rujukan(n)))
+
+
+def _bagian_catatan_kaki(doc: DocumentObject, catatan_kaki: dict[int, str]) -> None:
+    """The footnotes part (word/footnotes.xml): the two separators Word expects, then one note per number."""
+    def catatan(n: int, teks: str) -> str:
+        return (f'<w:footnote w:id="{n}"><w:p><w:pPr><w:spacing w:after="0"/></w:pPr><w:r><w:rPr>'
+                f'<w:vertAlign w:val="superscript"/></w:rPr><w:footnoteRef/></w:r><w:r><w:rPr><w:sz w:val="16"/>'
+                f'<w:szCs w:val="16"/></w:rPr><w:t xml:space="preserve"> {escape(teks)}</w:t></w:r></w:p></w:footnote>')
+
+    xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes {nsdecls("w")}>'
+           '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+           '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p>'
+           '</w:footnote>' + "".join(catatan(n, t) for n, t in sorted(catatan_kaki.items())) + "</w:footnotes>")
+    part = Part(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, xml.encode(), doc.part.package)
+    doc.part.relate_to(part, RT.FOOTNOTES)
 
 
 def _gaya_paragraf(par: Paragraph, style_id: str) -> None:
@@ -159,16 +183,15 @@ def _judul_tabel(doc: DocumentObject, t: Tabel) -> None:
     p.add_run(f"Tabel {t.nomor} {t.judul}")
 
 
-def _run(teks: str, ukuran: int, tebal: bool = False, atas: bool = False) -> str:
-    # Element order as the schema requires (Word refuses a file with rPr children out of order).
-    rpr = ("<w:b/>" if tebal else "") + f'<w:sz w:val="{ukuran}"/><w:szCs w:val="{ukuran}"/>' + \
-        ('<w:vertAlign w:val="superscript"/>' if atas else "")
+def _run(teks: str, ukuran: int, tebal: bool = False) -> str:
+    rpr = ("<w:b/>" if tebal else "") + f'<w:sz w:val="{ukuran}"/><w:szCs w:val="{ukuran}"/>'
     return f'<w:r><w:rPr>{rpr}</w:rPr><w:t xml:space="preserve">{escape(teks)}</w:t></w:r>'
 
 
 def _sel_xml(sel: Sel, lebar: int, ukuran: int, tebal: bool, tengah: bool) -> str:
     jc = '<w:jc w:val="center"/>' if tengah else ""
-    runs = _run(sel.teks, ukuran, tebal) + "".join(_run(str(n), ukuran, atas=True) for n in sel.catatan)
+    runs = _run(sel.teks, ukuran, tebal) + "".join(_rujukan(n).replace(f' {nsdecls("w")}', "")
+                                                   for n in sel.catatan)
     return (f'<w:tc><w:tcPr><w:tcW w:w="{lebar}" w:type="dxa"/></w:tcPr><w:p><w:pPr>'
             f'<w:spacing w:before="0" w:after="0"/>{jc}</w:pPr>{runs}</w:p></w:tc>')
 
@@ -194,25 +217,13 @@ def _tabel_xml(t: Tabel, ncol: int) -> str:
             f'<w:tblGrid>{grid}</w:tblGrid>{"".join(baris)}</w:tbl>')
 
 
-def _tabel(doc: DocumentObject, t: Tabel, catatan_kaki: dict[int, str]) -> None:
+def _tabel(doc: DocumentObject, t: Tabel) -> None:
     _judul_tabel(doc, t)
     ncol = max([len(k) for k in t.kepala] + [len(b) for b in t.baris])
     doc.element.body._insert_tbl(parse_xml(_tabel_xml(t, ncol)))
     if t.keterangan:
         p = doc.add_paragraph()
         r = p.add_run(f"Keterangan: {t.keterangan}")
-        r.font.size = Pt(8)
-    _tulis_catatan(doc, [n for b in t.baris for s in b for n in s.catatan], catatan_kaki)
-
-
-def _tulis_catatan(doc: DocumentObject, nomor: list[int], catatan_kaki: dict[int, str]) -> None:
-    for n in dict.fromkeys(nomor):
-        p = doc.add_paragraph()
-        p.paragraph_format.space_after = Pt(2)
-        r = p.add_run(str(n))
-        r.font.superscript = True
-        r.font.size = Pt(8)
-        r = p.add_run(f" {catatan_kaki[n]}")
         r.font.size = Pt(8)
 
 
@@ -255,11 +266,12 @@ def tulis(dok: Dokumen, target: str | Path | IO[bytes]) -> None:
                 r.italic = True
                 r.font.color.rgb = WARNA_DRAF
             _catatan(p, b.catatan)
-            _tulis_catatan(doc, b.catatan, dok.catatan_kaki)
         elif isinstance(b, Tabel):
-            _tabel(doc, b, dok.catatan_kaki)
+            _tabel(doc, b)
         elif isinstance(b, Gambar):
             _gambar(doc, b)
+    if dok.catatan_kaki:
+        _bagian_catatan_kaki(doc, dok.catatan_kaki)
     doc.core_properties.title = f"LKjIP {dok.tahun} — {dok.instansi} (draf)"
     doc.core_properties.author = "Pantau"
     doc.save(target)  # type: ignore[arg-type]
