@@ -1,5 +1,5 @@
 """The LKjIP outline as a Word document (python-docx): A4, Bookman Old Style, a cover, a real table-of-contents
-field, numbered captions, header rows repeated on every page, footnotes under their table, a PAGE field in the
+field, numbered captions, header rows repeated on every page, Word footnotes, a PAGE field in the
 footer. Pure and synchronous: call it from a thread."""
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import docx
@@ -98,3 +99,12 @@ def test_pdf_conversion_runs_soffice_headless(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(lkjip_docx.subprocess, "run", palsu)
     assert lkjip_docx.ke_pdf(b"PK docx") == b"%PDF-1.7 palsu"
     assert dipanggil[0][0] == "/usr/bin/soffice" and dipanggil[0][2:5] == ["--headless", "--convert-to", "pdf"]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice (soffice) tidak terpasang: apt-get install libreoffice-writer-nogui")
+def test_cli_pdf_with_libreoffice(cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    assert cli(["report", "lkjip", "--year", "2024", "--format", "pdf"]) == 0
+    assert "Draf LKjIP 2024 ditulis: lkjip-2024.pdf" in capsys.readouterr().out
+    isi = (tmp_path / "lkjip-2024.pdf").read_bytes()
+    assert isi.startswith(b"%PDF-") and len(isi) > 100_000
