@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 import docx
 import pytest
+import sqlalchemy as sa
 from docx.oxml.ns import qn
 from lxml import etree
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reports import bandingkan_lkjip, lkjip, lkjip_docx
 from storage import demo
+from storage import tables as t
 
 HARI = date(2024, 12, 31)
 
@@ -76,8 +78,8 @@ async def test_every_table_with_its_caption(dokumen: docx.document.Document) -> 
         assert nomor in judul
     assert len(judul) == len(set(judul))
     # header rows repeat on every page
-    for t in dokumen.tables:
-        assert t.rows[0]._tr.trPr is not None and t.rows[0]._tr.trPr.xpath("./w:tblHeader")
+    for tb in dokumen.tables:
+        assert tb.rows[0]._tr.trPr is not None and tb.rows[0]._tr.trPr.xpath("./w:tblHeader")
 
 
 async def test_bab_ii_published_values(dokumen: docx.document.Document) -> None:
@@ -169,3 +171,23 @@ async def test_every_published_figure_matches_and_a_changed_one_is_caught(engine
     salah = [(h.nomor, b.label, b.sumber, b.dokumen) for h in hasil for b in h.baris if not b.sama]
     assert salah == [("3.16", "Mobil Pick Up ke_tps", "952", "951")]
     assert "326 dari 327" in bandingkan_lkjip.laporan(hasil)
+
+
+async def test_hambatan_and_upaya_come_from_verified_realisations(engine: AsyncEngine) -> None:
+    now = datetime(2024, 12, 20, tzinfo=UTC)
+    async with engine.begin() as conn:
+        ik2 = (await conn.execute(sa.select(t.indicators.c.id).where(t.indicators.c.kode == "IK2"))).scalar_one()
+        base = {"indicator_id": ik2, "tahun": 2024, "periode": "2024", "nilai": "100", "bukti": [],
+                "sumber": "bot", "created_at": now, "alasan_koreksi": "bukti baru"}
+        await conn.execute(t.realisations.insert(), [
+            {**base, "versi": 2, "status": "disetujui", "hambatan": "Gudang sewa terlambat diserahkan",
+             "upaya": "Kontrak sewa gudang ditandatangani sejak Januari"},
+            {**base, "versi": 3, "status": "diajukan", "hambatan": "Belum diverifikasi", "upaya": None}])
+    async with engine.connect() as conn:
+        data = await lkjip.build(conn, 2024, today=HARI)
+    draf = [b.teks for b in lkjip.susun(data).blok if isinstance(b, lkjip.Paragraf) and b.draf]
+    ik2_draf = next(x for x in draf if "IK2" in x)
+    assert "Hambatan yang dilaporkan: Gudang sewa terlambat diserahkan." in ik2_draf
+    assert "Upaya yang dilaporkan: Kontrak sewa gudang ditandatangani sejak Januari." in ik2_draf
+    assert "Belum diverifikasi" not in " ".join(draf)  # a submission waiting for verification is not a fact yet
+    assert any("Kontrak sewa gudang" in x for x in draf if x.startswith("[Draf — lengkapi: rencana tindak lanjut"))
