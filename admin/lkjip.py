@@ -35,7 +35,10 @@ async def unduh(request: Request) -> Response:
         tahun = int(tahun_teks)
     w = web(request)
     async with w.engine.connect() as conn:
-        data = await lkjip.build(conn, tahun, today=w.today())
+        try:
+            data = await lkjip.build(conn, tahun, today=w.today())
+        except lkjip.TanpaData:
+            return pesan(request, 404, lkjip.TANPA_DATA)
     isi = await asyncio.to_thread(lkjip_docx.render, data)
     return Response(isi, media_type=DOCX, headers={
         "Content-Disposition": f'attachment; filename="draf-lkjip-{data.tahun}.docx"',

@@ -39,7 +39,11 @@ async def on_lkjip(update: Update, context: PantauContext) -> None:
     tahun = int(a[1])
     today = context.layanan.now().astimezone(ZoneInfo(context.layanan.timezone)).date()
     async with context.layanan.engine.connect() as conn:
-        data = await lkjip.build(conn, tahun, today=today)
+        try:
+            data = await lkjip.build(conn, tahun, today=today)
+        except lkjip.TanpaData:
+            await query.message.reply_text(lkjip.TANPA_DATA)
+            return
     isi = await asyncio.to_thread(lkjip_docx.render, data)
     await query.message.reply_document(isi, filename=f"draf-lkjip-{data.tahun}.docx",
                                        caption=tl.BERKAS_LKJIP.format(tahun=data.tahun))

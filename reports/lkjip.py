@@ -36,6 +36,11 @@ from storage import laporan as data
 from storage import lkjip as sumber
 
 DRAF = "[Draf — lengkapi: {apa}]"
+TANPA_DATA = "Belum ada data kinerja untuk menyusun draf LKjIP; muat data tahun itu lebih dulu."
+
+
+class TanpaData(LookupError):
+    """The database holds no performance data to draft from."""
 
 
 # --- the outline ------------------------------------------------------------------------------------------------
@@ -154,6 +159,8 @@ async def build(conn: AsyncConnection, tahun: int | None = None, today: date | N
     today = today or date.today()
     laporan_lkj = await lkj.build(conn, tahun, today=today)
     tahun = laporan_lkj.tahun
+    if not tahun:
+        raise TanpaData(TANPA_DATA)
     kode = [r.kode for r in laporan_lkj.capaian.indikator]
     info = await data.indicators_by_kode(conn, kode)
     per_id = {i.id: k for k, i in info.items()}

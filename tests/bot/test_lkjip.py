@@ -15,6 +15,7 @@ from bot.fakebotapi import SentMessage
 from handlers import teks
 from handlers.teks import laporan as tl
 from reports import lkjip_docx
+from reports.lkjip import TANPA_DATA
 from tests.bot.harness import bot_uji, demo_tg
 
 
@@ -108,3 +109,14 @@ def test_cli_pdf_with_libreoffice(cli, tmp_path: Path, capsys: pytest.CaptureFix
     assert "Draf LKjIP 2024 ditulis: lkjip-2024.pdf" in capsys.readouterr().out
     isi = (tmp_path / "lkjip-2024.pdf").read_bytes()
     assert isi.startswith(b"%PDF-") and len(isi) > 100_000
+
+
+def test_cli_on_an_empty_database_says_there_is_nothing_to_draft(empty_database_url: str,
+                                                                  monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert main(["report", "lkjip", "--format", "docx"]) == 2
+    assert capsys.readouterr().err.strip() == TANPA_DATA
+    assert not list(tmp_path.glob("*.docx"))
