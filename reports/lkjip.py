@@ -181,7 +181,7 @@ async def build(conn: AsyncConnection, tahun: int | None = None, today: date | N
     dalam = set(await org.descendants(conn, satker.id)) if satker else set()
     dengan_pk = await data.units_with_pk(conn, tahun)
     pk_unit = [PkUnit(kode=u.code, nama=u.name, capaian=await rp_capaian.build(conn, tahun, u.code, today=today))
-               for u in semua if u.id in dalam and u.code in dengan_pk and u.kind in ("bagian", "subbagian")]
+               for u in semua if u.id in dalam and u.code in dengan_pk and u.kind in ("satker", "bagian", "subbagian")]
     terbit = await sumber.angka_terbit(conn, tahun)
     return DataLkjip(
         tahun=tahun, hari_ini=today, instansi=satker.name if satker else "Sekretariat KPU", lkj=laporan_lkj,
