@@ -103,12 +103,17 @@ def _gaya(doc: DocumentObject) -> None:
     # Word recomputes the TOC and PAGE fields on opening (LibreOffice on update).
     upd = OxmlElement("w:updateFields")
     upd.set(qn("w:val"), "true")
+    _sisipkan_pengaturan(doc, upd, SESUDAH_UPDATE_FIELDS)
+
+
+def _sisipkan_pengaturan(doc: DocumentObject, el: Any, sesudah: tuple[str, ...]) -> None:
+    """Put a settings element where the schema's sequence wants it: before the first of those that follow it."""
     settings = doc.settings.element
-    sesudah = next((el for el in settings if el.tag in {qn(f"w:{n}") for n in SESUDAH_UPDATE_FIELDS}), None)
-    if sesudah is None:
-        settings.append(upd)
+    berikut = next((x for x in settings if x.tag in {qn(f"w:{n}") for n in sesudah}), None)
+    if berikut is None:
+        settings.append(el)
     else:
-        sesudah.addprevious(upd)
+        berikut.addprevious(el)
 
 
 def _halaman(doc: DocumentObject, d: Dokumen) -> None:
@@ -168,6 +173,9 @@ def _bagian_catatan_kaki(doc: DocumentObject, catatan_kaki: dict[int, str]) -> N
            '</w:footnote>' + "".join(catatan(n, t) for n, t in sorted(catatan_kaki.items())) + "</w:footnotes>")
     part = Part(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, xml.encode(), doc.part.package)
     doc.part.relate_to(part, RT.FOOTNOTES)
+    # Word's own files name the two separators in the settings as well.
+    _sisipkan_pengaturan(doc, parse_xml(f'<w:footnotePr {nsdecls("w")}><w:footnote w:id="-1"/><w:footnote w:id="0"/>'
+                                        '</w:footnotePr>'), SESUDAH_UPDATE_FIELDS[2:])
 
 
 def _gaya_paragraf(par: Paragraph, style_id: str) -> None:
