@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from admin import grafik, impor, master, operasi, tahun, teks
+from admin import grafik, impor, lkjip, master, operasi, tahun, teks
 from admin.inti import (
     COOKIE,
     HERE,
@@ -160,6 +160,7 @@ async def _laporan(request: Request, nama: str) -> tuple[Any, str]:
 async def dasbor(request: Request) -> Response:
     """Capaian, logistics progress, budget and voter-list stages, with their charts."""
     data = {n: (await _laporan(request, n))[0] for n in ("capaian", "anggaran", "pemutakhiran", "logistik")}
+    data["lkjip"] = await lkjip.boleh(request)
     return render(request, "dasbor.html", data)
 
 
@@ -191,6 +192,7 @@ def routes() -> list[BaseRoute]:
         Route("/masuk/{token}", masuk_tautan),
         Route("/keluar", keluar, methods=["POST"]),
         Route("/grafik/{nama}.png", grafik_png),
+        *lkjip.routes(),
         *master.routes(),
         *operasi.routes(),
         *impor.routes(),

@@ -15,6 +15,7 @@ TIDAK_BERWENANG = "Maaf, halaman atau tindakan ini tidak tersedia untuk peran An
 HANYA_BACA = "Akun pimpinan hanya dapat melihat; perubahan dilakukan oleh admin."
 CSRF = "Formulir ini kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."
 TIDAK_DITEMUKAN = "Halaman atau data yang Anda cari tidak ditemukan."
+TAHUN_SALAH = "Tahun tidak sah; tulis empat angka, mis. ?tahun=2024."
 TERLALU_BESAR = "Berkas terlalu besar; batasnya {batas}. Pecah berkas menjadi beberapa bagian."
 PILIH_BERKAS = "Pilih berkas .csv atau .xlsx untuk diunggah."
 IMPOR_BUKAN_MILIK = "Unggahan ini milik admin lain; unggah berkasnya sendiri."

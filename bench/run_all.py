@@ -30,6 +30,7 @@ def rencana(quick: bool, pg: str | None) -> list[tuple[str, list[str]]]:
         ("bench_tiba.py", [*q, "--http"]),
         ("bench_pengingat.py", ["--pasangan", "2000", "--pesan", "200"] if quick else []),
         ("bench_laporan.py", q),
+        ("bench_lkjip.py", ["--ulang", "1"] if quick else []),
     ]
     if pg:
         runs.append(("bench_pengingat.py", [*(["--pasangan", "2000", "--pesan", "200"] if quick else []), "--db", pg]))

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import laporan_cli, pengingat_cli, tahun_cli
+from bot import laporan_cli, lkjip_cli, pengingat_cli, tahun_cli
 from bot.settings import Settings, SettingsError, load_settings
 from domain.angka import format_number
 from domain.errors import ParseError
@@ -23,7 +23,7 @@ from reports import anggaran, capaian, logistik, pemutakhiran, rencana_aksi, tab
 from storage import demo, identitas, org, users
 from storage.db import create_engine, current_revision, upgrade
 
-REPORTS = ("capaian", "anggaran", "logistik", "pemutakhiran", "rencana-aksi", "lkj")
+REPORTS = ("capaian", "anggaran", "logistik", "pemutakhiran", "rencana-aksi", "lkj", "lkjip")
 
 
 class CliError(Exception):
@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--year", type=int, help="tahun (bawaan: tahun terakhir yang berisi data)")
     rp.add_argument("--period", help="periode, mis. 2024-Q3 atau 2024-M09 (untuk capaian)")
     rp.add_argument("--unit", help="kode unit, mis. KUL")
-    rp.add_argument("--format", choices=("text", "json", "csv", "xlsx", "png"), default="text")
+    rp.add_argument("--format", choices=("text", "json", "csv", "xlsx", "png", "docx", "pdf"), default="text")
     rp.add_argument("--output", "-o", help="berkas tujuan untuk xlsx/png (bawaan: pantau-<laporan>-<tahun>.<format>)")
     laporan_cli.tambah_parser(sub)
 
@@ -133,6 +133,10 @@ def _emit(lap: Any, fmt: str, render: Callable[[Any], str]) -> str:
 
 
 async def _report(engine: AsyncEngine, a: argparse.Namespace) -> str:
+    if a.name == "lkjip" or a.format in lkjip_cli.FORMAT:
+        if a.name != "lkjip":
+            raise CliError("--format docx/pdf hanya untuk laporan lkjip.")
+        return await lkjip_cli.laporan(engine, a, a.timezone)
     if a.name == "lkj" or a.format in laporan_cli.FORMAT_BERKAS:
         return await laporan_cli.report(engine, a, a.timezone)
     periode = parse_periode(a.period) if a.period else None
@@ -217,7 +221,7 @@ def _main(argv: list[str] | None) -> int:
 
             return asyncio.run(chat(settings, None if args.baru else args.who))
         out = asyncio.run(_dispatch(settings, args))
-    except (SettingsError, CliError, ParseError, LookupError, laporan_cli.GalatCli,
+    except (SettingsError, CliError, ParseError, LookupError, laporan_cli.GalatCli, lkjip_cli.GalatLkjip,
             tahun_cli.GalatTahun) as exc:
         print(str(exc), file=sys.stderr)
         return 2

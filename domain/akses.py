@@ -68,6 +68,7 @@ TOMBOL: dict[str, frozenset[str | None]] = {
     "ag": PELAPOR,  # /anggaran buttons
     "pm": PELAPOR,  # /pemutakhiran buttons
     "ek": ADMIN,  # exports
+    "lj": ADMIN,  # the LKjIP draft from /capaian
     "pg": SEMUA,  # reminders: snooze, open the flow
     "sr": ADMIN,  # broadcast
 }

@@ -41,6 +41,7 @@ FITUR = (
     "handlers.pengingat",
     "handlers.jadwal",
     "handlers.ekspor",
+    "handlers.lkjip",
 )
 
 

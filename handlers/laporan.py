@@ -26,6 +26,7 @@ from domain.errors import ParseError
 from domain.periode import Periode
 from handlers import kirim, teks, tombol
 from handlers.konteks import PantauContext
+from handlers.lkjip import tombol_draf
 from handlers.teks import laporan as tl
 from reports import anggaran, capaian, grafik, lkj, pemutakhiran, perbandingan
 from reports.ekspor import BukuKerja
@@ -211,7 +212,7 @@ async def _papan_capaian(conn: AsyncConnection, p: Pengguna, ck: Cakupan, unit: 
                   (tl.T_RENSTRA, tombol.data(CP, "r", kode, tahun))])
     unduh = [(tl.T_XLSX, tombol.data(CP, "x", kode, tahun, tw))]
     if p.role == "admin":
-        unduh.append((tl.T_LKJ, tombol.data(EK, "l", tahun)))
+        unduh += [(tl.T_LKJ, tombol.data(EK, "l", tahun)), tombol_draf(tahun)]
     baris.append(unduh)
     return tombol.papan(*[b for b in baris if b]), max(0, len(calon) - MAKS_TOMBOL_UNIT)
 

@@ -153,6 +153,7 @@ async def _load_all(conn: AsyncConnection, shift: int, tz: ZoneInfo, today: date
     await _load_budget(conn, units)
     await _load_stages(conn, units, d, today)
     await _load_logistics(conn, units, d, tz)
+    await _load_lkjip(conn)
     await load_bengkulu_tengah(conn)
     return n_tps
 
@@ -393,6 +394,12 @@ async def _load_logistics(conn: AsyncConnection, units: dict[str, int], d: Any, 
         "tanggal_kirim": d(r["tanggal_kirim"]), "tiba_mulai": d(r["tiba_mulai"]),
         "tiba_selesai": d(r["tiba_selesai"]), "moda": r["moda"], "catatan": r["catatan"] or None,
         "created_at": now} for r in read_csv(BKL / "pengiriman_penyedia_2024.csv")])
+
+
+async def _load_lkjip(conn: AsyncConnection) -> None:
+    await _insert(conn, t.keputusan, [{"tahun": int(r["tahun"]), "nomor": r["nomor"], "tentang": r["tentang"],
+                                       "status": r["status"]} for r in read_csv(BKL / "keputusan_2024.csv")])
+    await _insert(conn, t.angka_terbit, [{"tahun": 2024, **r} for r in read_csv(BKL / "lkjip_2024_terbit.csv")])
 
 
 # --- a second organisation: KPU Kabupaten Bengkulu Tengah's performance tree (pohon kinerja) ------------------

@@ -648,3 +648,32 @@ processed_updates = sa.Table(
     sa.Index("ix_processed_updates_user", "user_id", "update_id"),
     sa.Index("ix_processed_updates_received_at", "received_at"),
 )
+
+# --- the LKjIP: decrees and the figures a published report prints -----------------------------------
+
+keputusan = sa.Table(
+    "keputusan",
+    metadata,
+    _id(),
+    sa.Column("tahun", sa.Integer, nullable=False, index=True),
+    sa.Column("nomor", sa.String(40), nullable=False),
+    sa.Column("tentang", sa.Text, nullable=False),
+    sa.Column("status", sa.String(40), nullable=False),
+    sa.UniqueConstraint("tahun", "nomor", name="uq_keputusan_key"),
+)
+
+# A figure as a published LKjIP prints it where it differs from the data (the report contradicts itself): the
+# draft prints the published figure and shows the contradiction (`catatan`) as a footnote.
+angka_terbit = sa.Table(
+    "angka_terbit",
+    metadata,
+    _id(),
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("tabel", sa.String(10), nullable=False),
+    sa.Column("baris", sa.String(40), nullable=False),
+    sa.Column("kolom", sa.String(40), nullable=False),
+    sa.Column("nilai", sa.String(60), nullable=False),
+    sa.Column("lokasi", sa.Text, nullable=True),
+    sa.Column("catatan", sa.Text, nullable=False),
+    sa.UniqueConstraint("tahun", "tabel", "baris", "kolom", name="uq_angka_terbit_key"),
+)

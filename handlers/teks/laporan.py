@@ -46,6 +46,7 @@ T_TAHUN_LALU = "Banding tahun lalu (3.3)"
 T_RENSTRA = "Target Renstra (3.4)"
 T_XLSX = "⬇ Unduh XLSX"
 T_LKJ = "⬇ Tabel LKj (XLSX)"
+T_LKJIP = "📄 Draf LKjIP"
 T_KEMBALI = "« Kembali"
 
 MENYIAPKAN = "Menyiapkan berkas…"
@@ -53,6 +54,8 @@ BERKAS_CAPAIAN = "Capaian kinerja {judul} (Tabel 3.2–3.4)."
 BERKAS_ANGGARAN = "Anggaran {tahun}: Tabel 2.3 dan 2.4."
 BERKAS_PEMUTAKHIRAN = "Status tahapan pemutakhiran {tahun} per kab/kota."
 BERKAS_LKJ = "Tabel LKj {tahun}: 2.3, 2.4, 3.2, 3.3, 3.4 dan 3.17."
+BERKAS_LKJIP = ("Draf LKjIP {tahun} (Word). Paragraf bertanda [Draf — lengkapi: …] diisi penyusun; angka yang "
+                "berbeda dengan laporan terbit diberi catatan kaki. Perbarui daftar isi di Word (F9).")
 BELUM_ADA_ANGGARAN = "Belum ada data anggaran untuk tahun {tahun}."
 BELUM_ADA_TAHAPAN = "Belum ada tahapan pemutakhiran untuk tahun {tahun}."
 
