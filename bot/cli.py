@@ -19,7 +19,7 @@ from domain.angka import format_number
 from domain.errors import ParseError
 from domain.periode import parse_periode
 from reports import anggaran, capaian, logistik, pemutakhiran, rencana_aksi, tabel, teks
-from storage import demo, org, users
+from storage import demo, libur, org, users
 from storage.db import create_engine, upgrade
 
 REPORTS = ("capaian", "anggaran", "logistik", "pemutakhiran", "rencana-aksi", "lkj")
@@ -209,7 +209,7 @@ async def _dispatch(settings: Settings, a: argparse.Namespace) -> str:
     if a.cmd == "db" and a.sub == "salin":
         return await _salin(settings, a.ke)
     if a.cmd == "db":
-        return await _with_engine(settings, lambda e: _done("Skema basis data sudah terbaru."))
+        return await _with_engine(settings, lambda e: _db_upgrade(e, settings))
     if a.cmd == "demo" and a.sub == "generate":
         return await laporan_cli.generate(a, settings.database_url)
     if a.cmd == "demo":
@@ -348,6 +348,12 @@ async def _web_login(engine: AsyncEngine, a: argparse.Namespace, settings: Setti
             raise CliError(f"{u.name} ({u.role}) tidak berhak membuka web admin.") from None
     link = tautan_masuk(settings.web_base_url or "", token)
     return f"Tautan masuk untuk {u.name} (berlaku 10 menit, sekali pakai):\n{link}"
+
+
+async def _db_upgrade(engine: AsyncEngine, settings: Settings) -> str:
+    async with engine.begin() as conn:
+        n = await libur.isi_dan_sinkronkan(conn, zona=settings.timezone, now=_now())
+    return "Skema basis data sudah terbaru." + (f" {n} hari libur ditambahkan." if n else "")
 
 
 async def _done(msg: str) -> str:

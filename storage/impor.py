@@ -26,7 +26,7 @@ from domain.entitas import PERAN, Pengguna
 from domain.errors import ParseError
 from domain.periode import parse_periode
 from domain.tanggal import parse_bulan, parse_date, parse_tahun, parse_time
-from storage import audit, logistik
+from storage import audit, libur, logistik
 from storage import tables as t
 
 MAKS_BYTE = 10 * 1024 * 1024
@@ -140,6 +140,12 @@ DATASETS: dict[str, Dataset] = {d.kode: d for d in (
         _k("cadangan_persen", "untuk surat suara: cadangan dari DPT, mis. 2,5", False),
         _k("aturan", "keterangan aturan", False),
     ), (("KOTAK", "Kotak suara", "buah", "2", "", "1 Gubernur + 1 Bupati/Walikota per TPS"),)),
+    Dataset("libur", "Hari libur", (
+        _k("tanggal", "tanggal, mis. 19 Februari 2025"),
+        _k("nama", "nama hari libur (wajib untuk tambah)", False),
+        _k("jenis", "nasional, cuti_bersama atau daerah (bawaan daerah)", False),
+        _k("aksi", "tambah (bawaan) atau hapus (hari itu menjadi hari kerja)", False),
+    ), (("19 Februari 2025", "HUT Provinsi", "daerah", "tambah"),)),
 )}
 
 
@@ -779,6 +785,7 @@ Cek = Callable[[AsyncConnection, list[BarisImpor], ZoneInfo], Awaitable[None]]
 _CEK: dict[str, Cek] = {
     "tps": _cek_tps, "pengguna": _cek_pengguna, "indikator": _cek_indikator, "target": _cek_target, "pk": _cek_pk,
     "rencana_aksi": _cek_rencana_aksi, "tenggat": _cek_tenggat, "norma_logistik": _cek_norma_logistik,
+    "libur": libur.cek_impor,
 }
 
 
@@ -816,6 +823,8 @@ async def commit(conn: AsyncConnection, dataset: str, header: list[str], rows: l
         keys = await _tulis_pengguna(conn, p.baris, tz, now)
     elif dataset == "tenggat":
         keys = await _tulis_tenggat(conn, p.baris, tz, now)
+    elif dataset == "libur":
+        keys = await libur.tulis_impor(conn, p.baris, now=now, zona=tz_name)
     else:
         tulis = {"tps": _tulis_tps, "indikator": _tulis_indikator, "target": _tulis_target, "pk": _tulis_pk,
                  "rencana_aksi": _tulis_rencana_aksi, "norma_logistik": _tulis_norma_logistik}[dataset]

@@ -33,10 +33,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from domain import pengingat as kebijakan_mod
 from domain.entitas import PERAN
 from domain.errors import ParseError
+from domain.harikerja import HariLibur, Kalender
 from domain.kinerja import cakupan_unit
 from domain.pemutakhiran import tahapan_provinsi
 from domain.pengingat import JENIS, Aturan, Kebijakan, Langkah, Tingkat
-from domain.periode import JenisPeriode, Periode, batas_lapor, parse_periode, periode_tahun
+from domain.periode import JenisPeriode, Periode, batas_lapor, batas_lapor_digeser, parse_periode, periode_tahun
 from domain.rencana import akhir_bulan
 from storage import audit, logistik, outbox
 from storage import tables as t
@@ -251,9 +252,27 @@ async def atur_jeda(conn: AsyncConnection, jenis: str, jeda: bool, *, actor: str
     return baru
 
 
-async def hari_libur(conn: AsyncConnection) -> list[date]:
-    """The configured holidays."""
-    return list((await conn.execute(sa.select(t.holidays.c.tanggal))).scalars().all())
+async def hari_libur(conn: AsyncConnection) -> Kalender:
+    """The working-day calendar: the holidays in force (national, cuti bersama, regional)."""
+    h = t.holidays
+    rows = (await conn.execute(sa.select(h.c.tanggal, h.c.nama, h.c.jenis).where(h.c.aktif.is_(True)))).all()
+    return Kalender(HariLibur(r.tanggal, r.nama, r.jenis) for r in rows)
+
+
+async def alasan_geser(conn: AsyncConnection, refs: Iterable[str]) -> dict[str, str]:
+    """Reporting deadlines (by period code) that holidays moved later: {"2025-Q1": "digeser karena Idul Fitri"}."""
+    kalender = await hari_libur(conn)
+    n = await hari_kerja_lapor(conn)
+    out: dict[str, str] = {}
+    for ref in set(refs):
+        try:
+            p = parse_periode(ref)
+        except ParseError:
+            continue
+        nama = batas_lapor_digeser(p, n, kalender)
+        if nama:
+            out[ref] = "digeser karena " + ", ".join(nama)
+    return out
 
 
 async def hari_kerja_lapor(conn: AsyncConnection) -> int:
@@ -489,6 +508,8 @@ async def sinkronkan(conn: AsyncConnection, *, zona: str, now: datetime) -> Hasi
         elif (lama.judul, lama.batas, lama.peran) != (c.judul, c.batas, c.peran):
             await conn.execute(_D.update().where(_D.c.id == lama.id).values(judul=c.judul, batas=c.batas,
                                                                             peran=c.peran))
+            if lama.batas != c.batas:  # a reminder still waiting names the old moment: take it back
+                await _batalkan(conn, [kunci_prefix(lama.id)], now=now)
             diubah += 1
     hapus = [r.id for key, r in ada.items() if key not in mau]
     for i in range(0, len(hapus), 500):
@@ -823,6 +844,7 @@ class _Bahan:
     status: dict[int, Status]
     tunda: dict[tuple[int, int], datetime]
     kunci: dict[str, tuple[str, datetime]]  # outbox key -> (status, queued at), for the deadlines looked at
+    kalender: Kalender = field(default_factory=Kalender)
 
 
 async def _kunci_outbox(conn: AsyncConnection, sejak: datetime) -> dict[str, tuple[str, datetime]]:
@@ -875,6 +897,7 @@ async def _bahan(conn: AsyncConnection, *, dari: datetime, sampai: datetime, zon
     dir_ = await direktori(conn)
     st = await status(conn, ds, dir_)
     tunda_ = await penundaan(conn, [d.id for d in ds], now)
+    kalender = await hari_libur(conn)
     if user_id is None:
         keys = await _kunci_outbox(conn, min(dari, now) - sesudah - sebelum) if ds else {}
     else:
@@ -883,11 +906,12 @@ async def _bahan(conn: AsyncConnection, *, dari: datetime, sampai: datetime, zon
                                      for p in ps)]
         ds = mine
         candidates = [kunci(d.id, user_id, x.kode) for d in mine
-                      for steps in kebijakan_mod.jadwal(k.untuk(d.jenis), d.batas, d.zona).values() for x in steps]
+                      for steps in kebijakan_mod.jadwal(k.untuk(d.jenis), d.batas, d.zona, kalender).values()
+                      for x in steps]
         candidates += [kunci(d.id, user_id, f"z{until.astimezone(ZoneInfo(d.zona)):%Y%m%d}")
                        for (di, u), until in tunda_.items() for d in mine if di == d.id and u == user_id]
         keys = await _kunci_tertentu(conn, candidates)
-    return _Bahan(k, ds, dir_, st, tunda_, keys)
+    return _Bahan(k, ds, dir_, st, tunda_, keys, kalender)
 
 
 async def rencana_sapu(conn: AsyncConnection, *, now: datetime, zona: str) -> tuple[list[Kiriman], _Bahan]:
@@ -899,15 +923,15 @@ async def rencana_sapu(conn: AsyncConnection, *, now: datetime, zona: str) -> tu
         if st.selesai:
             continue
         aturan = b.kebijakan.untuk(d.jenis)
-        if kebijakan_mod.sunyi(now, aturan, d.zona):
+        if kebijakan_mod.sunyi(now, aturan, d.zona, b.kalender):
             continue
-        tiers = kebijakan_mod.jadwal(aturan, d.batas, d.zona)
+        tiers = kebijakan_mod.jadwal(aturan, d.batas, d.zona, b.kalender)
         orang = penerima_per_tingkat(d, st, b.direktori)
         nama_penanggung = tuple(p.nama for p in orang["penanggung"])
         for tingkat, langkah in tiers.items():
             # The step due now is the same for everyone in a tier; only snoozes differ per person, so the
             # policy is asked once per tier and each person's snooze is checked after it (same rule).
-            due = kebijakan_mod.langkah_jatuh_tempo(langkah, now, aturan, d.zona)
+            due = kebijakan_mod.langkah_jatuh_tempo(langkah, now, aturan, d.zona, kalender=b.kalender)
             for p in orang[tingkat]:
                 until = b.tunda.get((d.id, p.user_id))
                 if until is not None and now < until:
@@ -926,12 +950,12 @@ async def rencana_sapu(conn: AsyncConnection, *, now: datetime, zona: str) -> tu
 async def _antrean_basi(conn: AsyncConnection, b: _Bahan, now: datetime, zona: str) -> list[str]:
     """Queued reminders the policy would no longer send: reported, paused, snoozed, or the user left."""
     o = t.outbox
-    rows = (await conn.execute(sa.select(o.c.dedup_key).where(
+    antre = dict((await conn.execute(sa.select(o.c.dedup_key, o.c.not_before).where(
         o.c.kind.in_((KIND_PENGINGAT, KIND_ESKALASI)), o.c.status == outbox.ANTRI,
-        sa.or_(o.c.claimed_until.is_(None), o.c.claimed_until < now)))).scalars().all()
-    if not rows:
+        sa.or_(o.c.claimed_until.is_(None), o.c.claimed_until < now)))).all())
+    if not antre:
         return []
-    parsed = {key: p for key in rows if (p := urai_kunci(key)) is not None}
+    parsed = {key: p for key in antre if (p := urai_kunci(key)) is not None}
     known = {d.id: d for d in b.tenggat}
     missing = sorted({p[0] for p in parsed.values()} - set(known))
     extra = await daftar_tenggat(conn, zona=zona, ids=missing) if missing else []
@@ -946,6 +970,9 @@ async def _antrean_basi(conn: AsyncConnection, b: _Bahan, now: datetime, zona: s
         if d is None or d.dijeda or d.jenis in dijeda or st[d.id].selesai:
             basi.append(key)
             continue
+        if _hari_tanpa_kirim(d, b.kebijakan, b.kalender, now, antre[key]):  # today became a holiday
+            basi.append(key)
+            continue
         if (until := tunda_.get((deadline_id, user_id))) is not None and now < until:
             basi.append(key)
             continue
@@ -955,6 +982,30 @@ async def _antrean_basi(conn: AsyncConnection, b: _Bahan, now: datetime, zona: s
         if user_id not in cache[deadline_id]:
             basi.append(key)
     return basi
+
+
+def _hari_tanpa_kirim(d: Tenggat, k: Kebijakan, kalender: Kalender, now: datetime, antre: datetime) -> bool:
+    """Whether a reminder queued today (at ``antre``) is for a day its rule now sends nothing on (a holiday, or a
+    weekend under a working-days rule). One queued on an earlier day and still waiting is left to the sender."""
+    tz = ZoneInfo(d.zona)
+    hari = now.astimezone(tz).date()
+    return antre.astimezone(tz).date() == hari and not kalender.boleh(hari, k.untuk(d.jenis).hari_kirim)
+
+
+async def tarik_hari_tanpa_kirim(conn: AsyncConnection, *, now: datetime, zona: str) -> int:
+    """Take back the queued reminders whose rule sends nothing today (the day was just made a holiday)."""
+    o = t.outbox
+    antre = dict((await conn.execute(sa.select(o.c.dedup_key, o.c.not_before).where(
+        o.c.kind.in_((KIND_PENGINGAT, KIND_ESKALASI)), o.c.status == outbox.ANTRI,
+        sa.or_(o.c.claimed_until.is_(None), o.c.claimed_until < now)))).all())
+    parsed = {key: p[0] for key in antre if (p := urai_kunci(key)) is not None}
+    if not parsed:
+        return 0
+    k, kalender = await kebijakan(conn), await hari_libur(conn)
+    ds = {d.id: d for d in await daftar_tenggat(conn, zona=zona, ids=sorted(set(parsed.values())))}
+    basi = [key for key, did in parsed.items()
+            if did in ds and _hari_tanpa_kirim(ds[did], k, kalender, now, antre[key])]
+    return await _batalkan(conn, basi, now=now) if basi else 0
 
 
 async def sapu(engine: AsyncEngine, *, now: datetime, render: Render, zona: str, sinkron: bool = False,
@@ -1013,7 +1064,7 @@ async def pratinjau(conn: AsyncConnection, *, dari: datetime, sampai: datetime, 
             continue
         aturan = b.kebijakan.untuk(d.jenis)
         orang = penerima_per_tingkat(d, st, b.direktori)
-        for tingkat, langkah in kebijakan_mod.jadwal(aturan, d.batas, d.zona).items():
+        for tingkat, langkah in kebijakan_mod.jadwal(aturan, d.batas, d.zona, b.kalender).items():
             for p in orang[tingkat]:
                 if user_id is not None and p.user_id != user_id:
                     continue
@@ -1022,7 +1073,7 @@ async def pratinjau(conn: AsyncConnection, *, dari: datetime, sampai: datetime, 
                 for step in [*langkah, *([z] if z else [])]:
                     sent = b.kunci.get(kunci(d.id, p.user_id, step.kode))
                     # what went out is shown when it went out; what is to come, when a sweep will send it
-                    saat = sent[1] if sent else kebijakan_mod.saat_kirim(step, aturan, d.zona, until)
+                    saat = sent[1] if sent else kebijakan_mod.saat_kirim(step, aturan, d.zona, until, b.kalender)
                     if saat is None or not dari <= saat <= sampai:
                         continue
                     if sent is not None:
