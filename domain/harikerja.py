@@ -109,6 +109,15 @@ class Kalender:
                     break
         return hasil
 
+    def sebelumnya(self, d: date, hari: HariKirim) -> date:
+        """The last day before ``d`` allowed by ``hari``."""
+        hasil = d
+        for _ in range(_MAKS_LANGKAH):
+            hasil -= timedelta(days=1)
+            if self.boleh(hasil, hari):
+                break
+        return hasil
+
     def libur_antara(self, mulai: date, sampai: date) -> list[HariLibur]:
         """The holidays on weekdays in (mulai, sampai]: each one pushed a working-day count a day further."""
         return [h for d, h in sorted(self._libur.items()) if mulai < d <= sampai and d.weekday() < 5]

@@ -15,8 +15,9 @@ sweep finds only the latest due step ("catch up once"); the older ones are skipp
 
 Holidays (``hari_kirim``, from the working-day calendar ``domain.harikerja.Kalender``): with ``bukan_libur``
 (the default) no reminder goes out on a holiday, with ``hari_kerja`` none on a weekend either. A step before
-the deadline that would fall on such a day goes out on the previous working day at ``jam_pagi`` instead, and
-overdue and escalation days count only the days reminders may go out on (a holiday is no day late).
+the deadline that would fall on such a day goes out on the last day before it that the rule allows (the previous
+working day under ``hari_kerja``) at ``jam_pagi``, unless an earlier step already stands there; overdue and
+escalation days count only the days reminders may go out on (a holiday is no day late).
 
 Quiet hours (default 21.00–06.00 local), a day without reminders and a snooze defer a step to the first allowed
 moment of its window, never drop it while the window is open. ``saat_kirim`` gives that moment (the preview lists
@@ -243,12 +244,13 @@ def _pada(tanggal: date, jam: time, zona: ZoneInfo) -> datetime:
 
 
 def _hari_sebelum(hari_batas: date, h: int, aturan: Aturan, kalender: Kalender | None) -> tuple[date, str | None]:
-    """The day of the H-h step: h days before, or, when that day has no reminders, the working day before it."""
+    """The day of the H-h step: h days before, or, when that day has no reminders, the last day before it that has
+    (the previous working day under a working-days rule)."""
     hari = hari_batas - timedelta(days=h)
     if kalender is None or kalender.boleh(hari, aturan.hari_kirim):
         return hari, None
     libur = kalender.libur(hari)
-    return kalender.hari_kerja_sebelum(hari), (libur.nama if libur else "akhir pekan")
+    return kalender.sebelumnya(hari, aturan.hari_kirim), (libur.nama if libur else "akhir pekan")
 
 
 def _hari_lewat(hari_batas: date, k: int, aturan: Aturan, kalender: Kalender | None) -> date:
@@ -271,9 +273,8 @@ def jadwal(aturan: Aturan, batas: datetime, zona: str,
     for h in aturan.sebelum:
         hari, digeser = _hari_sebelum(hari_batas, h, aturan, kalender)
         waktu = _pada(hari, aturan.jam_pagi, tz)
-        while titik and titik[-1][2] >= waktu:
-            # Moved onto the day of an earlier step (a long holiday): the step nearer the deadline replaces it.
-            titik.pop()
+        if titik and titik[-1][2] >= waktu:
+            continue  # moved back onto (or before) an earlier step by a long holiday: that reminder is enough
         if waktu < batas:  # a deadline before 07.00 has no "on the day" morning reminder
             titik.append((f"h{h}", -(hari_batas - hari).days, waktu, digeser))
     for k in range(1, aturan.lewat_hari + 1):
@@ -308,14 +309,17 @@ def sunyi(saat: datetime, aturan: Aturan, zona: str, kalender: Kalender | None =
 
 
 def akhir_sunyi(saat: datetime, aturan: Aturan, zona: str, kalender: Kalender | None = None) -> datetime:
-    """``saat`` itself when it is not quiet, else the moment the quiet hours (or the days without reminders) end."""
+    """``saat`` itself when it is not quiet, else the moment the quiet hours end (after days without reminders: the
+    morning, ``jam_pagi``, of the next day with reminders)."""
     tz = ZoneInfo(zona)
     for _ in range(400):
         if not sunyi(saat, aturan, zona, kalender):
             return saat
         lokal = saat.astimezone(tz)
         if kalender is not None and not kalender.boleh(lokal.date(), aturan.hari_kirim):
-            saat = _pada(kalender.berikutnya(lokal.date(), aturan.hari_kirim), aturan.sunyi_selesai, tz)
+            # the morning of the next day with reminders: that day's own step starts then, and a deferred one
+            # whose window closes at that moment is not worth a second message an hour earlier
+            saat = _pada(kalender.berikutnya(lokal.date(), aturan.hari_kirim), aturan.jam_pagi, tz)
             continue
         jam = lokal.time().replace(tzinfo=None)
         hari = lokal.date() if jam < aturan.sunyi_selesai else lokal.date() + timedelta(1)

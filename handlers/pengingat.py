@@ -59,7 +59,9 @@ def _judul(langkah: Langkah) -> str:
         return tx.JUDUL_ESKALASI.format(hari=langkah.hari)
     if langkah.hari > 0:
         return tx.JUDUL_TERLAMBAT.format(hari=langkah.hari)
-    return tx.JUDUL_LANGKAH.get(langkah.kode) or tx.JUDUL_SEBELUM.format(hari=-langkah.hari)
+    # A step moved back by a holiday keeps its code (its outbox key) but says how far the deadline really is.
+    tetap = langkah.kode == f"h{-langkah.hari}"
+    return (tx.JUDUL_LANGKAH.get(langkah.kode) if tetap else None) or tx.JUDUL_SEBELUM.format(hari=-langkah.hari)
 
 
 def _tombol_alur(k: Kiriman) -> list[tuple[str, str]]:
