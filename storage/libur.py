@@ -86,17 +86,19 @@ async def _hari_pemungutan(conn: AsyncConnection, zona: str) -> list[date]:
                    for b in rows})
 
 
+async def _rentang_tahun(conn: AsyncConnection, kolom: sa.Column[Any]) -> set[int]:
+    lo, hi = (await conn.execute(sa.select(sa.func.min(kolom), sa.func.max(kolom)))).one()
+    return set() if lo is None or hi is None else set(range(lo.year, hi.year + 1))
+
+
 async def tahun_data(conn: AsyncConnection) -> set[int]:
-    """The years Pantau has data for (PK, action plans, voter-list stages, logistics, deadlines), and each next
-    year: a December or fourth-quarter deadline falls in January."""
-    tahun: set[int] = set()
+    """The years Pantau has data for (PK, action plans, voter-list stages, logistics) and each next year (a December
+    or fourth-quarter deadline falls in January), plus the years of the deadlines themselves (manual ones too)."""
+    sumber: set[int] = await _rentang_tahun(conn, t.logistics_schedule.c.batas_tiba)
     for kolom in (t.pk_documents.c.tahun, t.rencana_aksi.c.tahun, t.voter_stages.c.tahun):
-        tahun |= {int(y) for y in (await conn.execute(sa.select(kolom).distinct())).scalars().all() if y}
-    for kolom in (t.logistics_schedule.c.batas_tiba, t.deadlines.c.batas):
-        lo, hi = (await conn.execute(sa.select(sa.func.min(kolom), sa.func.max(kolom)))).one()
-        if lo is not None and hi is not None:
-            tahun |= set(range(lo.year, hi.year + 1))
-    tahun |= {y + 1 for y in tahun}
+        sumber |= {int(y) for y in (await conn.execute(sa.select(kolom).distinct())).scalars().all() if y}
+    # the deadlines' years are not carried on: generated ones already reach into January
+    tahun = sumber | {y + 1 for y in sumber} | await _rentang_tahun(conn, t.deadlines.c.batas)
     return {y for y in tahun if TAHUN_MINIMUM <= y <= TAHUN_MAKSIMUM}
 
 
