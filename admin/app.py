@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from admin import grafik, impor, master, operasi, teks
+from admin import grafik, impor, libur, master, operasi, teks
 from admin.inti import COOKIE, HERE, Web, halaman, lingkup, make_templates, pesan, redirect, render, sesi, web
 from reports import anggaran, capaian, logistik, pemutakhiran
 from storage import web as sesi_web
@@ -169,6 +169,7 @@ def routes() -> list[BaseRoute]:
         *master.routes(),
         *operasi.routes(),
         *impor.routes(),
+        *libur.routes(),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
 

@@ -135,6 +135,7 @@ NAV: tuple[tuple[str, str, bool], ...] = (
     ("/pk", "PK", False),
     ("/rencana-aksi", "Rencana aksi", False),
     ("/tenggat", "Tenggat", False),
+    ("/libur", "Hari libur", False),
     ("/logistik", "Logistik", False),
     ("/ketibaan", "Ketibaan", False),
     ("/realisasi", "Realisasi", False),

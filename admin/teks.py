@@ -34,6 +34,8 @@ OK = {
     "ditangani": "Eskalasi ditandai sudah ditangani.",
     "diantrekan": "Pesan diantrekan untuk dikirim ulang.",
     "impor": "Impor disimpan.",
+    "libur_disimpan": "Hari libur disimpan; tenggat yang terdampak sudah digeser.",
+    "libur_dihapus": "Hari itu kini hari kerja; tenggat yang terdampak sudah digeser.",
     "keluar": "Anda sudah keluar.",
 }
 

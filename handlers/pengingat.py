@@ -223,7 +223,7 @@ def baris_jadwal(b: tenggat.Baris, *, tanggal: bool = True, unit: bool = True) -
         status = tx.JADWAL_BELUM_SEBAGIAN.format(n=format_number(len(b.belum)),
                                                   total=format_number(len(b.units)))
     return tx.JADWAL_BARIS.format(batas=batas, judul=b.judul, unit=nama_unit, status=status) + (
-        tx.JADWAL_DIJEDA if b.dijeda else "")
+        tx.JADWAL_DIGESER.format(alasan=b.digeser) if b.digeser else "") + (tx.JADWAL_DIJEDA if b.dijeda else "")
 
 
 def render_ringkasan(r: tenggat.Ringkasan, now: datetime, zona: str) -> str:

@@ -1100,9 +1100,10 @@ class Baris:
     units: tuple[str, ...]  # unit codes
     belum: tuple[str, ...]  # unit codes not reported yet
     dijeda: bool
+    digeser: str = ""  # "digeser karena Idul Fitri": holidays moved this reporting deadline later
 
 
-def _gabung(ds: list[Tenggat], st: dict[int, Status]) -> list[Baris]:
+def _gabung(ds: list[Tenggat], st: dict[int, Status], geser: Mapping[str, str] | None = None) -> list[Baris]:
     groups: dict[tuple[str, str, datetime], list[Tenggat]] = {}
     for d in ds:
         groups.setdefault((d.jenis, d.ref, d.batas), []).append(d)
@@ -1111,7 +1112,7 @@ def _gabung(ds: list[Tenggat], st: dict[int, Status]) -> list[Baris]:
         units = tuple(d.unit_code or "-" for d in items)
         belum = tuple(d.unit_code or "-" for d in items if not st[d.id].selesai)
         out.append(Baris(jenis, ref, items[0].judul, batas, items[0].zona, units, belum,
-                         all(d.dijeda for d in items)))
+                         all(d.dijeda for d in items), (geser or {}).get(ref, "") if jenis == "pelaporan" else ""))
     out.sort(key=lambda b: (b.batas, b.judul))
     return out
 
@@ -1143,7 +1144,8 @@ async def jadwal_pengguna(conn: AsyncConnection, *, user_id: int, unit_ids: list
     ds = _dalam_cakupan(ds, user_id, unit_ids, dir_, st)
     coming = [d for d in ds if d.batas >= now]
     late = [d for d in ds if d.batas < now and not st[d.id].selesai]
-    return Jadwal(_gabung(coming, st), _gabung(late, st))
+    geser = await alasan_geser(conn, {d.ref for d in ds if d.jenis == "pelaporan"})
+    return Jadwal(_gabung(coming, st, geser), _gabung(late, st, geser))
 
 
 @dataclass(frozen=True)

@@ -371,8 +371,8 @@ def test_cli_preview_lists_what_the_sweep_would_send(database_url: str, monkeypa
                                 "peran": "petugas"},
                    "tenggat": {"id": row["tenggat"]["id"], "jenis": "logistik", "ref": "h1",
                                "judul": "Logistik tiba di semua TPS (batas H-1)", "unit": "KAB-1771",
-                               "batas": "2024-11-26T16:59:00+00:00"},
-                   "langkah": "h3", "tingkat": "penanggung", "status": "rencana"}
+                               "batas": "2024-11-26T16:59:00+00:00", "digeser": None},
+                   "langkah": "h3", "tingkat": "penanggung", "status": "rencana", "langkah_digeser": None}
     # an admin's new deadline, paused, checked with the preview, then made live
     assert main(["reminders", "add", "--title", "Rekap DPT", "--due", "Senin, 2 Desember 2024 16.00",
                  "--unit", "KAB-1771", "--paused"]) == 0
