@@ -8,8 +8,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain.errors import ParseError
 from domain.harikerja import HariLibur, Kalender, nama_pendek
-from domain.pengingat import Aturan, Kebijakan, akhir_hari, jadwal, langkah_jatuh_tempo, saat_kirim, sunyi
+from domain.pengingat import (
+    Aturan,
+    Kebijakan,
+    akhir_hari,
+    aturan_dari_isian,
+    jadwal,
+    langkah_jatuh_tempo,
+    saat_kirim,
+    sunyi,
+)
 from domain.periode import Periode, batas_lapor, batas_lapor_digeser
 from storage.libur import libur_paket
 
@@ -132,3 +142,12 @@ def test_a_calendar_from_dates_or_names() -> None:
     assert not Kalender({date(2025, 5, 1): "Hari Buruh"}).hari_kerja(date(2025, 5, 1))
     assert Kalender([date(2025, 5, 1)]).libur(date(2025, 5, 1)) == HariLibur(date(2025, 5, 1), "hari libur")
     assert Kalender().tambah_hari_kerja(date(2025, 5, 2), -1) == date(2025, 5, 1)
+
+
+def test_the_rules_form_reads_the_days_reminders_go_out_on() -> None:
+    isian = {"sebelum": "H-3, H", "jam_pagi": "07.00", "lewat_hari": "2", "eskalasi_kepala": "",
+             "eskalasi_pimpinan": "", "sunyi_mulai": "21.00", "sunyi_selesai": "06.00"}
+    assert aturan_dari_isian(isian).hari_kirim == "bukan_libur"
+    assert aturan_dari_isian({**isian, "hari_kirim": "hari_kerja"}).hari_kirim == "hari_kerja"
+    with pytest.raises(ParseError, match="Hari pengiriman"):
+        aturan_dari_isian({**isian, "hari_kirim": "minggu"})

@@ -109,6 +109,15 @@ async def test_a_holiday_added_moves_the_deadline_and_takes_back_the_queued_remi
         await libur.hapus(conn, date(2025, 4, 11), actor="admin", actor_id=None, now=lokal(date(2025, 4, 11), 21),
                           zona=ZONA)
     assert (await _pelaporan(engine, "2025-Q1")).batas == lokal(date(2025, 4, 14), 23, 59)
+    # a day already past made a holiday moves the deadline too: the reminder waiting since this morning names the
+    # old date, so it is taken back (today itself has reminders)
+    await tenggat.sapu(engine, now=lokal(date(2025, 4, 12), 7), render=render, zona=ZONA)
+    assert len(await baris_outbox(engine, tenggat.kunci_prefix(q1.id))) >= 1
+    async with engine.begin() as conn:
+        await libur.tambah(conn, date(2025, 4, 10), "Libur daerah", "daerah", actor="admin", actor_id=None,
+                           now=lokal(date(2025, 4, 12), 7, 10), zona=ZONA)
+    assert (await _pelaporan(engine, "2025-Q1")).batas == lokal(date(2025, 4, 15), 23, 59)
+    assert await baris_outbox(engine, tenggat.kunci_prefix(q1.id)) == []
 
 
 async def test_a_reminder_queued_for_a_day_that_became_a_holiday_is_taken_back(engine: AsyncEngine) -> None:
