@@ -300,10 +300,20 @@ def rentang(aturan: Aturan) -> tuple[timedelta, timedelta]:
     return timedelta(days=sebelum + 12), timedelta(days=2 * aturan.hari_terakhir + 16)
 
 
+def _pagi_setelah_libur(lokal: datetime, aturan: Aturan, kalender: Kalender | None) -> bool:
+    """Before ``jam_pagi`` on the morning after a day without reminders: what waited for that day waits until the
+    morning's own steps, not for the end of the quiet hours an hour earlier."""
+    return (kalender is not None and lokal.time().replace(tzinfo=None) < aturan.jam_pagi
+            and not kalender.boleh(lokal.date() - timedelta(days=1), aturan.hari_kirim))
+
+
 def sunyi(saat: datetime, aturan: Aturan, zona: str, kalender: Kalender | None = None) -> bool:
-    """Whether ``saat`` falls in the quiet hours of the zone, or on a day without reminders."""
+    """Whether ``saat`` falls in the quiet hours of the zone, or on a day without reminders (or its next morning
+    before ``jam_pagi``)."""
     lokal = saat.astimezone(ZoneInfo(zona))
     if kalender is not None and not kalender.boleh(lokal.date(), aturan.hari_kirim):
+        return True
+    if _pagi_setelah_libur(lokal, aturan, kalender):
         return True
     return _dalam_sunyi(lokal.time().replace(tzinfo=None), aturan.sunyi_mulai, aturan.sunyi_selesai)
 
@@ -320,6 +330,9 @@ def akhir_sunyi(saat: datetime, aturan: Aturan, zona: str, kalender: Kalender | 
             # the morning of the next day with reminders: that day's own step starts then, and a deferred one
             # whose window closes at that moment is not worth a second message an hour earlier
             saat = _pada(kalender.berikutnya(lokal.date(), aturan.hari_kirim), aturan.jam_pagi, tz)
+            continue
+        if _pagi_setelah_libur(lokal, aturan, kalender):
+            saat = _pada(lokal.date(), aturan.jam_pagi, tz)
             continue
         jam = lokal.time().replace(tzinfo=None)
         hari = lokal.date() if jam < aturan.sunyi_selesai else lokal.date() + timedelta(1)

@@ -101,3 +101,21 @@ def test_cli_preview_around_lebaran_sends_nothing_on_a_holiday_and_names_the_mov
     assert {r["langkah_digeser"] for r in q1 if r["langkah"] == "h7"} == {"Cuti Bersama Hari Raya Idul Fitri"}
     assert not {datetime.fromisoformat(r["waktu"]).astimezone(ZoneInfo(ZONA)).date()
                 for r in js["pengingat"]} & LIBUR_2025
+
+
+async def test_after_downtime_nothing_is_caught_up_on_a_holiday(engine: AsyncEngine) -> None:
+    await tahun_2025(engine)
+    async with engine.begin() as conn:
+        did = await tenggat.tambah_manual(conn, judul="Rapat persiapan HUT RI", batas=lokal(date(2025, 8, 20), 16),
+                                          unit_code="KUL-UML", peran="operator", dijeda=False, actor="uji",
+                                          actor_id=None, now=lokal(date(2025, 8, 1), 8))
+    jam = Jam(lokal(date(2025, 8, 17), 6))  # the bot was down from before H-7 until the morning of the 17th
+    penyapu = pengingat.Penyapu(engine, zona=ZONA, clock=jam)
+    while jam.now < lokal(date(2025, 8, 19), 8):
+        await penyapu.jalan()
+        jam.now += timedelta(minutes=30)
+    rows = await baris_outbox(engine, tenggat.kunci_prefix(did))
+    # H-3's window (from Saturday the 16th) was open on the holidays, but it waits for a day with reminders, and
+    # by then H-1 is due: one reminder, on the 19th
+    assert [(r.dedup_key.rsplit(":", 1)[1], r.created_at.astimezone(ZoneInfo(ZONA)).strftime("%d %H.%M"))
+            for r in rows] == [("h1", "19 07.00")]
