@@ -144,3 +144,15 @@ async def test_a_reminder_queued_for_a_day_that_became_a_holiday_is_taken_back(e
         await libur.tambah(conn, date(2025, 5, 6), "Libur daerah", "daerah", actor="admin", actor_id=None,
                            now=lokal(date(2025, 5, 6), 6), zona=ZONA)
     assert len(await baris_outbox(engine, tenggat.kunci_prefix(did))) == 1
+
+
+async def test_a_voting_day_the_data_knows_is_a_holiday(engine: AsyncEngine) -> None:
+    """The package has the 2024 Pilkada; a voting day it does not know (a shifted demo) comes from the data."""
+    ls = t.logistics_schedule
+    async with engine.begin() as conn:
+        await conn.execute(ls.update().values(batas_tiba=lokal(date(2026, 9, 8), 23, 59)))  # voting: 9 September
+        assert await libur.isi_libur_data(conn, zona=ZONA) > 0  # 2026 and 2027 are years with data now
+        hari = {x.tanggal: x for x in await libur.daftar(conn, 2026)}
+    assert hari[date(2026, 9, 9)].nama == libur.NAMA_PEMUNGUTAN and hari[date(2026, 9, 9)].sumber == "data"
+    assert hari[date(2026, 9, 9)].jenis == "nasional"
+    assert sum(1 for x in hari.values() if x.sumber == "data") == 1
