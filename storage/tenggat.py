@@ -948,9 +948,13 @@ async def rencana_sapu(conn: AsyncConnection, *, now: datetime, zona: str) -> tu
 
 
 async def _antrean_basi(conn: AsyncConnection, b: _Bahan, now: datetime, zona: str) -> list[str]:
-    """Queued reminders the policy would no longer send: reported, paused, snoozed, or the user left."""
+    """Queued reminders the policy would no longer send: reported, paused, snoozed, the user left, or queued today
+    and today became a day without reminders."""
     o = t.outbox
-    antre = dict((await conn.execute(sa.select(o.c.dedup_key, o.c.not_before).where(
+    libur_hari_ini = _mungkin_libur(b.kebijakan, b.kalender, now)
+    # when queued matters only on a holiday or weekend: on other days the column is not read (every minute)
+    kolom = o.c.not_before if libur_hari_ini else sa.null()
+    antre = dict((await conn.execute(sa.select(o.c.dedup_key, kolom).where(
         o.c.kind.in_((KIND_PENGINGAT, KIND_ESKALASI)), o.c.status == outbox.ANTRI,
         sa.or_(o.c.claimed_until.is_(None), o.c.claimed_until < now)))).all())
     if not antre:
@@ -970,7 +974,7 @@ async def _antrean_basi(conn: AsyncConnection, b: _Bahan, now: datetime, zona: s
         if d is None or d.dijeda or d.jenis in dijeda or st[d.id].selesai:
             basi.append(key)
             continue
-        if _hari_tanpa_kirim(d, b.kebijakan, b.kalender, now, antre[key]):  # today became a holiday
+        if libur_hari_ini and _hari_tanpa_kirim(d, b.kebijakan, b.kalender, now, antre[key]):  # a new holiday
             basi.append(key)
             continue
         if (until := tunda_.get((deadline_id, user_id))) is not None and now < until:
@@ -984,12 +988,20 @@ async def _antrean_basi(conn: AsyncConnection, b: _Bahan, now: datetime, zona: s
     return basi
 
 
+def _mungkin_libur(k: Kebijakan, kalender: Kalender, now: datetime) -> bool:
+    """Whether some rule sends nothing today in some time zone (UTC-12 to UTC+14): else nothing queued needs a look
+    at its rule (this runs every minute, for every queued reminder)."""
+    hari = {(now + timedelta(hours=h)).date() for h in (-12, 0, 14)}
+    return any(not kalender.boleh(d, a.hari_kirim) for d in hari for a in k.aturan.values())
+
+
 def _hari_tanpa_kirim(d: Tenggat, k: Kebijakan, kalender: Kalender, now: datetime, antre: datetime) -> bool:
     """Whether a reminder queued today (at ``antre``) is for a day its rule now sends nothing on (a holiday, or a
     weekend under a working-days rule). One queued on an earlier day and still waiting is left to the sender."""
     tz = ZoneInfo(d.zona)
     hari = now.astimezone(tz).date()
-    return antre.astimezone(tz).date() == hari and not kalender.boleh(hari, k.untuk(d.jenis).hari_kirim)
+    # the cheap test first: on most days every rule sends, and this runs for every queued reminder
+    return not kalender.boleh(hari, k.untuk(d.jenis).hari_kirim) and antre.astimezone(tz).date() == hari
 
 
 async def tarik_hari_tanpa_kirim(conn: AsyncConnection, *, now: datetime, zona: str) -> int:
