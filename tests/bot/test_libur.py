@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import pengingat
 from bot.cli import main
 from storage import libur, tenggat
+from storage import tables as t
 from storage.db import create_engine
 from tests.bot.harness import Jam, bot_uji
 from tests.bot.pengingat_uji import baris_outbox, lokal
@@ -119,3 +120,35 @@ async def test_after_downtime_nothing_is_caught_up_on_a_holiday(engine: AsyncEng
     # by then H-1 is due: one reminder, on the 19th
     assert [(r.dedup_key.rsplit(":", 1)[1], r.created_at.astimezone(ZoneInfo(ZONA)).strftime("%d %H.%M"))
             for r in rows] == [("h1", "19 07.00")]
+
+
+def test_db_upgrade_fills_the_holidays_of_the_years_with_data(
+        database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    async def kosongkan() -> None:
+        e = create_engine(database_url)
+        try:
+            async with e.begin() as conn:
+                await conn.execute(t.holidays.delete())
+                await tenggat.sinkronkan(conn, zona=ZONA, now=lokal(date(2024, 12, 1), 8))
+        finally:
+            await e.dispose()
+
+    async def q4() -> datetime:
+        e = create_engine(database_url)
+        try:
+            async with e.connect() as conn:
+                ds = await tenggat.daftar_tenggat(conn, zona=ZONA, jenis=["pelaporan"])
+            return next(d.batas for d in ds if d.ref == "2024-Q4" and d.unit_code == "KUL-UML")
+        finally:
+            await e.dispose()
+
+    asyncio.run(kosongkan())
+    assert asyncio.run(q4()) == lokal(date(2025, 1, 7), 23, 59)  # without holidays
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["db", "upgrade"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Skema basis data sudah terbaru.") and "hari libur ditambahkan" in out
+    assert asyncio.run(q4()) == lokal(date(2025, 1, 8), 23, 59)  # the deadlines followed at once
+    assert main(["db", "upgrade"]) == 0
+    assert capsys.readouterr().out.strip() == "Skema basis data sudah terbaru."  # nothing more to add
