@@ -164,6 +164,7 @@ NAV: tuple[tuple[str, str, bool], ...] = (
     ("/rencana-aksi", "Rencana aksi", False),
     ("/tenggat", "Tenggat", False),
     ("/tahun", "Tahun anggaran", False),
+    ("/libur", "Hari libur", False),
     ("/logistik", "Logistik", False),
     ("/ketibaan", "Ketibaan", False),
     ("/realisasi", "Realisasi", False),

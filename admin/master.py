@@ -19,6 +19,7 @@ from domain.errors import ParseError
 from domain.pengingat import ISIAN_ATURAN, aturan_dari_isian
 from reports import logistik, rencana_aksi, tabel
 from storage import org, outbox, users, webdata
+from storage import tenggat as tenggat_db
 from storage.users import AksesError
 
 
@@ -257,17 +258,23 @@ async def _halaman_tenggat(request: Request, galat: str | None = None, status: i
     async with web(request).engine.connect() as conn:
         rows = await webdata.deadlines(conn, units)
         kebijakan = await webdata.reminder_policy(conn)
+        geser = await tenggat_db.alasan_geser(conn, {r.ref for r in rows if r.jenis == "pelaporan"})
     if request.query_params.get("unduh"):
         return ekspor(request, "tenggat", ["id", "jenis", "ref", "judul", "batas", "unit", "peran", "dijeda"],
                       ([r.id, r.jenis, r.ref, r.judul, r.batas, r.unit, r.peran, r.dijeda] for r in rows))
-    return render(request, "tenggat.html", {"rows": rows, "kebijakan": _kebijakan(kebijakan), "galat": galat},
-                  status=status)
+    return render(request, "tenggat.html", {"rows": rows, "kebijakan": _kebijakan(kebijakan), "galat": galat,
+                                            "geser": geser}, status=status)
 
 
 @halaman()
 async def tenggat(request: Request) -> Response:
     """Deadlines and the reminder policy."""
     return await _halaman_tenggat(request)
+
+
+HARI_KIRIM_LABEL = {"semua": "dikirim setiap hari, juga hari libur",
+                    "bukan_libur": "tidak dikirim pada hari libur (dimajukan ke hari sebelumnya)",
+                    "hari_kerja": "hanya pada hari kerja (Senin–Jumat di luar hari libur)"}
 
 
 def _kebijakan(k: object) -> list[dict[str, Any]]:
@@ -283,10 +290,11 @@ def _kebijakan(k: object) -> list[dict[str, Any]]:
                f"ke pimpinan hari ke-{a.eskalasi_pimpinan}" if a.eskalasi_pimpinan else ""]
         jam = {nama: f"{getattr(a, nama):%H.%M}" for nama in ("jam_pagi", "sunyi_mulai", "sunyi_selesai")}
         teks_ = (f"{sebelum or 'tidak ada pengingat sebelum batas'} pukul {jam['jam_pagi']}; {lewat}"
-                 + "".join(f", {e}" for e in esk if e) + f"; jam tenang {jam['sunyi_mulai']}–{jam['sunyi_selesai']}")
+                 + "".join(f", {e}" for e in esk if e) + f"; jam tenang {jam['sunyi_mulai']}–{jam['sunyi_selesai']}"
+                 + f"; {HARI_KIRIM_LABEL.get(a.hari_kirim, a.hari_kirim)}")
         isian = {"sebelum": ", ".join("H" if h == 0 else f"H-{h}" for h in a.sebelum), "lewat_hari": a.lewat_hari,
                  "eskalasi_kepala": a.eskalasi_kepala or "",
-                 "eskalasi_pimpinan": a.eskalasi_pimpinan or "", **jam}
+                 "eskalasi_pimpinan": a.eskalasi_pimpinan or "", "hari_kirim": a.hari_kirim, **jam}
         out.append({"jenis": jenis, "label": jenis.replace("_", " "), "teks": teks_, "isian": isian})
     return out
 

@@ -41,6 +41,8 @@ OK = {
     "tahun_ditutup": "Tahun anggaran ditutup: angka akhirnya disimpan dan laporan bertanggal tahun itu ditolak.",
     "tahun_dibuka_kembali": "Tahun anggaran dibuka kembali; laporan kembali membaca data terkini.",
     "impor": "Impor disimpan.",
+    "libur_disimpan": "Hari libur disimpan; tenggat yang terdampak sudah digeser.",
+    "libur_dihapus": "Hari itu kini hari kerja; tenggat yang terdampak sudah digeser.",
     "keluar": "Anda sudah keluar.",
 }
 

@@ -20,7 +20,7 @@ from domain.errors import ParseError
 from domain.periode import parse_periode
 from domain.tanggal import format_datetime
 from reports import anggaran, capaian, logistik, pemutakhiran, rencana_aksi, tabel, teks
-from storage import demo, identitas, org, users
+from storage import demo, identitas, libur, org, users
 from storage.db import create_engine, current_revision, upgrade
 
 REPORTS = ("capaian", "anggaran", "logistik", "pemutakhiran", "rencana-aksi", "lkj", "lkjip")
@@ -309,13 +309,16 @@ async def _db_upgrade(settings: Settings) -> str:
         sebelum = await current_revision(engine)
         await upgrade(engine)
         sesudah = await current_revision(engine)
+        async with engine.begin() as conn:  # the holidays of every year with data, and the deadlines they move
+            n = await libur.isi_dan_sinkronkan(conn, zona=settings.timezone, now=_now())
     finally:
         await engine.dispose()
+    libur_ = f" {format_number(n)} hari libur ditambahkan." if n else ""
     if sebelum is None:
-        return f"Basis data baru dibuat dengan skema revisi {sesudah}."
+        return f"Basis data baru dibuat dengan skema revisi {sesudah}.{libur_}"
     if sebelum != sesudah:
-        return f"Skema basis data ditingkatkan dari revisi {sebelum} ke {sesudah}."
-    return f"Skema basis data sudah terbaru (revisi {sesudah})."
+        return f"Skema basis data ditingkatkan dari revisi {sebelum} ke {sesudah}.{libur_}"
+    return f"Skema basis data sudah terbaru (revisi {sesudah}).{libur_}"
 
 
 def _now() -> datetime:

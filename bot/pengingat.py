@@ -3,7 +3,8 @@
 The database is the source of truth, not the job store: a sweep looks at the deadlines and the outbox and
 queues what is due *now* (``storage.tenggat.sapu``), so a restart, a missed run or a second worker changes
 nothing but the moment a reminder goes out. The digest is also caught up by the sweep (between 07.00 and the
-start of the quiet hours), once per day per pimpinan, under the key ``ringkasan:<date>:<user>``.
+start of the quiet hours), once per day per pimpinan, under the key ``ringkasan:<date>:<user>``; there is none on
+a holiday (the days the manual deadlines' rule sends nothing on: ``domain.harikerja``).
 """
 
 from __future__ import annotations
@@ -99,6 +100,10 @@ class Penyapu:
             return 0
         async with self._engine.connect() as conn:
             aturan = (await tenggat.kebijakan(conn)).untuk("manual")
+            kalender = await tenggat.hari_libur(conn)
+        if not kalender.boleh(lokal.date(), aturan.hari_kirim):  # no digest on a holiday: nobody is at work
+            self._ringkasan_hari = lokal.date()
+            return 0
         if not paksa and sunyi(now, aturan, self._zona):
             return 0
         queued = await kirim_ringkasan(self._engine, now=now, zona=self._zona)

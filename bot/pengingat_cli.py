@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.angka import format_number
 from domain.entitas import PERAN
 from domain.errors import ParseError
+from domain.harikerja import nama_pendek
 from domain.tanggal import format_datetime, parse_date, parse_time
 from storage import tenggat
 
@@ -71,15 +72,20 @@ def _langkah(kode: str) -> str:
     return f"terlambat {kode[1:]} hari"
 
 
-def _baris_json(r: tenggat.Rencana) -> dict[str, Any]:
+def _baris_json(r: tenggat.Rencana, geser: dict[str, str]) -> dict[str, Any]:
     d, p = r.tenggat, r.penerima
     return {
         "waktu": r.waktu.isoformat(), "waktu_lokal": format_datetime(r.waktu, d.zona),
         "penerima": {"id": p.user_id, "telegram_id": p.telegram_id, "nama": p.nama, "peran": p.peran},
         "tenggat": {"id": d.id, "jenis": d.jenis, "ref": d.ref, "judul": d.judul, "unit": d.unit_code,
-                    "batas": d.batas.isoformat()},
+                    "batas": d.batas.isoformat(), "digeser": _geser(d, geser)},
         "langkah": r.langkah.kode, "tingkat": r.langkah.tingkat, "status": r.status,
+        "langkah_digeser": r.langkah.digeser,
     }
+
+
+def _geser(d: tenggat.Tenggat, geser: dict[str, str]) -> str | None:
+    return geser.get(d.ref) if d.jenis == "pelaporan" else None
 
 
 async def _preview(engine: AsyncEngine, a: argparse.Namespace, zona: str) -> str:
@@ -90,16 +96,26 @@ async def _preview(engine: AsyncEngine, a: argparse.Namespace, zona: str) -> str
     async with engine.connect() as conn:
         rows = await tenggat.pratinjau(conn, dari=dari, sampai=sampai, now=now, zona=zona,
                                        termasuk_jeda=a.include_paused, ids=a.deadline)
+        geser = await tenggat.alasan_geser(conn, {r.tenggat.ref for r in rows if r.tenggat.jenis == "pelaporan"})
     if a.format == "json":
         return json.dumps({"dari": dari.isoformat(), "sampai": sampai.isoformat(), "jumlah": len(rows),
-                           "pengingat": [_baris_json(r) for r in rows]}, ensure_ascii=False, indent=2)
+                           "pengingat": [_baris_json(r, geser) for r in rows]}, ensure_ascii=False, indent=2)
     lines = []
+    digeser: dict[tuple[str, str], str] = {}
     for r in rows:
         d, p = r.tenggat, r.penerima
         lokal = r.waktu.astimezone(ZoneInfo(d.zona))
+        # a step a holiday moved earlier says so: "H-7 (dimajukan karena Idul Fitri)"
+        maju = f" (dimajukan karena {nama_pendek(r.langkah.digeser)})" if r.langkah.digeser else ""
         lines.append(f"{lokal:%Y-%m-%d %H.%M}  {p.nama[:34]:<34} ({p.telegram_id})  #{d.id} {d.judul[:48]}"
-                     f" [{d.unit_code or '-'}]  {_langkah(r.langkah.kode)}  {r.status}")
-    return "\n".join([*lines, f"{format_number(len(rows))} pengingat."])
+                     f" [{d.unit_code or '-'}]  {_langkah(r.langkah.kode)}{maju}  {r.status}")
+        if alasan := _geser(d, geser):
+            digeser[(format_datetime(d.batas, d.zona), d.judul)] = alasan
+    ringkas = [f"{format_number(len(rows))} pengingat."]
+    if digeser:
+        ringkas += ["", "Tenggat yang digeser karena hari libur:",
+                    *(f"  {judul}: {batas} ({alasan})" for (batas, judul), alasan in digeser.items())]
+    return "\n".join([*lines, *ringkas])
 
 
 def _batas(teks: str, zona: str) -> datetime:

@@ -9,6 +9,7 @@ import hmac
 import logging
 import signal
 import sys
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 import uvicorn
@@ -21,7 +22,7 @@ from bot.fakebotapi import FakeBotApi
 from bot.pekerja import kunci_mulai
 from bot.settings import Settings
 from bot.web import WEBHOOK_PATH, create_web_app
-from storage import demo
+from storage import demo, libur
 from storage import tables as t
 from storage.db import create_engine, upgrade
 
@@ -59,6 +60,8 @@ async def serve(settings: Settings, *, load_demo: bool = True, stop: asyncio.Eve
             if load_demo and await _empty(engine):
                 res = await demo.load(engine, tz_name=settings.timezone)
                 log.info("basis data kosong: data demo dimuat (%s TPS)", res.tps)
+            async with engine.begin() as conn:  # holidays of every year with data (a new year's too)
+                await libur.isi_dan_sinkronkan(conn, zona=settings.timezone, now=datetime.now(UTC))
             api = FakeBotApi() if local else None
             # In local mode nothing reaches a real chat, so the outbox waits for `pantau chat` to deliver it.
             # Webhook mode is worker mode: several `pantau run` may share the database (bot/pekerja.py).

@@ -13,9 +13,15 @@ Every step owns a *window*: from its time until the next step of the same recipi
 the end of the reminder period). At any moment at most one step of a tier is current, so after downtime a
 sweep finds only the latest due step ("catch up once"); the older ones are skipped, never sent in a burst.
 
-Quiet hours (default 21.00–06.00 local) and a snooze defer a step to the first allowed moment of its window,
-never drop it while the window is open. ``saat_kirim`` gives that moment (the preview lists it) and
-``langkah_jatuh_tempo`` says what a sweep at ``now`` sends, so the preview and the sweep cannot disagree.
+Holidays (``hari_kirim``, from the working-day calendar ``domain.harikerja.Kalender``): with ``bukan_libur``
+(the default) no reminder goes out on a holiday, with ``hari_kerja`` none on a weekend either. A step before
+the deadline that would fall on such a day goes out on the last day before it that the rule allows (the previous
+working day under ``hari_kerja``) at ``jam_pagi``, unless an earlier step already stands there; overdue and
+escalation days count only the days reminders may go out on (a holiday is no day late).
+
+Quiet hours (default 21.00–06.00 local), a day without reminders and a snooze defer a step to the first allowed
+moment of its window, never drop it while the window is open. ``saat_kirim`` gives that moment (the preview lists
+it) and ``langkah_jatuh_tempo`` says what a sweep at ``now`` sends, so the preview and the sweep cannot disagree.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from domain.angka import parse_count
 from domain.errors import ParseError
+from domain.harikerja import HARI_KIRIM, HariKirim, Kalender
 from domain.tanggal import parse_time
 
 __all__ = [
@@ -78,6 +85,7 @@ class Aturan(BaseModel):
     eskalasi_pimpinan: int | None = Field(default=4, ge=1, le=MAKS_HARI)
     sunyi_mulai: time = time(21, 0)
     sunyi_selesai: time = time(6, 0)
+    hari_kirim: HariKirim = "bukan_libur"
 
     @field_validator("sebelum")
     @classmethod
@@ -101,7 +109,7 @@ class Aturan(BaseModel):
 _MAKS_ISIAN = 200
 # The form fields of a rule, as aturan_dari_isian reads them.
 ISIAN_ATURAN = ("sebelum", "jam_pagi", "lewat_hari", "eskalasi_kepala", "eskalasi_pimpinan", "sunyi_mulai",
-                "sunyi_selesai")
+                "sunyi_selesai", "hari_kirim")
 _RE_HARI = re.compile(r"(?:H-?)?([0-9]{1,3})|H")
 
 
@@ -111,7 +119,7 @@ def aturan_dari_isian(isian: Mapping[str, str]) -> Aturan:
     ``sebelum``: the days before the deadline, "H-7, H-3, H-1, H" or "7, 3, 1, 0" (empty: none); ``jam_pagi``,
     ``sunyi_mulai``, ``sunyi_selesai``: times of day ("07.00"); ``lewat_hari``: 0–60 daily reminders once overdue;
     ``eskalasi_kepala``, ``eskalasi_pimpinan``: the overdue day (1–60) the unit head / the pimpinan is told, empty
-    or "tidak" for never.
+    or "tidak" for never; ``hari_kirim``: semua / bukan_libur / hari_kerja (empty: bukan_libur).
     """
     def teks(nama: str) -> str:
         nilai = str(isian.get(nama) or "").strip()
@@ -158,6 +166,10 @@ def aturan_dari_isian(isian: Mapping[str, str]) -> Aturan:
         "sunyi_mulai": jam("sunyi_mulai", "Jam tenang mulai"),
         "sunyi_selesai": jam("sunyi_selesai", "Jam tenang selesai"),
     }
+    hari_kirim = teks("hari_kirim") or "bukan_libur"
+    if hari_kirim not in HARI_KIRIM:
+        raise ParseError("Hari pengiriman harus semua hari, bukan hari libur, atau hari kerja saja.")
+    nilai["hari_kirim"] = hari_kirim
     if _dalam_sunyi(nilai["jam_pagi"], nilai["sunyi_mulai"], nilai["sunyi_selesai"]):
         raise ParseError(f"Jam pengingat {nilai['jam_pagi']:%H.%M} jatuh di jam tenang "
                          f"({nilai['sunyi_mulai']:%H.%M}–{nilai['sunyi_selesai']:%H.%M}); ubah salah satunya.")
@@ -169,8 +181,9 @@ _BAWAAN: dict[str, Aturan] = {
     "pelaporan": Aturan(),
     "pemutakhiran": Aturan(),
     # Logistics is about hours, not days: distribution starts days before, and the day after the cut-off is
-    # voting day, so one overdue reminder and an immediate escalation to both levels.
-    "logistik": Aturan(sebelum=(3, 1, 0), lewat_hari=1, eskalasi_kepala=1, eskalasi_pimpinan=1),
+    # voting day, so one overdue reminder and an immediate escalation to both levels, on any day (voting day
+    # itself is a national holiday).
+    "logistik": Aturan(sebelum=(3, 1, 0), lewat_hari=1, eskalasi_kepala=1, eskalasi_pimpinan=1, hari_kirim="semua"),
     "manual": Aturan(),
 }
 
@@ -218,6 +231,7 @@ class Langkah:
     hari: int  # days relative to the deadline's date: -7 … 0 before, 1 … N overdue
     waktu: datetime  # aware UTC
     akhir: datetime  # aware UTC, exclusive: the window closes here
+    digeser: str | None = None  # the holiday that moved this step to an earlier working day
 
     @property
     def eskalasi(self) -> bool:
@@ -229,69 +243,120 @@ def _pada(tanggal: date, jam: time, zona: ZoneInfo) -> datetime:
     return datetime.combine(tanggal, jam, tzinfo=zona).astimezone(UTC)
 
 
-def jadwal(aturan: Aturan, batas: datetime, zona: str) -> dict[Tingkat, list[Langkah]]:
+def _hari_sebelum(hari_batas: date, h: int, aturan: Aturan, kalender: Kalender | None) -> tuple[date, str | None]:
+    """The day of the H-h step: h days before, or, when that day has no reminders, the last day before it that has
+    (the previous working day under a working-days rule)."""
+    hari = hari_batas - timedelta(days=h)
+    if kalender is None or kalender.boleh(hari, aturan.hari_kirim):
+        return hari, None
+    libur = kalender.libur(hari)
+    return kalender.sebelumnya(hari, aturan.hari_kirim), (libur.nama if libur else "akhir pekan")
+
+
+def _hari_lewat(hari_batas: date, k: int, aturan: Aturan, kalender: Kalender | None) -> date:
+    """Overdue day k: the k-th day after the deadline that reminders may go out on."""
+    if kalender is None:
+        return hari_batas + timedelta(days=k)
+    return kalender.berikutnya(hari_batas, aturan.hari_kirim, k)
+
+
+def jadwal(aturan: Aturan, batas: datetime, zona: str,
+           kalender: Kalender | None = None) -> dict[Tingkat, list[Langkah]]:
     """Every step of a deadline per recipient tier, in time order, each with its window."""
     if batas.tzinfo is None:
         raise ValueError("batas harus berzona waktu")
     tz = ZoneInfo(zona)
     hari_batas = batas.astimezone(tz).date()
-    akhir_periode = _pada(hari_batas + timedelta(days=aturan.hari_terakhir + 1), aturan.jam_pagi, tz)
+    akhir_periode = _pada(_hari_lewat(hari_batas, aturan.hari_terakhir + 1, aturan, kalender), aturan.jam_pagi, tz)
 
-    titik: list[tuple[str, int, datetime]] = []
+    titik: list[tuple[str, int, datetime, str | None]] = []
     for h in aturan.sebelum:
-        waktu = _pada(hari_batas - timedelta(days=h), aturan.jam_pagi, tz)
+        hari, digeser = _hari_sebelum(hari_batas, h, aturan, kalender)
+        waktu = _pada(hari, aturan.jam_pagi, tz)
+        if titik and titik[-1][2] >= waktu:
+            continue  # moved back onto (or before) an earlier step by a long holiday: that reminder is enough
         if waktu < batas:  # a deadline before 07.00 has no "on the day" morning reminder
-            titik.append((f"h{h}", -h, waktu))
+            titik.append((f"h{h}", -(hari_batas - hari).days, waktu, digeser))
     for k in range(1, aturan.lewat_hari + 1):
-        titik.append((f"t{k}", k, _pada(hari_batas + timedelta(days=k), aturan.jam_pagi, tz)))
+        titik.append((f"t{k}", k, _pada(_hari_lewat(hari_batas, k, aturan, kalender), aturan.jam_pagi, tz), None))
     penanggung = [
-        Langkah(kode, "penanggung", hari, waktu, titik[i + 1][2] if i + 1 < len(titik) else akhir_periode)
-        for i, (kode, hari, waktu) in enumerate(titik)
+        Langkah(kode, "penanggung", hari, waktu, titik[i + 1][2] if i + 1 < len(titik) else akhir_periode, digeser)
+        for i, (kode, hari, waktu, digeser) in enumerate(titik)
     ]
     hasil: dict[Tingkat, list[Langkah]] = {"penanggung": penanggung, "kepala": [], "pimpinan": []}
-    for tingkat, kode, hari in (("kepala", "e1", aturan.eskalasi_kepala), ("pimpinan", "e2", aturan.eskalasi_pimpinan)):
-        if hari is not None:
-            waktu = _pada(hari_batas + timedelta(days=hari), aturan.jam_pagi, tz)
-            hasil[tingkat].append(Langkah(kode, tingkat, hari, waktu, akhir_periode))  # type: ignore[index, arg-type]
+    for tingkat, kode, ke in (("kepala", "e1", aturan.eskalasi_kepala), ("pimpinan", "e2", aturan.eskalasi_pimpinan)):
+        if ke is not None:
+            waktu = _pada(_hari_lewat(hari_batas, ke, aturan, kalender), aturan.jam_pagi, tz)
+            hasil[tingkat].append(Langkah(kode, tingkat, ke, waktu, akhir_periode))  # type: ignore[index, arg-type]
     return hasil
 
 
 def rentang(aturan: Aturan) -> tuple[timedelta, timedelta]:
     """How long before and after the deadline its steps can fall (for choosing which deadlines to look at)."""
     sebelum = max(aturan.sebelum, default=0)
-    return timedelta(days=sebelum + 1), timedelta(days=aturan.hari_terakhir + 2)
+    if aturan.hari_kirim == "semua":
+        return timedelta(days=sebelum + 1), timedelta(days=aturan.hari_terakhir + 2)
+    # Days without reminders stretch the schedule: a step moves back before a long holiday, overdue days skip them.
+    return timedelta(days=sebelum + 12), timedelta(days=2 * aturan.hari_terakhir + 16)
 
 
-def sunyi(saat: datetime, aturan: Aturan, zona: str) -> bool:
-    """Whether ``saat`` falls in the quiet hours of the zone."""
+def _pagi_setelah_libur(lokal: datetime, aturan: Aturan, kalender: Kalender | None) -> bool:
+    """Before ``jam_pagi`` on the morning after a day without reminders: what waited for that day waits until the
+    morning's own steps, not for the end of the quiet hours an hour earlier."""
+    return (kalender is not None and lokal.time().replace(tzinfo=None) < aturan.jam_pagi
+            and not kalender.boleh(lokal.date() - timedelta(days=1), aturan.hari_kirim))
+
+
+def sunyi(saat: datetime, aturan: Aturan, zona: str, kalender: Kalender | None = None) -> bool:
+    """Whether ``saat`` falls in the quiet hours of the zone, or on a day without reminders (or its next morning
+    before ``jam_pagi``)."""
     lokal = saat.astimezone(ZoneInfo(zona))
+    if kalender is not None and not kalender.boleh(lokal.date(), aturan.hari_kirim):
+        return True
+    if _pagi_setelah_libur(lokal, aturan, kalender):
+        return True
     return _dalam_sunyi(lokal.time().replace(tzinfo=None), aturan.sunyi_mulai, aturan.sunyi_selesai)
 
 
-def akhir_sunyi(saat: datetime, aturan: Aturan, zona: str) -> datetime:
-    """``saat`` itself when it is not quiet, else the moment the quiet hours end."""
-    if not sunyi(saat, aturan, zona):
-        return saat
+def akhir_sunyi(saat: datetime, aturan: Aturan, zona: str, kalender: Kalender | None = None) -> datetime:
+    """``saat`` itself when it is not quiet, else the moment the quiet hours end (after days without reminders: the
+    morning, ``jam_pagi``, of the next day with reminders)."""
     tz = ZoneInfo(zona)
-    lokal = saat.astimezone(tz)
-    hari = lokal.date() if lokal.time().replace(tzinfo=None) < aturan.sunyi_selesai else lokal.date() + timedelta(1)
-    return _pada(hari, aturan.sunyi_selesai, tz)
+    for _ in range(400):
+        if not sunyi(saat, aturan, zona, kalender):
+            return saat
+        lokal = saat.astimezone(tz)
+        if kalender is not None and not kalender.boleh(lokal.date(), aturan.hari_kirim):
+            # the morning of the next day with reminders: that day's own step starts then, and a deferred one
+            # whose window closes at that moment is not worth a second message an hour earlier
+            saat = _pada(kalender.berikutnya(lokal.date(), aturan.hari_kirim), aturan.jam_pagi, tz)
+            continue
+        if _pagi_setelah_libur(lokal, aturan, kalender):
+            saat = _pada(lokal.date(), aturan.jam_pagi, tz)
+            continue
+        jam = lokal.time().replace(tzinfo=None)
+        hari = lokal.date() if jam < aturan.sunyi_selesai else lokal.date() + timedelta(1)
+        saat = _pada(hari, aturan.sunyi_selesai, tz)
+    return saat
 
 
-def saat_kirim(langkah: Langkah, aturan: Aturan, zona: str, tunda_sampai: datetime | None = None) -> datetime | None:
-    """The first moment the step may go out (after quiet hours and a snooze), or None if its window closes first."""
+def saat_kirim(langkah: Langkah, aturan: Aturan, zona: str, tunda_sampai: datetime | None = None,
+               kalender: Kalender | None = None) -> datetime | None:
+    """The first moment the step may go out (after quiet hours, days without reminders and a snooze), or None if
+    its window closes first."""
     saat = langkah.waktu if tunda_sampai is None else max(langkah.waktu, tunda_sampai)
-    saat = akhir_sunyi(saat, aturan, zona)
+    saat = akhir_sunyi(saat, aturan, zona, kalender)
     return saat if saat < langkah.akhir else None
 
 
 def langkah_jatuh_tempo(
-    langkah: Iterable[Langkah], now: datetime, aturan: Aturan, zona: str, tunda_sampai: datetime | None = None
+    langkah: Iterable[Langkah], now: datetime, aturan: Aturan, zona: str, tunda_sampai: datetime | None = None,
+    kalender: Kalender | None = None,
 ) -> Langkah | None:
     """The step a sweep at ``now`` sends for one recipient tier: the one whose window holds ``now``, if allowed now."""
     for item in langkah:
         if item.waktu <= now < item.akhir:
-            if sunyi(now, aturan, zona) or (tunda_sampai is not None and now < tunda_sampai):
+            if sunyi(now, aturan, zona, kalender) or (tunda_sampai is not None and now < tunda_sampai):
                 return None
             return item
     return None

@@ -9,18 +9,20 @@ by end date (so January < Triwulan I < Tahun, all starting on 1 January).
 import calendar
 import re
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from domain.errors import ParseError
+from domain.harikerja import Kalender
 from domain.tanggal import BULAN, TAHUN_MAKSIMUM, TAHUN_MINIMUM, parse_bulan, parse_tahun
 
 __all__ = [
     "JenisPeriode",
     "Periode",
     "batas_lapor",
+    "batas_lapor_digeser",
     "parse_periode",
     "periode_berjalan",
     "periode_tahun",
@@ -178,19 +180,20 @@ def periode_tahun(tahun: int, jenis: JenisPeriode) -> list[Periode]:
     return [Periode(tahun=tahun, jenis=jenis, ke=ke) for ke in range(1, _JUMLAH[jenis] + 1)]
 
 
-def tambah_hari_kerja(start: date, n: int, libur: Iterable[date] = ()) -> date:
+def _kalender(libur: Iterable[date] | Kalender) -> Kalender:
+    return libur if isinstance(libur, Kalender) else Kalender(libur)
+
+
+def tambah_hari_kerja(start: date, n: int, libur: Iterable[date] | Kalender = ()) -> date:
     """The date n working days after ``start`` (before it when n < 0), skipping weekends and ``libur``."""
-    hari_libur = frozenset(libur)
-    langkah = timedelta(days=1 if n >= 0 else -1)
-    hasil = start
-    sisa = abs(n)
-    while sisa:
-        hasil += langkah
-        if hasil.weekday() < 5 and hasil not in hari_libur:
-            sisa -= 1
-    return hasil
+    return _kalender(libur).tambah_hari_kerja(start, n)
 
 
-def batas_lapor(p: Periode, hari_kerja: int = 5, libur: Iterable[date] = ()) -> date:
+def batas_lapor(p: Periode, hari_kerja: int = 5, libur: Iterable[date] | Kalender = ()) -> date:
     """Reporting deadline: ``hari_kerja`` working days after the period ends."""
     return tambah_hari_kerja(p.selesai, hari_kerja, libur)
+
+
+def batas_lapor_digeser(p: Periode, hari_kerja: int, libur: Kalender) -> list[str]:
+    """The holidays (short names) that moved a reporting deadline later: "Idul Fitri", "Tahun Baru Masehi"."""
+    return libur.digeser_karena(p.selesai, batas_lapor(p, hari_kerja, libur))

@@ -59,7 +59,9 @@ def _judul(langkah: Langkah) -> str:
         return tx.JUDUL_ESKALASI.format(hari=langkah.hari)
     if langkah.hari > 0:
         return tx.JUDUL_TERLAMBAT.format(hari=langkah.hari)
-    return tx.JUDUL_LANGKAH.get(langkah.kode) or tx.JUDUL_SEBELUM.format(hari=-langkah.hari)
+    # A step moved back by a holiday keeps its code (its outbox key) but says how far the deadline really is.
+    tetap = langkah.kode == f"h{-langkah.hari}"
+    return (tx.JUDUL_LANGKAH.get(langkah.kode) if tetap else None) or tx.JUDUL_SEBELUM.format(hari=-langkah.hari)
 
 
 def _tombol_alur(k: Kiriman) -> list[tuple[str, str]]:
@@ -221,7 +223,7 @@ def baris_jadwal(b: tenggat.Baris, *, tanggal: bool = True, unit: bool = True) -
         status = tx.JADWAL_BELUM_SEBAGIAN.format(n=format_number(len(b.belum)),
                                                   total=format_number(len(b.units)))
     return tx.JADWAL_BARIS.format(batas=batas, judul=b.judul, unit=nama_unit, status=status) + (
-        tx.JADWAL_DIJEDA if b.dijeda else "")
+        tx.JADWAL_DIGESER.format(alasan=b.digeser) if b.digeser else "") + (tx.JADWAL_DIJEDA if b.dijeda else "")
 
 
 def render_ringkasan(r: tenggat.Ringkasan, now: datetime, zona: str) -> str:

@@ -13,7 +13,7 @@ from domain.angka import format_number
 from domain.kinerja import DitolakError
 from domain.tanggal import format_date
 from reports import capaian
-from storage import anggaran, tenggat
+from storage import anggaran, libur, tenggat
 from storage import tahun as tahun_anggaran
 
 
@@ -112,6 +112,10 @@ def teks(k: Kesiapan) -> str:
         if b.langkah:
             out.append(f"    → {b.langkah}")
     return "\n".join(out)
+
+
+# Opening a year fills its holidays (in the same transaction) before its deadlines are generated below.
+tahun_anggaran.saat_dibuka(libur.saat_tahun_dibuka)
 
 
 async def buka(conn: AsyncConnection, tahun: int, *, dari: int | None, actor: str, actor_id: int | None,

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage import anggaran, logistik, tenggat
+from storage import anggaran, libur, logistik, tenggat
 from storage import tables as t
 from storage import tahun as tahun_anggaran
 from storage.db import inserted_id
@@ -121,6 +121,7 @@ async def load(engine: AsyncEngine, *, reset: bool = False, live: bool = False, 
             await wipe(conn)
         tps_count = await _load_all(conn, shift, tz, today)
         await logistik.hitung_ulang(conn)
+        await libur.isi_libur_data(conn, zona=tz_name)  # before the deadlines: they count working days
         await tenggat.sinkronkan(conn, zona=tz_name, now=_now())  # the demo's deadlines, for /jadwal at once
         if tutup:
             await _tutup_terbit(conn)

@@ -26,7 +26,7 @@ from domain.entitas import PERAN, Pengguna
 from domain.errors import ParseError
 from domain.periode import parse_periode
 from domain.tanggal import parse_bulan, parse_date, parse_tahun, parse_time
-from storage import audit, logistik
+from storage import audit, libur, logistik
 from storage import tables as t
 
 MAKS_BYTE = 10 * 1024 * 1024
@@ -155,6 +155,12 @@ DATASETS: dict[str, Dataset] = {d.kode: d for d in (
         ("2025", "DIPA", "0", "2 Januari 2025", "WA", "6871", "", "Perencanaan dan data", "1.250.000.000", ""),
         ("2025", "DIPA", "0", "2 Januari 2025", "WA", "6871", "6871.QGE.001", "Laporan kinerja", "150.000.000",
          "PDI-REN"))),
+    Dataset("libur", "Hari libur", (
+        _k("tanggal", "tanggal, mis. 19 Februari 2025"),
+        _k("nama", "nama hari libur (wajib untuk tambah)", False),
+        _k("jenis", "nasional, cuti_bersama atau daerah (bawaan daerah)", False),
+        _k("aksi", "tambah (bawaan) atau hapus (hari itu menjadi hari kerja)", False),
+    ), (("19 Februari 2025", "HUT Provinsi", "daerah", "tambah"),)),
 )}
 
 
@@ -921,6 +927,7 @@ _CEK: dict[str, Cek] = {
     "tps": _cek_tps, "pengguna": _cek_pengguna, "indikator": _cek_indikator, "target": _cek_target, "pk": _cek_pk,
     "rencana_aksi": _cek_rencana_aksi, "tenggat": _cek_tenggat, "norma_logistik": _cek_norma_logistik,
     "anggaran": _cek_anggaran,
+    "libur": libur.cek_impor,
 }
 
 
@@ -960,6 +967,8 @@ async def commit(conn: AsyncConnection, dataset: str, header: list[str], rows: l
         keys = await _tulis_tenggat(conn, p.baris, tz, now)
     elif dataset == "anggaran":
         keys = await _tulis_anggaran(conn, p.baris, tz, now, berkas=berkas, author_id=actor.id)
+    elif dataset == "libur":
+        keys = await libur.tulis_impor(conn, p.baris, now=now, zona=tz_name)
     else:
         tulis = {"tps": _tulis_tps, "indikator": _tulis_indikator, "target": _tulis_target, "pk": _tulis_pk,
                  "rencana_aksi": _tulis_rencana_aksi, "norma_logistik": _tulis_norma_logistik}[dataset]

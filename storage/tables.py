@@ -519,6 +519,10 @@ holidays = sa.Table(
     metadata,
     sa.Column("tanggal", sa.Date, primary_key=True),
     sa.Column("nama", sa.String(120), nullable=False),
+    sa.Column("jenis", sa.String(20), nullable=False, server_default="nasional"),  # nasional, cuti_bersama, daerah
+    sa.Column("sumber", sa.String(10), nullable=False, server_default="admin"),  # paket (holidays package), data, admin
+    # False: an admin lifted the day (a later decree); the row stays so that refilling does not bring it back.
+    sa.Column("aktif", sa.Boolean, nullable=False, server_default=sa.true()),
 )
 
 outbox = sa.Table(

@@ -33,10 +33,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from domain import pengingat as kebijakan_mod
 from domain.entitas import PERAN
 from domain.errors import ParseError
+from domain.harikerja import HariLibur, Kalender
 from domain.kinerja import cakupan_unit
 from domain.pemutakhiran import tahapan_provinsi
 from domain.pengingat import JENIS, Aturan, Kebijakan, Langkah, Tingkat
-from domain.periode import JenisPeriode, Periode, batas_lapor, parse_periode, periode_tahun
+from domain.periode import JenisPeriode, Periode, batas_lapor, batas_lapor_digeser, parse_periode, periode_tahun
 from domain.rencana import akhir_bulan
 from storage import audit, logistik, outbox
 from storage import tables as t
@@ -251,9 +252,27 @@ async def atur_jeda(conn: AsyncConnection, jenis: str, jeda: bool, *, actor: str
     return baru
 
 
-async def hari_libur(conn: AsyncConnection) -> list[date]:
-    """The configured holidays."""
-    return list((await conn.execute(sa.select(t.holidays.c.tanggal))).scalars().all())
+async def hari_libur(conn: AsyncConnection) -> Kalender:
+    """The working-day calendar: the holidays in force (national, cuti bersama, regional)."""
+    h = t.holidays
+    rows = (await conn.execute(sa.select(h.c.tanggal, h.c.nama, h.c.jenis).where(h.c.aktif.is_(True)))).all()
+    return Kalender(HariLibur(r.tanggal, r.nama, r.jenis) for r in rows)
+
+
+async def alasan_geser(conn: AsyncConnection, refs: Iterable[str]) -> dict[str, str]:
+    """Reporting deadlines (by period code) that holidays moved later: {"2025-Q1": "digeser karena Idul Fitri"}."""
+    kalender = await hari_libur(conn)
+    n = await hari_kerja_lapor(conn)
+    out: dict[str, str] = {}
+    for ref in set(refs):
+        try:
+            p = parse_periode(ref)
+        except ParseError:
+            continue
+        nama = batas_lapor_digeser(p, n, kalender)
+        if nama:
+            out[ref] = "digeser karena " + ", ".join(nama)
+    return out
 
 
 async def hari_kerja_lapor(conn: AsyncConnection) -> int:
@@ -489,6 +508,8 @@ async def sinkronkan(conn: AsyncConnection, *, zona: str, now: datetime) -> Hasi
         elif (lama.judul, lama.batas, lama.peran) != (c.judul, c.batas, c.peran):
             await conn.execute(_D.update().where(_D.c.id == lama.id).values(judul=c.judul, batas=c.batas,
                                                                             peran=c.peran))
+            if lama.batas != c.batas:  # a reminder still waiting names the old moment: take it back
+                await _batalkan(conn, [kunci_prefix(lama.id)], now=now)
             diubah += 1
     hapus = [r.id for key, r in ada.items() if key not in mau]
     for i in range(0, len(hapus), 500):
@@ -853,6 +874,7 @@ class _Bahan:
     status: dict[int, Status]
     tunda: dict[tuple[int, int], datetime]
     kunci: dict[str, tuple[str, datetime]]  # outbox key -> (status, queued at), for the deadlines looked at
+    kalender: Kalender = field(default_factory=Kalender)
 
 
 async def _kunci_outbox(conn: AsyncConnection, sejak: datetime) -> dict[str, tuple[str, datetime]]:
@@ -905,6 +927,7 @@ async def _bahan(conn: AsyncConnection, *, dari: datetime, sampai: datetime, zon
     dir_ = await direktori(conn)
     st = await status(conn, ds, dir_)
     tunda_ = await penundaan(conn, [d.id for d in ds], now)
+    kalender = await hari_libur(conn)
     if user_id is None:
         keys = await _kunci_outbox(conn, min(dari, now) - sesudah - sebelum) if ds else {}
     else:
@@ -913,11 +936,12 @@ async def _bahan(conn: AsyncConnection, *, dari: datetime, sampai: datetime, zon
                                      for p in ps)]
         ds = mine
         candidates = [kunci(d.id, user_id, x.kode) for d in mine
-                      for steps in kebijakan_mod.jadwal(k.untuk(d.jenis), d.batas, d.zona).values() for x in steps]
+                      for steps in kebijakan_mod.jadwal(k.untuk(d.jenis), d.batas, d.zona, kalender).values()
+                      for x in steps]
         candidates += [kunci(d.id, user_id, f"z{until.astimezone(ZoneInfo(d.zona)):%Y%m%d}")
                        for (di, u), until in tunda_.items() for d in mine if di == d.id and u == user_id]
         keys = await _kunci_tertentu(conn, candidates)
-    return _Bahan(k, ds, dir_, st, tunda_, keys)
+    return _Bahan(k, ds, dir_, st, tunda_, keys, kalender)
 
 
 async def rencana_sapu(conn: AsyncConnection, *, now: datetime, zona: str) -> tuple[list[Kiriman], _Bahan]:
@@ -929,15 +953,15 @@ async def rencana_sapu(conn: AsyncConnection, *, now: datetime, zona: str) -> tu
         if st.selesai:
             continue
         aturan = b.kebijakan.untuk(d.jenis)
-        if kebijakan_mod.sunyi(now, aturan, d.zona):
+        if kebijakan_mod.sunyi(now, aturan, d.zona, b.kalender):
             continue
-        tiers = kebijakan_mod.jadwal(aturan, d.batas, d.zona)
+        tiers = kebijakan_mod.jadwal(aturan, d.batas, d.zona, b.kalender)
         orang = penerima_per_tingkat(d, st, b.direktori)
         nama_penanggung = tuple(p.nama for p in orang["penanggung"])
         for tingkat, langkah in tiers.items():
             # The step due now is the same for everyone in a tier; only snoozes differ per person, so the
             # policy is asked once per tier and each person's snooze is checked after it (same rule).
-            due = kebijakan_mod.langkah_jatuh_tempo(langkah, now, aturan, d.zona)
+            due = kebijakan_mod.langkah_jatuh_tempo(langkah, now, aturan, d.zona, kalender=b.kalender)
             for p in orang[tingkat]:
                 until = b.tunda.get((d.id, p.user_id))
                 if until is not None and now < until:
@@ -954,14 +978,18 @@ async def rencana_sapu(conn: AsyncConnection, *, now: datetime, zona: str) -> tu
 
 
 async def _antrean_basi(conn: AsyncConnection, b: _Bahan, now: datetime, zona: str) -> list[str]:
-    """Queued reminders the policy would no longer send: reported, paused, snoozed, or the user left."""
+    """Queued reminders the policy would no longer send: reported, paused, snoozed, the user left, or queued today
+    and today became a day without reminders."""
     o = t.outbox
-    rows = (await conn.execute(sa.select(o.c.dedup_key).where(
+    libur_hari_ini = _mungkin_libur(b.kebijakan, b.kalender, now)
+    # when queued matters only on a holiday or weekend: on other days the column is not read (every minute)
+    kolom = o.c.not_before if libur_hari_ini else sa.null()
+    antre = dict((await conn.execute(sa.select(o.c.dedup_key, kolom).where(
         o.c.kind.in_((KIND_PENGINGAT, KIND_ESKALASI)), o.c.status == outbox.ANTRI,
-        sa.or_(o.c.claimed_until.is_(None), o.c.claimed_until < now)))).scalars().all()
-    if not rows:
+        sa.or_(o.c.claimed_until.is_(None), o.c.claimed_until < now)))).all())
+    if not antre:
         return []
-    parsed = {key: p for key in rows if (p := urai_kunci(key)) is not None}
+    parsed = {key: p for key in antre if (p := urai_kunci(key)) is not None}
     known = {d.id: d for d in b.tenggat}
     missing = sorted({p[0] for p in parsed.values()} - set(known))
     extra = await daftar_tenggat(conn, zona=zona, ids=missing) if missing else []
@@ -976,6 +1004,9 @@ async def _antrean_basi(conn: AsyncConnection, b: _Bahan, now: datetime, zona: s
         if d is None or d.dijeda or d.jenis in dijeda or st[d.id].selesai:
             basi.append(key)
             continue
+        if libur_hari_ini and _hari_tanpa_kirim(d, b.kebijakan, b.kalender, now, antre[key]):  # a new holiday
+            basi.append(key)
+            continue
         if (until := tunda_.get((deadline_id, user_id))) is not None and now < until:
             basi.append(key)
             continue
@@ -985,6 +1016,38 @@ async def _antrean_basi(conn: AsyncConnection, b: _Bahan, now: datetime, zona: s
         if user_id not in cache[deadline_id]:
             basi.append(key)
     return basi
+
+
+def _mungkin_libur(k: Kebijakan, kalender: Kalender, now: datetime) -> bool:
+    """Whether some rule sends nothing today in some time zone (UTC-12 to UTC+14): else nothing queued needs a look
+    at its rule (this runs every minute, for every queued reminder)."""
+    hari = {(now + timedelta(hours=h)).date() for h in (-12, 0, 14)}
+    return any(not kalender.boleh(d, a.hari_kirim) for d in hari for a in k.aturan.values())
+
+
+def _hari_tanpa_kirim(d: Tenggat, k: Kebijakan, kalender: Kalender, now: datetime, antre: datetime) -> bool:
+    """Whether a reminder queued today (at ``antre``) is for a day its rule now sends nothing on (a holiday, or a
+    weekend under a working-days rule). One queued on an earlier day and still waiting is left to the sender."""
+    tz = ZoneInfo(d.zona)
+    hari = now.astimezone(tz).date()
+    # the cheap test first: on most days every rule sends, and this runs for every queued reminder
+    return not kalender.boleh(hari, k.untuk(d.jenis).hari_kirim) and antre.astimezone(tz).date() == hari
+
+
+async def tarik_hari_tanpa_kirim(conn: AsyncConnection, *, now: datetime, zona: str) -> int:
+    """Take back the queued reminders whose rule sends nothing today (the day was just made a holiday)."""
+    o = t.outbox
+    antre = dict((await conn.execute(sa.select(o.c.dedup_key, o.c.not_before).where(
+        o.c.kind.in_((KIND_PENGINGAT, KIND_ESKALASI)), o.c.status == outbox.ANTRI,
+        sa.or_(o.c.claimed_until.is_(None), o.c.claimed_until < now)))).all())
+    parsed = {key: p[0] for key in antre if (p := urai_kunci(key)) is not None}
+    if not parsed:
+        return 0
+    k, kalender = await kebijakan(conn), await hari_libur(conn)
+    ds = {d.id: d for d in await daftar_tenggat(conn, zona=zona, ids=sorted(set(parsed.values())))}
+    basi = [key for key, did in parsed.items()
+            if did in ds and _hari_tanpa_kirim(ds[did], k, kalender, now, antre[key])]
+    return await _batalkan(conn, basi, now=now) if basi else 0
 
 
 async def sapu(engine: AsyncEngine, *, now: datetime, render: Render, zona: str, sinkron: bool = False,
@@ -1043,7 +1106,7 @@ async def pratinjau(conn: AsyncConnection, *, dari: datetime, sampai: datetime, 
             continue
         aturan = b.kebijakan.untuk(d.jenis)
         orang = penerima_per_tingkat(d, st, b.direktori)
-        for tingkat, langkah in kebijakan_mod.jadwal(aturan, d.batas, d.zona).items():
+        for tingkat, langkah in kebijakan_mod.jadwal(aturan, d.batas, d.zona, b.kalender).items():
             for p in orang[tingkat]:
                 if user_id is not None and p.user_id != user_id:
                     continue
@@ -1052,7 +1115,7 @@ async def pratinjau(conn: AsyncConnection, *, dari: datetime, sampai: datetime, 
                 for step in [*langkah, *([z] if z else [])]:
                     sent = b.kunci.get(kunci(d.id, p.user_id, step.kode))
                     # what went out is shown when it went out; what is to come, when a sweep will send it
-                    saat = sent[1] if sent else kebijakan_mod.saat_kirim(step, aturan, d.zona, until)
+                    saat = sent[1] if sent else kebijakan_mod.saat_kirim(step, aturan, d.zona, until, b.kalender)
                     if saat is None or not dari <= saat <= sampai:
                         continue
                     if sent is not None:
@@ -1079,9 +1142,10 @@ class Baris:
     units: tuple[str, ...]  # unit codes
     belum: tuple[str, ...]  # unit codes not reported yet
     dijeda: bool
+    digeser: str = ""  # "digeser karena Idul Fitri": holidays moved this reporting deadline later
 
 
-def _gabung(ds: list[Tenggat], st: dict[int, Status]) -> list[Baris]:
+def _gabung(ds: list[Tenggat], st: dict[int, Status], geser: Mapping[str, str] | None = None) -> list[Baris]:
     groups: dict[tuple[str, str, datetime], list[Tenggat]] = {}
     for d in ds:
         groups.setdefault((d.jenis, d.ref, d.batas), []).append(d)
@@ -1090,7 +1154,7 @@ def _gabung(ds: list[Tenggat], st: dict[int, Status]) -> list[Baris]:
         units = tuple(d.unit_code or "-" for d in items)
         belum = tuple(d.unit_code or "-" for d in items if not st[d.id].selesai)
         out.append(Baris(jenis, ref, items[0].judul, batas, items[0].zona, units, belum,
-                         all(d.dijeda for d in items)))
+                         all(d.dijeda for d in items), (geser or {}).get(ref, "") if jenis == "pelaporan" else ""))
     out.sort(key=lambda b: (b.batas, b.judul))
     return out
 
@@ -1122,7 +1186,8 @@ async def jadwal_pengguna(conn: AsyncConnection, *, user_id: int, unit_ids: list
     ds = _dalam_cakupan(ds, user_id, unit_ids, dir_, st)
     coming = [d for d in ds if d.batas >= now]
     late = [d for d in ds if d.batas < now and not st[d.id].selesai]
-    return Jadwal(_gabung(coming, st), _gabung(late, st))
+    geser = await alasan_geser(conn, {d.ref for d in ds if d.jenis == "pelaporan"})
+    return Jadwal(_gabung(coming, st, geser), _gabung(late, st, geser))
 
 
 @dataclass(frozen=True)

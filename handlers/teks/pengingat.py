@@ -80,6 +80,7 @@ JADWAL_SELESAI = " ✅"
 JADWAL_BELUM = " — belum: {belum}"
 JADWAL_BELUM_SEBAGIAN = " — {n} dari {total} unit belum"
 JADWAL_DIJEDA = " (pengingat dijeda)"
+JADWAL_DIGESER = " ({alasan})"
 
 # --- the morning digest ------------------------------------------------------------------------------------
 

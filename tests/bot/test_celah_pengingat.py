@@ -107,7 +107,7 @@ async def test_a_province_stage_marked_in_tahapan_stops_reminding(engine: AsyncE
 
 async def test_lapor_button_of_a_bagians_reminder_works_for_its_sub_bagian(engine: AsyncEngine) -> None:
     async with bot_uji(engine) as b:
-        assert await _sapu(b, lokal(date(2024, 3, 29), 7))  # H-7 of the Triwulan I 2024 reports
+        assert await _sapu(b, lokal(date(2024, 3, 28), 7))  # H-7 of Triwulan I 2024 (Good Friday: a day earlier)
         data = "rl:mulai:KUL-1:2024-Q1"
         reminder = _pengingat(b, OP_UML, data)
         assert "Untuk: Operator Bagian Keuangan, Umum dan Logistik (KUL)" in (reminder.text or "")

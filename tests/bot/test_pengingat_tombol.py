@@ -69,7 +69,7 @@ async def _ditolak(b: BotUji, tg: int, data: str, pesan: str) -> None:
 
 async def test_lapor_button_opens_realisasi_at_the_indicator_for_the_reminders_period(engine: AsyncEngine) -> None:
     async with bot_uji(engine) as b:
-        assert await _sapu(b, lokal(date(2024, 3, 29), 7))  # H-7 of the Triwulan I 2024 reports
+        assert await _sapu(b, lokal(date(2024, 3, 28), 7))  # H-7 of Triwulan I 2024 (Good Friday: a day earlier)
         data = "rl:mulai:KUL-UML-1:2024-Q1"
         reminder = _pengingat(b, OP_UML, data)
         assert "Triwulan I 2024" in (reminder.text or "")
