@@ -88,7 +88,8 @@ async def undangan_cabut(request: Request) -> Response:
     """Revoke an invite code."""
     w, admin = web(request), sesi(request).pengguna
     async with w.engine.begin() as conn:
-        done = await users.revoke_invite(conn, request.path_params["code"][:64], actor=admin.name, now=w.now())
+        done = await users.revoke_invite(conn, request.path_params["code"][:64], actor=admin.name,
+                                         actor_id=admin.id, now=w.now())
     if not done:
         return await _halaman_pengguna(request, "Kode undangan tidak ditemukan atau sudah dicabut.", 400)
     return redirect("/pengguna?ok=undangan_dicabut#undangan")
@@ -140,7 +141,7 @@ async def pengguna_cabut(request: Request) -> Response:
         return await _halaman_pengguna(request, "Anda tidak dapat mencabut akses akun Anda sendiri.", 400)
     try:
         async with w.engine.begin() as conn:
-            await users.revoke_user(conn, uid, actor=admin.name, now=w.now())
+            await users.revoke_user(conn, uid, actor=admin.name, actor_id=admin.id, now=w.now())
     except AksesError as exc:
         return await _halaman_pengguna(request, str(exc), 400)
     return redirect("/pengguna?ok=dicabut")

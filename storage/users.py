@@ -172,12 +172,14 @@ async def create_invite(conn: AsyncConnection, *, role: str, unit_code: str | No
     return Undangan(inserted_id(res), code, role, unit_code, tps_codes, max_uses, 0, expires_at, None)
 
 
-async def revoke_invite(conn: AsyncConnection, code: str, *, actor: str, now: datetime) -> bool:
+async def revoke_invite(conn: AsyncConnection, code: str, *, actor: str, now: datetime,
+                        actor_id: int | None = None) -> bool:
     """Revoke an invite code; False when it does not exist or was revoked already."""
     res = await conn.execute(t.invites.update().where(t.invites.c.code == code, t.invites.c.revoked_at.is_(None))
                              .values(revoked_at=now))
     if res.rowcount:
-        await audit.record(conn, actor=actor, action="cabut", entity="undangan", entity_id=code, now=now)
+        await audit.record(conn, actor=actor, actor_id=actor_id, action="cabut", entity="undangan", entity_id=code,
+                           now=now)
     return bool(res.rowcount)
 
 
@@ -280,7 +282,8 @@ async def decide_request(conn: AsyncConnection, user_id: int, *, approve: bool, 
     return user
 
 
-async def revoke_user(conn: AsyncConnection, user_id: int, *, actor: str, now: datetime) -> Pengguna:
+async def revoke_user(conn: AsyncConnection, user_id: int, *, actor: str, now: datetime,
+                      actor_id: int | None = None) -> Pengguna:
     """Revoke a user's access (kept on record, never deleted)."""
     user = await by_id(conn, user_id)
     if user is None:
@@ -288,7 +291,7 @@ async def revoke_user(conn: AsyncConnection, user_id: int, *, actor: str, now: d
     if user.status == "dicabut":
         raise AksesError("Akses pengguna ini sudah dicabut.")
     await conn.execute(t.users.update().where(t.users.c.id == user_id).values(status="dicabut"))
-    await audit.record(conn, actor=actor, action="cabut", entity="pengguna", entity_id=user_id,
+    await audit.record(conn, actor=actor, actor_id=actor_id, action="cabut", entity="pengguna", entity_id=user_id,
                        old={"status": user.status}, new={"status": "dicabut"}, now=now)
     revoked = await by_id(conn, user_id)
     assert revoked is not None
