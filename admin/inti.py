@@ -7,7 +7,7 @@ import csv
 import hmac
 import io
 import json
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -256,13 +256,33 @@ def _nama_berkas(nama: str, fmt: str, today: date) -> str:
     return f"pantau-{nama}-{today.isoformat()}.{fmt}"
 
 
-async def _aliran(rows: Iterable[Sequence[Any]] | AsyncIterable[Sequence[Any]]) -> AsyncIterable[Sequence[Any]]:
+async def _aliran(rows: Iterable[Sequence[Any]] | AsyncIterable[Sequence[Any]]) -> AsyncGenerator[Sequence[Any], None]:
     if isinstance(rows, AsyncIterable):
-        async for r in rows:
-            yield r
+        try:
+            async for r in rows:
+                yield r
+        finally:
+            tutup = getattr(rows, "aclose", None)
+            if tutup is not None:
+                await tutup()  # a dropped download gives its database connection back at once
     else:
         for r in rows:
             yield r
+
+
+class _AliranResponse(StreamingResponse):
+    """A streamed download whose rows are closed when the response ends, also when the browser went away (Starlette
+    then cancels the stream and leaves the generator suspended: its connection and its audit record would wait for
+    the garbage collector)."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            tutup = getattr(self.body_iterator, "aclose", None)
+            if tutup is not None:
+                with anyio.CancelScope(shield=True):
+                    await tutup()
 
 
 async def _catat_unduhan(request: Request, nama: str, fmt: str, n: int, selesai: bool) -> None:
@@ -290,8 +310,9 @@ def ekspor(request: Request, nama: str, header: Sequence[str],
             buf.write("\ufeff")
             w.writerow(header)
             n, selesai = 0, False
+            sumber = _aliran(rows)
             try:
-                async for r in _aliran(rows):
+                async for r in sumber:
                     w.writerow([netralkan(_sel(v)) for v in r])
                     n += 1
                     if n % 1000 == 0:
@@ -300,10 +321,11 @@ def ekspor(request: Request, nama: str, header: Sequence[str],
                         buf.truncate()
                 selesai = True
             finally:
+                await sumber.aclose()
                 await _catat_unduhan(request, nama, fmt, n, selesai)
             yield buf.getvalue().encode("utf-8")
 
-        return StreamingResponse(gen(), media_type="text/csv; charset=utf-8", headers=disp)
+        return _AliranResponse(gen(), media_type="text/csv; charset=utf-8", headers=disp)
 
     async def body() -> bytes:
         data = [[_sel(v) for v in r] async for r in _aliran(rows)]

@@ -3,6 +3,7 @@ id; the audit log's download masks secrets as every other export of it does."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -12,6 +13,8 @@ import openpyxl
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from admin.app import create_app
+from admin.inti import COOKIE
 from storage import audit, users
 from storage import tables as t
 from tests.admin.bantuan import buat_web, klien, masuk
@@ -96,3 +99,35 @@ async def test_revocations_on_the_web_record_the_actors_id(engine: AsyncEngine) 
         cabut = (await conn.execute(sa.select(t.audit_log.c.entity, t.audit_log.c.actor_id)
                                     .where(t.audit_log.c.action == "cabut"))).all()
     assert sorted(cabut) == [("pengguna", admin_id), ("undangan", admin_id)]
+
+
+async def test_a_download_dropped_part_way_is_still_audited(engine: AsyncEngine) -> None:
+    w = buat_web(engine)
+    async with klien(w) as c:
+        await masuk(c, w, "admin")
+        sesi = c.cookies.get(COOKIE)
+    assert sesi
+    app = create_app(w)
+    terkirim: list[bytes] = []
+    putus = asyncio.Event()
+
+    async def receive() -> dict[str, object]:
+        await putus.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(msg: dict[str, object]) -> None:
+        if msg["type"] == "http.response.body":
+            terkirim.append(msg["body"])  # type: ignore[arg-type]
+            putus.set()  # the browser goes away after the first piece
+            await asyncio.sleep(0.05)
+
+    scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
+             "method": "GET", "scheme": "http", "path": "/tps", "raw_path": b"/tps", "root_path": "",
+             "query_string": b"unduh=csv", "headers": [(b"host", b"127.0.0.1:8080"),
+                                                       (b"cookie", f"{COOKIE}={sesi}".encode())],
+             "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8080)}
+    await app(scope, receive, send)
+    async with engine.connect() as conn:  # written before the response ended, not when the garbage is collected
+        log = await audit.recent(conn, entity="dataset", limit=1)
+    assert log and log[0].new["selesai"] is False and 0 < log[0].new["baris"] < 3452
+    assert len(terkirim) < 4
