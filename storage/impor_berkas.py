@@ -70,8 +70,19 @@ def _nama_kolom(s: Any) -> str:
 
 
 def _sel(v: Any) -> str:
-    if v is None:
+    if type(v) is str:  # most cells, and every CSV cell
+        s = v.strip()
+    elif v is None:
         return ""
+    else:
+        s = _bukan_teks(v)
+    # Undo the formula neutralising of our own exports ("'=..." → "=...").
+    if s[:1] == "'" and s[1:2] in ("=", "+", "-", "@"):
+        s = s[1:]
+    return s
+
+
+def _bukan_teks(v: Any) -> str:
     if isinstance(v, bool):
         return "ya" if v else "tidak"
     if isinstance(v, datetime):
@@ -83,11 +94,7 @@ def _sel(v: Any) -> str:
     if isinstance(v, float):
         # A spreadsheet number: write it the Indonesian way so "1.5" is never read as one thousand five hundred.
         return str(int(v)) if v.is_integer() else repr(v).replace(".", ",")
-    s = str(v).strip()
-    # Undo the formula neutralising of our own exports ("'=..." → "=...").
-    if s.startswith("'") and s[1:2] in ("=", "+", "-", "@"):
-        s = s[1:]
-    return s
+    return str(v).strip()
 
 
 class _Kumpulan:
@@ -104,23 +111,28 @@ class _Kumpulan:
             raise ImporError(f"Berkas melebihi {_angka(MAKS_NOMOR_BARIS)} baris (batas lembar kerja Excel).")
         lebar = MAKS_KOLOM if self.kolom is None else len(self.kolom)
         sel = [_sel(v) for v in mentah[:lebar]] if mentah else []
-        if self.kolom is None and any(v not in (None, "") for v in mentah[MAKS_KOLOM:] if v is not None):
+        if self.kolom is None and mentah and any(_sel(v) for v in mentah[MAKS_KOLOM:]):
             raise ImporError(f"Baris judul berisi lebih dari {_angka(MAKS_KOLOM)} kolom; pakai templat di halaman "
                              "ini.")
         while sel and not sel[-1]:
             sel.pop()
         if not sel:
             return  # blank rows are skipped but keep the numbering of the rows after them
+        isi = karakter = 0
         for s in sel:
-            if len(s) > MAKS_PANJANG_SEL:
-                raise ImporError(f"Baris {no}: sebuah sel berisi lebih dari {_angka(MAKS_PANJANG_SEL)} karakter.")
+            if n := len(s):
+                isi += 1
+                karakter += n
+                if n > MAKS_PANJANG_SEL:
+                    raise ImporError(f"Baris {no}: sebuah sel berisi lebih dari {_angka(MAKS_PANJANG_SEL)} "
+                                     "karakter.")
         if self.kolom is None:
             self.kolom = [_nama_kolom(s) for s in sel]
             return
         if len(self.baris) >= MAKS_BARIS:
             raise ImporError(f"Berkas melebihi {_angka(MAKS_BARIS)} baris data; pecah menjadi beberapa berkas.")
-        self._sel += sum(1 for s in sel if s)
-        self._karakter += sum(len(s) for s in sel)
+        self._sel += isi
+        self._karakter += karakter
         if self._sel > MAKS_SEL or self._karakter > MAKS_KARAKTER:
             raise ImporError(f"Berkas berisi terlalu banyak data (lebih dari {_angka(MAKS_SEL)} sel atau "
                              f"{_angka(MAKS_KARAKTER)} karakter); pecah menjadi beberapa berkas.")
