@@ -765,9 +765,11 @@ async def keep_upload(conn: AsyncConnection, *, user_id: int, dataset: str, berk
     """Store an upload with the rows read from it (or why it could not be read); old uncommitted ones are dropped."""
     await conn.execute(t.web_imports.delete().where(t.web_imports.c.committed_at.is_(None),
                                                     t.web_imports.c.created_at < now - MASA_UNGGAHAN))
+    # Encoding a large table takes a moment: not on the event loop.
+    blob = None if tabel is None else await asyncio.to_thread(tabel.ke_bytes)
     res = await conn.execute(t.web_imports.insert().values(
         user_id=user_id, dataset=dataset, berkas=berkas[:200], isi=isi, baris=baris, galat=galat, created_at=now,
-        tabel=None if tabel is None else tabel.ke_bytes(), galat_berkas=galat_berkas))
+        tabel=blob, galat_berkas=galat_berkas))
     return _pk(res)
 
 
