@@ -35,7 +35,10 @@ async def halaman_impor(request: Request) -> Response:
 
 @halaman(admin_saja=True)
 async def unggah(request: Request) -> Response:
-    """Read the file, check it (dry run), keep it for the commit, and show the preview."""
+    """Read the file once (in a worker thread, within limits), check it (dry run), keep the rows, show the preview.
+
+    A file that cannot be read is kept too, with the reason, so the preview page says what is wrong with it.
+    """
     w, admin = web(request), sesi(request).pengguna
     f = form(request)
     dataset, berkas = f.get("dataset"), f.get("berkas")
@@ -46,28 +49,34 @@ async def unggah(request: Request) -> Response:
     isi = await berkas.read(w.maks_unggah + 1)
     if len(isi) > w.maks_unggah:
         return await _halaman(request, teks.TERLALU_BESAR.format(batas=impor.ukuran(w.maks_unggah)), 400)
+    low = berkas.filename.lower()
+    if not low.endswith((".csv", ".xlsx")):
+        return await _halaman(request, teks.JENIS_BERKAS, 400)
+    tabel: impor.Tabel | None = None
+    galat_berkas: str | None = None
     try:
-        header, rows = await asyncio.to_thread(impor.read_file, berkas.filename, isi, maks_byte=w.maks_unggah)
+        tabel = await asyncio.to_thread(impor.read_file, berkas.filename, isi, maks_byte=w.maks_unggah)
     except impor.ImporError as exc:
-        return await _halaman(request, str(exc), 400)
+        galat_berkas = str(exc)
     async with w.engine.begin() as conn:
-        p = await impor.dry_run(conn, dataset, header, rows, tz_name=w.timezone)
+        p = await impor.dry_run(conn, dataset, tabel, tz_name=w.timezone) if tabel else None
         uid = await impor.keep_upload(conn, user_id=admin.id, dataset=dataset, berkas=berkas.filename, isi=isi,
-                                      baris=len(p.baris), galat=len(p.pesan()), now=w.now())
+                                      tabel=tabel, galat_berkas=galat_berkas, baris=len(p.baris) if p else 0,
+                                      galat=len(p.pesan()) if p else 1, now=w.now())
     return redirect(f"/impor/{uid}")
 
 
-async def _pratinjau(request: Request, uid: int) -> tuple[impor.Unggahan | None, impor.Pratinjau | None, str | None]:
+async def _pratinjau(request: Request, uid: int,
+                     ) -> tuple[impor.Unggahan | None, impor.Tabel | None, impor.Pratinjau | None]:
     w = web(request)
     async with w.engine.connect() as conn:
         u = await impor.upload(conn, uid)
-        if u is None:
-            return None, None, None
-        try:
-            header, rows = await asyncio.to_thread(impor.read_file, u.berkas, u.isi, maks_byte=10 * w.maks_unggah)
-        except impor.ImporError as exc:
-            return u, None, str(exc)
-        return u, await impor.dry_run(conn, u.dataset, header, rows, tz_name=w.timezone), None
+        if u is None or u.galat_berkas is not None:
+            return u, None, None
+        tabel = await impor.upload_rows(conn, uid)
+        if tabel is None:
+            return u, None, None
+        return u, tabel, await impor.dry_run(conn, u.dataset, tabel, tz_name=w.timezone)
 
 
 def _render(request: Request, u: impor.Unggahan, p: impor.Pratinjau | None, galat: str | None,
@@ -80,32 +89,32 @@ def _render(request: Request, u: impor.Unggahan, p: impor.Pratinjau | None, gala
 
 @halaman(admin_saja=True)
 async def pratinjau(request: Request) -> Response:
-    """The dry run of an uploaded file: what would be created or changed, and every error by row."""
-    u, p, galat = await _pratinjau(request, request.path_params["id"])
+    """The dry run of an uploaded file: what would be created or changed, and every error by row (or why the file
+    could not be read)."""
+    u, _, p = await _pratinjau(request, request.path_params["id"])
     if u is None:
         return pesan(request, 404, teks.TIDAK_DITEMUKAN)
-    return _render(request, u, p, galat)
+    return _render(request, u, p, u.galat_berkas)
 
 
 @halaman(admin_saja=True)
 async def simpan(request: Request) -> Response:
     """Commit an uploaded file in one transaction (checked again there), audited; nothing is written on any error."""
     w, admin = web(request), sesi(request).pengguna
-    u, p, galat = await _pratinjau(request, request.path_params["id"])
+    u, tabel, p = await _pratinjau(request, request.path_params["id"])
     if u is None:
         return pesan(request, 404, teks.TIDAK_DITEMUKAN)
     if u.user_id != admin.id:
         return _render(request, u, p, teks.IMPOR_BUKAN_MILIK, 403)
     if u.committed_at is not None:
         return _render(request, u, p, teks.IMPOR_SUDAH, 409)
-    if p is None:
-        return _render(request, u, p, galat, 400)
-    header, rows = await asyncio.to_thread(impor.read_file, u.berkas, u.isi, maks_byte=10 * w.maks_unggah)
+    if tabel is None:
+        return _render(request, u, p, u.galat_berkas or teks.IMPOR_TAK_TERBACA, 400)
     try:
         async with w.engine.begin() as conn:
             if not await impor.mark_committed(conn, u.id, now=w.now()):
                 raise _SudahDisimpan
-            await impor.commit(conn, u.dataset, header, rows, actor=admin, berkas=u.berkas, now=w.now(),
+            await impor.commit(conn, u.dataset, tabel, actor=admin, berkas=u.berkas, now=w.now(),
                                tz_name=w.timezone)
     except impor.ImporGagal as exc:
         return _render(request, u, exc.pratinjau, teks.IMPOR_GAGAL.format(n=len(exc.pratinjau.pesan())), 400)

@@ -7,7 +7,7 @@ import csv
 import hmac
 import io
 import json
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -30,6 +31,7 @@ from domain.entitas import PERAN_LABEL
 from domain.tanggal import format_date, format_datetime
 from reports.tabel import netralkan
 from reports.teks import nilai_teks
+from storage import audit
 from storage import web as sesi_web
 from storage.cakupan import cakupan
 from storage.impor import ukuran
@@ -281,18 +283,50 @@ def _nama_berkas(nama: str, fmt: str, today: date) -> str:
     return f"pantau-{nama}-{today.isoformat()}.{fmt}"
 
 
-async def _aliran(rows: Iterable[Sequence[Any]] | AsyncIterable[Sequence[Any]]) -> AsyncIterable[Sequence[Any]]:
+async def _aliran(rows: Iterable[Sequence[Any]] | AsyncIterable[Sequence[Any]]) -> AsyncGenerator[Sequence[Any], None]:
     if isinstance(rows, AsyncIterable):
-        async for r in rows:
-            yield r
+        try:
+            async for r in rows:
+                yield r
+        finally:
+            tutup = getattr(rows, "aclose", None)
+            if tutup is not None:
+                await tutup()  # a dropped download gives its database connection back at once
     else:
         for r in rows:
             yield r
 
 
+class _AliranResponse(StreamingResponse):
+    """A streamed download whose rows are closed when the response ends, also when the browser went away (Starlette
+    then cancels the stream and leaves the generator suspended: its connection and its audit record would wait for
+    the garbage collector)."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            tutup = getattr(self.body_iterator, "aclose", None)
+            if tutup is not None:
+                with anyio.CancelScope(shield=True):
+                    await tutup()
+
+
+async def _catat_unduhan(request: Request, nama: str, fmt: str, n: int, selesai: bool) -> None:
+    """The download's audit record: who, which list, the page's filters, how many rows were sent."""
+    w, p = web(request), sesi(request).pengguna
+    saringan = {k: v[:100] for k, v in request.query_params.items() if k != "unduh"}
+    # Shielded: a download the browser dropped part way is cancelled, and its record must still be written.
+    with anyio.CancelScope(shield=True):
+        async with w.engine.begin() as conn:
+            await audit.record_export(conn, actor=p.name, actor_id=p.id, dataset=nama, fmt=fmt, rows=n, via="web",
+                                      filters=saringan, complete=selesai, now=w.now())
+
+
 def ekspor(request: Request, nama: str, header: Sequence[str],
            rows: Iterable[Sequence[Any]] | AsyncIterable[Sequence[Any]]) -> Response:
-    """A list as a download: CSV (streamed, UTF-8 with BOM for Excel) or XLSX (?unduh=xlsx); cells neutralised."""
+    """A list as a download: CSV (streamed, UTF-8 with BOM for Excel) or XLSX (?unduh=xlsx); cells neutralised;
+    every download is audited with its filters and the rows it held."""
     fmt = "xlsx" if request.query_params.get("unduh") == "xlsx" else "csv"
     berkas = _nama_berkas(nama, fmt, web(request).today())
     disp = {"Content-Disposition": f'attachment; filename="{berkas}"'}
@@ -302,21 +336,29 @@ def ekspor(request: Request, nama: str, header: Sequence[str],
             w = csv.writer(buf, lineterminator="\r\n")
             buf.write("\ufeff")
             w.writerow(header)
-            n = 0
-            async for r in _aliran(rows):
-                w.writerow([netralkan(_sel(v)) for v in r])
-                n += 1
-                if n % 1000 == 0:
-                    yield buf.getvalue().encode("utf-8")
-                    buf.seek(0)
-                    buf.truncate()
+            n, selesai = 0, False
+            sumber = _aliran(rows)
+            try:
+                async for r in sumber:
+                    w.writerow([netralkan(_sel(v)) for v in r])
+                    n += 1
+                    if n % 1000 == 0:
+                        yield buf.getvalue().encode("utf-8")
+                        buf.seek(0)
+                        buf.truncate()
+                selesai = True
+            finally:
+                await sumber.aclose()
+                await _catat_unduhan(request, nama, fmt, n, selesai)
             yield buf.getvalue().encode("utf-8")
 
-        return StreamingResponse(gen(), media_type="text/csv; charset=utf-8", headers=disp)
+        return _AliranResponse(gen(), media_type="text/csv; charset=utf-8", headers=disp)
 
     async def body() -> bytes:
         data = [[_sel(v) for v in r] async for r in _aliran(rows)]
-        return await asyncio.to_thread(_xlsx, header, data)
+        isi = await asyncio.to_thread(_xlsx, header, data)
+        await _catat_unduhan(request, nama, fmt, len(data), True)
+        return isi
 
     return _XlsxResponse(body, headers=disp)
 

@@ -145,7 +145,7 @@ async def pengguna_cabut(request: Request) -> Response:
         return await _halaman_pengguna(request, "Anda tidak dapat mencabut akses akun Anda sendiri.", 400)
     try:
         async with w.engine.begin() as conn:
-            await users.revoke_user(conn, uid, actor=admin.name, now=w.now())
+            await users.revoke_user(conn, uid, actor=admin.name, actor_id=admin.id, now=w.now())
     except AksesError as exc:
         return await _halaman_pengguna(request, str(exc), 400)
     return redirect("/pengguna?ok=dicabut")

@@ -12,6 +12,7 @@ from admin.inti import ekspor, form, halaman, lingkup, pesan, redirect, render, 
 from domain.errors import ParseError
 from domain.kinerja import DitolakError
 from domain.periode import parse_periode
+from reports.ekspor import samarkan_audit
 from storage import kinerja, org, outbox, webdata
 from storage.users import AksesError
 
@@ -219,8 +220,10 @@ async def jejak(request: Request) -> Response:
     async with web(request).engine.connect() as conn:
         if q.get("unduh"):
             rows, _ = await webdata.audit_page(conn, entity=entity, actor=actor, size=100_000)
+            # The same masking as every other export of the audit log (invite codes, tokens, sessions).
             return ekspor(request, "audit", ["id", "waktu", "pelaku", "aksi", "entitas", "id_entitas", "lama", "baru"],
-                          ([r.id, r.at, r.actor, r.action, r.entity, r.entity_id, r.old, r.new] for r in rows))
+                          ([r.id, r.at, r.actor, r.action, r.entity,
+                            *samarkan_audit(r.entity, r.entity_id, r.old, r.new)] for r in rows))
         rows, lanjut = await webdata.audit_page(conn, entity=entity, actor=actor,
                                                 sebelum=int(sebelum) if sebelum.isdigit() and len(sebelum) < 12
                                                 else None)

@@ -20,6 +20,8 @@ TERLALU_BESAR = "Berkas terlalu besar; batasnya {batas}. Pecah berkas menjadi be
 PILIH_BERKAS = "Pilih berkas .csv atau .xlsx untuk diunggah."
 IMPOR_BUKAN_MILIK = "Unggahan ini milik admin lain; unggah berkasnya sendiri."
 IMPOR_SUDAH = "Berkas ini sudah disimpan sebelumnya; tidak ada yang disimpan dua kali."
+JENIS_BERKAS = "Jenis berkas tidak didukung: unggah berkas .csv atau .xlsx (unduh templatnya di halaman ini)."
+IMPOR_TAK_TERBACA = "Berkas ini tidak dapat dibaca; tidak ada yang disimpan. Perbaiki berkasnya lalu unggah lagi."
 IMPOR_GAGAL = "Tidak ada yang disimpan: masih ada {n} galat. Perbaiki berkasnya lalu unggah lagi."
 
 # Shown after a redirect (?ok=<key>); unknown keys show nothing.

@@ -19,7 +19,7 @@ from domain.angka import format_number
 from domain.periode import parse_periode
 from domain.tanggal import format_datetime
 from reports import anggaran, capaian, ekspor, grafik, grafik_logistik, lkj, logistik, pemutakhiran, rencana_aksi
-from storage import nasional, org
+from storage import audit, nasional, org
 from storage.db import create_engine, upgrade
 
 FORMAT_BERKAS = ("xlsx", "png")
@@ -54,6 +54,13 @@ def _hari_ini(tz: str) -> Any:
     return datetime.now(ZoneInfo(tz)).date()
 
 
+async def _catat(engine: AsyncEngine, dataset: str, fmt: str, n: int, saringan: dict[str, Any], **rinci: Any) -> None:
+    """The command line's exports are audited like the bot's and the web's (the actor is "cli")."""
+    async with engine.begin() as conn:
+        await audit.record_export(conn, actor="cli", actor_id=None, dataset=dataset, fmt=fmt, rows=n, via="cli",
+                                  filters=saringan, now=datetime.now(UTC), **rinci)
+
+
 async def export(engine: AsyncEngine, a: argparse.Namespace, tz: str) -> str:
     """`pantau export <dataset>`: CSV to standard output or a file, XLSX to a file."""
     if a.limit is not None and a.limit < 0:
@@ -61,14 +68,17 @@ async def export(engine: AsyncEngine, a: argparse.Namespace, tz: str) -> str:
     hari_ini = _hari_ini(tz)
     konteks = ekspor.Konteks(hari_ini, tz)
     mulai = time.perf_counter()
+    saringan = {} if a.limit is None else {"limit": a.limit}
     async with engine.connect() as conn:
         if a.format == "csv" and not a.output:
             out = sys.stdout
             n = await ekspor.tulis(conn, a.dataset, "csv", out, bom=a.bom, konteks=konteks, batas=a.limit)
             out.flush()
+            await _catat(engine, a.dataset, "csv", n, saringan, berkas="-")
             return ""
         path = Path(a.output or ekspor.nama_berkas(a.dataset, a.format, hari_ini))
         n = await ekspor.tulis(conn, a.dataset, a.format, path, bom=a.bom, konteks=konteks, batas=a.limit)
+    await _catat(engine, a.dataset, a.format, n, saringan, berkas=str(path))
     detik = time.perf_counter() - mulai
     return (f"{ekspor.DATASET[a.dataset].judul}: {format_number(n)} baris ditulis ke {path} "
             f"({format_number(round(path.stat().st_size / 1024))} KB, {format_number(round(detik, 1))} detik).")
@@ -102,7 +112,9 @@ async def report(engine: AsyncEngine, a: argparse.Namespace, tz: str) -> str:
             if a.name == "anggaran" and a.format == "png" else None
     path = Path(a.output or f"pantau-{a.name}-{getattr(lap, 'tahun', today.year)}.{a.format}")
     if a.format == "xlsx":
-        lkj.laporan_xlsx(lap, path, tz=tz, nama_kabkota=nama_kab)
+        n = lkj.laporan_xlsx(lap, path, tz=tz, nama_kabkota=nama_kab)
+        saringan = {k: v for k, v in (("year", a.year), ("period", a.period), ("unit", a.unit)) if v}
+        await _catat(engine, f"laporan-{a.name}", "xlsx", n, saringan, berkas=str(path))
     else:
         path.write_bytes(_png(lap, cp, nama_kab, format_datetime(datetime.now(UTC), tz)))
     return f"Berkas ditulis: {path} ({format_number(round(path.stat().st_size / 1024))} KB)."

@@ -111,9 +111,19 @@ async def kirim_lkj(msg: Message, context: PantauContext, tahun: int) -> None:
     async with context.layanan.engine.connect() as conn:
         lap = await lkj.build(conn, tahun, today=today)
     buf = io.BytesIO()
-    await asyncio.to_thread(lkj.tulis_xlsx, lap, buf, tz=context.layanan.timezone)
+    n = await asyncio.to_thread(lkj.tulis_xlsx, lap, buf, tz=context.layanan.timezone)
     await msg.reply_document(buf.getvalue(), filename=f"pantau-lkj-{tahun}.xlsx",
                              caption=tl.BERKAS_LKJ.format(tahun=tahun))
+    await catat(context, "laporan-lkj", "xlsx", n, {"tahun": tahun})
+
+
+async def catat(context: PantauContext, dataset: str, fmt: str, n: int, saringan: dict[str, Any],
+                **rinci: Any) -> None:
+    """Audit a file the bot sent: who, which data and filters, how many rows."""
+    p, svc = context.aktif, context.layanan
+    async with svc.engine.begin() as conn:
+        await audit.record_export(conn, actor=p.name, actor_id=p.id, dataset=dataset, fmt=fmt, rows=n, via="bot",
+                                  filters=saringan, now=svc.now(), **rinci)
 
 
 async def _aksi_berkala(context: PantauContext, chat_id: int, selesai: asyncio.Event) -> None:
@@ -138,7 +148,7 @@ async def _mulai(query: Any, context: PantauContext, nama: str, kode_format: str
 
 
 async def _ekspor(msg: Message, context: PantauContext, nama: str, kode_format: str) -> None:
-    p, svc = context.aktif, context.layanan
+    svc = context.layanan
     ds, (fmt, bom, label) = ekspor.DATASET[nama], FORMAT[kode_format]
     async with svc.engine.connect() as conn:
         n = await ekspor.perkiraan_baris(conn, nama)
@@ -175,11 +185,7 @@ async def _ekspor(msg: Message, context: PantauContext, nama: str, kode_format: 
             with berkas.open("rb") as f:
                 await msg.reply_document(f, filename=berkas.name, write_timeout=600, read_timeout=120,
                                          caption=tl.ekspor_selesai(ds.judul, baris, now, svc.timezone, dizip))
-        async with svc.engine.begin() as conn:
-            await audit.record(conn, actor=p.name, actor_id=p.id, action="ekspor", entity="dataset",
-                               entity_id=f"{nama}.{kode_format}",
-                               new={"baris": baris, "byte": ukuran, "zip": dizip, "terkirim": ukuran <= BATAS_UNGGAH},
-                               now=now)
+        await catat(context, nama, kode_format, baris, {}, byte=ukuran, zip=dizip, terkirim=ukuran <= BATAS_UNGGAH)
     finally:
         selesai.set()
         await aksi

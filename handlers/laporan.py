@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,6 +26,7 @@ from domain.entitas import Pengguna, Unit
 from domain.errors import ParseError
 from domain.periode import Periode
 from handlers import kirim, teks, tombol
+from handlers.ekspor import catat as catat_ekspor
 from handlers.konteks import PantauContext
 from handlers.lkjip import tombol_draf
 from handlers.teks import laporan as tl
@@ -298,10 +300,10 @@ async def on_capaian(update: Update, context: PantauContext) -> None:
         await kirim.balas(query.message, teks_)
 
 
-def _xlsx(tulis: Any) -> bytes:
+def _xlsx(tulis: Callable[[io.BytesIO], int]) -> tuple[bytes, int]:
     buf = io.BytesIO()
-    tulis(buf)
-    return buf.getvalue()
+    n = tulis(buf)
+    return buf.getvalue(), n
 
 
 async def _kirim_xlsx_capaian(msg: Message, context: PantauContext, kode: str | None, tahun: int, tw: int) -> None:
@@ -312,16 +314,18 @@ async def _kirim_xlsx_capaian(msg: Message, context: PantauContext, kode: str | 
         ren = await perbandingan.banding_renstra(conn, tahun, kode, today=today)
     tz = context.layanan.timezone
 
-    def tulis(buf: io.BytesIO) -> None:
+    def tulis(buf: io.BytesIO) -> int:
         bk = BukuKerja(buf, tz=tz, judul=f"Capaian {kode or 'IKU'} {tahun}")
         lkj.lembar_capaian(bk, lap)
         lkj.lembar_banding(bk, band)
         lkj.lembar_renstra(bk, ren)
         bk.tutup()
+        return bk.jumlah_baris
 
-    isi = await asyncio.to_thread(_xlsx, tulis)
+    isi, n = await asyncio.to_thread(_xlsx, tulis)
     nama = f"pantau-capaian-{(kode or 'iku').lower()}-{tahun}{f'-tw{tw}' if tw else ''}.xlsx"
     await msg.reply_document(isi, filename=nama, caption=tl.BERKAS_CAPAIAN.format(judul=tl.judul_capaian(lap)))
+    await catat_ekspor(context, "laporan-capaian", "xlsx", n, {"tahun": tahun, "triwulan": tw, "unit": kode})
 
 
 # --- /anggaran -----------------------------------------------------------------------------------------------
@@ -371,9 +375,10 @@ async def on_anggaran(update: Update, context: PantauContext) -> None:
     await query.answer(tl.MENYIAPKAN)
     async with context.layanan.engine.connect() as conn:
         lap = await anggaran.build(conn, tahun, (await cakupan(conn, context.aktif)).organisasi_ids)
-    isi = await asyncio.to_thread(_xlsx, lambda buf: lkj.laporan_xlsx(lap, buf, tz=context.layanan.timezone))
+    isi, n = await asyncio.to_thread(_xlsx, lambda buf: lkj.laporan_xlsx(lap, buf, tz=context.layanan.timezone))
     await query.message.reply_document(isi, filename=f"pantau-anggaran-{tahun}.xlsx",
                                        caption=tl.BERKAS_ANGGARAN.format(tahun=tahun))
+    await catat_ekspor(context, "laporan-anggaran", "xlsx", n, {"tahun": tahun})
 
 
 # --- /pemutakhiran -------------------------------------------------------------------------------------------
@@ -421,11 +426,12 @@ async def on_pemutakhiran(update: Update, context: PantauContext) -> None:
         return
     await query.answer(tl.MENYIAPKAN)
     async with context.layanan.engine.connect() as conn:
-        lap, nama, _ = await _pemutakhiran(conn, context.aktif, tahun, hari_ini(context))
-    isi = await asyncio.to_thread(
+        lap, nama, lingkup = await _pemutakhiran(conn, context.aktif, tahun, hari_ini(context))
+    isi, n = await asyncio.to_thread(
         _xlsx, lambda buf: lkj.laporan_xlsx(lap, buf, tz=context.layanan.timezone, nama_kabkota=nama))
     await query.message.reply_document(isi, filename=f"pantau-pemutakhiran-{tahun}.xlsx",
                                        caption=tl.BERKAS_PEMUTAKHIRAN.format(tahun=tahun))
+    await catat_ekspor(context, "laporan-pemutakhiran", "xlsx", n, {"tahun": tahun, "kabkota": lingkup})
 
 
 def daftar() -> list[BaseHandler[Any, PantauContext, Any]]:

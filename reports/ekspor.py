@@ -144,6 +144,11 @@ class BukuKerja:
         self._lembar.append(lb)
         return lb
 
+    @property
+    def jumlah_baris(self) -> int:
+        """Data rows written in all sheets so far (what an export's audit record counts)."""
+        return sum(lb.jumlah for lb in self._lembar)
+
     def tutup(self) -> None:
         """Finish the last sheet and write the file."""
         if self._lembar:
@@ -449,11 +454,16 @@ def tanpa_rahasia(v: Any) -> Any:
     return v
 
 
-def _ubah_audit(r: Sequence[Any], _k: Konteks) -> Sequence[Any]:
-    ident, at, actor, actor_id, action, entity, entity_id, old, new = r
+def samarkan_audit(entity: str, entity_id: Any, old: Any, new: Any) -> tuple[Any, Any, Any]:
+    """An audit record's id, old and new values as every export shows them: secrets masked."""
     if entity in ("undangan", "web_login", "sesi") and entity_id is not None and not str(entity_id).isdigit():
         entity_id = "(disembunyikan)"  # an invite code or token used as an id is still a secret
-    return (ident, at, actor, actor_id, action, entity, entity_id, tanpa_rahasia(old), tanpa_rahasia(new))
+    return entity_id, tanpa_rahasia(old), tanpa_rahasia(new)
+
+
+def _ubah_audit(r: Sequence[Any], _k: Konteks) -> Sequence[Any]:
+    ident, at, actor, actor_id, action, entity, entity_id, old, new = r
+    return (ident, at, actor, actor_id, action, entity, *samarkan_audit(entity, entity_id, old, new))
 
 
 def _ubah_realisasi(r: Sequence[Any], _k: Konteks) -> Sequence[Any]:

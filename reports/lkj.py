@@ -240,8 +240,8 @@ def lembar_output(bk: BukuKerja, lkj: LaporanLkj) -> None:
                    f"{format_percent(e.penyerapan_persen)} = {e.rasio}.")
 
 
-def tulis_xlsx(lkj: LaporanLkj, target: str | Path | IO[bytes], *, tz: str = "Asia/Jakarta") -> None:
-    """Write the LKj workbook."""
+def tulis_xlsx(lkj: LaporanLkj, target: str | Path | IO[bytes], *, tz: str = "Asia/Jakarta") -> int:
+    """Write the LKj workbook; returns the data rows written."""
     bk = BukuKerja(target, tz=tz, judul=f"Tabel LKj {lkj.tahun}")
     lembar_anggaran(bk, lkj.anggaran)
     if lkj.anggaran.kegiatan:
@@ -252,6 +252,7 @@ def tulis_xlsx(lkj: LaporanLkj, target: str | Path | IO[bytes], *, tz: str = "As
     lembar_program_tahunan(bk, lkj.anggaran_tahunan)
     lembar_output(bk, lkj)
     bk.tutup()
+    return bk.jumlah_baris
 
 
 # --- single reports as workbooks (`pantau report … --format xlsx`, the bot's "Unduh XLSX") --------------------
@@ -296,11 +297,11 @@ def lembar_rencana(bk: BukuKerja, lap: LaporanRencanaAksi) -> None:
 
 
 def laporan_xlsx(lap: BaseModel, target: str | Path | IO[bytes], *, tz: str = "Asia/Jakarta",
-                 nama_kabkota: dict[str, str] | None = None) -> None:
-    """Write one report (capaian, anggaran, logistik, pemutakhiran, rencana aksi, LKj) as a workbook."""
+                 nama_kabkota: dict[str, str] | None = None) -> int:
+    """Write one report (capaian, anggaran, logistik, pemutakhiran, rencana aksi, LKj) as a workbook; returns the
+    data rows written."""
     if isinstance(lap, LaporanLkj):
-        tulis_xlsx(lap, target, tz=tz)
-        return
+        return tulis_xlsx(lap, target, tz=tz)
     bk = BukuKerja(target, tz=tz)
     if isinstance(lap, LaporanCapaian):
         lembar_capaian(bk, lap)
@@ -322,3 +323,4 @@ def laporan_xlsx(lap: BaseModel, target: str | Path | IO[bytes], *, tz: str = "A
         bk.tutup()
         raise TypeError(f"laporan tidak dikenal: {type(lap).__name__}")
     bk.tutup()
+    return bk.jumlah_baris

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ class CatatanAudit:
     entity_id: str | None
     old: Any
     new: Any
+    actor_id: int | None = None
 
 
 async def record(conn: AsyncConnection, *, actor: str, action: str, entity: str, entity_id: object = None,
@@ -34,10 +36,20 @@ async def record(conn: AsyncConnection, *, actor: str, action: str, entity: str,
         entity_id=None if entity_id is None else str(entity_id), old=old, new=new))
 
 
+async def record_export(conn: AsyncConnection, *, actor: str, actor_id: int | None, dataset: str, fmt: str,
+                        rows: int, via: str, now: datetime, filters: Mapping[str, Any] | None = None,
+                        complete: bool = True, **detail: Any) -> None:
+    """One export of any front end (web download, bot file, command line): who, which dataset and filters, how
+    many rows; written once the rows are counted (complete=False when the download stopped part way)."""
+    await record(conn, actor=actor, actor_id=actor_id, action="ekspor", entity="dataset", entity_id=f"{dataset}.{fmt}",
+                 new={"dataset": dataset, "format": fmt, "saringan": dict(filters or {}), "baris": rows,
+                      "lewat": via, "selesai": complete, **detail}, now=now)
+
+
 async def recent(conn: AsyncConnection, *, entity: str | None = None, limit: int = 100) -> list[CatatanAudit]:
     """The newest records first."""
     q = sa.select(t.audit_log).order_by(t.audit_log.c.id.desc()).limit(limit)
     if entity:
         q = q.where(t.audit_log.c.entity == entity)
-    return [CatatanAudit(r.id, r.at, r.actor, r.action, r.entity, r.entity_id, r.old, r.new)
+    return [CatatanAudit(r.id, r.at, r.actor, r.action, r.entity, r.entity_id, r.old, r.new, r.actor_id)
             for r in (await conn.execute(q)).all()]

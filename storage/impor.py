@@ -7,13 +7,11 @@ seconds; the commit runs the same checks again inside its transaction and writes
 
 from __future__ import annotations
 
-import csv
-import io
+import asyncio
 import re
-import zipfile
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,14 +26,14 @@ from domain.periode import parse_periode
 from domain.tanggal import parse_bulan, parse_date, parse_tahun, parse_time
 from storage import audit, libur, logistik
 from storage import tables as t
+from storage.impor_berkas import MAKS_BARIS as MAKS_BARIS
+from storage.impor_berkas import MAKS_BYTE as MAKS_BYTE
+from storage.impor_berkas import ImporError as ImporError
+from storage.impor_berkas import Tabel as Tabel
+from storage.impor_berkas import read_file as read_file
+from storage.impor_berkas import ukuran as ukuran
 
-MAKS_BYTE = 10 * 1024 * 1024
-MAKS_BARIS = 200_000
 POTONG = 500  # keys per IN (...) query
-
-
-class ImporError(Exception):
-    """The file as a whole cannot be read (type, size, encoding, columns); the message is Indonesian."""
 
 
 @dataclass(frozen=True)
@@ -209,93 +207,6 @@ class ImporGagal(Exception):
     def __init__(self, pratinjau: Pratinjau) -> None:
         super().__init__(f"{len(pratinjau.pesan())} galat")
         self.pratinjau = pratinjau
-
-
-# --- reading files ------------------------------------------------------------------------------------
-
-
-def _nama_kolom(s: Any) -> str:
-    return "_".join(str(s or "").strip().lower().replace("-", " ").split())
-
-
-def _sel(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "ya" if v else "tidak"
-    if isinstance(v, datetime):
-        return v.date().isoformat() if v.time() == time(0) else f"{v.date().isoformat()} {v:%H.%M}"
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, time):
-        return f"{v:%H.%M}"
-    if isinstance(v, float):
-        # A spreadsheet number: write it the Indonesian way so "1.5" is never read as one thousand five hundred.
-        return str(int(v)) if v.is_integer() else repr(v).replace(".", ",")
-    s = str(v).strip()
-    # Undo the formula neutralising of our own exports ("'=..." → "=...").
-    if s.startswith("'") and s[1:2] in ("=", "+", "-", "@"):
-        s = s[1:]
-    return s
-
-
-def ukuran(n: int) -> str:
-    """A file size the Indonesian way: "64 KB", "2,5 MB"."""
-    if n < 1024 * 1024:
-        return f"{max(1, round(n / 1024))} KB"
-    mb = n / 1024 / 1024
-    return (f"{mb:.0f}" if mb == int(mb) else f"{mb:.1f}".replace(".", ",")) + " MB"
-
-
-def read_file(nama: str, isi: bytes, *, maks_byte: int = MAKS_BYTE) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of an uploaded CSV or XLSX; ImporError with an Indonesian reason when it cannot be read."""
-    if len(isi) > maks_byte:
-        raise ImporError(f"Berkas terlalu besar ({ukuran(len(isi))}); batasnya {ukuran(maks_byte)}. "
-                         "Pecah berkas menjadi beberapa bagian.")
-    low = nama.lower()
-    if low.endswith(".xlsx"):
-        rows = _read_xlsx(isi)
-    elif low.endswith(".csv"):
-        rows = _read_csv(isi)
-    else:
-        raise ImporError("Jenis berkas tidak didukung: unggah berkas .csv atau .xlsx (unduh templatnya di halaman "
-                         "ini).")
-    rows = [r for r in rows if any(c for c in r)]
-    if not rows:
-        raise ImporError("Berkas kosong: tidak ada baris judul kolom.")
-    if len(rows) - 1 > MAKS_BARIS:
-        raise ImporError(f"Berkas berisi lebih dari {MAKS_BARIS:,} baris data; pecah menjadi beberapa berkas."
-                         .replace(",", "."))
-    return [_nama_kolom(c) for c in rows[0]], rows[1:]
-
-
-def _read_csv(isi: bytes) -> list[list[str]]:
-    if isi[:4] == b"PK\x03\x04" or b"\x00" in isi[:1024]:
-        raise ImporError("Isi berkas bukan CSV (berkas biner). Simpan sebagai CSV UTF-8 atau unggah .xlsx.")
-    try:
-        teks = isi.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        teks = isi.decode("cp1252", errors="replace")  # older Excel "CSV (Comma delimited)" on Windows
-    first = teks.split("\n", 1)[0]
-    # Excel in Indonesian locales writes ";" between columns (the comma is the decimal separator there).
-    delim = max((",", ";", "\t"), key=first.count)
-    return [[_sel(c) for c in row] for row in csv.reader(io.StringIO(teks, newline=""), delimiter=delim)]
-
-
-def _read_xlsx(isi: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    if isi[:4] != b"PK\x03\x04":
-        raise ImporError("Isi berkas bukan XLSX yang sah. Simpan ulang dari Excel/LibreOffice sebagai .xlsx.")
-    try:
-        wb = load_workbook(io.BytesIO(isi), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise ImporError("Berkas XLSX rusak atau tidak dapat dibaca. Simpan ulang sebagai .xlsx.") from None
-    try:
-        ws = wb.worksheets[0]
-        return [[_sel(c) for c in row] for row in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
 
 
 # --- checks -----------------------------------------------------------------------------------------
@@ -931,9 +842,9 @@ _CEK: dict[str, Cek] = {
 }
 
 
-async def dry_run(conn: AsyncConnection, dataset: str, header: list[str], rows: list[list[str]], *,
-                  tz_name: str = "Asia/Jakarta") -> Pratinjau:
-    """Check every row without writing anything."""
+async def dry_run(conn: AsyncConnection, dataset: str, tabel: Tabel, *, tz_name: str = "Asia/Jakarta") -> Pratinjau:
+    """Check every row of a file read by read_file, without writing anything."""
+    header, rows = tabel.kolom, tabel.baris
     spec = DATASETS.get(dataset)
     if spec is None:
         raise ImporError(f"Jenis impor '{dataset}' tidak dikenal.")
@@ -947,17 +858,17 @@ async def dry_run(conn: AsyncConnection, dataset: str, header: list[str], rows: 
     if not rows:
         p.galat_berkas.append("berkas tidak berisi baris data (hanya judul kolom)")
         return p
-    for n, row in enumerate(rows, start=2):
+    for n, row in rows:
         data = {h: (row[i] if i < len(row) else "") for i, h in enumerate(header) if h in names}
         p.baris.append(BarisImpor(n, data))
     await _CEK[dataset](conn, p.baris, ZoneInfo(tz_name))
     return p
 
 
-async def commit(conn: AsyncConnection, dataset: str, header: list[str], rows: list[list[str]], *, actor: Pengguna,
-                 berkas: str, now: datetime, tz_name: str = "Asia/Jakarta") -> Pratinjau:
+async def commit(conn: AsyncConnection, dataset: str, tabel: Tabel, *, actor: Pengguna, berkas: str, now: datetime,
+                 tz_name: str = "Asia/Jakarta") -> Pratinjau:
     """Check again and write every row in the caller's transaction, with one audit record; ImporGagal if any fails."""
-    p = await dry_run(conn, dataset, header, rows, tz_name=tz_name)
+    p = await dry_run(conn, dataset, tabel, tz_name=tz_name)
     if not p.ok:
         raise ImporGagal(p)
     tz = ZoneInfo(tz_name)
@@ -985,37 +896,55 @@ async def commit(conn: AsyncConnection, dataset: str, header: list[str], rows: l
 
 @dataclass(frozen=True)
 class Unggahan:
-    """An uploaded file waiting for (or past) its commit."""
+    """An uploaded file waiting for (or past) its commit; galat_berkas says why it could not be read."""
 
     id: int
     user_id: int
     dataset: str
     berkas: str
-    isi: bytes
     baris: int
     galat: int
     created_at: datetime
     committed_at: datetime | None
+    galat_berkas: str | None = None
 
 
 MASA_UNGGAHAN = timedelta(hours=24)
 
 
-async def keep_upload(conn: AsyncConnection, *, user_id: int, dataset: str, berkas: str, isi: bytes, baris: int,
-                      galat: int, now: datetime) -> int:
-    """Store an uploaded file for its commit; uncommitted uploads older than a day are dropped."""
+async def keep_upload(conn: AsyncConnection, *, user_id: int, dataset: str, berkas: str, isi: bytes,
+                      tabel: Tabel | None, galat_berkas: str | None = None, baris: int, galat: int,
+                      now: datetime) -> int:
+    """Store an upload with the rows read from it (or why it could not be read); old uncommitted ones are dropped."""
     await conn.execute(t.web_imports.delete().where(t.web_imports.c.committed_at.is_(None),
                                                     t.web_imports.c.created_at < now - MASA_UNGGAHAN))
-    res = await conn.execute(t.web_imports.insert().values(user_id=user_id, dataset=dataset, berkas=berkas[:200],
-                                                           isi=isi, baris=baris, galat=galat, created_at=now))
+    # Encoding a large table takes a moment: not on the event loop.
+    blob = None if tabel is None else await asyncio.to_thread(tabel.ke_bytes)
+    res = await conn.execute(t.web_imports.insert().values(
+        user_id=user_id, dataset=dataset, berkas=berkas[:200], isi=isi, baris=baris, galat=galat, created_at=now,
+        tabel=blob, galat_berkas=galat_berkas))
     return _pk(res)
 
 
+_KOLOM_UNGGAHAN = [c for c in t.web_imports.c if c.name not in ("isi", "tabel")]
+
+
+def _unggahan(r: Any) -> Unggahan:
+    return Unggahan(r.id, r.user_id, r.dataset, r.berkas, r.baris, r.galat, r.created_at, r.committed_at,
+                    r.galat_berkas)
+
+
 async def upload(conn: AsyncConnection, upload_id: int) -> Unggahan | None:
-    """One stored upload."""
-    r = (await conn.execute(sa.select(t.web_imports).where(t.web_imports.c.id == upload_id))).first()
-    return Unggahan(r.id, r.user_id, r.dataset, r.berkas, bytes(r.isi), r.baris, r.galat, r.created_at,
-                    r.committed_at) if r else None
+    """One stored upload (without its content)."""
+    r = (await conn.execute(sa.select(*_KOLOM_UNGGAHAN).where(t.web_imports.c.id == upload_id))).first()
+    return _unggahan(r) if r else None
+
+
+async def upload_rows(conn: AsyncConnection, upload_id: int) -> Tabel | None:
+    """The rows read from an upload when it arrived; None when it could not be read."""
+    isi = (await conn.execute(sa.select(t.web_imports.c.tabel).where(t.web_imports.c.id == upload_id))).scalar()
+    # Decompressing and decoding a large table takes a moment: not on the event loop.
+    return None if isi is None else await asyncio.to_thread(Tabel.dari_bytes, bytes(isi))
 
 
 async def mark_committed(conn: AsyncConnection, upload_id: int, *, now: datetime) -> bool:
@@ -1028,6 +957,5 @@ async def mark_committed(conn: AsyncConnection, upload_id: int, *, now: datetime
 
 async def recent_uploads(conn: AsyncConnection, limit: int = 20) -> list[Unggahan]:
     """The newest uploads (without their content)."""
-    q = sa.select(*(c for c in t.web_imports.c if c.name != "isi")).order_by(t.web_imports.c.id.desc()).limit(limit)
-    return [Unggahan(r.id, r.user_id, r.dataset, r.berkas, b"", r.baris, r.galat, r.created_at, r.committed_at)
-            for r in (await conn.execute(q)).all()]
+    q = sa.select(*_KOLOM_UNGGAHAN).order_by(t.web_imports.c.id.desc()).limit(limit)
+    return [_unggahan(r) for r in (await conn.execute(q)).all()]

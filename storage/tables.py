@@ -620,7 +620,9 @@ web_imports = sa.Table(
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     sa.Column("dataset", sa.String(30), nullable=False),  # tps, pengguna, indikator, target, pk, ...
     sa.Column("berkas", sa.String(200), nullable=False),  # the uploaded file's name
-    sa.Column("isi", sa.LargeBinary, nullable=False),
+    sa.Column("isi", sa.LargeBinary, nullable=False),  # the file as uploaded, kept as evidence; never parsed again
+    sa.Column("tabel", sa.LargeBinary, nullable=True),  # the rows as read once at upload (impor_berkas.Tabel)
+    sa.Column("galat_berkas", sa.Text, nullable=True),  # why the file could not be read, when it could not
     sa.Column("baris", sa.Integer, nullable=False, server_default="0"),
     sa.Column("galat", sa.Integer, nullable=False, server_default="0"),
     _created(),

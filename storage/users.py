@@ -353,7 +353,8 @@ async def _periksa_sebelum_setuju(conn: AsyncConnection, user_id: int) -> None:
     await cakupan_petugas(conn, user.unit_code, kode)
 
 
-async def revoke_user(conn: AsyncConnection, user_id: int, *, actor: str, now: datetime) -> Pengguna:
+async def revoke_user(conn: AsyncConnection, user_id: int, *, actor: str, now: datetime,
+                      actor_id: int | None = None) -> Pengguna:
     """Revoke a user's access (kept on record, never deleted)."""
     user = await by_id(conn, user_id)
     if user is None:
@@ -361,7 +362,7 @@ async def revoke_user(conn: AsyncConnection, user_id: int, *, actor: str, now: d
     if user.status == "dicabut":
         raise AksesError("Akses pengguna ini sudah dicabut.")
     await conn.execute(t.users.update().where(t.users.c.id == user_id).values(status="dicabut"))
-    await audit.record(conn, actor=actor, action="cabut", entity="pengguna", entity_id=user_id,
+    await audit.record(conn, actor=actor, actor_id=actor_id, action="cabut", entity="pengguna", entity_id=user_id,
                        old={"status": user.status}, new={"status": "dicabut"}, now=now)
     revoked = await by_id(conn, user_id)
     assert revoked is not None

@@ -101,8 +101,8 @@ async def test_pages_by_role(engine: AsyncEngine) -> None:
 
         admin = await users.by_demo_key(conn, "admin")
         assert admin is not None
-        await impor.keep_upload(conn, user_id=admin.id, dataset="tps", berkas="a.csv", isi=b"kode\n", baris=0,
-                                galat=0, now=w.now())
+        await impor.keep_upload(conn, user_id=admin.id, dataset="tps", berkas="a.csv", isi=b"kode\n",
+                                tabel=impor.read_file("a.csv", b"kode\n"), baris=0, galat=0, now=w.now())
     async with klien(w) as pimpinan, klien(w) as admin_c, klien(w) as kabag:
         await masuk(pimpinan, w, "pimpinan")
         await masuk(kabag, w, "kabag-kul")

@@ -19,7 +19,7 @@ NOW = datetime(2024, 11, 24, 8, 0, tzinfo=UTC)
 TPS_HEAD = "kode,nama,kabkota,kecamatan,desa,dpt,sulit\n"
 
 
-def _csv(text: str) -> tuple[list[str], list[list[str]]]:
+def _csv(text: str) -> impor.Tabel:
     return impor.read_file("data.csv", text.encode())
 
 
@@ -36,16 +36,14 @@ async def _count(engine: AsyncEngine, table: sa.Table) -> int:
 
 
 async def _dry(engine: AsyncEngine, dataset: str, text: str) -> impor.Pratinjau:
-    header, rows = _csv(text)
     async with engine.connect() as conn:
-        return await impor.dry_run(conn, dataset, header, rows)
+        return await impor.dry_run(conn, dataset, _csv(text))
 
 
 async def _commit(engine: AsyncEngine, dataset: str, text: str) -> impor.Pratinjau:
-    header, rows = _csv(text)
     admin = await _admin(engine)
     async with engine.begin() as conn:
-        return await impor.commit(conn, dataset, header, rows, actor=admin, berkas="data.csv", now=NOW)
+        return await impor.commit(conn, dataset, _csv(text), actor=admin, berkas="data.csv", now=NOW)
 
 
 async def test_tps_with_one_bad_row_is_refused_whole_then_the_fixed_file_commits(engine: AsyncEngine) -> None:
@@ -116,8 +114,8 @@ def test_size_limit_has_a_clear_message() -> None:
 
 
 def test_csv_with_semicolons_bom_and_excel_quotes_is_read() -> None:
-    header, rows = impor.read_file("d.csv", "\ufeffKode;Nama TPS;DPT\n'=1;\"TPS; 1\";1,5\n".encode())
-    assert header == ["kode", "nama_tps", "dpt"] and rows == [["=1", "TPS; 1", "1,5"]]
+    tabel = impor.read_file("d.csv", "\ufeffKode;Nama TPS;DPT\n'=1;\"TPS; 1\";1,5\n".encode())
+    assert tabel.kolom == ["kode", "nama_tps", "dpt"] and tabel.baris == [(2, ["=1", "TPS; 1", "1,5"])]
 
 
 def test_xlsx_cells_become_indonesian_text() -> None:
@@ -128,9 +126,9 @@ def test_xlsx_cells_become_indonesian_text() -> None:
     ws.append(["A", 412, 2.5, datetime(2025, 4, 10), None])
     buf = io.BytesIO()
     wb.save(buf)
-    header, rows = impor.read_file("d.xlsx", buf.getvalue())
-    assert header == ["kode", "angka", "pecahan", "tanggal", "kosong"]
-    assert rows == [["A", "412", "2,5", "2025-04-10", ""]]
+    tabel = impor.read_file("d.xlsx", buf.getvalue())
+    assert tabel.kolom == ["kode", "angka", "pecahan", "tanggal", "kosong"]
+    assert tabel.baris == [(2, ["A", "412", "2,5", "2025-04-10"])]
 
 
 async def test_missing_columns_and_no_rows(engine: AsyncEngine) -> None:
@@ -292,9 +290,9 @@ async def test_only_the_uploader_commits(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         other = (await conn.execute(t.users.insert().values(telegram_id=5550999, name="Admin Lain", role="admin",
                                                             status="aktif", created_at=NOW))).inserted_primary_key[0]
-        uid = await impor.keep_upload(conn, user_id=other, dataset="tps", berkas="a.csv",
-                                      isi=(TPS_HEAD + "17.71.01.2001-901,T,KAB-1771,,,1,\n").encode(), baris=1,
-                                      galat=0, now=NOW)
+        isi = (TPS_HEAD + "17.71.01.2001-901,T,KAB-1771,,,1,\n").encode()
+        uid = await impor.keep_upload(conn, user_id=other, dataset="tps", berkas="a.csv", isi=isi,
+                                      tabel=impor.read_file("a.csv", isi), baris=1, galat=0, now=NOW)
     async with klien(w) as c:
         token = await masuk(c, w, "admin")
         r = await c.post(f"/impor/{uid}/simpan", data={"csrf": token})

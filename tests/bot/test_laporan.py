@@ -271,6 +271,27 @@ async def test_pemutakhiran_overdue_list_when_stages_are_missing(engine: AsyncEn
         assert "❗ Lewat batas, belum selesai (10):" in text and "• 20. Pelayanan Pindah memilih — Kaur" in text
 
 
+async def test_every_unduh_xlsx_button_and_the_lkj_workbook_are_audited(engine: AsyncEngine) -> None:
+    async with bot_uji(engine) as b:
+        pim, kota, adm = [await demo_tg(engine, k) for k in ("pimpinan", "operator-kota", "admin")]
+        await b.kirim(pim, "/capaian 2024")
+        assert (await b.tekan(pim, "cp:x:-:2024:0"))[-1].kind == "document"
+        assert (await b.tekan(pim, "ag:x:2024"))[-1].kind == "document"
+        await b.kirim(kota, "/pemutakhiran")
+        assert (await b.tekan(kota, "pm:x:2024"))[-1].kind == "document"
+        await b.kirim(adm, "/capaian")
+        assert (await b.tekan(adm, "ek:l:2024"))[-1].kind == "document"
+        async with engine.connect() as conn:
+            log = list(reversed(await audit.recent(conn, entity="dataset", limit=4)))
+            ids = {r.telegram_id: r.id for r in (await conn.execute(sa.select(t.users.c.telegram_id, t.users.c.id)))}
+    assert [(r.action, r.entity_id, r.actor_id) for r in log] == [
+        ("ekspor", "laporan-capaian.xlsx", ids[pim]), ("ekspor", "laporan-anggaran.xlsx", ids[pim]),
+        ("ekspor", "laporan-pemutakhiran.xlsx", ids[kota]), ("ekspor", "laporan-lkj.xlsx", ids[adm])]
+    assert log[0].new["saringan"] == {"tahun": 2024, "triwulan": 0, "unit": None}
+    assert log[2].new["saringan"] == {"tahun": 2024, "kabkota": "KAB-1771"} and log[2].new["baris"] == 20
+    assert all(r.new["baris"] > 0 and r.new["lewat"] == "bot" for r in log)
+
+
 # --- /ekspor --------------------------------------------------------------------------------------------------
 
 async def _ekspor(b: BotUji, tg: int, nama: str, fmt: str) -> list[SentMessage]:
@@ -300,6 +321,7 @@ async def test_admin_exports_tps_as_xlsx_with_progress_and_audit(engine: AsyncEn
         async with engine.connect() as conn:
             log = await audit.recent(conn, entity="dataset", limit=1)
         assert log[0].action == "ekspor" and log[0].entity_id == "tps.xlsx" and log[0].new["baris"] == 3452
+        assert log[0].actor_id is not None and log[0].new["lewat"] == "bot" and log[0].new["saringan"] == {}
         # back to the menu and a CSV for Excel
         await b.kirim(tg, "/ekspor")
         await b.tekan(tg, "ek:d:anggaran")

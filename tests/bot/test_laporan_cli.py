@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -68,3 +69,33 @@ def test_export_csv_to_stdout_and_xlsx_to_file(cli, tmp_path: Path, capsys: pyte
     assert cli(["export", "tps", "--limit", "-1"]) == 2
     with pytest.raises(SystemExit):
         cli(["export", "rahasia"])
+
+
+def _ekspor_tercatat(database_url: str) -> list[tuple[str | None, int | None, dict[str, object]]]:
+    from storage import audit
+    from storage.db import create_engine
+
+    async def baca() -> list[tuple[str | None, int | None, dict[str, object]]]:
+        engine = create_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                log = await audit.recent(conn, entity="dataset")
+        finally:
+            await engine.dispose()
+        return [(r.actor, r.actor_id, r.new) for r in reversed(log) if r.action == "ekspor"]
+
+    return asyncio.run(baca())
+
+
+def test_cli_exports_are_audited_with_rows_and_filters(cli, database_url: str,  # type: ignore[no-untyped-def]
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["export", "tps", "--limit", "7"]) == 0
+    assert cli(["export", "realisasi", "--format", "xlsx", "-o", "r.xlsx"]) == 0
+    assert cli(["report", "capaian", "--unit", "KUL", "--format", "xlsx", "-o", "kul.xlsx"]) == 0
+    capsys.readouterr()
+    tps, realisasi, kul = _ekspor_tercatat(database_url)
+    assert tps == ("cli", None, {"dataset": "tps", "format": "csv", "saringan": {"limit": 7}, "baris": 7,
+                                 "lewat": "cli", "selesai": True, "berkas": "-"})
+    assert realisasi[2]["baris"] == 36 and realisasi[2]["saringan"] == {} and realisasi[2]["berkas"] == "r.xlsx"
+    assert kul[2]["dataset"] == "laporan-capaian" and kul[2]["saringan"] == {"unit": "KUL"}
+    assert isinstance(kul[2]["baris"], int) and kul[2]["baris"] > 0

@@ -426,8 +426,8 @@ async def test_oversized_uploads_and_path_tricks_in_file_names_are_harmless(
     # the admin web's import reads the bytes it was given, never a path named by the upload
     from storage import impor
 
-    header, rows = impor.read_file("../../../../etc/passwd.csv", b"kode,nama\nA,B\n")
-    assert header == ["kode", "nama"] and rows == [["A", "B"]]
+    tabel = impor.read_file("../../../../etc/passwd.csv", b"kode,nama\nA,B\n")
+    assert tabel.kolom == ["kode", "nama"] and tabel.baris == [(2, ["A", "B"])]
     with pytest.raises(impor.ImporError, match="Jenis berkas"):
         impor.read_file("/etc/passwd", b"root:x:0:0")
     with pytest.raises(impor.ImporError, match="terlalu besar"):

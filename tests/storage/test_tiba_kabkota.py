@@ -108,13 +108,13 @@ async def test_concurrent_reports_of_one_kabkota_all_count(engine: AsyncEngine) 
 
 async def test_importing_tps_recounts_their_kabkota(engine: AsyncEngine) -> None:
     header = ["kode", "nama", "kabkota", "kecamatan", "desa", "dpt", "sulit"]
-    rows = [["17.71.01.2001-901", "TPS 901", "KAB-1771", "", "", "412", "ya"],
-            ["17.71.01.2001-902", "TPS 902", "KAB-1771", "", "", "250", "tidak"]]
+    rows = [(2, ["17.71.01.2001-901", "TPS 901", "KAB-1771", "", "", "412", "ya"]),
+            (3, ["17.71.01.2001-902", "TPS 902", "KAB-1771", "", "", "250", "tidak"])]
     sebelum = await ringkasan(engine)
     async with engine.begin() as conn:
         admin = await users.by_demo_key(conn, "admin")
         assert admin is not None
-        await impor.commit(conn, "tps", header, rows, actor=admin, berkas="tps.csv", now=NOW)
+        await impor.commit(conn, "tps", impor.Tabel(header, rows), actor=admin, berkas="tps.csv", now=NOW)
     sesudah = await ringkasan(engine)
     beda = {k: tuple(b - a for a, b in zip(sebelum[k], v, strict=True)) for k, v in sesudah.items() if v != sebelum[k]}
     assert list(beda.values()) == [(2, 1, 0, 0, 0, 0, 0, 0, 0, 0)]

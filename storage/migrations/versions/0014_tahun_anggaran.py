@@ -10,7 +10,7 @@ from alembic import op
 import storage.tables
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
