@@ -115,9 +115,9 @@ async def test_holiday_import_dry_run_errors_and_commit(engine: AsyncEngine) -> 
                  ["19-02-2025", "Dua kali", "", ""], ["3 Maret 2025", "", "daerah", ""],
                  ["4 Maret 2025", "x", "provinsi", ""], ["5 Maret 2025", "", "", "hapus"],
                  ["6 Maret 2025", "x", "", "ganti"]])
-    header, rows = impor.read_file("libur.xlsx", bad)
+    tabel = impor.read_file("libur.xlsx", bad)
     async with engine.connect() as conn:
-        p = await impor.dry_run(conn, "libur", header, rows)
+        p = await impor.dry_run(conn, "libur", tabel)
     assert p.pesan() == [
         "baris 3: tanggal: Tanggal 31 Februari 2025 tidak ada: Februari 2025 hanya sampai tanggal 28.",
         "baris 4: tanggal 19 Februari 2025 sudah ada di baris 2",
@@ -130,11 +130,11 @@ async def test_holiday_import_dry_run_errors_and_commit(engine: AsyncEngine) -> 
     await tenggat.sapu(engine, now=pagi, render=render, zona=ZONA)
     good = ("tanggal;nama;jenis;aksi\n11/04/2025;Libur daerah;daerah;tambah\n19 Februari 2025;HUT Provinsi;;\n"
             "30 Mei 2025;;;hapus\n1 Januari 2025;Tahun Baru 2025;nasional;\n")
-    header, rows = impor.read_file("libur.csv", good.encode())
+    tabel = impor.read_file("libur.csv", good.encode())
     async with engine.begin() as conn:
         admin = await users.by_demo_key(conn, "admin")
         assert admin is not None
-        p = await impor.commit(conn, "libur", header, rows, actor=admin, berkas="libur.csv",
+        p = await impor.commit(conn, "libur", tabel, actor=admin, berkas="libur.csv",
                                now=pagi.replace(minute=30), tz_name=ZONA)
     assert (p.hitung("baru"), p.hitung("ubah")) == (2, 2)
     rows_ = {x.tanggal: x for x in await _daftar(engine)}

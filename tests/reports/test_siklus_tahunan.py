@@ -53,9 +53,9 @@ async def _user(conn: AsyncConnection, key: str) -> Pengguna:
 
 
 async def _impor(engine: AsyncEngine, dataset: str, isi: str, admin: Pengguna) -> impor.Pratinjau:
-    header, rows = impor.read_file(f"{dataset}.csv", isi.encode())
+    tabel = impor.read_file(f"{dataset}.csv", isi.encode())
     async with engine.begin() as conn:
-        return await impor.commit(conn, dataset, header, rows, actor=admin, berkas=f"{dataset}.csv", now=NOW)
+        return await impor.commit(conn, dataset, tabel, actor=admin, berkas=f"{dataset}.csv", now=NOW)
 
 
 async def _ind(conn: AsyncConnection, kode: str) -> int:
@@ -107,8 +107,8 @@ async def test_the_yearly_cycle_on_5_january_2027(empty_engine: AsyncEngine) -> 
             t.budget_lines, t.budget_lines.c.id == t.budget_line_pagu.c.budget_line_id).where(
             t.budget_lines.c.kode == "6871.QGE.001").order_by(t.budget_line_pagu.c.id))).scalars().all()
         siap = {b.kode: b for b in (await laporan_tahun.status(conn, 2027)).baris}
-        header, rows = impor.read_file("r.csv", REVISI.encode())
-        lagi = await impor.dry_run(conn, "anggaran", header, rows)
+        tabel = impor.read_file("r.csv", REVISI.encode())
+        lagi = await impor.dry_run(conn, "anggaran", tabel)
     assert ag.pagu == 15_000_000_000 and versi == [1_500_000_000, 1_750_000_000]
     assert ag.revisi == "revisi DIPA ke-2, 15 Juli 2027"
     assert "revisi DIPA ke-2 15 Juli 2027" in siap["anggaran"].jumlah
@@ -142,11 +142,11 @@ async def test_the_yearly_cycle_on_5_january_2027(empty_engine: AsyncEngine) -> 
                                  bukti=[], hambatan=None, upaya=None, alasan_koreksi="salah ketik", today=HARI,
                                  now=TUTUP)
         assert "Hanya admin" in e.value.pesan
-        header, rows = impor.read_file("pk.csv", PK.replace("2027", "2026").encode())
-        tolak = await impor.dry_run(conn, "pk", header, rows)
-        header, rows = impor.read_file("i.csv", b"kode,nama,jenis,unit,tingkat,tahun,target\n"
+        tabel = impor.read_file("pk.csv", PK.replace("2027", "2026").encode())
+        tolak = await impor.dry_run(conn, "pk", tabel)
+        tabel = impor.read_file("i.csv", b"kode,nama,jenis,unit,tingkat,tahun,target\n"
                                                 b"KUL-UML-9,BMN tercatat,persen,KUL-UML,kegiatan,2026,100\n")
-        tolak_ind = await impor.dry_run(conn, "indikator", header, rows)
+        tolak_ind = await impor.dry_run(conn, "indikator", tabel)
     assert tolak.pesan()[0].startswith("baris 2: tahun anggaran 2026 sudah ditutup")
     assert tolak_ind.pesan() == ["baris 2: tahun anggaran 2026 sudah ditutup; angka akhirnya tidak diubah lagi "
                                  "(admin dapat membukanya kembali dengan alasan di halaman Tahun anggaran)"]
