@@ -60,7 +60,9 @@ from telegram import Bot, ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup,
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.kendali import OUTBOX
 from storage import outbox as store
+from storage import tenggat
 from storage.outbox import OutboxMessage
 
 log = logging.getLogger("pantau.outbox")
@@ -160,6 +162,9 @@ class OutboxSender:
             raise ValueError(f"max_in_flight must be 1..{MAX_IN_FLIGHT}")
         self._engine = engine
         self._bot = bot
+        # Through the bot's rate limiter (bot/kendali.py) the outbox shares one budget with the replies and yields
+        # to them; it retries by itself, so the limiter does not.
+        self._laju: dict[str, Any] = {"rate_limit_args": OUTBOX} if getattr(bot, "rate_limiter", None) else {}
         self._window_s = 1.0 + JITTER_S
         self.spacing = self._window_s / rate_per_s  # seconds between two scheduled starts
         self._chat_gap = timedelta(seconds=per_chat_interval_s * HEADROOM)
@@ -401,6 +406,8 @@ class OutboxSender:
 
     async def _deliver(self, message: OutboxMessage) -> None:
         try:
+            if await self._basi(message):
+                return
             outcome = await self._send(message)
         finally:
             self._answering.discard(message.chat_id)
@@ -416,6 +423,20 @@ class OutboxSender:
         if not recorded:
             log.warning("outbox: pesan %s sudah tidak dalam antrean saat hasil %s dicatat", message.id, outcome.status)
 
+    async def _basi(self, message: OutboxMessage) -> bool:
+        """A reminder whose TPS reported after it was claimed is dropped, just before it would go out."""
+        if message.kind != tenggat.KIND_PENGINGAT:
+            return False
+        try:
+            async with self._engine.begin() as conn:
+                if await tenggat.pengingat_basi(conn, message.key):
+                    await tenggat.buang_pengingat(conn, message.id)
+                    log.info("outbox: pengingat %s tidak dikirim, sudah dilaporkan", message.key)
+                    return True
+        except Exception:  # a failed check must not keep a reminder from going out
+            log.exception("outbox: pemeriksaan pengingat %s gagal; tetap dikirim", message.id)
+        return False
+
     async def _send(self, message: OutboxMessage) -> _Outcome:
         try:
             markup = build_markup(message.reply_markup)
@@ -428,7 +449,7 @@ class OutboxSender:
         asyncio.get_running_loop().call_soon(self._started, start, message.chat_id)
         try:
             sent = await self._bot.send_message(
-                message.chat_id, message.text, parse_mode=message.parse_mode, reply_markup=markup
+                message.chat_id, message.text, parse_mode=message.parse_mode, reply_markup=markup, **self._laju
             )
         except RetryAfter as exc:
             seconds = _retry_after_s(exc)

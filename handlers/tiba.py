@@ -8,11 +8,15 @@ report and its escalation messages are written in one transaction (storage.arriv
 
 from __future__ import annotations
 
+import functools
+import logging
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -27,13 +31,16 @@ from domain import logistik as lg
 from domain.angka import format_number
 from domain.errors import ParseError
 from domain.tanggal import format_datetime, format_time
-from handlers import mulai, teks, tombol
+from handlers import gangguan, mulai, teks, tombol
 from handlers.konteks import Layanan, PantauContext, percakapan
 from handlers.teks import logistik as tl
 from storage import arrivals, org, outbox, users
 
+log = logging.getLogger("pantau.tiba")
 TB = "tb"
 KUNCI = "tiba"
+LANGKAH = "langkah"  # the step whose question the user last saw (where "Lanjutkan" resumes)
+LANJUT = "lanjut"
 MAKS_TOMBOL_TPS = 6
 WAKTU_PERCAKAPAN = timedelta(minutes=30)
 (TPS, JENIS, ALASAN, PERIKSA, BARANG, MASALAH, ANGKA, CATATAN, MODA, WAKTU, FOTO, ALASAN_FOTO, LOKASI,
@@ -183,7 +190,11 @@ async def _mulai_tps(update: Update, context: PantauContext, bacaan: _BacaanTps)
     svc = context.layanan
     ktx, atur, moda = bacaan
     d = _d(context)
+    langkah = d.get(LANGKAH)  # the step the user last saw stays recorded until the new one is shown
     d.clear()
+    if langkah is not None:
+        d[LANGKAH] = langkah
+    d["draf"] = secrets.token_hex(8)  # submitting this draft twice stores it once (storage.arrivals)
     d.update({"tps": ktx.tps.id, "kode": ktx.tps.kode, "nama": ktx.tps.nama, "desa": ktx.tps.desa, "jenis": "baru",
               "harap": [[i.id, i.nama, i.satuan, n] for i, n in ktx.kebutuhan], "dev": {},
               "batas": ktx.batas.isoformat() if ktx.batas else None,
@@ -419,6 +430,10 @@ async def on_moda(update: Update, context: PantauContext) -> str | None:
         return None
     await q.answer()
     d["moda"], d["moda_nama"] = a[1], moda[a[1]]
+    return await _tanya_waktu(update, context)
+
+
+async def _tanya_waktu(update: Update, context: PantauContext) -> str:
     svc = context.layanan
     await tampil(update, tl.TANYA_WAKTU, tombol.papan(
         [(tl.TOMBOL_KINI.format(jam=format_time(svc.now(), svc.timezone)), tombol.data(TB, "kini"))],
@@ -512,7 +527,11 @@ async def on_lokasi(update: Update, context: PantauContext) -> str:
         loc = update.effective_message.location if update.effective_message else None
         assert loc is not None
         d["lat"], d["lon"] = loc.latitude, loc.longitude
-    await tampil(update, _ringkasan(d, context.layanan), tombol.papan(
+    return await _tanya_konfirm(update, context)
+
+
+async def _tanya_konfirm(update: Update, context: PantauContext) -> str:
+    await tampil(update, _ringkasan(_d(context), context.layanan), tombol.papan(
         [(tl.TOMBOL_KIRIM, tombol.data(TB, "kirim"))], [(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))]))
     return KONFIRM
 
@@ -552,11 +571,15 @@ def _masukan(d: dict[str, Any]) -> arrivals.MasukanTiba:
     return arrivals.MasukanTiba(
         tps_id=int(d["tps"]), jenis=d["jenis"], baris=tuple(baris), tiba_pada=datetime.fromisoformat(d["tiba"]),
         moda=d.get("moda"), foto_file_id=d.get("foto"), alasan_tanpa_foto=d.get("tanpa_foto"), lat=d.get("lat"),
-        lon=d.get("lon"), alasan=d.get("alasan"))
+        lon=d.get("lon"), alasan=d.get("alasan"), draf=d.get("draf"))
 
 
 async def on_kirim(update: Update, context: PantauContext) -> str | int | None:
-    """Store the report with its escalations in one transaction; the summary becomes the receipt."""
+    """Store the report with its escalations in one transaction; the summary becomes the receipt.
+
+    Idempotent: the draft is stored once (a second tap or a retried update gets the same receipt), and when
+    Telegram cannot take the receipt after the save, it goes through the outbox.
+    """
     q, d, svc = update.callback_query, _d(context), context.layanan
     assert q is not None
     if "tiba" not in d:
@@ -576,12 +599,23 @@ async def on_kirim(update: Update, context: PantauContext) -> str | int | None:
         except arrivals.LogistikError as exc:
             await q.answer(tl.GAGAL_SIMPAN.format(galat=exc), show_alert=True)
             return None
-    await q.answer()
     svc.wake_outbox()
     context.user_data.pop(KUNCI, None)  # type: ignore[union-attr]
     status = tl.TERKIRIM_TEPAT if not hasil.masalah else tl.TERKIRIM_MASALAH.format(
         uraian="\n".join(f"• {u}" for u in hasil.uraian), penerima=penerima)
-    await tampil(update, tl.TERKIRIM.format(nomor=hasil.laporan.nomor, kode=hasil.konteks.tps.kode, status=status))
+    terima = tl.TERKIRIM.format(nomor=hasil.laporan.nomor, kode=hasil.konteks.tps.kode, status=status)
+    try:
+        await q.answer()
+        await tampil(update, terima)
+    except (RetryAfter, NetworkError) as exc:
+        if isinstance(exc, BadRequest):
+            raise
+        # Saved, but Telegram would not take the receipt within the bound: it goes through the outbox.
+        log.warning("tanda terima %s lewat outbox: %s", hasil.laporan.nomor, exc)
+        async with svc.engine.begin() as conn:
+            await outbox.enqueue(conn, key=f"tanda-terima:{hasil.laporan.nomor}", chat_id=q.from_user.id,
+                                 text=terima, kind="tanda_terima", now=svc.now())
+        svc.wake_outbox()
     return END
 
 
@@ -608,6 +642,75 @@ async def _antrekan_eskalasi(conn: AsyncConnection, svc: Layanan, hasil: arrival
     if not hasil.penerima:
         return tl.TERKIRIM_TANPA_PENERIMA
     return tl.PENERIMA.format(unit=ktx.tps.kabkota, n=len(hasil.penerima))
+
+
+# --- leaving -------------------------------------------------------------------------------------------------
+
+
+# --- resuming after Telegram was busy --------------------------------------------------------------------
+
+
+def _lanjutan(update: Update, context: Any) -> gangguan.Lanjutan | None:
+    """The resume message for an update of this flow that Telegram could not answer."""
+    d = (context.user_data or {}).get(KUNCI)
+    q, msg = update.callback_query, update.message
+    milik = ((q is not None and (q.data or "").startswith(f"{TB}:"))
+             or (msg is not None and (msg.text or "").startswith("/tiba"))
+             or (msg is not None and isinstance(d, dict) and LANGKAH in d))
+    if not milik:
+        return None
+    kode = d.get("kode") if isinstance(d, dict) and LANGKAH in d else None
+    return gangguan.Lanjutan(tl.SIBUK_LANJUT.format(kode=kode) if kode else tl.SIBUK_MULAI, tombol.data(TB, LANJUT))
+
+
+gangguan.daftarkan(_lanjutan)
+
+
+async def on_lanjut(update: Update, context: PantauContext) -> str | int | None:
+    """The "Lanjutkan" button: show again the question of the step the user last saw, with what they entered."""
+    q = update.callback_query
+    assert q is not None
+    d = (context.user_data or {}).get(KUNCI)
+    if not isinstance(d, dict) or d.get(LANGKAH) in (None, TPS):
+        await q.answer()
+        return await cmd_tiba(update, context)
+    await q.answer()
+    return await _tanya(update, context, d[LANGKAH])
+
+
+async def _tanya(update: Update, context: PantauContext, langkah: str) -> str | int:
+    """The question of a step, as it was asked (a deviation half entered goes back to the item list)."""
+    d = _d(context)
+    if langkah == JENIS:
+        return await _mulai_tps(update, context, await _baca(context, int(d["tps"])))
+    if langkah == ALASAN:
+        await tampil(update, tl.TANYA_ALASAN_KOREKSI)
+        return ALASAN
+    if langkah == PERIKSA:
+        await tampil(update, _teks_periksa(d), _papan_periksa())
+        return PERIKSA
+    if langkah in (BARANG, MASALAH, ANGKA, CATATAN):
+        await tampil(update, *_barang(d))
+        return BARANG
+    if langkah == ALASAN_FOTO:
+        await tampil(update, tl.TANYA_ALASAN_FOTO)
+        return ALASAN_FOTO
+    tanya = {MODA: _tanya_moda, WAKTU: _tanya_waktu, FOTO: _tanya_foto, KONFIRM: _tanya_konfirm}.get(langkah)
+    if tanya is not None:
+        return await tanya(update, context)
+    return await _tanya_lokasi(update)
+
+
+def _catat_langkah(fn: Any) -> Any:
+    """Record the step a handler showed, once it was shown (a step Telegram did not take is not recorded)."""
+    @functools.wraps(fn)
+    async def langkah(update: Update, context: PantauContext) -> Any:
+        hasil = await fn(update, context)
+        d = (context.user_data or {}).get(KUNCI)
+        if isinstance(hasil, str) and isinstance(d, dict):
+            d[LANGKAH] = hasil
+        return hasil
+    return langkah
 
 
 # --- leaving -------------------------------------------------------------------------------------------------
@@ -643,7 +746,11 @@ async def on_habis(update: object, context: PantauContext) -> None:
 
 
 def _cb(fn: Any, nama: str) -> CallbackQueryHandler[PantauContext, Any]:
-    return CallbackQueryHandler(fn, pattern=rf"^{TB}:{nama}(:|$)")
+    return CallbackQueryHandler(_catat_langkah(fn), pattern=rf"^{TB}:{nama}(:|$)")
+
+
+def _pesan(filter_: Any, fn: Any) -> MessageHandler[PantauContext, Any]:
+    return MessageHandler(filter_, _catat_langkah(fn))
 
 
 TEKS = filters.TEXT & ~filters.COMMAND
@@ -652,24 +759,25 @@ TEKS = filters.TEXT & ~filters.COMMAND
 def percakapan_tiba() -> ConversationHandler[PantauContext]:
     """The arrival report conversation (persistent: a restart halfway loses nothing)."""
     return percakapan(
-        entry_points=[CommandHandler("tiba", cmd_tiba), _cb(on_mulai, mulai.MULAI)],
+        entry_points=[CommandHandler("tiba", _catat_langkah(cmd_tiba)), _cb(on_mulai, mulai.MULAI),
+                      _cb(on_lanjut, LANJUT)],
         states={
-            TPS: [_cb(on_tps_tombol, "tps"), MessageHandler(TEKS, on_tps_teks)],
-            JENIS: [_cb(on_jenis, "jenis"), MessageHandler(TEKS, on_teks_lain)],
-            ALASAN: [MessageHandler(TEKS, on_alasan)],
-            PERIKSA: [_cb(on_ok, "ok"), _cb(on_beda, "beda"), MessageHandler(TEKS, on_teks_lain)],
-            BARANG: [_cb(on_barang, "brg"), _cb(on_selesai, "selesai"), MessageHandler(TEKS, on_teks_lain)],
-            MASALAH: [_cb(on_masalah, "dev"), MessageHandler(TEKS, on_teks_lain)],
-            ANGKA: [MessageHandler(TEKS, on_angka), _cb(on_masalah, "dev")],
-            CATATAN: [MessageHandler(TEKS, on_catatan), _cb(on_catatan, "lewat")],
-            MODA: [_cb(on_moda, "moda"), MessageHandler(TEKS, on_teks_lain)],
-            WAKTU: [_cb(on_kini, "kini"), MessageHandler(TEKS, on_waktu)],
-            FOTO: [MessageHandler(filters.PHOTO, on_foto), _cb(on_tanpa_foto, "tanpafoto"),
-                   MessageHandler(~filters.COMMAND, on_bukan_foto)],
-            ALASAN_FOTO: [MessageHandler(TEKS, on_alasan_foto)],
-            LOKASI: [MessageHandler(filters.LOCATION, on_lokasi), _cb(on_lokasi, "tanpalokasi"),
-                     MessageHandler(~filters.COMMAND, on_bukan_lokasi)],
-            KONFIRM: [_cb(on_kirim, "kirim"), MessageHandler(TEKS, on_teks_lain)],
+            TPS: [_cb(on_tps_tombol, "tps"), _pesan(TEKS, on_tps_teks)],
+            JENIS: [_cb(on_jenis, "jenis"), _pesan(TEKS, on_teks_lain)],
+            ALASAN: [_pesan(TEKS, on_alasan)],
+            PERIKSA: [_cb(on_ok, "ok"), _cb(on_beda, "beda"), _pesan(TEKS, on_teks_lain)],
+            BARANG: [_cb(on_barang, "brg"), _cb(on_selesai, "selesai"), _pesan(TEKS, on_teks_lain)],
+            MASALAH: [_cb(on_masalah, "dev"), _pesan(TEKS, on_teks_lain)],
+            ANGKA: [_pesan(TEKS, on_angka), _cb(on_masalah, "dev")],
+            CATATAN: [_pesan(TEKS, on_catatan), _cb(on_catatan, "lewat")],
+            MODA: [_cb(on_moda, "moda"), _pesan(TEKS, on_teks_lain)],
+            WAKTU: [_cb(on_kini, "kini"), _pesan(TEKS, on_waktu)],
+            FOTO: [_pesan(filters.PHOTO, on_foto), _cb(on_tanpa_foto, "tanpafoto"),
+                   _pesan(~filters.COMMAND, on_bukan_foto)],
+            ALASAN_FOTO: [_pesan(TEKS, on_alasan_foto)],
+            LOKASI: [_pesan(filters.LOCATION, on_lokasi), _cb(on_lokasi, "tanpalokasi"),
+                     _pesan(~filters.COMMAND, on_bukan_lokasi)],
+            KONFIRM: [_cb(on_kirim, "kirim"), _pesan(TEKS, on_teks_lain)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, on_habis)],
         },
         fallbacks=[CommandHandler("batal", on_batal), _cb(on_batal, "batal"),
