@@ -1350,6 +1350,10 @@ class FakeBotApi:
                 description = _DEFAULT_DESCRIPTIONS.get(status, "Internal Server Error")
         self._faults.append(_Fault(method.lower(), status, description, retry_after, times, executed))
 
+    def clear_faults(self) -> None:
+        """Forget every fault still pending (Telegram is back)."""
+        self._faults.clear()
+
     def timeout_next(self, method: str, *, times: int = 1, executed: bool = False) -> None:
         """Let the next ``times`` calls of ``method`` ("*" = any) time out; ``executed``: after taking effect."""
         self._faults.append(_Fault(method.lower(), 0, "timed out", None, times, executed))

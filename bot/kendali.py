@@ -13,8 +13,8 @@ response), pauses the whole bot on any 429, limits private chats not at all and 
   response too) after 0,25 · 2ⁿ s, while the next try starts within ``batas_s`` of the first. After that the
   last error is raised, and the error handler tells the user through the outbox.
 * A retry after a response was lost may meet the first try's effect: an edit is then "not modified" and a
-  callback "too old"; both count as done. A repeated send cannot be recognised (README, "Balasan saat Telegram
-  sibuk").
+  callback "too old"; both count as done. A callback query answered once is never answered again. A repeated
+  send cannot be recognised (README, "Balasan saat Telegram sibuk").
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
-from handlers.gangguan import OUTBOX, SEKALI, TERJAWAB
+from handlers.gangguan import OUTBOX, SEKALI, Terjawab
 
 log = logging.getLogger("pantau.kendali")
 
@@ -91,6 +91,7 @@ class KendaliBanjir(BaseRateLimiter[str]):
         self._jeda_global = 0.0  # event-loop time a bot-wide flood wait ends
         self._jeda_chat: dict[int, float] = {}
         self._balasan_menunggu = 0
+        self.terjawab = Terjawab()  # read by the error handler, so it never answers a query twice
         self.dicoba_ulang = 0  # retries made (for the benchmark and the logs)
 
     async def initialize(self) -> None:
@@ -113,6 +114,9 @@ class KendaliBanjir(BaseRateLimiter[str]):
         rate_limit_args: str | None,
     ) -> Hasil:
         """Wait for the call's turn, make it, and (for replies) retry it within the bound."""
+        if endpoint == "answerCallbackQuery" and str(data.get("callback_query_id")) in self.terjawab:
+            # Answered already (the same update handled again): Telegram would refuse a second answer.
+            return True
         chat = _chat_id(data.get("chat_id"))
         kirim = endpoint in KIRIM
         outbox = rate_limit_args == OUTBOX
@@ -154,7 +158,7 @@ class KendaliBanjir(BaseRateLimiter[str]):
 
     def _terjawab(self, endpoint: str, data: dict[str, Any]) -> None:
         if endpoint == "answerCallbackQuery" and data.get("callback_query_id"):
-            TERJAWAB.tandai(str(data["callback_query_id"]))
+            self.terjawab.tandai(str(data["callback_query_id"]))
 
     async def _giliran(self, chat: int | None, *, kirim: bool, outbox: bool) -> None:
         """Wait until the call may start: no flood wait for it, and (for a new message) a free slot."""

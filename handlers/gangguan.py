@@ -21,7 +21,7 @@ SEKALI = "sekali"  # rate_limit_args of a call made once, without retries (the e
 MAKS_DIINGAT = 10_000  # callback ids kept: far more than are answered within a query's 15 s lifetime
 
 
-class _Terjawab:
+class Terjawab:
     """The callback queries the bot has answered recently (a query may be answered only once)."""
 
     def __init__(self) -> None:
@@ -38,7 +38,9 @@ class _Terjawab:
         return query_id in self._ids
 
 
-TERJAWAB = _Terjawab()
+def terjawab(bot: Any) -> Terjawab:
+    """The answered queries the bot's rate limiter keeps (an empty record for a bot without one)."""
+    return getattr(getattr(bot, "rate_limiter", None), "terjawab", None) or Terjawab()
 
 
 @dataclass(frozen=True)

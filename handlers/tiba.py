@@ -61,7 +61,12 @@ async def tampil(update: Update, text: str, markup: InlineKeyboardMarkup | None 
     if q is not None and isinstance(q.message, Message) and q.message.text is not None and not mulai.dari_pengingat(q):
         if q.message.text == text and q.message.reply_markup == markup:
             return
-        await q.edit_message_text(text, reply_markup=markup)
+        try:
+            await q.edit_message_text(text, reply_markup=markup)
+        except BadRequest as exc:
+            # The same update handled again (a retried update): the message already shows this step.
+            if "not modified" not in exc.message.lower():
+                raise
         return
     assert update.effective_message is not None
     await update.effective_message.reply_text(text, reply_markup=markup)

@@ -93,7 +93,7 @@ async def _kabari(update: Update, context: PantauContext, kode: str, sibuk: bool
     """One try (no retries) to tell the user now; a callback already answered is never answered again."""
     q = update.callback_query
     try:
-        if q is not None and q.id not in gangguan.TERJAWAB:
+        if q is not None and q.id not in gangguan.terjawab(context.bot):
             await context.bot.answer_callback_query(q.id, teks.SIBUK_SINGKAT if sibuk else teks.GALAT.format(kode=kode),
                                                     show_alert=not sibuk, rate_limit_args=gangguan.SEKALI)
         elif not sibuk and update.effective_chat is not None:

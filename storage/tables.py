@@ -406,7 +406,7 @@ arrival_reports = sa.Table(
     sa.Column("draf", sa.String(32), nullable=True),
     _created(),
     sa.UniqueConstraint("tps_id", "versi", name="uq_arrival_reports_key"),
-    sa.UniqueConstraint("draf", name="uq_arrival_reports_draf"),
+    sa.Index("ix_arrival_reports_draf", "draf", unique=True),
 )
 
 arrival_lines = sa.Table(

@@ -827,7 +827,7 @@ async def tarik_pengingat_tps(conn: AsyncConnection, tps_id: int, *, now: dateti
 
 
 async def pengingat_basi(conn: AsyncConnection, key: str) -> bool:
-    """Whether a logistics reminder about to go out is no longer needed: every TPS it is about has reported.
+    """Whether an officer's logistics reminder about to go out is no longer needed: all their TPS have reported.
 
     Checked by the sender just before sending; other reminders are checked by the minute's sweep.
     """
@@ -838,12 +838,14 @@ async def pengingat_basi(conn: AsyncConnection, key: str) -> bool:
     d = (await conn.execute(sa.select(dl.c.jenis, dl.c.ref, dl.c.unit_id).where(dl.c.id == p[0]))).first()
     if d is None or d.jenis != "logistik":
         return False
-    q = (sa.select(sa.func.count()).select_from(t.user_tps.join(tp, tp.c.id == t.user_tps.c.tps_id))
-         .where(t.user_tps.c.user_id == p[1], tp.c.kabkota_unit_id == d.unit_id,
-                ~sa.exists().where(ar.c.tps_id == tp.c.id)))
+    belum = sa.case((~sa.exists().where(ar.c.tps_id == tp.c.id), 1), else_=0)
+    q = (sa.select(sa.func.count(), sa.func.sum(belum)).select_from(t.user_tps.join(tp, tp.c.id == t.user_tps.c.tps_id))
+         .where(t.user_tps.c.user_id == p[1], tp.c.kabkota_unit_id == d.unit_id))
     if d.ref == "h1-sulit":
         q = q.where(tp.c.sulit.is_(True))
-    return (await conn.execute(q)).scalar_one() == 0
+    tps, sisa = (await conn.execute(q)).one()
+    # Only an officer's reminder is about their own TPS; a kab/kota operator's is about all (the sweep's job).
+    return bool(tps) and not sisa
 
 
 async def buang_pengingat(conn: AsyncConnection, outbox_id: int) -> bool:

@@ -13,13 +13,14 @@ branch_labels = None
 depends_on = None
 
 
+# A plain ADD COLUMN and a unique index: no table rebuild (other tables' foreign keys point at this one).
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("arrival_reports", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("draf", sa.String(32), nullable=True))
-        batch_op.create_unique_constraint("uq_arrival_reports_draf", ["draf"])
+    op.add_column("arrival_reports", sa.Column("draf", sa.String(32), nullable=True))
+    op.create_index("ix_arrival_reports_draf", "arrival_reports", ["draf"], unique=True)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("arrival_reports", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_arrival_reports_draf", type_="unique")
-        batch_op.drop_column("draf")
+    op.drop_index("ix_arrival_reports_draf", table_name="arrival_reports")
+    op.drop_column("arrival_reports", "draf")
