@@ -14,10 +14,9 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from handlers import gangguan, teks, tombol
 from handlers.konteks import PantauContext
 from storage import audit, outbox, users
+from storage.audit import GALAT_BOT, GALAT_SIBUK
 
 log = logging.getLogger("pantau.galat")
-GALAT_BOT = "galat_bot"  # audit actions, counted on the web's outbox page
-GALAT_SIBUK = "galat_telegram_sibuk"
 KIND_LANJUT = "lanjut"
 
 

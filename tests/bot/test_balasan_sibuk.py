@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.fakebotapi import FakeBotApi, FloodLimits
 from bot.kendali import KendaliBanjir
 from bot.outbox import OutboxSender
-from handlers.umum import GALAT_SIBUK
 from storage import org, tenggat
 from storage import tables as t
+from storage.audit import GALAT_SIBUK
 from tests.bot.harness import BotUji, bot_uji
 
 H_MIN_1 = datetime(2024, 11, 26, 3, 0, tzinfo=UTC)
@@ -290,3 +290,59 @@ async def test_one_flooded_chat_gets_paced_ordered_replies_and_no_429(engine: As
         assert isinstance(kendali, KendaliBanjir) and kendali.dicoba_ulang == 0  # never refused: paced instead
         waktu = [c.at for c in api.calls if c.method == "sendMessage" and str(c.params.get("chat_id")) == str(PETUGAS)]
         assert all(waktu[i + 2] - waktu[i] >= 0.45 for i in range(len(waktu) - 2))
+
+
+ALUR_LAIN = [("/realisasi", 910004), ("/anggaran_lapor", 910004), ("/rencana", 910005), ("/tahapan", 910006),
+             ("/gudang", 910006)]
+
+
+@pytest.mark.parametrize(("perintah", "tg"), ALUR_LAIN, ids=[p for p, _ in ALUR_LAIN])
+@pytest.mark.parametrize("jenis", ["429", "502", "timeout"])
+async def test_the_first_step_of_every_other_flow_survives_one_fault(engine: AsyncEngine, perintah: str, tg: int,
+                                                                    jenis: str) -> None:
+    async with bot_uji(engine, kendali=CEPAT) as b:
+        b.jam.now = H_MIN_1
+        tanpa = await b.kirim(tg, perintah)  # the same command without a fault, as the reference
+        gangguan(b.api, "sendMessage", jenis)
+        dengan = await b.kirim(tg, perintah)
+        assert [m.text for m in dengan] == [m.text for m in tanpa] and dengan  # shown once, as without the fault
+        assert "kesalahan" not in (b.api.last(tg).text or "")
+
+
+async def test_storing_one_draft_twice_gives_the_first_result_and_writes_nothing(engine: AsyncEngine) -> None:
+    from storage import arrivals, users
+
+    tps_id = await tps_pertama(engine)
+    masukan = arrivals.MasukanTiba(tps_id, "baru", (), SESUDAH_BATAS, moda="PICKUP", draf="draf-uji-1")
+    async with engine.begin() as conn:
+        p = await users.by_telegram_id(conn, PETUGAS)
+        assert p is not None
+        pertama = await arrivals.simpan_laporan(conn, masukan, pelapor=p, now=SESUDAH_BATAS)
+    async with engine.begin() as conn:
+        kedua = await arrivals.simpan_laporan(conn, masukan, pelapor=p, now=SESUDAH_BATAS)
+        baru = arrivals.MasukanTiba(tps_id, "baru", (), SESUDAH_BATAS, draf="draf-uji-2")
+        lain = await arrivals.simpan_laporan(conn, baru, pelapor=p, now=SESUDAH_BATAS)
+    assert (pertama.ulang, kedua.ulang) == (False, True)
+    assert kedua.laporan.nomor == pertama.laporan.nomor and kedua.masalah == pertama.masalah == ["terlambat"]
+    assert [e.id for e in kedua.eskalasi] == [e.id for e in pertama.eskalasi] and len(pertama.eskalasi) == 1
+    assert lain.laporan.versi == 2  # another draft is another version
+    async with engine.connect() as conn:
+        versi = (await conn.execute(sa.select(sa.func.count()).select_from(t.arrival_reports)
+                                    .where(t.arrival_reports.c.tps_id == tps_id))).scalar_one()
+    assert versi == 2
+
+
+async def test_the_outbox_page_counts_the_bots_failures(engine: AsyncEngine) -> None:
+    from storage import audit
+    from tests.admin.bantuan import Jam as JamWeb
+    from tests.admin.bantuan import buat_web, klien, masuk
+
+    async with engine.begin() as conn:
+        for aksi in (GALAT_SIBUK, GALAT_SIBUK, audit.GALAT_BOT):
+            await audit.record(conn, actor="bot", action=aksi, entity="pembaruan", entity_id="ABC123", now=H_MIN_1)
+    w = buat_web(engine, JamWeb(H_MIN_1))
+    async with klien(w) as c:
+        await masuk(c, w, "admin")
+        halaman = (await c.get("/outbox")).text
+    assert "Galat bot dalam 24 jam terakhir: <strong>1</strong>" in halaman
+    assert "Telegram sibuk (pengguna dikirimi tombol Lanjutkan): <strong>2</strong>" in " ".join(halaman.split())
