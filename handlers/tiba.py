@@ -684,8 +684,13 @@ async def on_lanjut(update: Update, context: PantauContext) -> str | int | None:
 
 
 async def _tanya(update: Update, context: PantauContext, langkah: str) -> str | int:
-    """The question of a step, as it was asked (a deviation half entered goes back to the item list)."""
+    """The question of a step, as it was asked (a deviation half entered goes back to the item list).
+
+    An answer the handler kept before Telegram failed to show the next question is not asked again.
+    """
     d = _d(context)
+    while (lanjut := _DIJAWAB.get(langkah)) is not None and lanjut[1](d):
+        langkah = lanjut[0]
     if langkah == JENIS:
         return await _mulai_tps(update, context, await _baca(context, int(d["tps"])))
     if langkah == ALASAN:
@@ -704,6 +709,16 @@ async def _tanya(update: Update, context: PantauContext, langkah: str) -> str | 
     if tanya is not None:
         return await tanya(update, context)
     return await _tanya_lokasi(update)
+
+
+# step -> (the next step, whether the user's answer to it is in the draft)
+_DIJAWAB: dict[str, tuple[str, Any]] = {
+    MODA: (WAKTU, lambda d: bool(d.get("moda"))),
+    WAKTU: (FOTO, lambda d: bool(d.get("tiba"))),
+    FOTO: (LOKASI, lambda d: bool(d.get("foto") or d.get("tanpa_foto"))),
+    ALASAN_FOTO: (LOKASI, lambda d: bool(d.get("tanpa_foto"))),
+    LOKASI: (KONFIRM, lambda d: "lat" in d),
+}
 
 
 def _catat_langkah(fn: Any) -> Any:

@@ -122,10 +122,11 @@ async def test_a_step_telegram_never_takes_stays_unseen_and_lanjutkan_resumes_th
         assert await b.kirim_outbox() == 1
         lanjut = b.api.last(PETUGAS)
         assert lanjut.buttons == [[("▶️ Lanjutkan", "tb:lanjut")]]
-        # the conversation is still at the time: Lanjutkan shows that question again, in the new message
+        # the conversation is still at the time step, with "Baru saja" kept: Lanjutkan shows the question that
+        # never came (the photo), in the new message, and no step is skipped or asked twice
         await b.tekan(PETUGAS, "tb:lanjut", message_id=lanjut.message_id)
-        assert (b.api.last(PETUGAS).text or "").startswith("Kapan logistik tiba?")
-        for langkah in langkah_tiba(tps_id)[4:]:
+        assert (b.api.last(PETUGAS).text or "").startswith("Kirim satu foto")
+        for langkah in langkah_tiba(tps_id)[5:]:
             await jalankan(b, langkah)
         assert TERIMA in (b.api.last(PETUGAS).text or "")
     async with engine.connect() as conn:
@@ -138,7 +139,7 @@ def bertombol(b: BotUji) -> str:
     return next(m.text or "" for m in reversed(b.api.messages(PETUGAS)) if m.buttons)
 
 
-async def test_a_typed_answer_telegram_never_takes_is_asked_again_on_lanjutkan(engine: AsyncEngine) -> None:
+async def test_a_typed_answer_whose_next_question_never_showed_is_kept_on_lanjutkan(engine: AsyncEngine) -> None:
     tps_id = await tps_pertama(engine)
     async with bot_uji(engine, kendali=SINGKAT) as b:
         b.jam.now = H_MIN_1
@@ -149,8 +150,9 @@ async def test_a_typed_answer_telegram_never_takes_is_asked_again_on_lanjutkan(e
         b.api.clear_faults()
         assert await b.kirim_outbox() == 1
         await b.tekan(PETUGAS, "tb:lanjut")
-        assert (b.api.last(PETUGAS).text or "").startswith("Mengapa tanpa foto?")  # asked again, nothing skipped
-        for langkah in langkah_tiba(tps_id)[6:]:
+        # the reason was kept: Lanjutkan shows the question that never came, the location
+        assert (b.api.last(PETUGAS).text or "").startswith("Bagikan lokasi")
+        for langkah in langkah_tiba(tps_id)[7:]:
             await jalankan(b, langkah)
         assert TERIMA in (b.api.last(PETUGAS).text or "")
 
