@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
+from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from handlers import teks
+from handlers.konteks import Layanan
+from storage import outbox
 
 OUTBOX = "outbox"  # rate_limit_args of the outbox sender: the limiter does not retry it, and it yields to replies
 SEKALI = "sekali"  # rate_limit_args of a call made once, without retries (the error handler's own)
@@ -73,3 +76,16 @@ def lanjutan(update: Update, context: Any) -> Lanjutan | None:
 def tanpa_alur() -> str:
     """The message for an interrupted reply outside any flow."""
     return teks.SIBUK_UMUM
+
+
+def sibuk(err: BaseException | None) -> bool:
+    """Telegram was busy or unreachable (and the rate limiter's retries ran out), not a fault of ours."""
+    return isinstance(err, RetryAfter | NetworkError) and not isinstance(err, BadRequest)
+
+
+async def antrekan_tanda_terima(svc: Layanan, chat_id: int, key: str, text: str) -> None:
+    """A receipt Telegram would not take after the save: it goes through the outbox (once per key)."""
+    async with svc.engine.begin() as conn:
+        await outbox.enqueue(conn, key=f"tanda-terima:{key}", chat_id=chat_id, text=text, kind="tanda_terima",
+                             now=svc.now())
+    svc.wake_outbox()

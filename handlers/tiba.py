@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -612,15 +612,12 @@ async def on_kirim(update: Update, context: PantauContext) -> str | int | None:
     try:
         await q.answer()
         await tampil(update, terima)
-    except (RetryAfter, NetworkError) as exc:
-        if isinstance(exc, BadRequest):
+    except TelegramError as exc:
+        if not gangguan.sibuk(exc):
             raise
         # Saved, but Telegram would not take the receipt within the bound: it goes through the outbox.
         log.warning("tanda terima %s lewat outbox: %s", hasil.laporan.nomor, exc)
-        async with svc.engine.begin() as conn:
-            await outbox.enqueue(conn, key=f"tanda-terima:{hasil.laporan.nomor}", chat_id=q.from_user.id,
-                                 text=terima, kind="tanda_terima", now=svc.now())
-        svc.wake_outbox()
+        await gangguan.antrekan_tanda_terima(svc, q.from_user.id, hasil.laporan.nomor, terima)
     return END
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Update
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import TelegramError
 
 from handlers import gangguan, teks, tombol
 from handlers.konteks import PantauContext
@@ -51,11 +51,6 @@ def _langkah(update: object) -> tuple[int | None, str]:
     return uid, "pesan" if msg is not None else "pembaruan"
 
 
-def _sibuk(err: BaseException | None) -> bool:
-    """Telegram was busy or unreachable (and the rate limiter's retries ran out), not a fault of ours."""
-    return isinstance(err, RetryAfter | NetworkError) and not isinstance(err, BadRequest)
-
-
 async def on_error(update: object, context: PantauContext) -> None:
     """Log what failed (user, step, reference code), tell the user once, count it, alert admins once an hour.
 
@@ -65,7 +60,7 @@ async def on_error(update: object, context: PantauContext) -> None:
     err = context.error
     jenis = type(err).__name__
     uid, langkah = _langkah(update)
-    sibuk = _sibuk(err)
+    sibuk = gangguan.sibuk(err)
     log.error("galat kode=%s jenis=%s pengguna=%s langkah=%s\n%s", kode, jenis, uid, langkah,
               "".join(traceback.format_exception(err)) if err else "")
     if isinstance(update, Update):

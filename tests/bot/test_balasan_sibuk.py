@@ -360,3 +360,36 @@ async def test_the_outbox_page_counts_the_bots_failures(engine: AsyncEngine) -> 
         halaman = (await c.get("/outbox")).text
     assert "Galat bot dalam 24 jam terakhir: <strong>1</strong>" in halaman
     assert "Telegram sibuk (pengguna dikirimi tombol Lanjutkan): <strong>2</strong>" in " ".join(halaman.split())
+
+
+async def test_realisasi_kirim_whose_receipt_telegram_never_takes_is_stored_once_and_the_receipt_comes_later(
+        engine: AsyncEngine) -> None:
+    from tests.bot.bantuan_kinerja import data_tombol
+    from tests.bot.harness import demo_tg
+
+    op, kabag = await demo_tg(engine, "operator-uml"), await demo_tg(engine, "kabag-kul")
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        await b.kirim(op, "/realisasi")
+        await b.tekan(op, data_tombol(b, op, "KUL-UML-1 ·"))
+        await b.tekan(op, "rl:p:2024-Q3")
+        await b.kirim(op, "95,5 %")
+        for _ in range(3):
+            await b.tekan(op, "rl:lanjut")
+        ringkasan = b.api.last(op)
+        assert "Periksa laporan Anda" in ringkasan.content
+        b.api.fail_next("sendMessage", 502, times=1000)
+        await b.tekan(op, "rl:kirim")
+        b.api.clear_faults()
+        await b.tekan(op, "rl:kirim", message_id=ringkasan.message_id)  # a second tap
+        await b.kirim_outbox()
+        terima = [m for m in b.api.messages(op) if "tersimpan sebagai versi" in m.content]
+        assert len(terima) == 1 and "versi 1" in terima[0].content
+        assert len([m for m in b.api.messages(kabag) if "KUL-UML-1" in m.content]) == 1  # one request to verify
+    async with engine.connect() as conn:
+        n = (await conn.execute(sa.select(sa.func.count()).select_from(t.realisations))).scalar_one()
+        assert len(await outbox_ke(engine, op, "tanda_terima")) == 1
+    async with engine.connect() as conn:
+        versi = (await conn.execute(sa.select(t.realisations.c.versi).join(
+            t.indicators, t.indicators.c.id == t.realisations.c.indicator_id).where(
+            t.indicators.c.kode == "KUL-UML-1", t.realisations.c.periode == "2024-Q3"))).scalars().all()
+    assert versi == [1] and n >= 1
