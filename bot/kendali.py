@@ -94,6 +94,10 @@ class KendaliBanjir(BaseRateLimiter[str]):
         self.terjawab = Terjawab()  # read by the error handler, so it never answers a query twice
         self.dicoba_ulang = 0  # retries made (for the benchmark and the logs)
 
+    def jeda_bot(self) -> bool:
+        """Whether a bot-wide flood wait is on (not just one chat's)."""
+        return self._jeda_global > self._jam()
+
     async def initialize(self) -> None:
         """Nothing to open."""
 

@@ -26,8 +26,9 @@ Pacing (all in this process; several processes each pace themselves and Telegram
 
 Messages to one chat go out in queue order; only a message waiting for a retry can be overtaken.
 
-Outcomes: ``RetryAfter`` (429) retries after ``retry_after`` and pauses *all* sending that long (Telegram's
-flood wait applies to the whole bot), without counting an attempt; ``NetworkError``/``TimedOut`` (also 5xx)
+Outcomes: ``RetryAfter`` (429) retries after ``retry_after`` without counting an attempt, and pauses *all*
+sending that long when it is the whole bot's flood wait (always without the bot's rate limiter; with it,
+bot/kendali.py tells one chat's 429 from the bot's); ``NetworkError``/``TimedOut`` (also 5xx)
 retries with exponential back-off (1, 2, 4 … s, at most 5 min) and gives up as ``gagal`` after
 ``max_attempts``; ``Forbidden`` (blocked, deactivated) is ``diblokir`` at once; ``BadRequest`` (and any
 message that can never be sent) is ``gagal`` at once with the reason, so it never loops.
@@ -60,7 +61,7 @@ from telegram import Bot, ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup,
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.kendali import OUTBOX
+from bot.kendali import OUTBOX, KendaliBanjir
 from storage import outbox as store
 from storage import tenggat
 from storage.outbox import OutboxMessage
@@ -453,8 +454,13 @@ class OutboxSender:
             )
         except RetryAfter as exc:
             seconds = _retry_after_s(exc)
-            self._pause(seconds)
-            log.warning("outbox: Telegram meminta jeda %.0f detik; semua pengiriman ditunda", seconds)
+            kendali = getattr(self._bot, "rate_limiter", None)
+            if isinstance(kendali, KendaliBanjir) and not kendali.jeda_bot():
+                # The limiter judged it one chat's flood wait (it holds that chat back): the others go on.
+                log.info("outbox: chat %s dibatasi Telegram %.0f detik", message.chat_id, seconds)
+            else:
+                self._pause(seconds)
+                log.warning("outbox: Telegram meminta jeda %.0f detik; semua pengiriman ditunda", seconds)
             return _Outcome(
                 "ulang",
                 error=f"Dibatasi Telegram, dicoba lagi setelah {seconds:.0f} detik",

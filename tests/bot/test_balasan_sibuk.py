@@ -393,3 +393,25 @@ async def test_realisasi_kirim_whose_receipt_telegram_never_takes_is_stored_once
             t.indicators, t.indicators.c.id == t.realisations.c.indicator_id).where(
             t.indicators.c.kode == "KUL-UML-1", t.realisations.c.periode == "2024-Q3"))).scalars().all()
     assert versi == [1] and n >= 1
+
+
+async def _antrekan(engine: AsyncEngine, chats: list[int]) -> None:
+    from storage import outbox
+
+    async with engine.begin() as conn:
+        for c in chats:
+            await outbox.enqueue(conn, key=f"uji-banjir:{c}", chat_id=c, text=f"Halo {c}", kind="info", now=H_MIN_1)
+
+
+@pytest.mark.parametrize("chat_kedua", [False, True])
+async def test_the_outbox_pauses_one_chat_for_its_429_and_everything_for_the_bots(engine: AsyncEngine,
+                                                                                  chat_kedua: bool) -> None:
+    chats = [910001, 910002, 910003]
+    await _antrekan(engine, chats)
+    async with bot_uji(engine) as b:
+        if chat_kedua:  # another chat is under a flood wait already: this 429 is the bot's
+            b.app.bot.rate_limiter._catat_429(910005, 30)  # type: ignore[union-attr]
+        b.api.fail_next("sendMessage", 429, retry_after=30)
+        await OutboxSender(engine, b.app.bot, clock=lambda: H_MIN_1).drain_once()
+        terkirim = [c for c in chats if b.api.messages(c)]
+    assert len(terkirim) == (0 if chat_kedua else 2)
