@@ -415,3 +415,29 @@ async def test_the_outbox_pauses_one_chat_for_its_429_and_everything_for_the_bot
         await OutboxSender(engine, b.app.bot, clock=lambda: H_MIN_1).drain_once()
         terkirim = [c for c in chats if b.api.messages(c)]
     assert len(terkirim) == (0 if chat_kedua else 2)
+
+
+async def test_an_error_after_the_button_was_answered_is_told_in_a_message_not_a_second_answer(
+        engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from handlers import tiba
+
+    async def rusak(*_: Any) -> str:
+        raise RuntimeError("uji")
+
+    tps_id = await tps_pertama(engine)
+    async with bot_uji(engine, kendali=CEPAT, admin_ids=[910001]) as b:
+        b.jam.now = H_MIN_1
+        for langkah in langkah_tiba(tps_id)[:2]:
+            await jalankan(b, langkah)
+        monkeypatch.setattr(tiba, "_tanya_moda", rusak)
+        await b.tekan(PETUGAS, "tb:ok")
+        assert max(b.api.callback_answer_counts.values()) == 1
+        galat = b.api.last(PETUGAS).text or ""
+        assert galat.startswith("Maaf, terjadi kesalahan di sisi kami") and "Kode rujukan:" in galat
+        kode = galat.rsplit(" ", 1)[1]
+        assert len(await outbox_ke(engine, 910001, "alarm")) == 1  # a fault of ours: the admins hear of it
+        assert await outbox_ke(engine, PETUGAS, "lanjut") == []
+    async with engine.connect() as conn:
+        rec = (await conn.execute(sa.select(t.audit_log).where(t.audit_log.c.entity_id == kode))).one()
+    assert rec.action == "galat_bot" and rec.new == {"jenis": "RuntimeError", "pengguna": PETUGAS,
+                                                     "langkah": "tombol tb:ok"}
