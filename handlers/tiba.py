@@ -3,7 +3,8 @@
 Steps: TPS (or a reminder's TPS button) → (second report: correction or additional delivery) → what should arrive,
 "Semua lengkap dan baik" or item-by-item deviations → transport mode → arrival time → photo (or a reason) →
 location (optional) → summary → receipt. Button steps edit the previous message; typed answers get a new one. The
-report and its escalation messages are written in one transaction (storage.arrivals + the outbox).
+report and its escalation messages are written in one transaction (storage.arrivals + the outbox), once per draft.
+A step Telegram never showed leaves the conversation where it was; the outbox's "Lanjutkan" resumes it there.
 """
 
 from __future__ import annotations
@@ -644,9 +645,6 @@ async def _antrekan_eskalasi(conn: AsyncConnection, svc: Layanan, hasil: arrival
     if not hasil.penerima:
         return tl.TERKIRIM_TANPA_PENERIMA
     return tl.PENERIMA.format(unit=ktx.tps.kabkota, n=len(hasil.penerima))
-
-
-# --- leaving -------------------------------------------------------------------------------------------------
 
 
 # --- resuming after Telegram was busy --------------------------------------------------------------------
