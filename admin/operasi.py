@@ -3,6 +3,8 @@ outbox, the audit log."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -13,7 +15,8 @@ from domain.errors import ParseError
 from domain.kinerja import DitolakError
 from domain.periode import parse_periode
 from reports.ekspor import samarkan_audit
-from storage import kinerja, org, outbox, webdata
+from storage import audit, kinerja, org, outbox, webdata
+from storage.audit import GALAT_BOT, GALAT_SIBUK
 from storage.users import AksesError
 
 
@@ -186,15 +189,19 @@ async def eskalasi_tangani(request: Request) -> Response:
 @halaman(admin_saja=True)
 async def pesan_keluar(request: Request) -> Response:
     """The outbox: counts per status and the messages that failed, with a retry button."""
-    async with web(request).engine.connect() as conn:
+    w = web(request)
+    async with w.engine.connect() as conn:
         hitung = await outbox.counts(conn)
         gagal = await outbox.failed(conn, limit=200)
+        # the bot's failures of the last 24 hours (the error handler records each with its reference code)
+        galat = await audit.hitung_aksi(conn, [GALAT_BOT, GALAT_SIBUK], sejak=w.now() - timedelta(days=1))
     if request.query_params.get("unduh"):
         return ekspor(request, "pesan-gagal", ["id", "kunci", "chat_id", "jenis", "percobaan", "galat", "dibuat",
                                                "gagal_pada", "teks"],
                       ([m.id, m.key, m.chat_id, m.kind, m.attempts, m.last_error, m.created_at, m.failed_at, m.text]
                        for m in gagal))
-    return render(request, "outbox.html", {"hitung": hitung, "gagal": gagal})
+    return render(request, "outbox.html", {"hitung": hitung, "gagal": gagal, "galat_bot": galat[GALAT_BOT],
+                                           "galat_sibuk": galat[GALAT_SIBUK]})
 
 
 @halaman(admin_saja=True)

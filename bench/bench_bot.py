@@ -18,6 +18,11 @@ database, persistence). Printed per bot: updates/s, p50/p99 of a step (update cr
     .venv/bin/python bench/bench_bot.py --pg postgresql://postgres@127.0.0.1:5432/bench   # also PostgreSQL (WIPED)
     .venv/bin/python bench/bench_bot.py --pg URL --workers 2   # also two webhook workers on PostgreSQL
     .venv/bin/python bench/bench_bot.py --latency 0     # loopback only: CPU per update against the floor
+    .venv/bin/python bench/bench_bot.py --gangguan 0.05 # also a run where 5 % of Bot API calls get a 429
+
+With ``--gangguan`` the fake Telegram answers that share of the bot's calls (getUpdates aside) with 429
+(retry_after 1 s); a user whose step gets no answer within 30 s stops that report (and goes on with the next),
+and the run reports the reports completed against those started.
 
 Flood control is raised for the bench users (a person taps a few times a second; the simulated ones tap as fast
 as the bot answers), the reminder sweep is left out (bench_pengingat.py measures it) and the bot's clock is
@@ -155,6 +160,10 @@ class Hasil:
     cpu_telegram: float
     latensi: list[float] = field(default_factory=list)
     cpu_pg: float = 0.0
+    dimulai: int = 0
+    selesai: int = 0
+    ditolak: int = 0  # 429 answers the fake Telegram gave
+    tersimpan: int = 0  # reports in the database after a run with faults
 
     def persentil(self, p: float) -> float:
         """The p-th percentile of a step's latency, in milliseconds."""
@@ -296,8 +305,10 @@ class Pengantar:
 class Pengguna:
     """Simulated users: each step creates an update and waits for the bot's answer in that chat."""
 
-    def __init__(self, api: Any, pengantar: Pengantar | None, jeda: float) -> None:
+    def __init__(self, api: Any, pengantar: Pengantar | None, jeda: float, *, sabar: bool = False) -> None:
         self.api, self.pengantar, self.jeda = api, pengantar, jeda
+        self.sabar = sabar  # a report whose step goes unanswered is counted and left, not fatal
+        self.dimulai = self.selesai = 0
         self.sinyal: dict[int, asyncio.Event] = {}
         self.latensi: list[float] = []
         api.subscribe(self._lihat)
@@ -314,7 +325,7 @@ class Pengguna:
         update = await aksi()
         if self.pengantar is not None:
             await self.pengantar.kirim(update)
-        await asyncio.wait_for(ev.wait(), timeout=60)
+        await asyncio.wait_for(ev.wait(), timeout=30 if self.sabar else 60)
         self.latensi.append(time.perf_counter() - t0)
         if self.jeda:
             await asyncio.sleep(self.jeda)
@@ -329,14 +340,26 @@ class Pengguna:
     async def lapor(self, tg: int, tps_ids: list[int]) -> None:
         """Pantau: one whole /tiba report per TPS."""
         for tps_id in tps_ids:
-            await self.langkah(tg, lambda: self.api.send_text(tg, "/tiba"))
-            for data in (f"tb:tps:{tps_id}", "tb:ok", "tb:moda:PICKUP", "tb:kini"):
-                await self.langkah(tg, self.tekan(tg, data))
-            await self.langkah(tg, lambda: self.api.send_photo(tg, file_id=f"bench-{tg}"))
-            for data in ("tb:tanpalokasi", "tb:kirim"):
-                await self.langkah(tg, self.tekan(tg, data))
+            self.dimulai += 1
+            try:
+                await self._satu(tg, tps_id)
+            except TimeoutError:
+                if not self.sabar:
+                    raise
+                continue
             if "Nomor tanda terima" not in (self.api.last(tg).text or ""):
+                if self.sabar:
+                    continue
                 raise RuntimeError(f"laporan {tg} tidak selesai: {self.api.last(tg).text!r}")
+            self.selesai += 1
+
+    async def _satu(self, tg: int, tps_id: int) -> None:
+        await self.langkah(tg, lambda: self.api.send_text(tg, "/tiba"))
+        for data in (f"tb:tps:{tps_id}", "tb:ok", "tb:moda:PICKUP", "tb:kini"):
+            await self.langkah(tg, self.tekan(tg, data))
+        await self.langkah(tg, lambda: self.api.send_photo(tg, file_id=f"bench-{tg}"))
+        for data in ("tb:tanpalokasi", "tb:kirim"):
+            await self.langkah(tg, self.tekan(tg, data))
 
     async def gema(self, tg: int, n: int) -> None:
         """The echo floor: the same kinds of updates in the same order (text, 4 taps, photo, 2 taps)."""
@@ -349,7 +372,7 @@ class Pengguna:
                 await self.langkah(tg, self.tekan(tg))
 
 
-def _fake_api(petugas: list[tuple[int, list[int]]], latency: float) -> Any:
+def _fake_api(petugas: list[tuple[int, list[int]]], latency: float, gangguan: float = 0.0) -> Any:
     from bot.fakebotapi import FakeBotApi
 
     api = FakeBotApi(token=TOKEN)
@@ -357,7 +380,26 @@ def _fake_api(petugas: list[tuple[int, list[int]]], latency: float) -> Any:
     api.latency = latency
     for tg, _ in petugas:
         api.add_user(tg, f"Petugas {tg}")
+    if gangguan:
+        _pasang_429(api, gangguan)
     return api
+
+
+def _pasang_429(api: Any, rate: float) -> None:
+    """This share of the bot's calls (getUpdates aside) is answered 429 with retry_after 1 (a fixed seed)."""
+    import random
+
+    rng = random.Random(20261207)
+    asli = api.call
+    api.ditolak = 0
+
+    async def call(method: str, params: Any = None, files: Any = None, *, token: str | None = None) -> Any:
+        if method.lower() != "getupdates" and rng.random() < rate:
+            api.ditolak += 1
+            api.fail_next(method, 429, retry_after=1)
+        return await asli(method, params, files, token=token)
+
+    api.call = call
 
 
 async def _tunggu_siap(proses: list[subprocess.Popen[str]], ports: list[int] | None) -> None:
@@ -384,11 +426,11 @@ async def _tunggu_siap(proses: list[subprocess.Popen[str]], ports: list[int] | N
 
 
 async def jalankan(nama: str, peran: str, petugas: list[tuple[int, list[int]]], a: argparse.Namespace, *,
-                   db: str = "", pekerja: int = 0) -> Hasil:
+                   db: str = "", pekerja: int = 0, gangguan: float = 0.0) -> Hasil:
     """Start the bot process(es), let every user run, stop them; the bots' CPU comes from /proc."""
     from bot.run import webhook_secret
 
-    api = _fake_api(petugas, a.latency)
+    api = _fake_api(petugas, a.latency, gangguan)
     async with telegram_palsu(api) as base:
         n = max(pekerja, 1)
         ports = [_port() for _ in range(n)] if peran == "pantau" else None
@@ -410,7 +452,7 @@ async def jalankan(nama: str, peran: str, petugas: list[tuple[int, list[int]]], 
                 assert ports is not None
                 pengantar = Pengantar(api, [f"http://127.0.0.1:{p}/telegram/webhook" for p in ports],
                                       webhook_secret(TOKEN))
-            users = Pengguna(api, pengantar, a.jeda)
+            users = Pengguna(api, pengantar, a.jeda, sabar=bool(gangguan))
             cpu0 = [_cpu(p.pid) for p in proses]
             pg0 = _cpu_postgres() if db.startswith("postgres") else 0.0
             me0 = time.process_time()
@@ -437,7 +479,8 @@ async def jalankan(nama: str, peran: str, petugas: list[tuple[int, list[int]]], 
                     await asyncio.to_thread(p.wait, 30)
                 except subprocess.TimeoutExpired:
                     p.kill()
-    return Hasil(nama, len(users.latensi), detik, cpu, cpu_tg, users.latensi, cpu_pg)
+    return Hasil(nama, len(users.latensi), detik, cpu, cpu_tg, users.latensi, cpu_pg, users.dimulai, users.selesai,
+                 getattr(api, "ditolak", 0))
 
 
 def cetak(h: Hasil, dasar: Hasil | None) -> None:
@@ -450,6 +493,9 @@ def cetak(h: Hasil, dasar: Hasil | None) -> None:
           f"p99 {h.persentil(99):6.0f} ms  CPU bot {h.cpu_per_update_ms:5.2f} ms/update "
           f"(+Telegram palsu {h.cpu_telegram / max(h.pembaruan, 1) * 1000:4.2f}"
           f"{f', +PostgreSQL {h.cpu_pg / max(h.pembaruan, 1) * 1000:4.2f}' if h.cpu_pg else ''}){rasio}", flush=True)
+    if h.ditolak:
+        print(f"{'':<30} 429 dari Telegram palsu: {h.ditolak}; laporan selesai {h.selesai} dari {h.dimulai} dimulai, "
+              f"tersimpan {h.tersimpan}", flush=True)
 
 
 def ringkas(hasil: list[Hasil]) -> dict[str, Any]:
@@ -458,7 +504,9 @@ def ringkas(hasil: list[Hasil]) -> dict[str, Any]:
                      "p50_ms": round(h.persentil(50), 1), "p99_ms": round(h.persentil(99), 1),
                      "cpu_ms_per_update": round(h.cpu_per_update_ms, 3),
                      "cpu_pg_ms_per_update": round(h.cpu_pg / max(h.pembaruan, 1) * 1000, 3),
-                     "median_ms": round(statistics.median(h.latensi) * 1000, 1) if h.latensi else None}
+                     "median_ms": round(statistics.median(h.latensi) * 1000, 1) if h.latensi else None,
+                     **({"429": h.ditolak, "laporan_dimulai": h.dimulai, "laporan_selesai": h.selesai}
+                        if h.ditolak else {})}
             for h in hasil}
 
 
@@ -477,17 +525,21 @@ async def utama(a: argparse.Namespace) -> None:
         dasar = await jalankan("PTB echo (lantai)", "gema", petugas, a)
         hasil.append(dasar)
         cetak(dasar, None)
-        runs: list[tuple[str, str, int]] = [] if a.hanya_gema else [("Pantau /tiba SQLite", sqlite_url, 0)]
+        runs: list[tuple[str, str, int, float]] = [] if a.hanya_gema else [("Pantau /tiba SQLite", sqlite_url, 0, 0.0)]
+        if a.gangguan and not a.hanya_gema:
+            runs.append((f"Pantau /tiba SQLite 429 {a.gangguan:.0%}", sqlite_url, 0, a.gangguan))
         if a.pg:
-            runs.append(("Pantau /tiba PostgreSQL", a.pg, 0))
+            runs.append(("Pantau /tiba PostgreSQL", a.pg, 0, 0.0))
             if a.workers > 1:
-                runs.append((f"Pantau /tiba PG {a.workers} webhook", a.pg, a.workers))
-        for nama, url, pekerja in runs:
+                runs.append((f"Pantau /tiba PG {a.workers} webhook", a.pg, a.workers, 0.0))
+        for nama, url, pekerja, gangguan in runs:
             if url != sqlite_url or hasil[-1] is not dasar:
                 petugas = await siapkan_db(url, users, per_user)
-            h = await jalankan(nama, "pantau", petugas, a, db=url, pekerja=pekerja)
+            h = await jalankan(nama, "pantau", petugas, a, db=url, pekerja=pekerja, gangguan=gangguan)
             n = await jumlah_laporan(url)
-            if n != users * per_user:
+            if gangguan:
+                h.tersimpan = n
+            elif n != users * per_user:
                 raise RuntimeError(f"{nama}: {n} laporan tersimpan, seharusnya {users * per_user}")
             hasil.append(h)
             cetak(h, dasar)
@@ -508,6 +560,7 @@ def main() -> None:
     p.add_argument("--json", help="write the figures to this file")
     p.add_argument("--konkuren", type=int, default=0, help="updates processed at once (default: bot.app's)")
     p.add_argument("--pool", type=int, default=0, help="Bot API connections (default: bot.app's)")
+    p.add_argument("--gangguan", type=float, default=0.0, help="also a run with this share of calls answered 429")
     p.add_argument("--hanya-gema", action="store_true", help="only the echo floor")
     p.add_argument("--peran", choices=("pantau", "gema"), help=argparse.SUPPRESS)
     p.add_argument("--api", help=argparse.SUPPRESS)

@@ -18,6 +18,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 import handlers
 from bot import pekerja, pengingat, saring
 from bot.fakebotapi import FakeBotApi, FakeRequest
+from bot.kendali import KendaliBanjir
 from bot.outbox import OutboxSender
 from bot.pekerja import PekerjaJobQueue, PekerjaUpdateProcessor
 from bot.permintaan import PermintaanTerbagi, tanpa_proksi
@@ -57,15 +58,17 @@ def permintaan_poll(base_url: str) -> BaseRequest:
 
 def build_application(settings: Settings, engine: AsyncEngine, *, api: FakeBotApi | None = None,
                       clock: Callable[[], datetime] | None = None, send_outbox: bool = True,
-                      outbox_options: dict[str, Any] | None = None, pekerja: bool = False) -> PantauApp:
+                      outbox_options: dict[str, Any] | None = None, pekerja: bool = False,
+                      kendali: dict[str, Any] | None = None) -> PantauApp:
     """The Application with every handler; `api` runs it against an in-process Bot API (local mode, tests).
 
-    `pekerja` (webhook mode) makes it one of several workers on one database (bot/pekerja.py).
+    `pekerja` (webhook mode) makes it one of several workers on one database (bot/pekerja.py); `kendali` are
+    the options of the Bot API rate limiter and retries (bot/kendali.py).
     """
     jam = clock or (lambda: datetime.now(UTC))
     builder = (ApplicationBuilder().context_types(ContextTypes(context=PantauContext))
                .persistence(DbPersistence(engine, clock=jam)).defaults(Defaults(block=True))
-               .post_init(_post_init).post_stop(_post_stop))
+               .post_init(_post_init).post_stop(_post_stop).rate_limiter(KendaliBanjir(**(kendali or {}))))
     proses: PerUserUpdateProcessor
     if pekerja:
         proses = PekerjaUpdateProcessor(MAX_CONCURRENT_UPDATES, engine)

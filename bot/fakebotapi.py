@@ -287,6 +287,10 @@ def scope_key(scope: Mapping[str, Any] | None) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
+class ResponseLost(Exception):
+    """The request timed out on its way (``executed``: after Telegram acted on it); FakeRequest raises TimedOut."""
+
+
 class _ApiError(Exception):
     """A Bot API error response."""
 
@@ -822,6 +826,9 @@ class _Fault:
     remaining: int
     executed: bool
 
+    def failure(self) -> Exception:
+        return ResponseLost(self.method) if self.status == 0 else self.error()
+
     def error(self) -> _ApiError:
         parameters = {"retry_after": self.retry_after} if self.retry_after is not None else None
         return _ApiError(self.status, self.description, parameters)
@@ -1343,6 +1350,14 @@ class FakeBotApi:
                 description = _DEFAULT_DESCRIPTIONS.get(status, "Internal Server Error")
         self._faults.append(_Fault(method.lower(), status, description, retry_after, times, executed))
 
+    def clear_faults(self) -> None:
+        """Forget every fault still pending (Telegram is back)."""
+        self._faults.clear()
+
+    def timeout_next(self, method: str, *, times: int = 1, executed: bool = False) -> None:
+        """Let the next ``times`` calls of ``method`` ("*" = any) time out; ``executed``: after taking effect."""
+        self._faults.append(_Fault(method.lower(), 0, "timed out", None, times, executed))
+
     def _take_fault(self, key: str) -> _Fault | None:
         for fault in self._faults:
             if fault.method in (key, "*"):
@@ -1429,12 +1444,12 @@ class FakeBotApi:
                 raise _ApiError(404, "Not Found")
             fault = self._take_fault(key)
             if fault is not None and not fault.executed:
-                raise fault.error()
+                raise fault.failure()
             if decode_error is not None:
                 raise decode_error
             result = await entry[1](params, uploads)
             if fault is not None:
-                raise fault.error()
+                raise fault.failure()
         except _ApiError as exc:
             return exc.status, exc.body()
         return 200, {"ok": True, "result": result}
@@ -2132,7 +2147,7 @@ class FakeRequest(BaseRequest):
         try:
             async with asyncio.timeout(timeout):
                 return await self._dispatch(url, request_data)
-        except TimeoutError as exc:
+        except (TimeoutError, ResponseLost) as exc:
             raise TimedOut from exc
 
     async def _dispatch(self, url: str, request_data: RequestData | None) -> tuple[int, bytes]:

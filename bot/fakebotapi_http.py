@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive
 
-from bot.fakebotapi import FakeBotApi, UploadedFile
+from bot.fakebotapi import FakeBotApi, ResponseLost, UploadedFile
 
 __all__ = ["create_http_app"]
 
@@ -78,7 +78,10 @@ def create_http_app(api: FakeBotApi) -> Starlette:
         except ValueError:
             return _error(400, "Bad Request: can't parse JSON object")
         if method.lower() != "getupdates":
-            status, body = await api.call(method, params, files, token=token)
+            try:
+                status, body = await api.call(method, params, files, token=token)
+            except ResponseLost:
+                return _error(504, "Gateway Timeout")  # over HTTP a lost response is the proxy's timeout
             return JSONResponse(body, status_code=status)
         # A long poll must end when PTB drops the connection (Updater.stop cancels the request),
         # otherwise it lingers for `timeout` seconds and delays server shutdown.

@@ -26,8 +26,9 @@ Pacing (all in this process; several processes each pace themselves and Telegram
 
 Messages to one chat go out in queue order; only a message waiting for a retry can be overtaken.
 
-Outcomes: ``RetryAfter`` (429) retries after ``retry_after`` and pauses *all* sending that long (Telegram's
-flood wait applies to the whole bot), without counting an attempt; ``NetworkError``/``TimedOut`` (also 5xx)
+Outcomes: ``RetryAfter`` (429) retries after ``retry_after`` without counting an attempt, and pauses *all*
+sending that long when it is the whole bot's flood wait (always without the bot's rate limiter; with it,
+bot/kendali.py tells one chat's 429 from the bot's); ``NetworkError``/``TimedOut`` (also 5xx)
 retries with exponential back-off (1, 2, 4 … s, at most 5 min) and gives up as ``gagal`` after
 ``max_attempts``; ``Forbidden`` (blocked, deactivated) is ``diblokir`` at once; ``BadRequest`` (and any
 message that can never be sent) is ``gagal`` at once with the reason, so it never loops.
@@ -60,7 +61,9 @@ from telegram import Bot, ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup,
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.kendali import OUTBOX, KendaliBanjir
 from storage import outbox as store
+from storage import tenggat
 from storage.outbox import OutboxMessage
 
 log = logging.getLogger("pantau.outbox")
@@ -160,6 +163,9 @@ class OutboxSender:
             raise ValueError(f"max_in_flight must be 1..{MAX_IN_FLIGHT}")
         self._engine = engine
         self._bot = bot
+        # Through the bot's rate limiter (bot/kendali.py) the outbox shares one budget with the replies and yields
+        # to them; it retries by itself, so the limiter does not.
+        self._laju: dict[str, Any] = {"rate_limit_args": OUTBOX} if getattr(bot, "rate_limiter", None) else {}
         self._window_s = 1.0 + JITTER_S
         self.spacing = self._window_s / rate_per_s  # seconds between two scheduled starts
         self._chat_gap = timedelta(seconds=per_chat_interval_s * HEADROOM)
@@ -401,6 +407,8 @@ class OutboxSender:
 
     async def _deliver(self, message: OutboxMessage) -> None:
         try:
+            if await self._basi(message):
+                return
             outcome = await self._send(message)
         finally:
             self._answering.discard(message.chat_id)
@@ -416,6 +424,20 @@ class OutboxSender:
         if not recorded:
             log.warning("outbox: pesan %s sudah tidak dalam antrean saat hasil %s dicatat", message.id, outcome.status)
 
+    async def _basi(self, message: OutboxMessage) -> bool:
+        """A reminder whose TPS reported after it was claimed is dropped, just before it would go out."""
+        if message.kind != tenggat.KIND_PENGINGAT:
+            return False
+        try:
+            async with self._engine.begin() as conn:
+                if await tenggat.pengingat_basi(conn, message.key):
+                    await tenggat.buang_pengingat(conn, message.id)
+                    log.info("outbox: pengingat %s tidak dikirim, sudah dilaporkan", message.key)
+                    return True
+        except Exception:  # a failed check must not keep a reminder from going out
+            log.exception("outbox: pemeriksaan pengingat %s gagal; tetap dikirim", message.id)
+        return False
+
     async def _send(self, message: OutboxMessage) -> _Outcome:
         try:
             markup = build_markup(message.reply_markup)
@@ -428,12 +450,17 @@ class OutboxSender:
         asyncio.get_running_loop().call_soon(self._started, start, message.chat_id)
         try:
             sent = await self._bot.send_message(
-                message.chat_id, message.text, parse_mode=message.parse_mode, reply_markup=markup
+                message.chat_id, message.text, parse_mode=message.parse_mode, reply_markup=markup, **self._laju
             )
         except RetryAfter as exc:
             seconds = _retry_after_s(exc)
-            self._pause(seconds)
-            log.warning("outbox: Telegram meminta jeda %.0f detik; semua pengiriman ditunda", seconds)
+            kendali = getattr(self._bot, "rate_limiter", None)
+            if isinstance(kendali, KendaliBanjir) and not kendali.jeda_bot():
+                # The limiter judged it one chat's flood wait (it holds that chat back): the others go on.
+                log.info("outbox: chat %s dibatasi Telegram %.0f detik", message.chat_id, seconds)
+            else:
+                self._pause(seconds)
+                log.warning("outbox: Telegram meminta jeda %.0f detik; semua pengiriman ditunda", seconds)
             return _Outcome(
                 "ulang",
                 error=f"Dibatasi Telegram, dicoba lagi setelah {seconds:.0f} detik",

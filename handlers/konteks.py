@@ -38,7 +38,7 @@ class Layanan:
         return self.clock()
 
 
-class PantauContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class PantauContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """CallbackContext with the user the guard looked up for this update."""
 
     def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], chat_id: int | None = None,

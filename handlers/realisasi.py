@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from domain.capaian import JenisIndikator, parse_nilai
@@ -33,7 +34,7 @@ from domain.kinerja import (
     teks_bebas,
 )
 from domain.periode import Periode, parse_periode
-from handlers import kirim, pelaporan, teks, tombol
+from handlers import gangguan, kirim, pelaporan, teks, tombol
 from handlers.konteks import PantauContext
 from handlers.pelaporan import (
     SELESAI,
@@ -390,9 +391,15 @@ async def on_kirim(update: Update, context: PantauContext) -> object:
     bersihkan(context)
     svc.wake_outbox()
     kepala = ", ".join(h.name for h in heads) if heads else None
-    await jawab(update, context, tk.RL_TERKIRIM.format(versi=r.versi, periode=parse_periode(r.periode).label,
-                                                        kode=d["kode"])
-                 + (tk.RL_KE_KEPALA.format(kepala=kepala) if kepala else tk.RL_TANPA_KEPALA))
+    terima = (tk.RL_TERKIRIM.format(versi=r.versi, periode=parse_periode(r.periode).label, kode=d["kode"])
+              + (tk.RL_KE_KEPALA.format(kepala=kepala) if kepala else tk.RL_TANPA_KEPALA))
+    try:
+        await jawab(update, context, terima)
+    except TelegramError as exc:
+        if not gangguan.sibuk(exc):
+            raise
+        # Saved (the draft is already cleared, so a second tap stores nothing): the receipt goes by the outbox.
+        await gangguan.antrekan_tanda_terima(svc, query.from_user.id, f"rl:{r.id}", terima)
     return SELESAI
 
 

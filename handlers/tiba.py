@@ -3,16 +3,21 @@
 Steps: TPS (or a reminder's TPS button) → (second report: correction or additional delivery) → what should arrive,
 "Semua lengkap dan baik" or item-by-item deviations → transport mode → arrival time → photo (or a reason) →
 location (optional) → summary → receipt. Button steps edit the previous message; typed answers get a new one. The
-report and its escalation messages are written in one transaction (storage.arrivals + the outbox).
+report and its escalation messages are written in one transaction (storage.arrivals + the outbox), once per draft.
+A step Telegram never showed leaves the conversation where it was; the outbox's "Lanjutkan" resumes it there.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -28,13 +33,16 @@ from domain.angka import format_number
 from domain.cakupan import boleh_lapor_tps
 from domain.errors import ParseError
 from domain.tanggal import format_datetime, format_time
-from handlers import mulai, teks, tombol
+from handlers import gangguan, mulai, teks, tombol
 from handlers.konteks import Layanan, PantauContext, percakapan
 from handlers.teks import logistik as tl
 from storage import arrivals, org, outbox, users
 
+log = logging.getLogger("pantau.tiba")
 TB = "tb"
 KUNCI = "tiba"
+LANGKAH = "langkah"  # the step whose question the user last saw (where "Lanjutkan" resumes)
+LANJUT = "lanjut"
 MAKS_TOMBOL_TPS = 6
 WAKTU_PERCAKAPAN = timedelta(minutes=30)
 (TPS, JENIS, ALASAN, PERIKSA, BARANG, MASALAH, ANGKA, CATATAN, MODA, WAKTU, FOTO, ALASAN_FOTO, LOKASI,
@@ -55,7 +63,12 @@ async def tampil(update: Update, text: str, markup: InlineKeyboardMarkup | None 
     if q is not None and isinstance(q.message, Message) and q.message.text is not None and not mulai.dari_pengingat(q):
         if q.message.text == text and q.message.reply_markup == markup:
             return
-        await q.edit_message_text(text, reply_markup=markup)
+        try:
+            await q.edit_message_text(text, reply_markup=markup)
+        except BadRequest as exc:
+            # The same update handled again (a retried update): the message already shows this step.
+            if "not modified" not in exc.message.lower():
+                raise
         return
     assert update.effective_message is not None
     await update.effective_message.reply_text(text, reply_markup=markup)
@@ -184,7 +197,11 @@ async def _mulai_tps(update: Update, context: PantauContext, bacaan: _BacaanTps)
     svc = context.layanan
     ktx, atur, moda = bacaan
     d = _d(context)
+    langkah = d.get(LANGKAH)  # the step the user last saw stays recorded until the new one is shown
     d.clear()
+    if langkah is not None:
+        d[LANGKAH] = langkah
+    d["draf"] = secrets.token_hex(8)  # submitting this draft twice stores it once (storage.arrivals)
     d.update({"tps": ktx.tps.id, "kode": ktx.tps.kode, "nama": ktx.tps.nama, "desa": ktx.tps.desa, "jenis": "baru",
               "harap": [[i.id, i.nama, i.satuan, n] for i, n in ktx.kebutuhan], "dev": {},
               "batas": ktx.batas.isoformat() if ktx.batas else None,
@@ -420,6 +437,10 @@ async def on_moda(update: Update, context: PantauContext) -> str | None:
         return None
     await q.answer()
     d["moda"], d["moda_nama"] = a[1], moda[a[1]]
+    return await _tanya_waktu(update, context)
+
+
+async def _tanya_waktu(update: Update, context: PantauContext) -> str:
     svc = context.layanan
     await tampil(update, tl.TANYA_WAKTU, tombol.papan(
         [(tl.TOMBOL_KINI.format(jam=format_time(svc.now(), svc.timezone)), tombol.data(TB, "kini"))],
@@ -513,7 +534,11 @@ async def on_lokasi(update: Update, context: PantauContext) -> str:
         loc = update.effective_message.location if update.effective_message else None
         assert loc is not None
         d["lat"], d["lon"] = loc.latitude, loc.longitude
-    await tampil(update, _ringkasan(d, context.layanan), tombol.papan(
+    return await _tanya_konfirm(update, context)
+
+
+async def _tanya_konfirm(update: Update, context: PantauContext) -> str:
+    await tampil(update, _ringkasan(_d(context), context.layanan), tombol.papan(
         [(tl.TOMBOL_KIRIM, tombol.data(TB, "kirim"))], [(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))]))
     return KONFIRM
 
@@ -553,11 +578,15 @@ def _masukan(d: dict[str, Any]) -> arrivals.MasukanTiba:
     return arrivals.MasukanTiba(
         tps_id=int(d["tps"]), jenis=d["jenis"], baris=tuple(baris), tiba_pada=datetime.fromisoformat(d["tiba"]),
         moda=d.get("moda"), foto_file_id=d.get("foto"), alasan_tanpa_foto=d.get("tanpa_foto"), lat=d.get("lat"),
-        lon=d.get("lon"), alasan=d.get("alasan"))
+        lon=d.get("lon"), alasan=d.get("alasan"), draf=d.get("draf"))
 
 
 async def on_kirim(update: Update, context: PantauContext) -> str | int | None:
-    """Store the report with its escalations in one transaction; the summary becomes the receipt."""
+    """Store the report with its escalations in one transaction; the summary becomes the receipt.
+
+    Idempotent: the draft is stored once (a second tap or a retried update gets the same receipt), and when
+    Telegram cannot take the receipt after the save, it goes through the outbox.
+    """
     q, d, svc = update.callback_query, _d(context), context.layanan
     assert q is not None
     if "tiba" not in d:
@@ -577,12 +606,20 @@ async def on_kirim(update: Update, context: PantauContext) -> str | int | None:
         except arrivals.LogistikError as exc:
             await q.answer(tl.GAGAL_SIMPAN.format(galat=exc), show_alert=True)
             return None
-    await q.answer()
     svc.wake_outbox()
     context.user_data.pop(KUNCI, None)  # type: ignore[union-attr]
     status = tl.TERKIRIM_TEPAT if not hasil.masalah else tl.TERKIRIM_MASALAH.format(
         uraian="\n".join(f"• {u}" for u in hasil.uraian), penerima=penerima)
-    await tampil(update, tl.TERKIRIM.format(nomor=hasil.laporan.nomor, kode=hasil.konteks.tps.kode, status=status))
+    terima = tl.TERKIRIM.format(nomor=hasil.laporan.nomor, kode=hasil.konteks.tps.kode, status=status)
+    try:
+        await q.answer()
+        await tampil(update, terima)
+    except TelegramError as exc:
+        if not gangguan.sibuk(exc):
+            raise
+        # Saved, but Telegram would not take the receipt within the bound: it goes through the outbox.
+        log.warning("tanda terima %s lewat outbox: %s", hasil.laporan.nomor, exc)
+        await gangguan.antrekan_tanda_terima(svc, q.from_user.id, hasil.laporan.nomor, terima)
     return END
 
 
@@ -609,6 +646,87 @@ async def _antrekan_eskalasi(conn: AsyncConnection, svc: Layanan, hasil: arrival
     if not hasil.penerima:
         return tl.TERKIRIM_TANPA_PENERIMA
     return tl.PENERIMA.format(unit=ktx.tps.kabkota, n=len(hasil.penerima))
+
+
+# --- resuming after Telegram was busy --------------------------------------------------------------------
+
+
+def _lanjutan(update: Update, context: Any) -> gangguan.Lanjutan | None:
+    """The resume message for an update of this flow that Telegram could not answer."""
+    d = (context.user_data or {}).get(KUNCI)
+    q, msg = update.callback_query, update.message
+    milik = ((q is not None and (q.data or "").startswith(f"{TB}:"))
+             or (msg is not None and (msg.text or "").startswith("/tiba"))
+             or (msg is not None and isinstance(d, dict) and LANGKAH in d))
+    if not milik:
+        return None
+    kode = d.get("kode") if isinstance(d, dict) and LANGKAH in d else None
+    return gangguan.Lanjutan(tl.SIBUK_LANJUT.format(kode=kode) if kode else tl.SIBUK_MULAI, tombol.data(TB, LANJUT))
+
+
+gangguan.daftarkan(_lanjutan)
+
+
+async def on_lanjut(update: Update, context: PantauContext) -> str | int | None:
+    """The "Lanjutkan" button: show again the question of the step the user last saw, with what they entered."""
+    q = update.callback_query
+    assert q is not None
+    d = (context.user_data or {}).get(KUNCI)
+    if not isinstance(d, dict) or d.get(LANGKAH) in (None, TPS):
+        await q.answer()
+        return await cmd_tiba(update, context)
+    await q.answer()
+    return await _tanya(update, context, d[LANGKAH])
+
+
+async def _tanya(update: Update, context: PantauContext, langkah: str) -> str | int:
+    """The question of a step, as it was asked (a deviation half entered goes back to the item list).
+
+    An answer the handler kept before Telegram failed to show the next question is not asked again.
+    """
+    d = _d(context)
+    while (lanjut := _DIJAWAB.get(langkah)) is not None and lanjut[1](d):
+        langkah = lanjut[0]
+    if langkah == JENIS:
+        return await _mulai_tps(update, context, await _baca(context, int(d["tps"])))
+    if langkah == ALASAN:
+        await tampil(update, tl.TANYA_ALASAN_KOREKSI)
+        return ALASAN
+    if langkah == PERIKSA:
+        await tampil(update, _teks_periksa(d), _papan_periksa())
+        return PERIKSA
+    if langkah in (BARANG, MASALAH, ANGKA, CATATAN):
+        await tampil(update, *_barang(d))
+        return BARANG
+    if langkah == ALASAN_FOTO:
+        await tampil(update, tl.TANYA_ALASAN_FOTO)
+        return ALASAN_FOTO
+    tanya = {MODA: _tanya_moda, WAKTU: _tanya_waktu, FOTO: _tanya_foto, KONFIRM: _tanya_konfirm}.get(langkah)
+    if tanya is not None:
+        return await tanya(update, context)
+    return await _tanya_lokasi(update)
+
+
+# step -> (the next step, whether the user's answer to it is in the draft)
+_DIJAWAB: dict[str, tuple[str, Any]] = {
+    MODA: (WAKTU, lambda d: bool(d.get("moda"))),
+    WAKTU: (FOTO, lambda d: bool(d.get("tiba"))),
+    FOTO: (LOKASI, lambda d: bool(d.get("foto") or d.get("tanpa_foto"))),
+    ALASAN_FOTO: (LOKASI, lambda d: bool(d.get("tanpa_foto"))),
+    LOKASI: (KONFIRM, lambda d: "lat" in d),
+}
+
+
+def _catat_langkah(fn: Any) -> Any:
+    """Record the step a handler showed, once it was shown (a step Telegram did not take is not recorded)."""
+    @functools.wraps(fn)
+    async def langkah(update: Update, context: PantauContext) -> Any:
+        hasil = await fn(update, context)
+        d = (context.user_data or {}).get(KUNCI)
+        if isinstance(hasil, str) and isinstance(d, dict):
+            d[LANGKAH] = hasil
+        return hasil
+    return langkah
 
 
 # --- leaving -------------------------------------------------------------------------------------------------
@@ -644,7 +762,11 @@ async def on_habis(update: object, context: PantauContext) -> None:
 
 
 def _cb(fn: Any, nama: str) -> CallbackQueryHandler[PantauContext, Any]:
-    return CallbackQueryHandler(fn, pattern=rf"^{TB}:{nama}(:|$)")
+    return CallbackQueryHandler(_catat_langkah(fn), pattern=rf"^{TB}:{nama}(:|$)")
+
+
+def _pesan(filter_: Any, fn: Any) -> MessageHandler[PantauContext, Any]:
+    return MessageHandler(filter_, _catat_langkah(fn))
 
 
 TEKS = filters.TEXT & ~filters.COMMAND
@@ -653,24 +775,25 @@ TEKS = filters.TEXT & ~filters.COMMAND
 def percakapan_tiba() -> ConversationHandler[PantauContext]:
     """The arrival report conversation (persistent: a restart halfway loses nothing)."""
     return percakapan(
-        entry_points=[CommandHandler("tiba", cmd_tiba), _cb(on_mulai, mulai.MULAI)],
+        entry_points=[CommandHandler("tiba", _catat_langkah(cmd_tiba)), _cb(on_mulai, mulai.MULAI),
+                      _cb(on_lanjut, LANJUT)],
         states={
-            TPS: [_cb(on_tps_tombol, "tps"), MessageHandler(TEKS, on_tps_teks)],
-            JENIS: [_cb(on_jenis, "jenis"), MessageHandler(TEKS, on_teks_lain)],
-            ALASAN: [MessageHandler(TEKS, on_alasan)],
-            PERIKSA: [_cb(on_ok, "ok"), _cb(on_beda, "beda"), MessageHandler(TEKS, on_teks_lain)],
-            BARANG: [_cb(on_barang, "brg"), _cb(on_selesai, "selesai"), MessageHandler(TEKS, on_teks_lain)],
-            MASALAH: [_cb(on_masalah, "dev"), MessageHandler(TEKS, on_teks_lain)],
-            ANGKA: [MessageHandler(TEKS, on_angka), _cb(on_masalah, "dev")],
-            CATATAN: [MessageHandler(TEKS, on_catatan), _cb(on_catatan, "lewat")],
-            MODA: [_cb(on_moda, "moda"), MessageHandler(TEKS, on_teks_lain)],
-            WAKTU: [_cb(on_kini, "kini"), MessageHandler(TEKS, on_waktu)],
-            FOTO: [MessageHandler(filters.PHOTO, on_foto), _cb(on_tanpa_foto, "tanpafoto"),
-                   MessageHandler(~filters.COMMAND, on_bukan_foto)],
-            ALASAN_FOTO: [MessageHandler(TEKS, on_alasan_foto)],
-            LOKASI: [MessageHandler(filters.LOCATION, on_lokasi), _cb(on_lokasi, "tanpalokasi"),
-                     MessageHandler(~filters.COMMAND, on_bukan_lokasi)],
-            KONFIRM: [_cb(on_kirim, "kirim"), MessageHandler(TEKS, on_teks_lain)],
+            TPS: [_cb(on_tps_tombol, "tps"), _pesan(TEKS, on_tps_teks)],
+            JENIS: [_cb(on_jenis, "jenis"), _pesan(TEKS, on_teks_lain)],
+            ALASAN: [_pesan(TEKS, on_alasan)],
+            PERIKSA: [_cb(on_ok, "ok"), _cb(on_beda, "beda"), _pesan(TEKS, on_teks_lain)],
+            BARANG: [_cb(on_barang, "brg"), _cb(on_selesai, "selesai"), _pesan(TEKS, on_teks_lain)],
+            MASALAH: [_cb(on_masalah, "dev"), _pesan(TEKS, on_teks_lain)],
+            ANGKA: [_pesan(TEKS, on_angka), _cb(on_masalah, "dev")],
+            CATATAN: [_pesan(TEKS, on_catatan), _cb(on_catatan, "lewat")],
+            MODA: [_cb(on_moda, "moda"), _pesan(TEKS, on_teks_lain)],
+            WAKTU: [_cb(on_kini, "kini"), _pesan(TEKS, on_waktu)],
+            FOTO: [_pesan(filters.PHOTO, on_foto), _cb(on_tanpa_foto, "tanpafoto"),
+                   _pesan(~filters.COMMAND, on_bukan_foto)],
+            ALASAN_FOTO: [_pesan(TEKS, on_alasan_foto)],
+            LOKASI: [_pesan(filters.LOCATION, on_lokasi), _cb(on_lokasi, "tanpalokasi"),
+                     _pesan(~filters.COMMAND, on_bukan_lokasi)],
+            KONFIRM: [_cb(on_kirim, "kirim"), _pesan(TEKS, on_teks_lain)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, on_habis)],
         },
         fallbacks=[CommandHandler("batal", on_batal), _cb(on_batal, "batal"),

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain import logistik as lg
 from domain.cakupan import boleh_lapor_tps
 from domain.entitas import Pengguna, Tps
-from storage import audit, logistik, org, tembolok
+from storage import audit, logistik, org, tembolok, tenggat
 from storage import tables as t
 from storage import tahun as tahun_anggaran
 from storage.sql import dialect_insert
@@ -140,6 +140,7 @@ class MasukanTiba:
     lat: float | None = None
     lon: float | None = None
     alasan: str | None = None
+    draf: str | None = None  # the draft's id: the same draft submitted again is stored once
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ class HasilLaporan:
     kriteria: dict[str, bool]
     eskalasi: list[Eskalasi] = field(default_factory=list)
     penerima: list[Penerima] = field(default_factory=list)
+    ulang: bool = False  # this draft had been stored before: nothing was written now
 
 
 # --- reference data and settings -------------------------------------------------------------------
@@ -344,6 +346,8 @@ async def simpan_laporan(conn: AsyncConnection, masukan: MasukanTiba, *, pelapor
     """Store one report as the TPS's next version, with its escalations and audit record (caller's transaction)."""
     if not boleh_lapor_tps(pelapor, masukan.tps_id):
         raise LogistikError("TPS itu bukan TPS tugas Anda.")
+    if masukan.draf is not None and (sudah := await _dari_draf(conn, masukan.draf, tz=tz)) is not None:
+        return sudah
     if masukan.jenis not in lg.JENIS_LAPORAN:
         raise LogistikError("Jenis laporan tidak dikenal.")
     if masukan.tiba_pada > now:
@@ -379,10 +383,13 @@ async def simpan_laporan(conn: AsyncConnection, masukan: MasukanTiba, *, pelapor
               "tiba_pada": masukan.tiba_pada, "moda": masukan.moda, "foto_file_id": masukan.foto_file_id,
               "alasan_tanpa_foto": lg.catatan_bersih(masukan.alasan_tanpa_foto), "lat": masukan.lat,
               "lon": masukan.lon, "alasan": alasan, "lengkap": lg.lengkap(baris), "terlambat": telat,
-              "tepat": lg.tepat(nilai, pengaturan_.kriteria), "reporter_id": pelapor.id, "created_at": now}
+              "tepat": lg.tepat(nilai, pengaturan_.kriteria), "reporter_id": pelapor.id, "created_at": now,
+              "draf": masukan.draf}
     try:
         rid = _pk(await conn.execute(_a.insert().values(**values)))
     except sa.exc.IntegrityError:
+        # Another version with this number, or this draft stored concurrently: the caller tries once more,
+        # and then finds the draft's report.
         raise VersiBentrok("Laporan lain untuk TPS ini tersimpan pada saat yang sama.") from None
     await conn.execute(_l.insert(), [{"report_id": rid, "item_id": b.item_id, "diharapkan": b.diharapkan,
                                       "diterima": b.diterima, "rusak": b.rusak, "salah_jenis": b.salah_jenis,
@@ -406,12 +413,30 @@ async def simpan_laporan(conn: AsyncConnection, masukan: MasukanTiba, *, pelapor
             and lg.berbeda(lama.baris, baris)):
         teks = f"Laporan {lama.nomor} oleh {lama.reporter} berbeda dengan laporan {nomor} oleh {pelapor.name}."
         baru.append(await _eskalasi(conn, "konflik", ktx, rid, teks, now))
+    # The TPS has reported: reminders still waiting for its officers are taken back with it.
+    await tenggat.tarik_pengingat_tps(conn, masukan.tps_id, now=now)
     await audit.record(conn, actor=pelapor.name, actor_id=pelapor.id, action="lapor", entity="laporan_tiba",
                        entity_id=nomor, now=now,
                        new={"tps": ktx.tps.kode, "versi": versi, "jenis": jenis, "tepat": values["tepat"],
                             "terlambat": telat, "kriteria": nilai, "masalah": masalah})
     return HasilLaporan(laporan, ktx, masalah, uraian, nilai, await eskalasi_by_ids(conn, baru),
                         await penerima_eskalasi(conn, ktx.kabkota_unit_id) if baru else [])
+
+
+async def _dari_draf(conn: AsyncConnection, draf: str, *, tz: str) -> HasilLaporan | None:
+    """What storing this draft did the first time (its report, problems and escalations), or None."""
+    r = (await conn.execute(sa.select(*_REPORT_COLS).select_from(_REPORT_FROM).where(_a.c.draf == draf))).first()
+    if r is None:
+        return None
+    lap = _laporan(r, (await _baris(conn, [r.id])).get(r.id, []))
+    ktx = await konteks_tps(conn, lap.tps_id, tz=tz)
+    assert ktx is not None
+    nama = {i.id: (i.nama, i.satuan) for i, _ in ktx.kebutuhan}
+    ids = (await conn.execute(sa.select(_e.c.id).where(_e.c.report_id == lap.id).order_by(_e.c.id))).scalars().all()
+    return HasilLaporan(lap, ktx, lg.masalah(lap.baris, lap.terlambat),
+                        lg.uraian_masalah(lap.baris, nama, lap.terlambat), lg.penilaian(lap.baris, lap.terlambat),
+                        await eskalasi_by_ids(conn, ids),
+                        await penerima_eskalasi(conn, ktx.kabkota_unit_id) if ids else [], ulang=True)
 
 
 async def _eskalasi(conn: AsyncConnection, jenis: str, ktx: KonteksTps, report_id: int, uraian: str,

@@ -12,6 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import tables as t
 
+# The bot's error handler records each failure (counted on the web's outbox page).
+GALAT_BOT = "galat_bot"
+GALAT_SIBUK = "galat_telegram_sibuk"  # Telegram busy or unreachable past the retries: the user got "Lanjutkan"
+
 
 @dataclass(frozen=True)
 class CatatanAudit:
@@ -53,3 +57,11 @@ async def recent(conn: AsyncConnection, *, entity: str | None = None, limit: int
         q = q.where(t.audit_log.c.entity == entity)
     return [CatatanAudit(r.id, r.at, r.actor, r.action, r.entity, r.entity_id, r.old, r.new, r.actor_id)
             for r in (await conn.execute(q)).all()]
+
+
+async def hitung_aksi(conn: AsyncConnection, actions: list[str], *, sejak: datetime) -> dict[str, int]:
+    """How many records of each of these actions were written since ``sejak`` (0 for none)."""
+    a = t.audit_log
+    rows = (await conn.execute(sa.select(a.c.action, sa.func.count()).where(a.c.action.in_(actions), a.c.at >= sejak)
+                               .group_by(a.c.action))).all()
+    return {x: 0 for x in actions} | {str(k): int(n) for k, n in rows}

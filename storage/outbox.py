@@ -25,7 +25,7 @@ TERKIRIM = "terkirim"
 GAGAL = "gagal"
 DIBLOKIR = "diblokir"
 STATUSES = (ANTRI, TERKIRIM, GAGAL, DIBLOKIR)
-KINDS = frozenset({"eskalasi", "pengingat", "persetujuan", "siaran", "alarm", "info"})
+KINDS = frozenset({"eskalasi", "pengingat", "persetujuan", "siaran", "alarm", "info", "lanjut", "tanda_terima"})
 DEFAULT_LEASE = timedelta(seconds=60)
 PENERIMA_DICABUT = "Akses penerima dicabut setelah pesan diantrekan; pesan tidak dikirim."
 MAX_KEY_LENGTH = 200

@@ -432,8 +432,11 @@ arrival_reports = sa.Table(
     sa.Column("terlambat", sa.Boolean, nullable=False),
     sa.Column("tepat", sa.Boolean, nullable=False),
     sa.Column("reporter_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    # The bot's draft id: submitting one draft again (a second tap, a retried update) finds this report.
+    sa.Column("draf", sa.String(32), nullable=True),
     _created(),
     sa.UniqueConstraint("tps_id", "versi", name="uq_arrival_reports_key"),
+    sa.Index("ix_arrival_reports_draf", "draf", unique=True),
 )
 
 arrival_lines = sa.Table(

@@ -861,6 +861,52 @@ async def _batalkan(conn: AsyncConnection, prefixes: Sequence[str], *, now: date
     return n
 
 
+async def tarik_pengingat_tps(conn: AsyncConnection, tps_id: int, *, now: datetime) -> int:
+    """A TPS reported: take back the logistics reminders waiting for its officers (the caller's transaction).
+
+    An officer with another TPS still to report gets a fresh reminder (naming only that one) from the next sweep.
+    """
+    tp, dl = t.tps, t.deadlines
+    kab = (await conn.execute(sa.select(tp.c.kabkota_unit_id).where(tp.c.id == tps_id))).scalar_one_or_none()
+    if kab is None:
+        return 0
+    tenggat_ids = (await conn.execute(sa.select(dl.c.id).where(dl.c.jenis == "logistik", dl.c.unit_id == kab))
+                   ).scalars().all()
+    petugas = (await conn.execute(sa.select(t.user_tps.c.user_id).where(t.user_tps.c.tps_id == tps_id))
+               ).scalars().all()
+    return await _batalkan(conn, [kunci_prefix(d, u) for d in tenggat_ids for u in petugas], now=now)
+
+
+async def pengingat_basi(conn: AsyncConnection, key: str) -> bool:
+    """Whether an officer's logistics reminder about to go out is no longer needed: all their TPS have reported.
+
+    Checked by the sender just before sending; other reminders are checked by the minute's sweep.
+    """
+    p = urai_kunci(key)
+    if p is None:
+        return False
+    dl, tp, ar = t.deadlines, t.tps, t.arrival_reports
+    d = (await conn.execute(sa.select(dl.c.jenis, dl.c.ref, dl.c.unit_id).where(dl.c.id == p[0]))).first()
+    if d is None or d.jenis != "logistik":
+        return False
+    belum = sa.case((~sa.exists().where(ar.c.tps_id == tp.c.id), 1), else_=0)
+    q = (sa.select(sa.func.count(), sa.func.sum(belum)).select_from(t.user_tps.join(tp, tp.c.id == t.user_tps.c.tps_id))
+         .where(t.user_tps.c.user_id == p[1], tp.c.kabkota_unit_id == d.unit_id))
+    if d.ref == "h1-sulit":
+        q = q.where(tp.c.sulit.is_(True))
+    tps, sisa = (await conn.execute(q)).one()
+    # Only an officer's reminder is about their own TPS; a kab/kota operator's is about all (the sweep's job).
+    return bool(tps) and not sisa
+
+
+async def buang_pengingat(conn: AsyncConnection, outbox_id: int) -> bool:
+    """Remove one queued reminder that is no longer needed (it was never sent)."""
+    o = t.outbox
+    res = await conn.execute(o.delete().where(o.c.id == outbox_id, o.c.status == outbox.ANTRI,
+                                              o.c.kind == KIND_PENGINGAT))
+    return (res.rowcount or 0) == 1
+
+
 # --- the sweep -----------------------------------------------------------------------------------------------
 
 

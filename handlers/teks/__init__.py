@@ -31,6 +31,10 @@ TIDAK_ADA_PROSES = "Tidak ada proses yang sedang berjalan."
 DIBATALKAN = "Dibatalkan. Tidak ada data yang disimpan dari proses tadi."
 WAKTU_HABIS = "Sesi ini berakhir karena lama tidak ada jawaban. Tidak ada yang disimpan; silakan mulai lagi."
 GALAT = "Maaf, terjadi kesalahan di sisi kami. Coba lagi sebentar lagi. Kode rujukan: {kode}"
+SIBUK_UMUM = ("Maaf, jaringan Telegram sedang sibuk sehingga jawaban tadi tidak sampai. Silakan ulangi perintah "
+              "terakhir Anda; yang sudah tersimpan tetap aman.")
+SIBUK_SINGKAT = "Jaringan Telegram sedang sibuk. Kami kirim kelanjutannya sebentar lagi."
+TOMBOL_LANJUTKAN = "▶️ Lanjutkan"
 ALARM_ADMIN = "⚠️ Galat di bot ({jenis}), kode rujukan {kode}. Rinciannya ada di log. Peringatan sejenis ditahan 1 jam."
 
 SALAM = {

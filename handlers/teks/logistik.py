@@ -116,6 +116,9 @@ TERKIRIM_MASALAH = "tercatat ada masalah:\n{uraian}\n\nMasalah ini sudah diterus
 TERKIRIM_TANPA_PENERIMA = "petugas logistik KPU Kab/Kota belum terdaftar; diteruskan ke admin"
 PENERIMA = "petugas logistik {unit} ({n} orang)"
 GAGAL_SIMPAN = "Laporan belum tersimpan: {galat}"
+SIBUK_LANJUT = ("Maaf, jaringan Telegram sedang sibuk. Ketuk Lanjutkan untuk meneruskan laporan TPS {kode}. "
+                "Isian Anda tersimpan.")
+SIBUK_MULAI = "Maaf, jaringan Telegram sedang sibuk. Ketuk Lanjutkan untuk memulai laporan logistik tiba."
 BERSAMAAN = "Laporan lain untuk TPS ini sedang disimpan pada saat yang sama. Ketuk Kirim sekali lagi."
 TOMBOL_SAJA = "Silakan ketuk salah satu tombol pada pesan terakhir, atau ketik /batal."
 

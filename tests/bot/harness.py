@@ -77,10 +77,12 @@ async def demo_tg(engine: AsyncEngine, key: str) -> int:
 
 @asynccontextmanager
 async def bot_uji(engine: AsyncEngine, *, admin_ids: list[int] | None = None, jam: Jam | None = None,
-                  api: FakeBotApi | None = None, laju: tuple[int, float] = (100_000, 10.0)) -> AsyncIterator[BotUji]:
+                  api: FakeBotApi | None = None, laju: tuple[int, float] = (100_000, 10.0),
+                  kendali: dict[str, Any] | None = None) -> AsyncIterator[BotUji]:
     """A started bot on the given database with every known user present in the fake Bot API.
 
-    The test clock stands still, so flood control is effectively off unless a test sets `laju`.
+    The test clock stands still, so flood control is effectively off unless a test sets `laju`; the Bot API
+    limiter does not pace one chat unless a test sets `kendali` (bot/kendali.py).
     """
     jam = jam or Jam()
     api = api or FakeBotApi()
@@ -89,7 +91,8 @@ async def bot_uji(engine: AsyncEngine, *, admin_ids: list[int] | None = None, ja
             if u.telegram_id is not None:
                 api.add_user(u.telegram_id, u.name)
     settings = Settings(DATABASE_URL="sqlite:///unused.db", PANTAU_ADMIN_IDS=",".join(map(str, admin_ids or [])))
-    app = build_application(settings, engine, api=api, clock=jam, send_outbox=False)
+    app = build_application(settings, engine, api=api, clock=jam, send_outbox=False,
+                            kendali=kendali if kendali is not None else {"per_chat": None})
     app.bot_data["layanan"].laju = laju
     async with running(app):
         yield BotUji(app, api, engine, jam)
