@@ -20,12 +20,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from domain import logistik as lg
 from domain.angka import format_number, format_percent
-from domain.tanggal import format_date, format_datetime, format_time
+from domain.tanggal import format_datetime, format_time
 from handlers import kirim, teks, tombol
 from handlers.konteks import PantauContext
 from handlers.tahun import pemilihan_berjalan
 from handlers.teks import logistik as tl
-from handlers.teks import tahun as tt
 from handlers.tiba import tampil
 from reports import grafik_logistik, logistik
 from storage import arrivals, outbox, users
@@ -127,8 +126,7 @@ async def cmd_logistik(update: Update, context: PantauContext) -> None:
     buttons, then the bar chart."""
     msg = update.effective_message
     assert msg is not None
-    acara = await pemilihan_berjalan(msg, context, "logistik")
-    if acara is None:
+    if await pemilihan_berjalan(msg, context, "logistik") is None:
         return
     async with context.layanan.engine.connect() as conn:
         scope = await _lingkup(conn, context)
@@ -145,8 +143,6 @@ async def cmd_logistik(update: Update, context: PantauContext) -> None:
             assert top is not None
             text, markup, bars, tingkat = top
             judul = tl.JUDUL_GRAFIK_WILAYAH.format(tingkat=tingkat)
-    if acara.pemungutan is not None:
-        text += "\n\n" + tt.PEMILIHAN_BERJALAN.format(nama=acara.nama, tanggal=format_date(acara.pemungutan))
     await kirim.balas(msg, text, reply_markup=markup)
     try:
         png = await asyncio.to_thread(grafik_logistik.render_png, judul, bars)

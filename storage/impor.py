@@ -781,6 +781,9 @@ _CEK: dict[str, Cek] = {
     "rencana_aksi": _cek_rencana_aksi, "tenggat": _cek_tenggat, "norma_logistik": _cek_norma_logistik,
 }
 
+Tulis = Callable[[AsyncConnection, list[BarisImpor], ZoneInfo, datetime], Awaitable[list[str]]]
+_TULIS_LAIN: dict[str, Tulis] = {}  # datasets of other modules (storage.impor_jadwal), added at the end of this one
+
 
 async def dry_run(conn: AsyncConnection, dataset: str, header: list[str], rows: list[list[str]], *,
                   tz_name: str = "Asia/Jakarta") -> Pratinjau:
@@ -816,6 +819,8 @@ async def commit(conn: AsyncConnection, dataset: str, header: list[str], rows: l
         keys = await _tulis_pengguna(conn, p.baris, tz, now)
     elif dataset == "tenggat":
         keys = await _tulis_tenggat(conn, p.baris, tz, now)
+    elif dataset in _TULIS_LAIN:
+        keys = await _TULIS_LAIN[dataset](conn, p.baris, tz, now)
     else:
         tulis = {"tps": _tulis_tps, "indikator": _tulis_indikator, "target": _tulis_target, "pk": _tulis_pk,
                  "rencana_aksi": _tulis_rencana_aksi, "norma_logistik": _tulis_norma_logistik}[dataset]
@@ -878,3 +883,16 @@ async def recent_uploads(conn: AsyncConnection, limit: int = 20) -> list[Unggaha
     q = sa.select(*(c for c in t.web_imports.c if c.name != "isi")).order_by(t.web_imports.c.id.desc()).limit(limit)
     return [Unggahan(r.id, r.user_id, r.dataset, r.berkas, b"", r.baris, r.galat, r.created_at, r.committed_at)
             for r in (await conn.execute(q)).all()]
+
+
+def _tambah_dataset() -> None:
+    """The schedule imports (voter-list stages, election events) live in their own module; list them here too."""
+    from storage import impor_jadwal
+
+    for d in impor_jadwal.DATASETS:
+        DATASETS[d.kode] = d
+    _CEK.update(impor_jadwal.CEK)
+    _TULIS_LAIN.update(impor_jadwal.TULIS)
+
+
+_tambah_dataset()

@@ -135,7 +135,7 @@ async def test_live_demo_runs_an_event_three_days_ahead_and_reports_belong_to_it
                                                   if d and ":tps:" in d)))
         assert GAGAL not in out.lower() and b.api.buttons(petugas)
         lg = _teks(await b.kirim(await demo_tg(engine, "pimpinan"), "/logistik"))
-        assert "(demo)" in lg and "10 Desember 2026" in lg
+        assert "Ketibaan logistik di TPS" in lg and "TPS: 3.452" in lg
     async with engine.connect() as conn:
         jalan = await pemilihan.berjalan(conn, DES.date())
         ik6_2024 = await arrivals.persen_tepat(conn, 2024)
