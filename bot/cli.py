@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     dm = sub.add_parser("demo", help="data demo").add_subparsers(dest="sub", required=True, metavar="AKSI")
     load = dm.add_parser("load", help="muat data demo KPU Provinsi Bengkulu 2024 (idempoten)")
     load.add_argument("--reset", action="store_true", help="hapus semua data lalu muat ulang")
-    load.add_argument("--live", action="store_true", help="geser tanggal: hari ini = H-3 pemungutan suara")
+    load.add_argument("--live", action="store_true", help="tambah pemilihan demo: pemungutan suara 3 hari lagi")
     laporan_cli.tambah_demo(dm)
 
     tps = sub.add_parser("tps", help="daftar TPS").add_subparsers(dest="sub", required=True, metavar="AKSI")
@@ -174,8 +174,8 @@ async def _demo_load(engine: AsyncEngine, a: argparse.Namespace, settings: Setti
     res = await demo.load(engine, reset=a.reset, live=a.live, tz_name=settings.timezone)
     if not res.loaded:
         return "Data demo sudah dimuat sebelumnya (pakai --reset untuk memuat ulang)."
-    shifted = f"; tanggal digeser {res.shifted_days} hari (hari ini = H-3)" if res.shifted_days else ""
-    return f"Data demo dimuat: {res.tps} TPS, {res.users} pengguna demo{shifted}."
+    live = "; pemilihan demo dengan pemungutan suara 3 hari lagi" if a.live else ""
+    return f"Data demo dimuat: {res.tps} TPS, {res.users} pengguna demo, tahun 2024 dan tahun berjalan{live}."
 
 
 def main(argv: list[str] | None = None) -> int:

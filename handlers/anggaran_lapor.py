@@ -68,19 +68,23 @@ async def cmd_anggaran_lapor(update: Update, context: PantauContext) -> object:
             if lines:
                 break
         ada = await tahun_laporan.tahun_anggaran_output(conn, scope)
+        # Until last year is closed its outputs are offered too (December's spending is reported in January).
+        lalu = (await anggaran.output_lines(conn, calon[1], scope)
+                if diketik is None and len(calon) > 1 and lines and tahun == calon[0] else [])
     if not lines:
         await msg.reply_text(tk.AL_TANPA_MATA.format(unit=p.unit_code, tahun=calon[0]) + "\n\n"
                              + pilihan_tahun("anggaran_lapor", ada, calon[0]))
         return SELESAI
     out = [tk.AL_JUDUL.format(unit=p.unit_code, tahun=tahun)]
-    if diketik is None and tahun == calon[0] and len(calon) > 1 and calon[1] in ada:
-        out.append(tt.TAHUN_LALU.format(tahun=calon[1]) + " " + tt.KETIK_TAHUN.format(
-            perintah="anggaran_lapor", tahun=calon[1]))
     out += [tk.AL_BARIS.format(kode=m.kode, nama=m.nama, pagu=format_rupiah(m.pagu),
                                realisasi=format_rupiah(m.realisasi) if m.realisasi is not None else "–",
                                serapan=_serapan(m.realisasi, m.pagu)) for m in lines]
     rows = [[(tk.AL_TOMBOL.format(kode=m.kode, serapan=_serapan(m.realisasi, m.pagu)), tombol.data(AL, "m", m.id))]
             for m in lines]
+    if lalu:
+        out.append(tt.TAHUN_LALU.format(tahun=calon[1]))
+        rows += [[(f"{calon[1]} · " + tk.AL_TOMBOL.format(kode=m.kode, serapan=_serapan(m.realisasi, m.pagu)),
+                   tombol.data(AL, "m", m.id))] for m in lalu]
     draf(context, AL)["tahun"] = tahun
     await kirim.balas(msg, "\n\n".join([*out, tk.AL_PILIH]), reply_markup=tombol.papan(*rows))
     return MATA

@@ -9,5 +9,3 @@ TIDAK_DIJADWALKAN = "Belum ada pemilihan yang dijadwalkan. Admin menambahkannya 
 TAHUN_ADA = "Data yang ada: tahun {tahun}. Pilih tahun dengan menuliskannya, misalnya /{perintah} {contoh}."
 TAHUN_TIDAK_ADA = "Belum ada data pada tahun mana pun."
 TAHUN_LALU = "Tahun {tahun} belum ditutup: laporan terlambat tahun {tahun} masih dapat dikirim."
-TOMBOL_TAHUN_LALU = "Laporan terlambat {tahun}"
-KETIK_TAHUN = "Kirim /{perintah} {tahun} untuk melaporkannya."

@@ -157,3 +157,21 @@ async def test_between_events_the_next_one_is_named(engine: AsyncEngine) -> None
     assert "tidak ada pemilihan yang sedang berjalan" in out
     assert "Pemungutan Suara Ulang 2027, pemungutan suara 24 November 2027" in out
     assert "26 Agustus 2027" in out  # monitored from three months before voting
+
+
+async def test_january_budget_report_offers_last_years_outputs_too(engine: AsyncEngine) -> None:
+    await demo.load(engine, reset=True, today=DES.date())
+    op = await demo_tg(engine, "operator-uml")
+    async with bot_uji(engine, jam=Jam(JAN)) as b:
+        out = _teks(await b.kirim(op, "/anggaran_lapor"))  # no 2027 budget yet: 2026's
+        assert "tahun 2026" in out
+    async with engine.begin() as conn:
+        await demo_kini._anggaran(conn, 2027, JAN.date(), demo_kini.random.Random(1), JAN)
+    async with bot_uji(engine, jam=Jam(JAN)) as b:
+        out = _teks(await b.kirim(op, "/anggaran_lapor"))
+        assert "tahun 2027" in out and "Tahun 2026 belum ditutup" in out
+        lalu = [d for row in b.api.buttons(op) for label, d in row if label.startswith("2026 · ")]
+        assert lalu
+        await b.tekan(op, lalu[0])
+        bulan = [d for row in b.api.buttons(op) for _, d in row]
+        assert "al:p:2026-M12" in bulan and not any("2027" in (d or "") for d in bulan)
