@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import laporan_cli, pengingat_cli
+from bot import impor_cli, laporan_cli, pengingat_cli
 from bot.settings import Settings, SettingsError, load_settings
 from domain.angka import format_number
 from domain.errors import ParseError
@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="pengguna demo (admin, pimpinan, kabag-kul) atau ID Telegram")
 
     pengingat_cli.tambah_parser(sub)
+    impor_cli.tambah_parser(sub)
 
     bk = sub.add_parser("backup", help="cadangkan basis data (SQLite: salinan daring; PostgreSQL: pg_dump)")
     bk.add_argument("--output", "-o", help="berkas tujuan (bawaan: <PANTAU_DATA_DIR>/cadangan/pantau-<waktu>.db)")
@@ -223,6 +224,8 @@ async def _dispatch(settings: Settings, a: argparse.Namespace) -> str:
         return str(await _with_engine(settings, lambda e: pengingat_cli.jalankan(e, a, settings.timezone)))
     if a.cmd == "user":
         return str(await _with_engine(settings, lambda e: _user(e, a)))
+    if a.cmd == "impor":
+        return str(await _with_engine(settings, lambda e: impor_cli.jalankan(e, a, settings.timezone)))
     if a.cmd == "web-login":
         return str(await _with_engine(settings, lambda e: _web_login(e, a, settings)))
     if a.cmd == "periode":

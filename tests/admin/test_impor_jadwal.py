@@ -4,12 +4,14 @@ all-or-nothing commit, templates on the web, and the imported event running in t
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.cli import main
 from storage import impor, pemilihan, pemutakhiran
 from storage import tables as t
 from tests.admin.bantuan import buat_web, klien, masuk
@@ -137,3 +139,28 @@ async def test_web_templates_and_the_imported_event_runs_in_the_bot(engine: Asyn
     async with bot_uji(engine, jam=Jam(datetime(2027, 7, 15, 2, 0, tzinfo=UTC))) as b:
         out = await b.kirim(await demo_tg(engine, "petugas"), "/tiba")
     assert "Pilih TPS Anda" in out[-1].content
+
+
+def test_cli_prints_the_template_checks_then_commits(database_url: str, monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert main(["impor", "tahapan_pemutakhiran"]) == 0
+    assert capsys.readouterr().out.startswith("tahun,no,nama,mulai,selesai,pelaksana\r\n2025,1,")
+    berkas = tmp_path / "tahapan.csv"
+    berkas.write_text(TAHAP + "2025,1,Rekap Januari,25 Januari 2025,7 Februari 2025,KPU Kab/Kota\n"
+                      "2025,2,Rekap Februari,7 Maret 2025,1 Maret 2025,KPU Kab/Kota\n", encoding="utf-8")
+    assert main(["impor", "tahapan_pemutakhiran", str(berkas), "--simpan"]) == 2
+    err = capsys.readouterr().err
+    assert "Tidak ada yang disimpan: 1 baris bergalat." in err and "baris 3: tanggal mulai sesudah" in err
+    berkas.write_text(TAHAP + "2025,1,Rekap Januari,25 Januari 2025,7 Februari 2025,KPU Kab/Kota\n", encoding="utf-8")
+    assert main(["impor", "tahapan_pemutakhiran", str(berkas), "--as", "operator"]) == 2
+    assert "bukan admin aktif" in capsys.readouterr().err
+    assert main(["impor", "tahapan_pemutakhiran", str(berkas)]) == 0
+    out = capsys.readouterr().out
+    assert "1 baru" in out and "--simpan" in out
+    assert main(["impor", "tahapan_pemutakhiran", str(berkas), "--simpan"]) == 0
+    assert "Tersimpan." in capsys.readouterr().out
+    assert main(["impor", "tahapan_pemutakhiran", str(berkas), "--simpan"]) == 0
+    assert "1 diubah" in capsys.readouterr().out
