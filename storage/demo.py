@@ -148,10 +148,11 @@ async def _pemilihan_2024(conn: AsyncConnection) -> None:
                                       VOTING_DAY) for r in (await conn.execute(sa.select(ls))).all()]
     items = (await conn.execute(sa.select(li.c.kode, li.c.nama, li.c.per_tps, li.c.cadangan_persen)
                                 .order_by(li.c.urutan))).all()
-    await pemilihan.simpan(conn, pemilihan.MasukanPemilihan(
+    pid = await pemilihan.simpan(conn, pemilihan.MasukanPemilihan(
         kode="PILKADA-2024", nama="Pilkada Serentak 2024", jenis="pilkada", tahun=2024, status="selesai",
         jadwal=jadwal, surat=[pemilihan.Surat(n.removeprefix("Surat suara "), k) for k, n, p, _ in items if p is None],
         norma=[pemilihan.Norma(k, p, c) for k, _, p, c in items]), actor="demo", now=_now())
+    await conn.execute(t.app_settings.insert().values(key=pemilihan.BERLAKU, value={"id": pid}))
 
 
 async def _load_units(conn: AsyncConnection) -> None:

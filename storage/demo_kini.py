@@ -183,7 +183,7 @@ async def _pemilihan_langsung(conn: AsyncConnection, today: date, tz: ZoneInfo, 
     items = (await conn.execute(sa.select(t.logistics_items.c.kode, t.logistics_items.c.nama,
                                           t.logistics_items.c.per_tps, t.logistics_items.c.cadangan_persen)
                                 .order_by(t.logistics_items.c.urutan))).all()
-    pid = await pemilihan.simpan(conn, pemilihan.MasukanPemilihan(
+    await pemilihan.simpan(conn, pemilihan.MasukanPemilihan(
         kode=f"DEMO-{hari:%Y%m%d}", nama=f"Pemungutan Suara Ulang Demo {hari.year} {TANDA}", jenis="psu",
         tahun=hari.year, demo=True,
         jadwal=[pemilihan.JadwalKabkota(u, today - timedelta(days=2), akhir(hari - timedelta(days=1)),
@@ -191,4 +191,4 @@ async def _pemilihan_langsung(conn: AsyncConnection, today: date, tz: ZoneInfo, 
         surat=[pemilihan.Surat(n.removeprefix("Surat suara "), k) for k, n, per, _ in items if per is None],
         norma=[pemilihan.Norma(k, per, None if c is None else c) for k, _, per, c in items]),
         actor="demo", now=now)
-    await pemilihan.terapkan(conn, pid)
+    await pemilihan.berlakukan(conn, today)

@@ -170,6 +170,7 @@ async def _tulis_pemilihan(conn: AsyncConnection, rows: list[BarisImpor], tz: Zo
             kode=kode, nama=nama, jenis=jenis, tahun=tahun, jadwal=jadwal,
             surat=await pemilihan.surat(conn, lama.id) if lama else (),
             norma=await pemilihan.norma(conn, lama.id) if lama else ()), actor="impor", now=now)
+    await pemilihan.berlakukan(conn, now.astimezone(tz).date(), ulang=True)
     return [f"{b.nilai['kode']}:{b.nilai['jadwal'].kabkota_unit_id}" for b in rows]
 
 
@@ -213,6 +214,7 @@ async def _tulis_surat(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneIn
     await conn.execute(n.insert(), [{"pemilihan_id": b.nilai["id"], "item_kode": b.nilai["norma"].item_kode,
                                      "per_tps": None, "cadangan_persen": b.nilai["norma"].cadangan_persen}
                                     for b in rows])
+    await pemilihan.berlakukan(conn, now.astimezone(tz).date(), ulang=True)
     return [f"{b.nilai['id']}:{b.nilai['surat'].item_kode}" for b in rows]
 
 

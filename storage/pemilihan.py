@@ -214,6 +214,28 @@ async def terapkan(conn: AsyncConnection, pemilihan_id: int) -> None:
                            .values(per_tps=n.per_tps, cadangan_persen=n.cadangan_persen))
 
 
+BERLAKU = "pemilihan.berlaku"  # app_settings: the id of the event whose schedule is in force
+
+
+async def berlakukan(conn: AsyncConnection, hari: date, *, ulang: bool = False) -> int | None:
+    """Put in force the schedule of the event running on this day (else of the next one), once per change of
+    event (``ulang``: again, its schedule or norms were just imported); returns the id applied now (None: nothing
+    changed). The reminder sweep's sync and the imports call it."""
+    e = await berjalan(conn, hari) or await berikutnya(conn, hari)
+    if e is None:
+        return None
+    a = t.app_settings
+    lama = (await conn.execute(sa.select(a.c.value).where(a.c.key == BERLAKU))).scalar_one_or_none()
+    if lama == {"id": e.id} and not ulang:
+        return None
+    await terapkan(conn, e.id)
+    if lama is None:
+        await conn.execute(a.insert().values(key=BERLAKU, value={"id": e.id}))
+    else:
+        await conn.execute(a.update().where(a.c.key == BERLAKU).values(value={"id": e.id}))
+    return e.id
+
+
 async def untuk_laporan(conn: AsyncConnection, hari: date) -> int | None:
     """The id of the event an arrival report filed on this day belongs to (None: no event runs)."""
     e = await berjalan(conn, hari)

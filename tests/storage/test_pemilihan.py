@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -43,3 +45,25 @@ async def test_a_report_filed_for_a_later_event_never_changes_2024s_indicator_6(
     assert laporan is not None and jalan is not None and milik == [jalan.id]
     assert ik6_2024 is None  # 2024's published value stands
     assert ik6_2026 is None  # and it is not 2026's either: it is dated 2024
+
+
+async def test_the_next_events_schedule_is_put_in_force_once(engine: AsyncEngine) -> None:
+    wib = ZoneInfo("Asia/Jakarta")
+    hari = date(2027, 11, 24)
+    h1 = datetime(2027, 11, 23, 23, 59, tzinfo=wib).astimezone(UTC)
+    async with engine.begin() as conn:
+        kota = (await conn.execute(sa.select(t.units.c.id).where(t.units.c.code == "KAB-1771"))).scalar_one()
+        pid = await pemilihan.simpan(conn, pemilihan.MasukanPemilihan(
+            kode="PSU-2027", nama="PSU 2027", jenis="psu", tahun=2027,
+            jadwal=[pemilihan.JadwalKabkota(kota, date(2027, 11, 20), h1, h1 - timedelta(days=1), hari)],
+            norma=[pemilihan.Norma("SS-BUP", None, Decimal("3"))]), actor="uji", now=DES)
+        # While 2024's event runs, its schedule stays in force.
+        assert await pemilihan.berlakukan(conn, date(2024, 11, 24)) is None
+        assert await pemilihan.berlakukan(conn, date(2027, 7, 15)) == pid
+        assert await pemilihan.berlakukan(conn, date(2027, 7, 16)) is None  # once
+        jadwal = (await conn.execute(sa.select(t.logistics_schedule.c.kabkota_unit_id,
+                                               t.logistics_schedule.c.batas_tiba))).all()
+        cadangan = (await conn.execute(sa.select(t.logistics_items.c.cadangan_persen)
+                                       .where(t.logistics_items.c.kode == "SS-BUP"))).scalar_one()
+    assert [(u, b) for u, b in jadwal] == [(kota, h1)]
+    assert Decimal(str(cadangan)) == 3
