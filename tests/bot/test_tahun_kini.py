@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import arrivals, demo, demo_kini, pemilihan, tahun_laporan
+from domain import akses
+from storage import arrivals, demo, demo_kini, pemilihan, tahun_laporan, users
 from storage import tables as t
 from tests.bot.harness import BotUji, Jam, bot_uji, demo_tg
 
@@ -175,3 +176,21 @@ async def test_january_budget_report_offers_last_years_outputs_too(engine: Async
         await b.tekan(op, lalu[0])
         bulan = [d for row in b.api.buttons(op) for _, d in row]
         assert "al:p:2026-M12" in bulan and not any("2027" in (d or "") for d in bulan)
+
+
+@pytest.mark.parametrize("saat", [DES, JAN, JUL], ids=["7-des-2026", "5-jan-2027", "pertengahan-2027"])
+async def test_every_command_of_every_demo_role_answers_without_error(engine: AsyncEngine, saat: datetime) -> None:
+    await demo.load(engine, reset=True, live=saat == DES, today=saat.date())
+    n = 0
+    async with bot_uji(engine, jam=Jam(saat)) as b:
+        for kunci in demo.DEMO_USERS:
+            tg = await demo_tg(engine, kunci)
+            async with engine.connect() as conn:
+                u = await users.by_demo_key(conn, kunci)
+            assert u is not None
+            for p in akses.menu(u.role, b.app.bot_data.get("perintah")):
+                out = _teks(await b.kirim(tg, f"/{p.nama}"))
+                assert out and GAGAL not in out.lower(), (kunci, p.nama, out)
+                await b.kirim(tg, "/batal")
+                n += 1
+    assert n >= 40, n  # every role's menu was walked
