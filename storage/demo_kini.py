@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.periode import Periode, periode_tahun
+from domain.periode import JenisPeriode, Periode, periode_tahun
 from storage import pemilihan
 from storage import tables as t
 from storage.db import inserted_id
@@ -59,9 +59,13 @@ async def _pk(conn: AsyncConnection, tahun: int) -> None:
         if items:
             await conn.execute(i.insert(), [{"pk_id": pk_id, "indicator_id": x.indicator_id, "urutan": x.urutan,
                                              "target": x.target} for x in items])
-            await conn.execute(t.indicator_targets.insert(), [
-                {"indicator_id": x.indicator_id, "tahun": tahun, "periode": str(tahun), "sumber": "pk",
-                 "nilai": x.target} for x in items])
+    # Every 2024 PK target again (the strategic indicators' too, which the Sekretaris' January PK carried).
+    it = t.indicator_targets
+    lama = (await conn.execute(sa.select(it.c.indicator_id, it.c.nilai)
+                               .where(it.c.tahun == ASAL, it.c.periode == str(ASAL), it.c.sumber == "pk"))).all()
+    if lama:
+        await conn.execute(it.insert(), [{"indicator_id": k, "tahun": tahun, "periode": str(tahun), "sumber": "pk",
+                                          "nilai": v} for k, v in lama])
 
 
 def _bulan_lalu(today: date) -> int:
@@ -118,7 +122,7 @@ def _akhir_bulan(tahun: int, bulan: int) -> date:
 
 async def _tahapan(conn: AsyncConnection, tahun: int, today: date, rng: random.Random, now: datetime) -> None:
     """A continuous updating year: a monthly recapitulation by every KPU kab/kota (in the first week of the next
-    month) and a quarterly one by the province; the ones already over are marked done (source demo)."""
+    month) and a quarterly one by the province; the ones due by today are marked done on time (source demo)."""
     stages: list[dict[str, Any]] = []
     for bulan in range(1, 13):
         akhir = _akhir_bulan(tahun, bulan)
@@ -139,9 +143,10 @@ async def _tahapan(conn: AsyncConnection, tahun: int, today: date, rng: random.R
     prov = (await conn.execute(sa.select(t.units.c.id).where(t.units.c.code == "PROV"))).scalar_one_or_none()
     rows: list[dict[str, Any]] = []
     for sid, mulai, selesai, pelaksana in ids:
-        if selesai >= today:
+        if selesai > today:
             continue
-        for u in (kab if pelaksana == "KPU Kab/Kota" else [prov] if prov else []):
+        # Indicator 4 counts every stage per KPU kab/kota; the province's own stages are marked by it too.
+        for u in [*kab, *([prov] if prov and pelaksana != "KPU Kab/Kota" else [])]:
             rows.append({"stage_id": sid, "unit_id": u, "versi": 1, "sumber": "demo", "created_at": now,
                          "selesai_pada": max(mulai, selesai - timedelta(days=rng.randint(0, 3))),
                          "catatan": CATATAN})
@@ -149,20 +154,27 @@ async def _tahapan(conn: AsyncConnection, tahun: int, today: date, rng: random.R
         await conn.execute(t.stage_completions.insert(), rows)
 
 
+def _periode_demo(frekuensi: str, tahun: int, today: date) -> list[Periode]:
+    """The periods a demo realisation is reported for: the months or quarters already over; for a yearly
+    indicator the year itself once its first quarter is over (a value to date)."""
+    if frekuensi == "tahun":
+        return [Periode(tahun=tahun, jenis="tahun", ke=1)] if today > date(tahun, 3, 31) else []
+    jenis: JenisPeriode = "bulan" if frekuensi == "bulan" else "triwulan"
+    return [p for p in periode_tahun(tahun, jenis) if p.selesai < today]
+
+
 async def _realisasi(conn: AsyncConnection, tahun: int, today: date, now: datetime) -> None:
-    """For the quarters already over: every second reported indicator verified at its target, the others only
+    """For the periods already over: every second reported indicator verified at its target, the others only
     submitted (waiting for the unit head), so /capaian and the verification flow have something to show."""
-    d, i, ind = t.pk_documents, t.pk_items, t.indicators
-    q = (sa.select(ind.c.id, ind.c.frekuensi, i.c.target)
-         .select_from(i.join(d, d.c.id == i.c.pk_id).join(ind, ind.c.id == i.c.indicator_id))
-         .where(d.c.tahun == tahun, ind.c.otomatis.is_(None), ind.c.frekuensi == "triwulan")
+    it, ind = t.indicator_targets, t.indicators
+    q = (sa.select(ind.c.id, ind.c.frekuensi, it.c.nilai)
+         .select_from(it.join(ind, ind.c.id == it.c.indicator_id))
+         .where(it.c.tahun == tahun, it.c.periode == str(tahun), it.c.sumber == "pk", ind.c.otomatis.is_(None))
          .order_by(ind.c.id))
-    items = (await conn.execute(q)).all()
-    selesai = [p for p in periode_tahun(tahun, "triwulan") if p.selesai < today]
     rows: list[dict[str, Any]] = []
-    for n, (ind_id, _, target) in enumerate(items):
-        for p in selesai:
-            disetujui = n % 2 == 0
+    for n, (ind_id, frekuensi, target) in enumerate((await conn.execute(q)).all()):
+        disetujui = n % 2 == 0
+        for p in _periode_demo(frekuensi, tahun, today):
             rows.append({"indicator_id": ind_id, "tahun": tahun, "periode": p.kode, "versi": 1, "nilai": target,
                          "bukti": [], "catatan": CATATAN, "sumber": "demo",
                          "status": "disetujui" if disetujui else "diajukan",
