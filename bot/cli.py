@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import laporan_cli, lkjip_cli, pengingat_cli, tahun_cli
+from bot import impor_cli, laporan_cli, lkjip_cli, pengingat_cli, tahun_cli
 from bot.settings import Settings, SettingsError, load_settings
 from domain.angka import format_number
 from domain.errors import ParseError
@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     dm = sub.add_parser("demo", help="data demo").add_subparsers(dest="sub", required=True, metavar="AKSI")
     load = dm.add_parser("load", help="muat data demo KPU Provinsi Bengkulu 2024 (idempoten)")
     load.add_argument("--reset", action="store_true", help="hapus semua data lalu muat ulang")
-    load.add_argument("--live", action="store_true", help="geser tanggal: hari ini = H-3 pemungutan suara")
+    load.add_argument("--live", action="store_true", help="tambah pemilihan demo: pemungutan suara 3 hari lagi")
     laporan_cli.tambah_demo(dm)
 
     tps = sub.add_parser("tps", help="daftar TPS").add_subparsers(dest="sub", required=True, metavar="AKSI")
@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="pengguna demo (admin, pimpinan, kabag-kul) atau ID Telegram")
 
     pengingat_cli.tambah_parser(sub)
+    impor_cli.tambah_parser(sub)
 
     bk = sub.add_parser("backup", help="cadangkan basis data (SQLite: salinan daring; PostgreSQL: pg_dump)")
     bk.add_argument("--output", "-o", help="berkas tujuan (bawaan: <PANTAU_DATA_DIR>/cadangan/pantau-<waktu>.db)")
@@ -183,8 +184,9 @@ async def _demo_load(engine: AsyncEngine, a: argparse.Namespace, settings: Setti
     res = await demo.load(engine, reset=a.reset, live=a.live, tz_name=settings.timezone)
     if not res.loaded:
         return "Data demo sudah dimuat sebelumnya (pakai --reset untuk memuat ulang)."
-    shifted = f"; tanggal digeser {res.shifted_days} hari (hari ini = H-3)" if res.shifted_days else ""
-    return f"Data demo dimuat: {format_number(res.tps)} TPS, {format_number(res.users)} pengguna demo{shifted}."
+    live = "; pemilihan demo dengan pemungutan suara 3 hari lagi" if a.live else ""
+    return (f"Data demo dimuat: {format_number(res.tps)} TPS, {format_number(res.users)} pengguna demo, tahun 2024 "
+            f"dan tahun berjalan{live}.")
 
 
 # What a command that was writing into a closed pipe (`pantau export tps | head`) exits with: 128 + SIGPIPE, as
@@ -249,6 +251,8 @@ async def _dispatch(settings: Settings, a: argparse.Namespace) -> str:
         return str(await _with_engine(settings, lambda e: pengingat_cli.jalankan(e, a, settings.timezone)))
     if a.cmd == "user":
         return str(await _with_engine(settings, lambda e: _user(e, a)))
+    if a.cmd == "impor":
+        return str(await _with_engine(settings, lambda e: impor_cli.jalankan(e, a, settings.timezone)))
     if a.cmd == "web-login":
         return str(await _with_engine(settings, lambda e: _web_login(e, a, settings)))
     if a.cmd == "periode":

@@ -34,13 +34,14 @@ from handlers.pelaporan import (
     hari_ini,
     jawab,
     pilih,
-    tahun_argumen,
     tolak,
     tolak_tombol,
 )
+from handlers.tahun import pilihan_tahun, tahun_diketik, tahun_terbuka
 from handlers.teks import kinerja as tk
+from handlers.teks import tahun as tt
 from reports.teks import BULAN_PENDEK
-from storage import anggaran, kinerja
+from storage import anggaran, kinerja, tahun_laporan
 
 AL = "al"
 MATA, PER, JUMLAH, ALASAN = "al_mata", "al_per", "al_jumlah", "al_alasan"
@@ -55,14 +56,24 @@ async def cmd_anggaran_lapor(update: Update, context: PantauContext) -> object:
     msg, p = update.effective_message, context.aktif
     assert msg is not None
     bersihkan(context)
-    tahun = tahun_argumen(context)  # "/anggaran_lapor 2024" in January: December of last year
+    diketik = tahun_diketik(context)  # "/anggaran_lapor 2024" in January: December of last year
     if p.unit_id is None:
         await msg.reply_text(tk.TANPA_UNIT)
         return SELESAI
+    calon = [diketik] if diketik else await tahun_terbuka(context)
     async with context.layanan.engine.connect() as conn:
-        lines = await anggaran.output_lines(conn, tahun, await kinerja.reporting_scope(conn, p.unit_id))
+        scope = await kinerja.reporting_scope(conn, p.unit_id)
+        for tahun in calon:  # this year's outputs; last year's (not closed) only when this year has none
+            lines = await anggaran.output_lines(conn, tahun, scope)
+            if lines:
+                break
+        ada = await tahun_laporan.tahun_anggaran_output(conn, scope)
+        # Until last year is closed its outputs are offered too (December's spending is reported in January).
+        lalu = (await anggaran.output_lines(conn, calon[1], scope)
+                if diketik is None and len(calon) > 1 and lines and tahun == calon[0] else [])
     if not lines:
-        await msg.reply_text(tk.AL_TANPA_MATA.format(unit=p.unit_code, tahun=tahun))
+        await msg.reply_text(tk.AL_TANPA_MATA.format(unit=p.unit_code, tahun=calon[0]) + "\n\n"
+                             + pilihan_tahun("anggaran_lapor", ada, calon[0]))
         return SELESAI
     out = [tk.AL_JUDUL.format(unit=p.unit_code, tahun=tahun)]
     out += [tk.AL_BARIS.format(kode=m.kode, nama=m.nama, pagu=format_rupiah(m.pagu),
@@ -70,6 +81,10 @@ async def cmd_anggaran_lapor(update: Update, context: PantauContext) -> object:
                                serapan=_serapan(m.realisasi, m.pagu)) for m in lines]
     rows = [[(tk.AL_TOMBOL.format(kode=m.kode, serapan=_serapan(m.realisasi, m.pagu)), tombol.data(AL, "m", m.id))]
             for m in lines]
+    if lalu:
+        out.append(tt.TAHUN_LALU.format(tahun=calon[1]))
+        rows += [[(f"{calon[1]} · " + tk.AL_TOMBOL.format(kode=m.kode, serapan=_serapan(m.realisasi, m.pagu)),
+                   tombol.data(AL, "m", m.id))] for m in lalu]
     draf(context, AL)["tahun"] = tahun
     await kirim.balas(msg, "\n\n".join([*out, tk.AL_PILIH]), reply_markup=tombol.papan(*rows))
     return MATA

@@ -23,6 +23,7 @@ from domain.errors import ParseError
 from domain.tanggal import format_date, parse_date
 from handlers import teks, tombol
 from handlers.konteks import PantauContext, percakapan
+from handlers.tahun import pemilihan_berjalan
 from handlers.teks import logistik as tl
 from handlers.tiba import tampil
 from storage import arrivals, logistik, org
@@ -87,6 +88,8 @@ async def _status(update: Update, context: PantauContext) -> str:
 async def cmd_gudang(update: Update, context: PantauContext) -> str | int:
     """The warehouse status of the operator's KPU kab/kota, with the two actions."""
     assert update.effective_message is not None and context.user_data is not None
+    if await pemilihan_berjalan(update.effective_message, context, "gudang") is None:
+        return END
     p = context.aktif
     async with context.layanan.engine.connect() as conn:
         unit = await org.unit_by_code(conn, p.unit_code) if p.unit_code else None

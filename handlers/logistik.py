@@ -24,6 +24,7 @@ from domain.label import ringkas_unik
 from domain.tanggal import format_datetime, format_time
 from handlers import kirim, teks, tombol
 from handlers.konteks import PantauContext
+from handlers.tahun import pemilihan_berjalan
 from handlers.teks import logistik as tl
 from handlers.tiba import tampil
 from reports import grafik_logistik, logistik
@@ -133,6 +134,8 @@ async def cmd_logistik(update: Update, context: PantauContext) -> None:
     buttons, then the bar chart."""
     msg = update.effective_message
     assert msg is not None
+    if await pemilihan_berjalan(msg, context, "logistik") is None:
+        return
     async with context.layanan.engine.connect() as conn:
         scope = await _lingkup(conn, context)
         if scope == []:

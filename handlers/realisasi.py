@@ -45,13 +45,13 @@ from handlers.pelaporan import (
     jawab,
     pilih,
     sudah_dimulai,
-    tahun_argumen,
     tolak,
     tolak_tombol,
 )
+from handlers.tahun import pilihan_tahun, tahun_diketik, tahun_terbuka
 from handlers.teks import kinerja as tk
 from reports.teks import nilai_teks
-from storage import kinerja, org, outbox
+from storage import kinerja, org, outbox, tahun_laporan
 
 RL = "rl"
 IND, PER, ALASAN, NILAI, BUKTI, HAMBATAN, UPAYA, KONFIRMASI = (
@@ -85,15 +85,23 @@ async def cmd_realisasi(update: Update, context: PantauContext) -> object:
     msg, p = update.effective_message, context.aktif
     assert msg is not None
     bersihkan(context)
-    tahun = tahun_argumen(context)  # "/realisasi 2024" in January: late reports against last year's PK
+    diketik = tahun_diketik(context)  # "/realisasi 2024": that year's PK
     if p.unit_id is None:
         await msg.reply_text(tk.TANPA_UNIT)
         return SELESAI
+    # Without a year: this year's PK; last year's (late reports) only when this year has none yet.
+    calon = [diketik] if diketik else await tahun_terbuka(context)
     async with context.layanan.engine.connect() as conn:
-        pks = await kinerja.reportable_pks(conn, p.unit_id, tahun)
+        for tahun in calon:
+            pks = await kinerja.reportable_pks(conn, p.unit_id, tahun)
+            if pks:
+                break
+        if not pks:
+            ada = await tahun_laporan.tahun_pk(conn, await kinerja.reporting_scope(conn, p.unit_id))
         hist = await kinerja.history(conn, [i.id for _, pk in pks for i, _ in pk], tahun)
     if not pks:
-        await msg.reply_text(tk.RL_TANPA_PK.format(unit=p.unit_code, tahun=tahun))
+        await msg.reply_text(tk.RL_TANPA_PK.format(unit=p.unit_code, tahun=calon[0]) + "\n\n"
+                             + pilihan_tahun("realisasi", ada, calon[0]))
         return SELESAI
     lines: list[str] = []
     rows = []
@@ -111,7 +119,9 @@ async def cmd_realisasi(update: Update, context: PantauContext) -> object:
                 rows.append([(label.format(unit=unit.code, kode=ind.kode, target=nilai_teks(ind.jenis, target),
                                            terakhir=nilai_teks(ind.jenis, last.nilai) if last else "–"),
                               tombol.data(RL, "i", ind.id))])
-    draf(context, RL)["tahun"] = tahun
+    d = draf(context, RL)
+    d["tahun"] = tahun
+    d["tahun_lalu"] = diketik is None and len(calon) > 1 and tahun == calon[0]  # also offer last year's periods
     await kirim.balas(msg, "\n\n".join([*lines, tk.RL_PILIH]), reply_markup=tombol.papan(*rows))
     return IND
 
@@ -162,10 +172,15 @@ async def _indikator(update: Update, context: PantauContext, ind_id: int, dari: 
     """The indicator picked: its periods to choose from. ``dari``: the period of the reminder that opened it."""
     p, today = context.aktif, hari_ini(context)
     tahun = dari.tahun if dari is not None else int(draf(context, RL).get("tahun") or today.year)
+    lalu = dari is None and bool(draf(context, RL).get("tahun_lalu"))
     async with context.layanan.engine.connect() as conn:
         item = await kinerja.reportable_item(conn, p.unit_id, tahun, ind_id) if p.unit_id else None
         closed = await kinerja.closed_periods(conn)
         hist = (await kinerja.history(conn, [ind_id], tahun)).get(ind_id, [])
+        # Until last year is closed, its open periods of the same indicator are offered too (January's late
+        # reports), with last year's PK target.
+        item_lalu = (await kinerja.reportable_item(conn, p.unit_id, tahun - 1, ind_id)
+                     if lalu and p.unit_id else None)
     # Refused: the step stays where it was (None), and a reminder's button starts nothing.
     if item is None:
         await tolak(update, tk.RL_BUKAN_UNIT)
@@ -177,9 +192,13 @@ async def _indikator(update: Update, context: PantauContext, ind_id: int, dari: 
     if update.callback_query is not None:
         await pilih(update.callback_query, ind.kode)
     d = draf_terpilih(update, context, RL)
-    d.update(ind=ind.id, kode=ind.kode, jenis=ind.jenis, frek=ind.frekuensi, target=target, tahun=tahun)
+    d.update(ind=ind.id, kode=ind.kode, jenis=ind.jenis, frek=ind.frekuensi, target=target, tahun=tahun,
+             target_tahun={str(tahun): target})
     bawaan = dari.kode if dari is not None else periode_bawaan(ind.frekuensi, tahun, today).kode
     terbuka = sorted(periode_terbuka(ind.frekuensi, tahun, today, closed), key=lambda x: x.kode != bawaan)
+    if item_lalu is not None:
+        d["target_tahun"][str(tahun - 1)] = item_lalu[2]
+        terbuka += periode_terbuka(ind.frekuensi, tahun - 1, today, closed)
     rows = [[(x.label + (tk.BERJALAN if x.contains(today) else ""), tombol.data(RL, "p", x.kode))] for x in terbuka]
     judul = tk.RL_INDIKATOR.format(kode=ind.kode, nama=ind.nama, target=nilai_teks(ind.jenis, target))
     if unit.id != p.unit_id:
@@ -216,7 +235,9 @@ async def _periode(update: Update, context: PantauContext, kode: str) -> object:
         closed = await kinerja.closed_periods(conn)
         try:
             p = parse_periode(kode)
-            periksa_periode(p, d["frek"], d["tahun"], today, closed)
+            # A period of another year offered at the indicator step (last year's, not closed) reports there.
+            tahun = p.tahun if str(p.tahun) in d.get("target_tahun", {}) else d["tahun"]
+            periksa_periode(p, d["frek"], tahun, today, closed)
         except ParseError as exc:
             await tolak(update, f"{exc.pesan} {tk.COBA_LAGI}")
             return PER
@@ -224,6 +245,8 @@ async def _periode(update: Update, context: PantauContext, kode: str) -> object:
     if update.callback_query is not None:
         await pilih(update.callback_query, p.label)
     d["periode"] = p.kode
+    if tahun != d["tahun"]:
+        d["tahun"], d["target"] = tahun, d["target_tahun"][str(tahun)]
     if previous:
         last = previous[-1]
         await jawab(update, context, tk.RL_SUDAH_ADA.format(

@@ -30,9 +30,10 @@ from handlers.pelaporan import (
     sudah_dimulai,
     tolak_tombol,
 )
+from handlers.tahun import pilihan_tahun, tahun_diketik, tahun_terbuka
 from handlers.teks import kinerja as tk
 from reports.teks import BULAN_PENDEK
-from storage import kinerja, rencana
+from storage import kinerja, rencana, tahun_laporan
 
 RA = "ra"
 KEGIATAN, STATUS, PROGRES = "ra_kegiatan", "ra_status", "ra_progres"
@@ -58,14 +59,24 @@ async def cmd_rencana(update: Update, context: PantauContext) -> object:
     if p.unit_id is None:
         await msg.reply_text(tk.TANPA_UNIT)
         return SELESAI
+    diketik = tahun_diketik(context)  # "/rencana 2025": that year's unfinished activities
+    calon = [diketik] if diketik else await tahun_terbuka(context)
     async with context.layanan.engine.connect() as conn:
-        acts = await rencana.activities(conn, today.year, await kinerja.reporting_scope(conn, p.unit_id))
+        scope = await kinerja.reporting_scope(conn, p.unit_id)
+        # This year's, and last year's late ones until that year is closed.
+        acts = [a for tahun in calon for a in await rencana.activities(conn, tahun, scope)]
+        ada = await tahun_laporan.tahun_rencana(conn, scope)
     shown = [(a, terlambat(a.tahun, a.bulan_selesai, a.status, today)) for a in acts]
-    shown = [(a, late) for a, late in shown if late or a.bulan_mulai <= today.month <= a.bulan_selesai]
+    shown = [(a, late) for a, late in shown
+             if late or (a.tahun == today.year and a.bulan_mulai <= today.month <= a.bulan_selesai)]
+    bulan = format_month(today.year, today.month) if diketik in (None, today.year) else str(diketik)
     if not shown:
-        await msg.reply_text(tk.RA_TANPA.format(unit=p.unit_code, bulan=format_month(today.year, today.month)))
+        kosong = tk.RA_TANPA.format(unit=p.unit_code, bulan=bulan)
+        if not any(a.tahun == calon[0] for a in acts):
+            kosong += "\n\n" + pilihan_tahun("rencana", ada, calon[0])
+        await msg.reply_text(kosong)
         return SELESAI
-    text = "\n\n".join([tk.RA_JUDUL.format(unit=p.unit_code, bulan=format_month(today.year, today.month)),
+    text = "\n\n".join([tk.RA_JUDUL.format(unit=p.unit_code, bulan=bulan),
                         *(_baris(a, late) for a, late in shown), tk.RA_PILIH])
     rows = [[(tk.RA_TOMBOL.format(kode=a.kode, status=STATUS_RENCANA.get(a.status, a.status), progres=a.progres,
                                   terlambat=" ⚠" if late else ""), tombol.data(RA, "a", a.id))] for a, late in shown]

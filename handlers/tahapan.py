@@ -37,20 +37,26 @@ from handlers.pelaporan import (
     tolak,
     tolak_tombol,
 )
+from handlers.tahun import pilihan_tahun, tahun_diketik
 from handlers.teks import kinerja as tk
 from reports import capaian
-from storage import pemutakhiran
+from storage import pemutakhiran, tahun_laporan
 
 TH = "th"
 KAB, TAHAP, ALASAN, TANGGAL, CATATAN = "th_kab", "th_tahap", "th_alasan", "th_tanggal", "th_catatan"
 
 
 async def _tahun(context: PantauContext) -> int:
-    today = hari_ini(context)
+    """The year typed (`/tahapan 2024`), else this year's schedule, else last year's until it is closed, else the
+    latest year with a schedule."""
+    diketik = tahun_diketik(context)
+    if diketik:
+        return diketik
     async with context.layanan.engine.connect() as conn:
-        if await pemutakhiran.stages(conn, today.year):
-            return today.year
-        return await pemutakhiran.latest_year(conn) or today.year
+        for tahun in await tahun_laporan.tahun_terbuka(conn, hari_ini(context).year):
+            if await pemutakhiran.stages(conn, tahun):
+                return tahun
+        return await pemutakhiran.latest_year(conn) or hari_ini(context).year
 
 
 async def cmd_tahapan(update: Update, context: PantauContext) -> object:
@@ -112,9 +118,15 @@ async def _daftar_tahapan(update: Update, context: PantauContext, unit: Unit) ->
     labels = [(f"{s.no} {_simbol(s, done[s.id].selesai_pada if s.id in done else None, today)}",
                tombol.data(TH, "s", s.id)) for s in started]
     if not stages:
-        await jawab(update, context, tk.TH_TANPA_TAHAPAN.format(tahun=d["tahun"]))
+        async with context.layanan.engine.connect() as conn:
+            ada = await tahun_laporan.tahun_tahapan(conn)
+        await jawab(update, context, tk.TH_TANPA_TAHAPAN.format(tahun=d["tahun"]) + "\n\n"
+                    + pilihan_tahun("tahapan", ada, d["tahun"]))
         return SELESAI
     lines.append(tk.TH_PILIH if started else tk.TH_BELUM_ADA_MULAI)
+    if not started:  # early in a year no stage has begun yet: nothing to mark, no (empty) keyboard
+        await jawab(update, context, "\n".join(lines))
+        return SELESAI
     rows = [labels[i:i + 5] for i in range(0, len(labels), 5)]
     if update.callback_query is None and update.effective_message is not None:
         await kirim.balas(update.effective_message, "\n".join(lines), reply_markup=tombol.papan(*rows))

@@ -35,6 +35,7 @@ from domain.errors import ParseError
 from domain.tanggal import format_datetime, format_time
 from handlers import gangguan, mulai, teks, tombol
 from handlers.konteks import Layanan, PantauContext, percakapan
+from handlers.tahun import pemilihan_berjalan
 from handlers.teks import logistik as tl
 from storage import arrivals, org, outbox, users
 
@@ -102,6 +103,8 @@ async def cmd_tiba(update: Update, context: PantauContext) -> str | int:
     """Start a report: the officer's TPS as buttons (or a search when they have many)."""
     assert update.effective_message is not None and context.user_data is not None
     context.user_data.pop(KUNCI, None)
+    if await pemilihan_berjalan(update.effective_message, context, "tiba") is None:
+        return END
     p = context.aktif
     if not p.tps_ids:
         await update.effective_message.reply_text(tl.TIDAK_ADA_TPS)

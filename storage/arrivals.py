@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain import logistik as lg
 from domain.cakupan import boleh_lapor_tps
 from domain.entitas import Pengguna, Tps
-from storage import audit, logistik, org, tembolok, tenggat
+from storage import audit, logistik, org, pemilihan, tembolok, tenggat
 from storage import tables as t
 from storage import tahun as tahun_anggaran
 from storage.sql import dialect_insert
@@ -384,7 +384,8 @@ async def simpan_laporan(conn: AsyncConnection, masukan: MasukanTiba, *, pelapor
               "alasan_tanpa_foto": lg.catatan_bersih(masukan.alasan_tanpa_foto), "lat": masukan.lat,
               "lon": masukan.lon, "alasan": alasan, "lengkap": lg.lengkap(baris), "terlambat": telat,
               "tepat": lg.tepat(nilai, pengaturan_.kriteria), "reporter_id": pelapor.id, "created_at": now,
-              "draf": masukan.draf}
+              "draf": masukan.draf,
+              "pemilihan_id": await pemilihan.untuk_laporan(conn, now.astimezone(ZoneInfo(tz)).date())}
     try:
         rid = _pk(await conn.execute(_a.insert().values(**values)))
     except sa.exc.IntegrityError:
@@ -528,12 +529,17 @@ async def tepat_dari_semua(conn: AsyncConnection, tahun: int, *, sampai: date | 
     if sampai is not None:
         akhir = min(akhir, datetime.combine(sampai, time(0), tzinfo=zona) + timedelta(days=1))
     b = _a.alias("lebih_baru")
+    # Only reports of the year's election events count (or of no event: filed before events existed), so a
+    # report filed for a later event never changes this year's figure, whatever date it carries.
+    acara = sa.select(t.pemilihan.c.id).where(t.pemilihan.c.tahun == tahun).scalar_subquery()
+    milik = sa.or_(_a.c.pemilihan_id.is_(None), _a.c.pemilihan_id.in_(acara))
     # A report of the year counts when no newer version of its TPS is of the same year: an anti-join on the
     # (tps_id, versi) key, not a max(versi) per TPS joined back (2–3× slower at 493.595 reports on PostgreSQL).
     q = (sa.select(sa.func.count(), sa.func.sum(sa.case((_a.c.tepat, 1), else_=0)))
-         .where(_a.c.tiba_pada >= awal, _a.c.tiba_pada < akhir,
+         .where(_a.c.tiba_pada >= awal, _a.c.tiba_pada < akhir, milik,
                 ~sa.exists().where(b.c.tps_id == _a.c.tps_id, b.c.versi > _a.c.versi, b.c.tiba_pada >= awal,
-                                   b.c.tiba_pada < akhir)))
+                                   b.c.tiba_pada < akhir,
+                                   sa.or_(b.c.pemilihan_id.is_(None), b.c.pemilihan_id.in_(acara)))))
     reported, tepat_ = (await conn.execute(q)).one()
     if not reported:
         return None

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage import anggaran, libur, logistik, tenggat
+from storage import anggaran, demo_kini, libur, logistik, pemilihan, tenggat
 from storage import tables as t
 from storage import tahun as tahun_anggaran
 from storage.db import inserted_id
@@ -106,12 +106,13 @@ async def load(engine: AsyncEngine, *, reset: bool = False, live: bool = False, 
     """Load the demo in one transaction; idempotent unless reset.
 
     The published years (2021–2024) are loaded closed, with the LKjIP's figures as their final values, unless
-    `tutup_terbit` is False, or `live` replays 2024's election around today (then 2024 has to stay open).
+    `tutup_terbit` is False (tests and benchmarks that replay 2024 while it runs). `live` adds an election event of
+    the current year and leaves 2024 as published.
     """
-    tutup = (not live) if tutup_terbit is None else tutup_terbit
+    tutup = True if tutup_terbit is None else tutup_terbit
     tz = ZoneInfo(tz_name)
     today = today or datetime.now(tz).date()
-    shift = (today + timedelta(days=3) - VOTING_DAY).days if live else 0
+    shift = 0  # 2024 stays as published; --live adds an election event three days ahead (storage.demo_kini)
     async with engine.begin() as conn:
         if await is_loaded(conn):
             if not reset:
@@ -120,6 +121,8 @@ async def load(engine: AsyncEngine, *, reset: bool = False, live: bool = False, 
         elif reset:
             await wipe(conn)
         tps_count = await _load_all(conn, shift, tz, today)
+        await _pemilihan_2024(conn)
+        kini = await demo_kini.muat(conn, today=today, tz=tz, live=live, now=_now())
         await logistik.hitung_ulang(conn)
         await libur.isi_libur_data(conn, zona=tz_name)  # before the deadlines: they count working days
         await tenggat.sinkronkan(conn, zona=tz_name, now=_now())  # the demo's deadlines, for /jadwal at once
@@ -127,9 +130,10 @@ async def load(engine: AsyncEngine, *, reset: bool = False, live: bool = False, 
             await _tutup_terbit(conn)
         await conn.execute(t.app_settings.insert(), [{
             "key": "demo",
-            "value": {"org": "BKL", "tahun": 2024, "geser_hari": shift,
+            "value": {"org": "BKL", "tahun": 2024, "geser_hari": shift, "tahun_kini": kini,
                       "keterangan": "data demo KPU Provinsi Bengkulu 2024"
-                      + (f", tanggal digeser {shift} hari" if shift else "")},
+                      + (f" dan tahun {kini} (target, anggaran dan laporan demo)" if kini else "")
+                      + (", pemilihan demo H-3" if live else "")},
         }])
         return LoadResult(True, tps_count, len(DEMO_USERS), shift)
 
@@ -157,6 +161,20 @@ async def _load_all(conn: AsyncConnection, shift: int, tz: ZoneInfo, today: date
     await _load_lkjip(conn)
     await load_bengkulu_tengah(conn)
     return n_tps
+
+
+async def _pemilihan_2024(conn: AsyncConnection) -> None:
+    """The 2024 Pilkada as an election event: the loaded logistics schedule, ballots and norms."""
+    ls, li = t.logistics_schedule, t.logistics_items
+    jadwal = [pemilihan.JadwalKabkota(r.kabkota_unit_id, r.kirim_mulai, r.batas_tiba, r.batas_tiba_sulit,
+                                      VOTING_DAY) for r in (await conn.execute(sa.select(ls))).all()]
+    items = (await conn.execute(sa.select(li.c.kode, li.c.nama, li.c.per_tps, li.c.cadangan_persen)
+                                .order_by(li.c.urutan))).all()
+    pid = await pemilihan.simpan(conn, pemilihan.MasukanPemilihan(
+        kode="PILKADA-2024", nama="Pilkada Serentak 2024", jenis="pilkada", tahun=2024, status="selesai",
+        jadwal=jadwal, surat=[pemilihan.Surat(n.removeprefix("Surat suara "), k) for k, n, p, _ in items if p is None],
+        norma=[pemilihan.Norma(k, p, c) for k, _, p, c in items]), actor="demo", now=_now())
+    await conn.execute(t.app_settings.insert().values(key=pemilihan.BERLAKU, value={"id": pid}))
 
 
 async def _load_units(conn: AsyncConnection) -> None:

@@ -841,6 +841,9 @@ _CEK: dict[str, Cek] = {
     "libur": libur.cek_impor,
 }
 
+Tulis = Callable[[AsyncConnection, list[BarisImpor], ZoneInfo, datetime], Awaitable[list[str]]]
+_TULIS_LAIN: dict[str, Tulis] = {}  # datasets of other modules (storage.impor_jadwal), added at the end of this one
+
 
 async def dry_run(conn: AsyncConnection, dataset: str, tabel: Tabel, *, tz_name: str = "Asia/Jakarta") -> Pratinjau:
     """Check every row of a file read by read_file, without writing anything."""
@@ -880,6 +883,8 @@ async def commit(conn: AsyncConnection, dataset: str, tabel: Tabel, *, actor: Pe
         keys = await _tulis_anggaran(conn, p.baris, tz, now, berkas=berkas, author_id=actor.id)
     elif dataset == "libur":
         keys = await libur.tulis_impor(conn, p.baris, now=now, zona=tz_name)
+    elif dataset in _TULIS_LAIN:
+        keys = await _TULIS_LAIN[dataset](conn, p.baris, tz, now)
     else:
         tulis = {"tps": _tulis_tps, "indikator": _tulis_indikator, "target": _tulis_target, "pk": _tulis_pk,
                  "rencana_aksi": _tulis_rencana_aksi, "norma_logistik": _tulis_norma_logistik}[dataset]
@@ -959,3 +964,16 @@ async def recent_uploads(conn: AsyncConnection, limit: int = 20) -> list[Unggaha
     """The newest uploads (without their content)."""
     q = sa.select(*_KOLOM_UNGGAHAN).order_by(t.web_imports.c.id.desc()).limit(limit)
     return [_unggahan(r) for r in (await conn.execute(q)).all()]
+
+
+def _tambah_dataset() -> None:
+    """The schedule imports (voter-list stages, election events) live in their own module; list them here too."""
+    from storage import impor_jadwal
+
+    for d in impor_jadwal.DATASETS:
+        DATASETS[d.kode] = d
+    _CEK.update(impor_jadwal.CEK)
+    _TULIS_LAIN.update(impor_jadwal.TULIS)
+
+
+_tambah_dataset()

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage import demo, logistik
+from storage import demo, logistik, pemilihan
 from storage import tables as t
 
 JUMLAH_KABKOTA = 514
@@ -212,7 +212,7 @@ async def _logistik(conn: AsyncConnection, kabs: list[_Kab], kab_ids: dict[str, 
         "cadangan_persen": "2.5" if not r["per_tps"] else None, "aturan": r["aturan"],
         "dari_seed": r["dari_seed"].startswith("ya"), "urutan": i + 1} for i, r in enumerate(rows)])
     h1 = HARI_PEMUNGUTAN - timedelta(days=1)
-    jadwal = []
+    jadwal: list[dict[str, Any]] = []
     for k in kabs:
         tz = ZoneInfo(info[k.prov][2])
         jadwal.append({"kabkota_unit_id": kab_ids[k.code], "kirim_mulai": h1 - timedelta(days=2), "kirim_selesai": h1,
@@ -220,6 +220,12 @@ async def _logistik(conn: AsyncConnection, kabs: list[_Kab], kab_ids: dict[str, 
                        "batas_tiba_sulit": datetime.combine(h1 - timedelta(days=1), time(23, 59), tzinfo=tz)
                        .astimezone(UTC), "catatan": "jadwal dibuat (data nasional)"})
     await conn.execute(t.logistics_schedule.insert(), jadwal)
+    # The same schedule as an election event, so /tiba, /logistik and /gudang find it running.
+    await pemilihan.simpan(conn, pemilihan.MasukanPemilihan(
+        kode=f"PILKADA-{HARI_PEMUNGUTAN.year}-DIBUAT", nama=f"Pilkada Serentak {HARI_PEMUNGUTAN.year} (dibuat)",
+        jenis="pilkada", tahun=HARI_PEMUNGUTAN.year, jadwal=[
+            pemilihan.JadwalKabkota(j["kabkota_unit_id"], j["kirim_mulai"], j["batas_tiba"], j["batas_tiba_sulit"],
+                                    HARI_PEMUNGUTAN) for j in jadwal]), actor="nasional", now=datetime.now(UTC))
     return dict(zip([r["kode"] for r in rows], ids, strict=True))
 
 

@@ -342,6 +342,57 @@ stage_completions = sa.Table(
     sa.UniqueConstraint("stage_id", "unit_id", "versi", name="uq_stage_completions_key"),
 )
 
+# --- election events ---------------------------------------------------------------------------
+# An election is an event inside a year (a Pemilu, a Pilkada, a re-vote): its schedule per kab/kota, the
+# elections it holds (each with its ballot), its ballot norms and the arrival reports filed while it ran.
+
+pemilihan = sa.Table(
+    "pemilihan",
+    metadata,
+    _id(),
+    sa.Column("kode", sa.String(30), nullable=False, unique=True),
+    sa.Column("nama", sa.String(120), nullable=False),
+    sa.Column("jenis", sa.String(12), nullable=False),  # pemilu, pilkada, psu
+    sa.Column("tahun", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(14), nullable=False),  # direncanakan, selesai, dibatalkan
+    sa.Column("demo", sa.Boolean, nullable=False, server_default=sa.false()),
+    _created(),
+)
+
+pemilihan_jadwal = sa.Table(
+    "pemilihan_jadwal",
+    metadata,
+    _id(),
+    sa.Column("pemilihan_id", sa.Integer, sa.ForeignKey("pemilihan.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kabkota_unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False),
+    sa.Column("kirim_mulai", sa.Date, nullable=False),
+    sa.Column("batas_tiba", UTCDateTime, nullable=False),
+    sa.Column("batas_tiba_sulit", UTCDateTime, nullable=False),
+    sa.Column("pemungutan", sa.Date, nullable=False),
+    sa.UniqueConstraint("pemilihan_id", "kabkota_unit_id", name="uq_pemilihan_jadwal_key"),
+)
+
+pemilihan_surat = sa.Table(
+    "pemilihan_surat",
+    metadata,
+    _id(),
+    sa.Column("pemilihan_id", sa.Integer, sa.ForeignKey("pemilihan.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("nama", sa.String(120), nullable=False),  # e.g. Pemilihan Gubernur dan Wakil Gubernur
+    sa.Column("item_kode", sa.String(20), nullable=False),  # its ballot among logistics_items
+    sa.UniqueConstraint("pemilihan_id", "item_kode", name="uq_pemilihan_surat_key"),
+)
+
+pemilihan_norma = sa.Table(
+    "pemilihan_norma",
+    metadata,
+    _id(),
+    sa.Column("pemilihan_id", sa.Integer, sa.ForeignKey("pemilihan.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("item_kode", sa.String(20), nullable=False),
+    sa.Column("per_tps", sa.Integer, nullable=True),  # fixed norm, or None when derived from DPT
+    sa.Column("cadangan_persen", sa.Numeric(5, 2), nullable=True),
+    sa.UniqueConstraint("pemilihan_id", "item_kode", name="uq_pemilihan_norma_key"),
+)
+
 # --- logistics ---------------------------------------------------------------------------------
 
 logistics_items = sa.Table(
@@ -418,6 +469,7 @@ arrival_reports = sa.Table(
     metadata,
     _id(),
     sa.Column("tps_id", sa.Integer, sa.ForeignKey("tps.id"), nullable=False, index=True),
+    sa.Column("pemilihan_id", sa.Integer, nullable=True, index=True),  # the election event (storage.pemilihan)
     sa.Column("versi", sa.Integer, nullable=False),
     sa.Column("jenis", sa.String(10), nullable=False),  # baru, koreksi, tambahan
     sa.Column("nomor", sa.String(30), nullable=False, unique=True),  # receipt number

@@ -39,7 +39,7 @@ from domain.pemutakhiran import tahapan_provinsi
 from domain.pengingat import JENIS, Aturan, Kebijakan, Langkah, Tingkat
 from domain.periode import JenisPeriode, Periode, batas_lapor, batas_lapor_digeser, parse_periode, periode_tahun
 from domain.rencana import akhir_bulan
-from storage import audit, logistik, outbox
+from storage import audit, logistik, outbox, pemilihan
 from storage import tables as t
 from storage.sql import dialect_insert, insert_ignore
 
@@ -1102,6 +1102,8 @@ async def sapu(engine: AsyncEngine, *, now: datetime, render: Render, zona: str,
     hasil = HasilSapu()
     if sinkron:
         async with engine.begin() as conn:
+            # The election event whose schedule is in force follows the calendar (its logistics deadlines too).
+            await pemilihan.berlakukan(conn, now.astimezone(ZoneInfo(zona)).date())
             hasil.disinkronkan = (await sinkronkan(conn, zona=zona, now=now)).total
     async with engine.connect() as conn:
         kiriman, bahan = await rencana_sapu(conn, now=now, zona=zona)

@@ -7,6 +7,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from storage.db import create_engine, normalise_url, upgrade
 
 # PTB 22 warns when it builds RetryAfter unless timedeltas are switched on; warnings are errors here.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
+DEMO_HARI = date(2024, 11, 24)
 PG_URL = os.environ.get("PANTAU_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgres"] if PG_URL else [])]
 
@@ -26,8 +28,9 @@ async def _prepare(url: str, with_demo: bool) -> None:
     try:
         await upgrade(engine)
         if with_demo:
-            # Most tests replay 2024 while it runs, so the published years stay open here.
-            await demo.load(engine, tutup_terbit=False)
+            # The demo as on the tests' default clock (24 November 2024): 2024 only, and open, since most tests
+            # replay 2024 while it runs. Tests of the current year or of the closed years load it on their own.
+            await demo.load(engine, today=DEMO_HARI, tutup_terbit=False)
     finally:
         await engine.dispose()
 

@@ -36,6 +36,7 @@ from bot.outbox import OutboxSender
 from storage import org, outbox
 from storage import tables as t
 from storage.db import create_engine, inserted_id
+from tests.bot.bantuan_pemilihan import pemilihan_hari_ini
 from tests.bot.harness import Jam, bot_uji
 from tests.conftest import _pg_admin
 
@@ -185,6 +186,7 @@ def diakui(api: FakeBotApi, tgs: list[int]) -> set[str]:
 
 async def test_kill_9_under_load_then_restart_loses_nothing_acknowledged(database_url: str, tmp_path: Path) -> None:
     engine = create_engine(database_url)
+    await pemilihan_hari_ini(engine)  # Pantau runs on the real clock: /tiba needs an election running today
     n_users = 24 if BERAT else 5
     petugas = await buat_petugas(engine, n_users, 2)
     # a conversation left half way before the crash: it must go on after the restart

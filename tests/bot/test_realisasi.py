@@ -272,11 +272,15 @@ async def test_late_report_for_last_year_in_january(engine: AsyncEngine) -> None
     async with bot_uji(engine) as b:
         b.jam.now = datetime(2025, 1, 10, 2, 0, tzinfo=UTC)
         op = await demo_tg(engine, "operator-uml")
+        # No PK 2025 yet and 2024 not closed: January's /realisasi is 2024's, without typing the year.
         out = await b.kirim(op, "/realisasi")
-        assert "belum memiliki Perjanjian Kinerja tahun 2025" in out[-1].content
-        for arg in ("2099", "abc", "24", "٢٠٢٤"):  # not a past year: this year
+        assert "PK 2024" in out[-1].content
+        for arg in ("2099", "abc", "24", "٢٠٢٤"):  # not a past year: as without one
             out = await b.kirim(op, f"/realisasi {arg}")
-            assert "tahun 2025" in out[-1].content, arg
+            assert "PK 2024" in out[-1].content, arg
+        out = await b.kirim(op, "/realisasi 2025")
+        assert "belum memiliki Perjanjian Kinerja tahun 2025" in out[-1].content
+        assert "/realisasi 2024" in out[-1].content
         out = await b.kirim(op, "/realisasi 2024")
         assert "PK 2024" in out[-1].content
         await b.tekan(op, data_tombol(b, op, "KUL-UML-1 ·"))

@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import demo, org
+from storage import demo, org, pemilihan
 from storage import tables as t
 from storage.db import current_revision, upgrade
 
@@ -69,19 +69,24 @@ async def test_demo_load_is_idempotent_and_reset_reloads(engine: AsyncEngine) ->
     assert n_users == len(demo.DEMO_USERS)
 
 
-async def test_demo_live_shifts_voting_day_to_three_days_ahead(engine: AsyncEngine) -> None:
+async def test_demo_live_adds_an_event_three_days_ahead_and_keeps_2024(engine: AsyncEngine) -> None:
     today = date(2026, 11, 23)
     res = await demo.load(engine, reset=True, live=True, today=today)
-    assert res.shifted_days == (date(2026, 11, 26) - date(2024, 11, 27)).days
+    assert res.shifted_days == 0
     async with engine.connect() as conn:
         batas = (await conn.execute(sa.select(t.logistics_schedule.c.batas_tiba).limit(1))).scalar_one()
         q = sa.select(t.app_settings.c.value).where(t.app_settings.c.key == "demo")
         label = (await conn.execute(q)).scalar_one()
-        last_stage = (await conn.execute(sa.select(sa.func.max(t.voter_stages.c.selesai)))).scalar_one()
-    # H-1 of the shifted voting day, 23.59 WIB
+        last_2024 = (await conn.execute(sa.select(sa.func.max(t.voter_stages.c.selesai))
+                                        .where(t.voter_stages.c.tahun == 2024))).scalar_one()
+        jalan = await pemilihan.berjalan(conn, today)
+        lalu = await pemilihan.by_kode(conn, "PILKADA-2024")
+    # H-1 of the live event's voting day, 23.59 WIB, is the schedule in force
     assert batas == datetime(2026, 11, 25, 23, 59, tzinfo=ZoneInfo("Asia/Jakarta")).astimezone(UTC)
-    assert "digeser" in label["keterangan"]
-    assert last_stage == date(2024, 11, 20) + timedelta(days=res.shifted_days)
+    assert "H-3" in label["keterangan"] and label["tahun_kini"] == 2026
+    assert last_2024 == date(2024, 11, 20)
+    assert jalan is not None and jalan.demo and jalan.pemungutan == date(2026, 11, 26) and "(demo)" in jalan.nama
+    assert lalu is not None and lalu.pemungutan == date(2024, 11, 27) and lalu.status == "selesai"
 
 
 async def test_tps_queries(engine: AsyncEngine) -> None:

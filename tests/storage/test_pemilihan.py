@@ -1,0 +1,69 @@
+"""Election events: which one runs on a day, which one an arrival report belongs to, and indicator 6 per event."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage import arrivals, demo, pemilihan
+from storage import tables as t
+from tests.storage.test_arrivals import NOW, masukan, petugas, simpan, tps_kota
+
+DES = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+
+
+async def test_the_2024_event_runs_from_the_warehouse_month_to_a_week_after_voting(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        e = await pemilihan.by_kode(conn, "PILKADA-2024")
+        assert e is not None and e.mulai == date(2024, 8, 29)  # three months before voting day
+        assert (await pemilihan.berjalan(conn, date(2024, 8, 28))) is None
+        nanti = await pemilihan.berikutnya(conn, date(2024, 8, 28))
+        assert nanti is not None and nanti.kode == "PILKADA-2024"
+        for hari in (date(2024, 8, 29), date(2024, 11, 24), date(2024, 12, 4)):
+            jalan = await pemilihan.berjalan(conn, hari)
+            assert jalan is not None and jalan.kode == "PILKADA-2024", hari
+        assert (await pemilihan.berjalan(conn, date(2024, 12, 5))) is None
+        assert (await pemilihan.berikutnya(conn, date(2024, 12, 5))) is None
+
+
+async def test_a_report_filed_for_a_later_event_never_changes_2024s_indicator_6(engine: AsyncEngine) -> None:
+    await demo.load(engine, reset=True, live=True, today=DES.date())
+    tps = await tps_kota(engine, 1)
+    p = await petugas(engine, [tps[0].id])
+    # Typed today, dated in the 2024 distribution week: it belongs to the running (live) event.
+    await simpan(engine, masukan(tps[0].id, tiba=NOW), p, now=DES)
+    async with engine.connect() as conn:
+        laporan = await arrivals.terakhir(conn, tps[0].id)
+        milik = (await conn.execute(sa.select(t.arrival_reports.c.pemilihan_id))).scalars().all()
+        jalan = await pemilihan.berjalan(conn, DES.date())
+        ik6_2024 = await arrivals.persen_tepat(conn, 2024)
+        ik6_2026 = await arrivals.persen_tepat(conn, 2026)
+    assert laporan is not None and jalan is not None and milik == [jalan.id]
+    assert ik6_2024 is None  # 2024's published value stands
+    assert ik6_2026 is None  # and it is not 2026's either: it is dated 2024
+
+
+async def test_the_next_events_schedule_is_put_in_force_once(engine: AsyncEngine) -> None:
+    wib = ZoneInfo("Asia/Jakarta")
+    hari = date(2027, 11, 24)
+    h1 = datetime(2027, 11, 23, 23, 59, tzinfo=wib).astimezone(UTC)
+    async with engine.begin() as conn:
+        kota = (await conn.execute(sa.select(t.units.c.id).where(t.units.c.code == "KAB-1771"))).scalar_one()
+        pid = await pemilihan.simpan(conn, pemilihan.MasukanPemilihan(
+            kode="PSU-2027", nama="PSU 2027", jenis="psu", tahun=2027,
+            jadwal=[pemilihan.JadwalKabkota(kota, date(2027, 11, 20), h1, h1 - timedelta(days=1), hari)],
+            norma=[pemilihan.Norma("SS-BUP", None, Decimal("3"))]), actor="uji", now=DES)
+        # While 2024's event runs, its schedule stays in force.
+        assert await pemilihan.berlakukan(conn, date(2024, 11, 24)) is None
+        assert await pemilihan.berlakukan(conn, date(2027, 7, 15)) == pid
+        assert await pemilihan.berlakukan(conn, date(2027, 7, 16)) is None  # once
+        jadwal = (await conn.execute(sa.select(t.logistics_schedule.c.kabkota_unit_id,
+                                               t.logistics_schedule.c.batas_tiba))).all()
+        cadangan = (await conn.execute(sa.select(t.logistics_items.c.cadangan_persen)
+                                       .where(t.logistics_items.c.kode == "SS-BUP"))).scalar_one()
+    assert [(u, b) for u, b in jadwal] == [(kota, h1)]
+    assert Decimal(str(cadangan)) == 3
