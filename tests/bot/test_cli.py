@@ -2,15 +2,7 @@ import json
 
 import pytest
 
-from bot.cli import build_parser, main
-
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path):  # type: ignore[no-untyped-def]
-    monkeypatch.chdir(tmp_path)  # no stray .env is read
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    return main
+from bot.cli import build_parser
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:

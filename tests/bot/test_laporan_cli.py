@@ -11,17 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bot.cli import main
-
 PNG = b"\x89PNG\r\n\x1a\n"
 
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    return main
 
 
 def test_report_lkj_xlsx_reproduces_tabel_2_3(cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]

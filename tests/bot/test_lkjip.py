@@ -60,13 +60,6 @@ async def test_forged_draft_buttons_get_kedaluwarsa(engine: AsyncEngine, data: s
         assert len(b.api.messages(tg)) == n and b.api.unanswered_callbacks() == []
 
 
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    return main
-
 
 def test_cli_writes_the_docx(cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     assert cli(["report", "lkjip", "--year", "2024", "--format", "docx", "--output", "draf.docx"]) == 0

@@ -6,16 +6,6 @@ import json
 
 import pytest
 
-from bot.cli import main
-
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path):  # type: ignore[no-untyped-def]
-    monkeypatch.chdir(tmp_path)  # no stray .env is read
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    return main
-
 
 def test_tahun_open_status_close_reopen(cli, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     assert cli(["tahun", "status", "2025", "--format", "json"]) == 0
