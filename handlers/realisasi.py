@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from domain.capaian import JenisIndikator, parse_nilai
@@ -34,7 +33,7 @@ from domain.kinerja import (
     teks_bebas,
 )
 from domain.periode import Periode, parse_periode
-from handlers import gangguan, kirim, pelaporan, teks, tombol
+from handlers import kirim, pelaporan, teks, tombol
 from handlers.konteks import PantauContext
 from handlers.pelaporan import (
     SELESAI,
@@ -374,7 +373,11 @@ async def on_konfirmasi_teks(update: Update, context: PantauContext) -> object:
 
 
 async def on_kirim(update: Update, context: PantauContext) -> object:
-    """Save the report (a new version) and send it to the unit head through the outbox, in one transaction."""
+    """Save the report (a new version) and send it to the unit head through the outbox, in one transaction.
+
+    Idempotent: the draft is stored once (the same update handled again gets the same receipt, and the head's
+    message is queued under the same key), and a receipt Telegram will not take goes through the outbox.
+    """
     query, p, svc, d = update.callback_query, context.aktif, context.layanan, draf(context, RL)
     assert query is not None
     if "nilai" not in d:
@@ -386,7 +389,7 @@ async def on_kirim(update: Update, context: PantauContext) -> object:
             r = await kinerja.submit(conn, author=p, indicator_id=d["ind"], tahun=d["tahun"], periode=d["periode"],
                                      nilai=d["nilai"], bukti=d.get("bukti", []), hambatan=d.get("hambatan"),
                                      upaya=d.get("upaya"), alasan_koreksi=d.get("alasan"), today=hari_ini(context),
-                                     now=svc.now())
+                                     now=svc.now(), draf=d.get(pelaporan.ID_DRAF))
             # the head of the indicator's unit verifies (a Bagian's indicator reported by its Sub Bagian: the
             # Kepala Bagian), as storage.kinerja.decidable checks
             ind = await kinerja.indicator(conn, r.indicator_id)
@@ -416,13 +419,7 @@ async def on_kirim(update: Update, context: PantauContext) -> object:
     kepala = ", ".join(h.name for h in heads) if heads else None
     terima = (tk.RL_TERKIRIM.format(versi=r.versi, periode=parse_periode(r.periode).label, kode=d["kode"])
               + (tk.RL_KE_KEPALA.format(kepala=kepala) if kepala else tk.RL_TANPA_KEPALA))
-    try:
-        await jawab(update, context, terima)
-    except TelegramError as exc:
-        if not gangguan.sibuk(exc):
-            raise
-        # Saved (the draft is already cleared, so a second tap stores nothing): the receipt goes by the outbox.
-        await gangguan.antrekan_tanda_terima(svc, query.from_user.id, f"rl:{r.id}", terima)
+    await pelaporan.tanda_terima(update, context, f"rl:{r.id}", terima)
     return SELESAI
 
 
