@@ -9,6 +9,7 @@ the older one would swallow the text meant for the newer one.
 from __future__ import annotations
 
 import contextlib
+import functools
 import secrets
 from datetime import date, timedelta
 from typing import Any
@@ -129,6 +130,32 @@ async def tanda_terima(update: Update, context: PantauContext, kunci: str, text:
         # Saved, and the draft already cleared: the receipt must still reach the user (once per key).
         assert update.effective_user is not None
         await gangguan.antrekan_tanda_terima(context.layanan, update.effective_user.id, kunci, text)
+
+
+LANGKAH = "langkah"  # the step whose question the user last saw (where a "Lanjutkan" button resumes)
+
+
+def catat_langkah(kunci: str, handlers: list[BaseHandler[Any, PantauContext, Any]]) -> list[
+        BaseHandler[Any, PantauContext, Any]]:
+    """Make each handler record in the flow's draft the step it showed, once shown.
+
+    A handler that fails (Telegram would not take its question) records nothing, so the draft keeps the step
+    the user last saw.
+    """
+    for h in handlers:
+        h.callback = _mencatat(kunci, h.callback)
+    return handlers
+
+
+def _mencatat(kunci: str, fn: Any) -> Any:
+    @functools.wraps(fn)
+    async def langkah(update: Update, context: PantauContext) -> Any:
+        hasil = await fn(update, context)
+        d = (context.user_data or {}).get(kunci)
+        if isinstance(hasil, str) and isinstance(d, dict):
+            d[LANGKAH] = hasil
+        return hasil
+    return langkah
 
 
 async def on_batal(update: Update, context: PantauContext) -> int:

@@ -1,6 +1,7 @@
 """Every flow's final step stores its draft once: Telegram failing after the save, a second tap, or the same
 update handled twice (a crash between the save and the conversation's end) never stores a second row, a second
-audit record or a second message to the verifier, and the receipt reaches the user once.
+audit record or a second message to the verifier, and the receipt reaches the user once. And /realisasi, like
+/tiba, resumes with "Lanjutkan" at the step the user last saw when Telegram would not show the next one.
 """
 
 from __future__ import annotations
@@ -181,3 +182,76 @@ async def _outbox_tanda_terima(engine: AsyncEngine, tg: int) -> list[int]:
     async with engine.connect() as conn:
         return list((await conn.execute(sa.select(o.c.id).where(o.c.chat_id == tg,
                                                                   o.c.kind == "tanda_terima"))).scalars())
+
+
+# --- /realisasi resumes with "Lanjutkan" ----------------------------------------------------------------------
+
+
+async def _lanjutkan(b: BotUji, engine: AsyncEngine, tg: int) -> str:
+    """Deliver the "Telegram was busy" message and tap its Lanjutkan button; returns that message's text."""
+    b.api.clear_faults()  # Telegram is back
+    assert await b.kirim_outbox() == 1
+    pesan = b.api.last(tg)
+    assert [d for row in pesan.buttons for _, d in row] == ["rl:sambung"]
+    await b.tekan(tg, "rl:sambung", message_id=pesan.message_id)
+    return pesan.text or ""
+
+
+async def _realisasi_tersimpan(engine: AsyncEngine) -> list[tuple[int, str]]:
+    r, i = t.realisations, t.indicators
+    async with engine.connect() as conn:
+        return [(x.versi, x.nilai) for x in (await conn.execute(
+            sa.select(r.c.versi, r.c.nilai).join(i, i.c.id == r.c.indicator_id)
+            .where(i.c.kode == "KUL-UML-1", r.c.periode == "2024-Q3"))).all()]
+
+
+async def test_realisasi_value_kept_when_its_next_question_never_showed_and_lanjutkan_goes_on(
+        engine: AsyncEngine) -> None:
+    tg = await demo_tg(engine, "operator-uml")
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        await b.kirim(tg, "/realisasi")
+        await b.tekan(tg, data_tombol(b, tg, "KUL-UML-1 ·"))
+        await b.tekan(tg, "rl:p:2024-Q3")
+        b.api.fail_next("sendMessage", 502, times=1000)
+        await b.kirim(tg, "95,5 %")  # kept; the evidence question never shows
+        teks = await _lanjutkan(b, engine, tg)
+        assert "meneruskan laporan realisasi KUL-UML-1" in teks
+        assert (b.api.last(tg).text or "").startswith("Kirim bukti dukung")  # the value is not asked again
+        for _ in range(3):
+            await b.tekan(tg, "rl:lanjut")
+        assert "Periksa laporan Anda" in (b.api.last(tg).text or "")
+        await b.tekan(tg, "rl:kirim")
+        assert "tersimpan sebagai versi 1" in (b.api.last(tg).text or "")
+    assert [v for v, _ in await _realisasi_tersimpan(engine)] == [1]
+
+
+async def test_realisasi_button_step_never_shown_is_asked_again_on_lanjutkan(engine: AsyncEngine) -> None:
+    tg = await demo_tg(engine, "operator-uml")
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        await b.kirim(tg, "/realisasi")
+        await b.tekan(tg, data_tombol(b, tg, "KUL-UML-1 ·"))
+        b.api.fail_next("sendMessage", 502, times=1000)
+        await b.tekan(tg, "rl:p:2024-Q3")  # the value question never shows: the period is asked again
+        await _lanjutkan(b, engine, tg)
+        assert "rl:p:2024-Q3" in [d for row in b.api.last(tg).buttons for _, d in row]
+        await b.tekan(tg, "rl:p:2024-Q3")
+        assert "Triwulan III 2024" in (b.api.last(tg).text or "")
+        await b.kirim(tg, "95,5 %")
+        for _ in range(3):
+            await b.tekan(tg, "rl:lanjut")
+        await b.tekan(tg, "rl:kirim")
+        assert "tersimpan sebagai versi 1" in (b.api.last(tg).text or "")
+
+
+async def test_realisasi_lanjutkan_without_a_draft_starts_the_flow(engine: AsyncEngine) -> None:
+    tg = await demo_tg(engine, "operator-uml")
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        b.api.fail_next("sendMessage", 502, times=1000)
+        await b.kirim(tg, "/realisasi")  # the indicator list never shows
+        teks = await _lanjutkan(b, engine, tg)
+        assert "memulai laporan realisasi" in teks
+        assert data_tombol(b, tg, "KUL-UML-1 ·").startswith("rl:i:")
+        await b.kirim(tg, "/batal")
+        await b.tekan(tg, "rl:sambung", message_id=b.api.messages(tg)[0].message_id)  # an old Lanjutkan, later
+        assert data_tombol(b, tg, "KUL-UML-1 ·").startswith("rl:i:")  # starts afresh; nothing was kept
+    assert await _realisasi_tersimpan(engine) == []
