@@ -25,7 +25,7 @@ from domain.kinerja import (
     periode_terbuka,
 )
 from domain.periode import parse_periode
-from handlers import kirim, teks, tombol
+from handlers import kirim, pelaporan, teks, tombol
 from handlers.konteks import PantauContext
 from handlers.pelaporan import (
     SELESAI,
@@ -211,19 +211,20 @@ async def on_alasan(update: Update, context: PantauContext) -> object:
 
 
 async def _simpan(update: Update, context: PantauContext, alasan: str | None) -> object:
+    """Save the draft once (the same update handled again shows the same receipt)."""
     svc, p, d = context.layanan, context.aktif, draf(context, AL)
     try:
         async with svc.engine.begin() as conn:
             b = await anggaran.record_spending(
                 conn, line_id=d["mata"], periode=d["periode"], jumlah=d["jumlah"], alasan=alasan, author=p,
                 allowed_unit_ids=await kinerja.reporting_scope(conn, p.unit_id or 0), today=hari_ini(context),
-                now=svc.now())
+                now=svc.now(), draf=d.get(pelaporan.ID_DRAF))
     except (DitolakError, ParseError) as exc:
         bersihkan(context)
         await jawab(update, context, f"{exc}\n{tk.MULAI_LAGI.format(perintah='/anggaran_lapor')}")
         return SELESAI
     bersihkan(context)
-    await jawab(update, context, tk.AL_TERSIMPAN.format(
+    await pelaporan.tanda_terima(update, context, f"al:{b.id}", tk.AL_TERSIMPAN.format(
         kode=d["kode"], periode=parse_periode(b.periode).label, jumlah=format_rupiah(b.jumlah),
         pagu=format_rupiah(d["pagu"]), serapan=_serapan(b.jumlah, d["pagu"]),
         sisa=format_rupiah(d["pagu"] - b.jumlah), versi=b.versi))

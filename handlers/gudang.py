@@ -3,11 +3,13 @@ the logistics are (received at the warehouse → dispatched → arrived at the T
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -21,7 +23,7 @@ from telegram.ext import (
 from domain.angka import format_number, parse_count
 from domain.errors import ParseError
 from domain.tanggal import format_date, parse_date
-from handlers import teks, tombol
+from handlers import gangguan, teks, tombol
 from handlers.konteks import PantauContext, percakapan
 from handlers.tahun import pemilihan_berjalan
 from handlers.teks import logistik as tl
@@ -36,6 +38,7 @@ WAKTU_PERCAKAPAN = timedelta(minutes=30)
     "menu", "t_item", "t_jumlah", "t_tanggal", "t_kondisi", "t_konfirm", "k_tujuan", "k_kec", "k_tanggal",
     "k_moda", "k_konfirm")
 END = ConversationHandler.END
+ID_DRAF = "draf"  # the entry's id, stored with the saved row: the same entry saved again is stored once
 
 
 def _d(context: PantauContext) -> dict[str, Any]:
@@ -107,6 +110,7 @@ async def on_terima(update: Update, context: PantauContext) -> str:
     """Which item arrived from the supplier."""
     assert update.callback_query is not None
     await update.callback_query.answer()
+    _baru(context)
     async with context.layanan.engine.connect() as conn:
         items = await arrivals.jenis_logistik(conn)
     rows = [[(i.nama[:30], tombol.data(GD, "item", i.id)) for i in items[k:k + 2]] for k in range(0, len(items), 2)]
@@ -194,11 +198,14 @@ async def on_kondisi(update: Update, context: PantauContext) -> str | None:
         return None
     await q.answer()
     d["kondisi"] = arg
-    tanggal = format_date(date.fromisoformat(d["tanggal"]))
-    await tampil(update, tl.RINGKAS_TERIMA.format(
-        jenis=d["item_nama"], kemasan=format_number(d["kemasan"]), tanggal=tanggal, kondisi=tl.KONDISI[arg]),
-        tombol.papan([(tl.TOMBOL_SIMPAN, tombol.data(GD, "simpan"))], _batal()))
+    await tampil(update, _isi_terima(d, tl.RINGKAS_TERIMA),
+                 tombol.papan([(tl.TOMBOL_SIMPAN, tombol.data(GD, "simpan"))], _batal()))
     return T_KONFIRM
+
+
+def _isi_terima(d: dict[str, Any], bentuk: str) -> str:
+    return bentuk.format(jenis=d["item_nama"], kemasan=format_number(d["kemasan"]),
+                         tanggal=format_date(date.fromisoformat(d["tanggal"])), kondisi=tl.KONDISI[d["kondisi"]])
 
 
 async def on_simpan_terima(update: Update, context: PantauContext) -> str | None:
@@ -211,10 +218,35 @@ async def on_simpan_terima(update: Update, context: PantauContext) -> str | None
     async with svc.engine.begin() as conn:
         await logistik.catat_penerimaan(conn, kabkota_unit_id=d["unit"], item_id=d["item"], kemasan=d["kemasan"],
                                         tanggal=date.fromisoformat(d["tanggal"]), kondisi=d["kondisi"],
-                                        oleh=context.aktif, now=svc.now())
-    await q.answer(tl.TERSIMPAN)
+                                        oleh=context.aktif, now=svc.now(), draf=d.get(ID_DRAF))
+    return await _tersimpan(update, context, _isi_terima(d, tl.ISI_TERIMA))
+
+
+async def _tersimpan(update: Update, context: PantauContext, isi: str) -> str:
+    """After a save: answer and show the status; when Telegram will not take them, the receipt goes by the outbox.
+
+    The draft (and its id) is cleared first, so a second tap on the summary stores nothing.
+    """
+    q, d = update.callback_query, _d(context)
+    assert q is not None
+    kunci = f"gd:{d.get(ID_DRAF)}"
     _reset(d)
-    return await _status(update, context)
+    try:
+        await q.answer(tl.TERSIMPAN)
+        return await _status(update, context)
+    except TelegramError as exc:
+        if not gangguan.sibuk(exc):
+            raise
+        await gangguan.antrekan_tanda_terima(context.layanan, q.from_user.id, kunci,
+                                             tl.GUDANG_TERSIMPAN.format(isi=isi))
+        return MENU
+
+
+def _baru(context: PantauContext) -> None:
+    """A new entry starts: its draft id is stored with the saved row, so saving it again stores nothing."""
+    d = _d(context)
+    _reset(d)
+    d[ID_DRAF] = secrets.token_hex(8)
 
 
 def _reset(d: dict[str, Any]) -> None:
@@ -230,6 +262,7 @@ async def on_kirim(update: Update, context: PantauContext) -> str:
     """Where the dispatch goes."""
     assert update.callback_query is not None
     await update.callback_query.answer()
+    _baru(context)
     await tampil(update, tl.TANYA_TUJUAN, tombol.papan(
         [(label, tombol.data(GD, "tuju", k)) for k, label in tl.TUJUAN.items()], _batal()))
     return K_TUJUAN
@@ -298,10 +331,14 @@ async def on_moda(update: Update, context: PantauContext) -> str | None:
         return None
     await q.answer()
     d["moda"], d["moda_nama"] = arg, moda[arg]
-    await tampil(update, tl.RINGKAS_KIRIM.format(
-        tujuan=tl.TUJUAN[d["tujuan"]], wilayah=d["kec_nama"], tanggal=format_date(date.fromisoformat(d["tanggal"])),
-        moda=moda[arg]), tombol.papan([(tl.TOMBOL_SIMPAN, tombol.data(GD, "simpan"))], _batal()))
+    await tampil(update, _isi_kirim(d, tl.RINGKAS_KIRIM),
+                 tombol.papan([(tl.TOMBOL_SIMPAN, tombol.data(GD, "simpan"))], _batal()))
     return K_KONFIRM
+
+
+def _isi_kirim(d: dict[str, Any], bentuk: str) -> str:
+    return bentuk.format(tujuan=tl.TUJUAN[d["tujuan"]], wilayah=d["kec_nama"],
+                         tanggal=format_date(date.fromisoformat(d["tanggal"])), moda=d["moda_nama"])
 
 
 async def on_simpan_kirim(update: Update, context: PantauContext) -> str | None:
@@ -314,10 +351,8 @@ async def on_simpan_kirim(update: Update, context: PantauContext) -> str | None:
     async with svc.engine.begin() as conn:
         await logistik.catat_pengiriman(conn, kabkota_unit_id=d["unit"], tujuan=d["tujuan"],
                                         kecamatan_id=d["kec"] or None, tanggal=date.fromisoformat(d["tanggal"]),
-                                        moda=d["moda"], oleh=context.aktif, now=svc.now())
-    await q.answer(tl.TERSIMPAN)
-    _reset(d)
-    return await _status(update, context)
+                                        moda=d["moda"], oleh=context.aktif, now=svc.now(), draf=d.get(ID_DRAF))
+    return await _tersimpan(update, context, _isi_kirim(d, tl.ISI_KIRIM))
 
 
 # --- leaving -----------------------------------------------------------------------------------------------

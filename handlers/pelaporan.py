@@ -9,6 +9,8 @@ the older one would swallow the text meant for the newer one.
 from __future__ import annotations
 
 import contextlib
+import functools
+import secrets
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,12 +19,13 @@ from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, TypeHandler
 
-from handlers import kirim, mulai, teks
+from handlers import gangguan, kirim, mulai, teks
 from handlers.konteks import PantauContext, percakapan
 
 WAKTU_PERCAKAPAN = timedelta(minutes=30)
 DRAF = ("rl", "al", "ra", "th", "vf")  # user_data keys of the flows' drafts (JSON values only)
 SELESAI = ConversationHandler.END
+ID_DRAF = "draf"  # the draft's id, stored with the saved row: the same draft submitted again is stored once
 
 
 def hari_ini(context: PantauContext) -> date:
@@ -31,10 +34,13 @@ def hari_ini(context: PantauContext) -> date:
 
 
 def draf(context: PantauContext, kunci: str) -> dict[str, Any]:
-    """The draft of one flow in user_data (created empty when missing)."""
+    """The draft of one flow in user_data (created, with a new draft id, when missing)."""
     assert context.user_data is not None
     d = context.user_data.setdefault(kunci, {})
     assert isinstance(d, dict)
+    if ID_DRAF not in d:
+        # Made when the flow starts, so that the save's update handled again still carries the same id.
+        d[ID_DRAF] = secrets.token_hex(8)
     return d
 
 
@@ -112,6 +118,44 @@ async def jawab(update: Update, context: PantauContext, text: str, markup: Any =
                                               reply_markup=markup if i == len(parts) - 1 else None)
     assert sent is not None
     return sent
+
+
+async def tanda_terima(update: Update, context: PantauContext, kunci: str, text: str) -> None:
+    """Show the receipt of a save; when Telegram will not take it within the bound, it goes through the outbox."""
+    try:
+        await jawab(update, context, text)
+    except TelegramError as exc:
+        if not gangguan.sibuk(exc):
+            raise
+        # Saved, and the draft already cleared: the receipt must still reach the user (once per key).
+        assert update.effective_user is not None
+        await gangguan.antrekan_tanda_terima(context.layanan, update.effective_user.id, kunci, text)
+
+
+LANGKAH = "langkah"  # the step whose question the user last saw (where a "Lanjutkan" button resumes)
+
+
+def catat_langkah(kunci: str, handlers: list[BaseHandler[Any, PantauContext, Any]]) -> list[
+        BaseHandler[Any, PantauContext, Any]]:
+    """Make each handler record in the flow's draft the step it showed, once shown.
+
+    A handler that fails (Telegram would not take its question) records nothing, so the draft keeps the step
+    the user last saw.
+    """
+    for h in handlers:
+        h.callback = _mencatat(kunci, h.callback)
+    return handlers
+
+
+def _mencatat(kunci: str, fn: Any) -> Any:
+    @functools.wraps(fn)
+    async def langkah(update: Update, context: PantauContext) -> Any:
+        hasil = await fn(update, context)
+        d = (context.user_data or {}).get(kunci)
+        if isinstance(hasil, str) and isinstance(d, dict):
+            d[LANGKAH] = hasil
+        return hasil
+    return langkah
 
 
 async def on_batal(update: Update, context: PantauContext) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from domain.capaian import JenisIndikator, parse_nilai
@@ -374,7 +373,11 @@ async def on_konfirmasi_teks(update: Update, context: PantauContext) -> object:
 
 
 async def on_kirim(update: Update, context: PantauContext) -> object:
-    """Save the report (a new version) and send it to the unit head through the outbox, in one transaction."""
+    """Save the report (a new version) and send it to the unit head through the outbox, in one transaction.
+
+    Idempotent: the draft is stored once (the same update handled again gets the same receipt, and the head's
+    message is queued under the same key), and a receipt Telegram will not take goes through the outbox.
+    """
     query, p, svc, d = update.callback_query, context.aktif, context.layanan, draf(context, RL)
     assert query is not None
     if "nilai" not in d:
@@ -386,7 +389,7 @@ async def on_kirim(update: Update, context: PantauContext) -> object:
             r = await kinerja.submit(conn, author=p, indicator_id=d["ind"], tahun=d["tahun"], periode=d["periode"],
                                      nilai=d["nilai"], bukti=d.get("bukti", []), hambatan=d.get("hambatan"),
                                      upaya=d.get("upaya"), alasan_koreksi=d.get("alasan"), today=hari_ini(context),
-                                     now=svc.now())
+                                     now=svc.now(), draf=d.get(pelaporan.ID_DRAF))
             # the head of the indicator's unit verifies (a Bagian's indicator reported by its Sub Bagian: the
             # Kepala Bagian), as storage.kinerja.decidable checks
             ind = await kinerja.indicator(conn, r.indicator_id)
@@ -416,26 +419,78 @@ async def on_kirim(update: Update, context: PantauContext) -> object:
     kepala = ", ".join(h.name for h in heads) if heads else None
     terima = (tk.RL_TERKIRIM.format(versi=r.versi, periode=parse_periode(r.periode).label, kode=d["kode"])
               + (tk.RL_KE_KEPALA.format(kepala=kepala) if kepala else tk.RL_TANPA_KEPALA))
-    try:
-        await jawab(update, context, terima)
-    except TelegramError as exc:
-        if not gangguan.sibuk(exc):
-            raise
-        # Saved (the draft is already cleared, so a second tap stores nothing): the receipt goes by the outbox.
-        await gangguan.antrekan_tanda_terima(svc, query.from_user.id, f"rl:{r.id}", terima)
+    await pelaporan.tanda_terima(update, context, f"rl:{r.id}", terima)
     return SELESAI
+
+
+# --- resuming after Telegram was busy --------------------------------------------------------------------
+
+# step -> (the next step, whether the user's answer to it is in the draft): an answer kept is not asked again
+_DIJAWAB = {ALASAN: (NILAI, lambda d: "alasan" in d), NILAI: (BUKTI, lambda d: "nilai" in d),
+            HAMBATAN: (UPAYA, lambda d: "hambatan" in d), UPAYA: (KONFIRMASI, lambda d: "upaya" in d)}
+
+
+def _lanjutan(update: Update, context: Any) -> gangguan.Lanjutan | None:
+    """The resume message for an update of this flow that Telegram could not answer."""
+    d = (context.user_data or {}).get(RL)
+    q, msg = update.callback_query, update.message
+    dimulai = isinstance(d, dict) and pelaporan.LANGKAH in d
+    milik = ((q is not None and (q.data or "").startswith(f"{RL}:"))
+             or (msg is not None and (msg.text or "").startswith("/realisasi"))
+             or (msg is not None and dimulai))
+    if not milik:
+        return None
+    kode = d.get("kode") if dimulai and isinstance(d, dict) else None
+    return gangguan.Lanjutan(tk.RL_SIBUK_LANJUT.format(kode=kode) if kode else tk.RL_SIBUK_MULAI,
+                             tombol.data(RL, "sambung"))
+
+
+gangguan.daftarkan(_lanjutan)
+
+
+async def on_sambung(update: Update, context: PantauContext) -> object:
+    """The "Lanjutkan" button: ask again the question of the step the user last saw, with what they entered."""
+    q, d = update.callback_query, (context.user_data or {}).get(RL)
+    assert q is not None
+    langkah = d.get(pelaporan.LANGKAH) if isinstance(d, dict) else None
+    if not isinstance(d, dict) or langkah in (None, IND) or "ind" not in d:
+        await q.answer()
+        return await cmd_realisasi(update, context)
+    while (lanjut := _DIJAWAB.get(langkah)) is not None and lanjut[1](d):
+        langkah = lanjut[0]
+    if langkah == PER:
+        return await _indikator(update, context, int(d["ind"]))
+    if langkah == ALASAN:
+        return await _periode(update, context, d["periode"])
+    await q.answer()
+    if langkah == NILAI:
+        await jawab(update, context, _minta_nilai(d, parse_periode(d["periode"]).label))
+    elif langkah == BUKTI:
+        n = len(d.get("bukti", []))
+        await jawab(update, context, tk.RL_BUKTI_DITERIMA.format(n=n) if n else tk.RL_MINTA_BUKTI,
+                    tombol.papan([(tk.LANJUT if n else tk.LEWATI, tombol.data(RL, "lanjut"))]))
+    elif langkah == HAMBATAN:
+        return await _minta_hambatan(update, context)
+    elif langkah == UPAYA:
+        await jawab(update, context, tk.RL_MINTA_UPAYA, tombol.papan([(tk.LEWATI, tombol.data(RL, "lanjut"))]))
+    else:
+        await jawab(update, context, _ringkasan(d), tombol.papan(
+            [(tk.KIRIM, tombol.data(RL, "kirim")), (tk.BATAL, tombol.data(RL, "batal"))]))
+    return langkah
 
 
 def masuk() -> list[BaseHandler[Any, PantauContext, Any]]:
     """Entry points of the flow."""
-    return [CommandHandler("realisasi", cmd_realisasi), CallbackQueryHandler(on_mulai, pattern=r"^rl:mulai:")]
+    return pelaporan.catat_langkah(RL, [
+        CommandHandler("realisasi", cmd_realisasi), CallbackQueryHandler(on_mulai, pattern=r"^rl:mulai:"),
+        CallbackQueryHandler(on_sambung, pattern=r"^rl:sambung$")])
 
 
 def langkah() -> dict[object, list[BaseHandler[Any, PantauContext, Any]]]:
     """The flow's steps."""
     teks_saja = filters.TEXT & ~filters.COMMAND
     lanjut = CallbackQueryHandler(on_bukti_lanjut, pattern=r"^rl:lanjut$")
-    return {
+    langkah_: dict[object, list[BaseHandler[Any, PantauContext, Any]]] = {
         IND: [CallbackQueryHandler(on_indikator, pattern=r"^rl:i:"), MessageHandler(teks_saja, on_indikator_teks)],
         PER: [CallbackQueryHandler(on_periode, pattern=r"^rl:p:"), MessageHandler(teks_saja, on_periode_teks)],
         ALASAN: [MessageHandler(teks_saja, on_alasan)],
@@ -447,6 +502,7 @@ def langkah() -> dict[object, list[BaseHandler[Any, PantauContext, Any]]]:
                      CallbackQueryHandler(pelaporan.on_batal, pattern=r"^rl:batal$"),
                      MessageHandler(teks_saja, on_konfirmasi_teks)],
     }
+    return {k: pelaporan.catat_langkah(RL, v) for k, v in langkah_.items()}
 
 
 def daftar() -> list[BaseHandler[Any, PantauContext, Any]]:

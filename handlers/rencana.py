@@ -17,7 +17,7 @@ from domain.errors import ParseError
 from domain.kinerja import DitolakError, parse_progres
 from domain.rencana import STATUS_RENCANA, terlambat
 from domain.tanggal import format_month
-from handlers import kirim, teks, tombol
+from handlers import kirim, pelaporan, teks, tombol
 from handlers.konteks import PantauContext
 from handlers.pelaporan import (
     SELESAI,
@@ -149,19 +149,22 @@ async def on_progres(update: Update, context: PantauContext) -> object:
 
 
 async def _simpan(update: Update, context: PantauContext, status: str, progres: int) -> object:
+    """Save the draft once (the same update handled again shows the receipt again, storing nothing)."""
     svc, p, d = context.layanan, context.aktif, draf(context, RA)
     try:
         async with svc.engine.begin() as conn:
             act = await rencana.record_progress(
                 conn, rencana_id=d["id"], status=status, progres=progres, catatan=None, author=p,
-                allowed_unit_ids=await kinerja.reporting_scope(conn, p.unit_id or 0), now=svc.now())
+                allowed_unit_ids=await kinerja.reporting_scope(conn, p.unit_id or 0), now=svc.now(),
+                draf=d.get(pelaporan.ID_DRAF))
     except DitolakError as exc:
         bersihkan(context)
         await jawab(update, context, exc.pesan)
         return SELESAI
     bersihkan(context)
     late = terlambat(act.tahun, act.bulan_selesai, act.status, hari_ini(context))
-    await jawab(update, context, tk.RA_TERSIMPAN.format(baris=_baris(act, late)))
+    await pelaporan.tanda_terima(update, context, f"ra:{d.get(pelaporan.ID_DRAF)}",
+                                 tk.RA_TERSIMPAN.format(baris=_baris(act, late)))
     return SELESAI
 
 

@@ -23,7 +23,7 @@ from domain.errors import ParseError
 from domain.kinerja import DitolakError, periksa_alasan, periksa_tanggal_selesai, teks_bebas
 from domain.pemutakhiran import ditandai_oleh, status_tahapan
 from domain.tanggal import format_date, parse_date
-from handlers import kirim, teks, tombol
+from handlers import kirim, pelaporan, teks, tombol
 from handlers.konteks import PantauContext
 from handlers.pelaporan import (
     SELESAI,
@@ -272,6 +272,7 @@ async def on_catatan(update: Update, context: PantauContext) -> object:
 
 
 async def _simpan(update: Update, context: PantauContext, catatan: str | None) -> object:
+    """Save the draft once (the same update handled again shows the same receipt)."""
     svc, p, d, today = context.layanan, context.aktif, draf(context, TH), hari_ini(context)
     tanggal = date.fromisoformat(d["tanggal"])
     try:
@@ -279,7 +280,7 @@ async def _simpan(update: Update, context: PantauContext, catatan: str | None) -
             allowed = [u.id for u in await pemutakhiran.units_for(conn, p)]
             await pemutakhiran.mark_done(conn, stage_id=d["tahap"], unit_id=d["unit"], selesai_pada=tanggal,
                                          catatan=catatan, alasan=d.get("alasan"), author=p, allowed_unit_ids=allowed,
-                                         today=today, now=svc.now())
+                                         today=today, now=svc.now(), draf=d.get(pelaporan.ID_DRAF))
             ik4 = (await capaian.automatic_values(conn, d["tahun"], today)).get("pemutakhiran")
     except (DitolakError, ParseError) as exc:
         bersihkan(context)
@@ -294,7 +295,7 @@ async def _simpan(update: Update, context: PantauContext, catatan: str | None) -
         text += "\n" + tk.TH_IK4_PROVINSI
     elif ik4:
         text += "\n" + tk.TH_IK4.format(nilai=format_percent(Decimal(ik4[0])), rincian=ik4[1])
-    await jawab(update, context, text)
+    await pelaporan.tanda_terima(update, context, f"th:{d.get(pelaporan.ID_DRAF)}", text)
     return SELESAI
 
 

@@ -100,11 +100,20 @@ def neighbours(versions: list[Belanja], p: Periode) -> tuple[tuple[str, int] | N
 
 
 async def record_spending(conn: AsyncConnection, *, line_id: int, periode: str, jumlah: int, alasan: str | None,
-                          author: Pengguna, allowed_unit_ids: list[int], today: date, now: datetime) -> Belanja:
-    """Record a line's cumulative spending up to a month's end as a new version (checked, audited)."""
+                          author: Pengguna, allowed_unit_ids: list[int], today: date, now: datetime,
+                          draf: str | None = None) -> Belanja:
+    """Record a line's cumulative spending up to a month's end as a new version (checked, audited).
+
+    A draft (`draf`) already stored by this author gives back its version and writes nothing.
+    """
     m = await line(conn, line_id)
     if m is None or m.tingkat != "output" or m.unit_id not in set(allowed_unit_ids):
         raise DitolakError("Mata anggaran ini bukan milik unit Anda; laporkan hanya output unit Anda.")
+    br = t.budget_realisations
+    if draf is not None and (sudah := (await conn.execute(sa.select(
+            br.c.id, br.c.budget_line_id, br.c.periode, br.c.versi, br.c.jumlah, br.c.catatan, br.c.created_at)
+            .where(br.c.draf == draf, br.c.author_id == author.id))).first()) is not None:
+        return Belanja(*sudah)
     await tahun_anggaran.periksa_terbuka(conn, m.tahun)
     p = parse_periode(periode)
     periksa_periode(p, "bulan", m.tahun, today, await kinerja.closed_periods(conn))
@@ -120,7 +129,7 @@ async def record_spending(conn: AsyncConnection, *, line_id: int, periode: str, 
     catatan = f"Koreksi: {alasan}" if alasan else None
     res = await conn.execute(t.budget_realisations.insert().values(
         budget_line_id=m.id, periode=p.kode, versi=versi, jumlah=jumlah, catatan=catatan, author_id=author.id,
-        sumber="bot", created_at=now))
+        sumber="bot", draf=draf, created_at=now))
     rid = inserted_id(res)
     await audit.record(conn, actor=author.name, actor_id=author.id, action="koreksi" if alasan else "lapor",
                        entity="realisasi_anggaran", entity_id=rid,

@@ -240,9 +240,14 @@ async def pk_item(conn: AsyncConnection, unit_id: int, tahun: int, indicator_id:
 
 async def submit(conn: AsyncConnection, *, author: Pengguna, indicator_id: int, tahun: int, periode: str, nilai: str,
                  bukti: list[dict[str, Any]], hambatan: str | None, upaya: str | None, alasan_koreksi: str | None,
-                 today: date, now: datetime, sumber: str = "bot") -> LaporanRealisasi:
+                 today: date, now: datetime, sumber: str = "bot", draf: str | None = None) -> LaporanRealisasi:
     """Record a realisation (a new version, status diajukan) of an indicator the author reports (a PK in force of
-    their reporting scope: their unit's, or their Bagian's for a Sub Bagian), audited."""
+    their reporting scope: their unit's, or their Bagian's for a Sub Bagian), audited.
+
+    A draft (`draf`) already stored by this author gives back its realisation and writes nothing.
+    """
+    if draf is not None and (sudah := await _dari_draf(conn, draf, author.id)) is not None:
+        return sudah
     await tahun_anggaran.periksa_terbuka(conn, tahun)
     item = await reportable_item(conn, author.unit_id, tahun, indicator_id) if author.unit_id is not None else None
     if item is None:
@@ -263,7 +268,7 @@ async def submit(conn: AsyncConnection, *, author: Pengguna, indicator_id: int, 
     res = await conn.execute(t.realisations.insert().values(
         indicator_id=ind.id, tahun=p.tahun, periode=p.kode, versi=versi, nilai=nilai, bukti=bukti,
         hambatan=hambatan, upaya=upaya, alasan_koreksi=alasan if previous else None, author_id=author.id,
-        sumber=sumber, status="diajukan", created_at=now))
+        sumber=sumber, status="diajukan", draf=draf, created_at=now))
     rid = inserted_id(res)
     await audit.record(conn, actor=author.name, actor_id=author.id, action="koreksi" if previous else "lapor",
                        entity="realisasi", entity_id=rid,
@@ -273,6 +278,13 @@ async def submit(conn: AsyncConnection, *, author: Pengguna, indicator_id: int, 
     out = await realisation(conn, rid)
     assert out is not None
     return out
+
+
+async def _dari_draf(conn: AsyncConnection, draf: str, author_id: int) -> LaporanRealisasi | None:
+    """The realisation this author stored from this draft, or None."""
+    r = t.realisations
+    rid = (await conn.execute(sa.select(r.c.id).where(r.c.draf == draf, r.c.author_id == author_id))).scalar()
+    return await realisation(conn, rid) if rid is not None else None
 
 
 async def _periksa(conn: AsyncConnection, realisation_id: int, verifier: Pengguna, setuju: bool | None,

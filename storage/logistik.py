@@ -278,14 +278,20 @@ class StatusGudang:
 
 async def catat_penerimaan(conn: AsyncConnection, *, kabkota_unit_id: int, item_id: int, kemasan: int,
                            tanggal: date, kondisi: str, oleh: Pengguna, now: datetime,
-                           catatan: str | None = None) -> int:
-    """Record a supplier delivery received at the warehouse (audited); returns its id."""
+                           catatan: str | None = None, draf: str | None = None) -> int:
+    """Record a supplier delivery received at the warehouse (audited); returns its id.
+
+    A draft (`draf`) already stored by this author gives back that delivery's id and writes nothing.
+    """
+    if draf is not None and (sudah := await _dari_draf(conn, t.supplier_deliveries, draf, oleh.id)) is not None:
+        return sudah
     item = (await conn.execute(sa.select(t.logistics_items.c.nama).where(t.logistics_items.c.id == item_id))).scalar()
     if item is None:
         raise LookupError(f"jenis logistik {item_id} tidak dikenal")
     res = await conn.execute(t.supplier_deliveries.insert().values(
         kabkota_unit_id=kabkota_unit_id, item_id=item_id, jenis=item, kemasan=kemasan, tiba_mulai=tanggal,
-        tiba_selesai=tanggal, kondisi=kondisi, catatan=catatan, author_id=oleh.id, created_at=now))
+        tiba_selesai=tanggal, kondisi=kondisi, catatan=catatan, author_id=oleh.id, draf=draf,
+        created_at=now))
     rid = _pk(res)
     await audit.record(conn, actor=oleh.name, actor_id=oleh.id, action="terima", entity="gudang_terima", entity_id=rid,
                        new={"jenis": item, "kemasan": kemasan, "tanggal": tanggal.isoformat(), "kondisi": kondisi},
@@ -294,18 +300,30 @@ async def catat_penerimaan(conn: AsyncConnection, *, kabkota_unit_id: int, item_
 
 
 async def catat_pengiriman(conn: AsyncConnection, *, kabkota_unit_id: int, tujuan: str, kecamatan_id: int | None,
-                           tanggal: date, moda: str | None, oleh: Pengguna, now: datetime) -> int:
-    """Record a dispatch from the warehouse (kecamatan None: the whole kab/kota), audited; returns its id."""
+                           tanggal: date, moda: str | None, oleh: Pengguna, now: datetime,
+                           draf: str | None = None) -> int:
+    """Record a dispatch from the warehouse (kecamatan None: the whole kab/kota), audited; returns its id.
+
+    A draft (`draf`) already stored by this author gives back that dispatch's id and writes nothing.
+    """
+    if draf is not None and (sudah := await _dari_draf(conn, t.dispatches, draf, oleh.id)) is not None:
+        return sudah
     if tujuan not in ("ppk", "pps", "tps"):
         raise ValueError(f"tujuan tidak dikenal: {tujuan!r}")
     res = await conn.execute(t.dispatches.insert().values(
         kabkota_unit_id=kabkota_unit_id, tujuan=tujuan, kecamatan_id=kecamatan_id, tanggal=tanggal, moda=moda,
-        author_id=oleh.id, created_at=now))
+        author_id=oleh.id, draf=draf, created_at=now))
     rid = _pk(res)
     await audit.record(conn, actor=oleh.name, actor_id=oleh.id, action="kirim", entity="gudang_kirim", entity_id=rid,
                        new={"tujuan": tujuan, "kecamatan_id": kecamatan_id, "tanggal": tanggal.isoformat(),
                             "moda": moda}, now=now)
     return rid
+
+
+async def _dari_draf(conn: AsyncConnection, tabel: sa.Table, draf: str, author_id: int) -> int | None:
+    """The id of the row this author stored from this draft, or None."""
+    return (await conn.execute(sa.select(tabel.c.id).where(tabel.c.draf == draf,
+                                                           tabel.c.author_id == author_id))).scalar()
 
 
 async def status_gudang(conn: AsyncConnection, kabkota_unit_id: int, *, limit: int = 10) -> StatusGudang:

@@ -91,14 +91,20 @@ async def units_for(conn: AsyncConnection, user: Pengguna) -> list[Unit]:
 
 async def mark_done(conn: AsyncConnection, *, stage_id: int, unit_id: int, selesai_pada: date, catatan: str | None,
                     alasan: str | None, author: Pengguna, allowed_unit_ids: list[int], today: date,
-                    now: datetime) -> Penyelesaian:
+                    now: datetime, draf: str | None = None) -> Penyelesaian:
     """Record that a unit finished a stage on a date (a correction, with a reason, is a new version).
 
-    The unit is a KPU kab/kota (any stage) or the province (its own stages only).
+    The unit is a KPU kab/kota (any stage) or the province (its own stages only). A draft (`draf`) already
+    stored by this author gives back its version and writes nothing.
     """
     if unit_id not in set(allowed_unit_ids):
         raise DitolakError("Anda hanya dapat menandai tahapan untuk KPU Provinsi atau KPU kabupaten/kota dalam "
                            "cakupan Anda.")
+    sc = t.stage_completions
+    if draf is not None and (sudah := (await conn.execute(sa.select(
+            sc.c.stage_id, sc.c.unit_id, sc.c.versi, sc.c.selesai_pada, sc.c.catatan)
+            .where(sc.c.draf == draf, sc.c.author_id == author.id))).first()) is not None:
+        return Penyelesaian(*sudah)
     s = await stage(conn, stage_id)
     if s is None:
         raise DitolakError("Tahapan ini tidak ditemukan.")
@@ -117,7 +123,7 @@ async def mark_done(conn: AsyncConnection, *, stage_id: int, unit_id: int, seles
     note = f"Koreksi: {alasan}" + (f" — {catatan}" if catatan else "") if done else catatan
     await conn.execute(t.stage_completions.insert().values(
         stage_id=s.id, unit_id=unit_id, versi=versi, selesai_pada=selesai_pada, catatan=note, author_id=author.id,
-        sumber="bot", created_at=now))
+        sumber="bot", draf=draf, created_at=now))
     await audit.record(conn, actor=author.name, actor_id=author.id, action="koreksi" if done else "lapor",
                        entity="tahapan", entity_id=f"{s.id}:{unit_id}",
                        old={"versi": done.versi, "selesai_pada": done.selesai_pada.isoformat()} if done else None,

@@ -57,11 +57,21 @@ async def unit_of(conn: AsyncConnection, rencana_id: int) -> int | None:
 
 
 async def record_progress(conn: AsyncConnection, *, rencana_id: int, status: str, progres: int, catatan: str | None,
-                          author: Pengguna, allowed_unit_ids: list[int], now: datetime) -> RencanaAksi:
-    """Record an activity's status and progress as a new version (checked, audited)."""
+                          author: Pengguna, allowed_unit_ids: list[int], now: datetime,
+                          draf: str | None = None) -> RencanaAksi:
+    """Record an activity's status and progress as a new version (checked, audited).
+
+    A draft (`draf`) already stored by this author writes nothing again (the activity as it is is returned).
+    """
     unit_id = await unit_of(conn, rencana_id)
     if unit_id is None or unit_id not in set(allowed_unit_ids):
         raise DitolakError("Kegiatan ini bukan milik unit Anda; perbarui hanya rencana aksi unit Anda.")
+    p = t.rencana_progress
+    if draf is not None and (await conn.execute(sa.select(p.c.id).where(
+            p.c.draf == draf, p.c.author_id == author.id, p.c.rencana_id == rencana_id))).first() is not None:
+        sudah = await activity(conn, rencana_id)
+        assert sudah is not None
+        return sudah
     tahun = (await conn.execute(sa.select(t.rencana_aksi.c.tahun)
                                 .where(t.rencana_aksi.c.id == rencana_id))).scalar_one()
     await tahun_anggaran.periksa_terbuka(conn, tahun)
@@ -70,12 +80,11 @@ async def record_progress(conn: AsyncConnection, *, rencana_id: int, status: str
     wajib = {"belum": 0, "selesai": 100}.get(status)
     if (wajib is not None and progres != wajib) or (status == "berjalan" and not 0 <= progres <= 99):
         raise DitolakError(f"Kemajuan {progres} % tidak cocok dengan status {STATUS_RENCANA[status]}.")
-    p = t.rencana_progress
     last = (await conn.execute(sa.select(p.c.versi, p.c.status, p.c.progres).where(p.c.rencana_id == rencana_id)
                                .order_by(p.c.versi.desc()).limit(1))).first()
     versi = (last.versi if last else 0) + 1
     await conn.execute(p.insert().values(rencana_id=rencana_id, versi=versi, status=status, progres=progres,
-                                         catatan=catatan, author_id=author.id, created_at=now))
+                                         catatan=catatan, author_id=author.id, draf=draf, created_at=now))
     await audit.record(conn, actor=author.name, actor_id=author.id, action="lapor", entity="rencana_aksi",
                        entity_id=rencana_id,
                        old={"status": last.status, "progres": last.progres} if last else None,

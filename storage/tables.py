@@ -44,6 +44,11 @@ def _id() -> sa.Column[int]:
     return sa.Column("id", sa.Integer, primary_key=True, autoincrement=True)
 
 
+def _draf() -> sa.Column[str]:
+    """The bot's draft id: the same draft submitted again (a second tap, a retried update) finds its row."""
+    return sa.Column("draf", sa.String(32), nullable=True)
+
+
 def _created() -> sa.Column[datetime]:
     return sa.Column("created_at", UTCDateTime, nullable=False)
 
@@ -211,8 +216,10 @@ realisations = sa.Table(
     sa.Column("verified_by", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
     sa.Column("verified_at", UTCDateTime, nullable=True),
     sa.Column("verify_note", sa.Text, nullable=True),
+    _draf(),
     _created(),
     sa.UniqueConstraint("indicator_id", "periode", "versi", name="uq_realisations_key"),
+    sa.Index("ix_realisations_draf", "draf", unique=True),
 )
 
 # --- budget and action plan ----------------------------------------------------------------------
@@ -242,8 +249,10 @@ budget_realisations = sa.Table(
     sa.Column("catatan", sa.Text, nullable=True),
     sa.Column("author_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
     sa.Column("sumber", sa.String(12), nullable=False),
+    _draf(),
     _created(),
     sa.UniqueConstraint("budget_line_id", "periode", "versi", name="uq_budget_realisations_key"),
+    sa.Index("ix_budget_realisations_draf", "draf", unique=True),
 )
 
 # A DIPA (revisi 0) and its revisions; each budget line's pagu per revision. budget_lines.pagu is the newest's.
@@ -308,8 +317,10 @@ rencana_progress = sa.Table(
     sa.Column("progres", sa.Integer, nullable=False),
     sa.Column("catatan", sa.Text, nullable=True),
     sa.Column("author_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    _draf(),
     _created(),
     sa.UniqueConstraint("rencana_id", "versi", name="uq_rencana_progress_key"),
+    sa.Index("ix_rencana_progress_draf", "draf", unique=True),
 )
 
 # --- voter list update -------------------------------------------------------------------------
@@ -338,8 +349,10 @@ stage_completions = sa.Table(
     sa.Column("catatan", sa.Text, nullable=True),
     sa.Column("author_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
     sa.Column("sumber", sa.String(12), nullable=False),
+    _draf(),
     _created(),
     sa.UniqueConstraint("stage_id", "unit_id", "versi", name="uq_stage_completions_key"),
+    sa.Index("ix_stage_completions_draf", "draf", unique=True),
 )
 
 # --- election events ---------------------------------------------------------------------------
@@ -447,7 +460,9 @@ supplier_deliveries = sa.Table(
     sa.Column("moda", sa.String(40), nullable=True),
     sa.Column("catatan", sa.Text, nullable=True),
     sa.Column("author_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    _draf(),
     _created(),
+    sa.Index("ix_supplier_deliveries_draf", "draf", unique=True),
 )
 
 dispatches = sa.Table(
@@ -461,7 +476,9 @@ dispatches = sa.Table(
     sa.Column("tanggal", sa.Date, nullable=False),
     sa.Column("moda", sa.String(20), nullable=True),
     sa.Column("author_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    _draf(),
     _created(),
+    sa.Index("ix_dispatches_draf", "draf", unique=True),
 )
 
 arrival_reports = sa.Table(

@@ -172,16 +172,19 @@ TANGGAL_SALAH = "{galat}\nKetik lagi tanggalnya, atau ketuk Hari ini/Kemarin."
 TANGGAL_DEPAN = "Tanggal {tanggal} belum lewat; tanggal tidak boleh di masa depan."
 TANYA_KONDISI = "Bagaimana kondisinya?"
 KONDISI = {"baik": "baik", "sebagian": "sebagian rusak", "rusak": "rusak"}
-RINGKAS_TERIMA = "Simpan penerimaan ini?\n{jenis}: {kemasan} kemasan, diterima {tanggal}, kondisi {kondisi}."
+ISI_TERIMA = "{jenis}: {kemasan} kemasan, diterima {tanggal}, kondisi {kondisi}."
+RINGKAS_TERIMA = "Simpan penerimaan ini?\n" + ISI_TERIMA
 TANYA_TUJUAN = "Dikirim ke mana?"
 TUJUAN = {"ppk": "PPK", "pps": "PPS", "tps": "TPS"}
 TANYA_KECAMATAN = "Ke {tujuan} di kecamatan mana?"
 TOMBOL_SEMUA_KEC = "Semua kecamatan"
 SEMUA_KEC = "semua kecamatan"
 TANYA_MODA_GUDANG = "Dengan moda apa?"
-RINGKAS_KIRIM = "Simpan pengiriman ini?\nKe {tujuan} {wilayah}, tanggal {tanggal}, dengan {moda}."
+ISI_KIRIM = "Ke {tujuan} {wilayah}, tanggal {tanggal}, dengan {moda}."
+RINGKAS_KIRIM = "Simpan pengiriman ini?\n" + ISI_KIRIM
 TOMBOL_SIMPAN = "💾 Simpan"
 TERSIMPAN = "✅ Tersimpan."
+GUDANG_TERSIMPAN = "✅ Tersimpan di gudang: {isi}\nKetik /gudang untuk melihat status gudang."
 
 # --- /logistik ------------------------------------------------------------------------------------------
 
