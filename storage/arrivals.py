@@ -479,14 +479,15 @@ async def eskalasi_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> list[Esk
 
 
 async def eskalasi_terbuka(conn: AsyncConnection, kabkota_ids: Sequence[int] | None, *, limit: int = 20,
-                           offset: int = 0) -> tuple[list[Eskalasi], int]:
-    """Open escalations (newest first) in the given kab/kota (None: all), and how many there are."""
+                           offset: int = 0, terlama_dulu: bool = False) -> tuple[list[Eskalasi], int]:
+    """Open escalations (newest first, or oldest first) in the given kab/kota (None: all), and how many there
+    are."""
     where = [_e.c.status == TERBUKA]
     if kabkota_ids is not None:
         where.append(_e.c.kabkota_unit_id.in_(list(kabkota_ids)))
     total = (await conn.execute(sa.select(sa.func.count()).select_from(_e).where(*where))).scalar_one()
-    q = (sa.select(*_ESK_COLS).select_from(_ESK_FROM).where(*where).order_by(_e.c.id.desc())
-         .limit(limit).offset(offset))
+    urut = (_e.c.created_at, _e.c.id) if terlama_dulu else (_e.c.id.desc(),)
+    q = sa.select(*_ESK_COLS).select_from(_ESK_FROM).where(*where).order_by(*urut).limit(limit).offset(offset)
     return [_esk(r) for r in (await conn.execute(q)).all()], int(total)
 
 

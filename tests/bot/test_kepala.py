@@ -10,12 +10,12 @@ from bot import pengingat
 from storage import tables as t
 from tests.admin.bantuan import Jam, buat_web, klien, masuk
 from tests.bot.bantuan_kinerja import tekan_paksa
-from tests.bot.harness import bot_uji, demo_tg
+from tests.bot.harness import BotUji, bot_uji, demo_tg
 from tests.bot.pengingat_uji import baris_outbox
 from tests.bot.test_realisasi import _lapor, _rows
 
 
-async def _menunggu(b, tg: int) -> list[str]:  # type: ignore[no-untyped-def]
+async def _menunggu(b: BotUji, tg: int) -> list[str]:
     """The texts of the reports /verifikasi lists (the messages with buttons)."""
     out = await b.kirim(tg, "/verifikasi")
     return [m.content for m in out if m.buttons]
