@@ -12,7 +12,7 @@ from tests.admin.bantuan import Jam, buat_web, klien, masuk
 from tests.bot.bantuan_kinerja import tekan_paksa
 from tests.bot.harness import BotUji, bot_uji, demo_tg
 from tests.bot.pengingat_uji import baris_outbox
-from tests.bot.test_realisasi import _lapor, _rows
+from tests.bot.test_realisasi import _lapor, _rows, _sampai_nilai
 
 
 async def _menunggu(b: BotUji, tg: int) -> list[str]:
@@ -102,3 +102,43 @@ async def test_the_web_shows_the_same_list_to_the_head(engine: AsyncEngine) -> N
         assert r.status_code == 200 and "Menunggu verifikasi Anda: 1" in r.text
         assert "PDI-DATIN-2" in r.text and "menunggu 2 hari" in r.text
         assert "KUL-UML-2" not in r.text
+
+
+# --- /realisasi: a percentage above the target is confirmed -------------------------------------------------------
+
+
+async def test_a_percentage_above_the_target_is_confirmed(engine: AsyncEngine) -> None:
+    async with bot_uji(engine) as b:
+        op = await demo_tg(engine, "operator-uml")
+        await _sampai_nilai(b, op, "KUL-UML-2", "2024-Q3")
+        tanya = (await b.kirim(op, "150"))[-1]
+        assert tanya.content == "Realisasi 150 % melebihi target 100 %. Benar?"
+        assert [label for row in tanya.buttons for label, _ in row] == ["Ya, benar", "Ubah"]
+        # Ubah: typed again; above 1.000 % is still refused outright
+        await b.tekan(op, "rl:ubah", message_id=tanya.message_id)
+        assert b.api.last(op).content == "Ketik lagi nilai realisasinya."
+        assert "tidak masuk akal" in (await b.kirim(op, "1001"))[-1].content
+        # a value typed instead of a tap is read as the value; 100 % or less is not asked about
+        assert "melebihi" in (await b.kirim(op, "120"))[-1].content
+        assert "Kirim bukti" in (await b.kirim(op, "95"))[-1].content
+        # start again and confirm: the value is kept as typed
+        await _sampai_nilai(b, op, "KUL-UML-2", "2024-Q4")
+        tanya = (await b.kirim(op, "150"))[-1]
+        await b.tekan(op, "rl:yakin", message_id=tanya.message_id)
+        assert "Kirim bukti" in b.api.last(op).content
+        await b.tekan(op, "rl:yakin", message_id=tanya.message_id)  # a double tap moves nothing
+        assert "kedaluwarsa" in (b.jawaban_terakhir() or "")
+        for _ in range(3):
+            await b.tekan(op, "rl:lanjut")
+        assert "150 %" in b.api.last(op).content
+        await b.tekan(op, "rl:kirim")
+    assert [r.nilai for r in await _rows(engine, "KUL-UML-2")] == ["150"]
+
+
+async def test_other_values_are_not_asked_about(engine: AsyncEngine) -> None:
+    async with bot_uji(engine) as b:
+        op = await demo_tg(engine, "operator-uml")
+        await _sampai_nilai(b, op, "KUL-UML-2", "2024-Q3")
+        assert "Kirim bukti" in (await b.kirim(op, "100"))[-1].content
+        await b.tekan(op, "rl:yakin")  # a forged confirmation in another step
+        assert "kedaluwarsa" in (b.jawaban_terakhir() or "")
