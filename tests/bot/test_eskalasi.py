@@ -30,8 +30,9 @@ async def _dunia(engine: AsyncEngine) -> tuple[int, int, str, int]:
         lap = (await conn.execute(t.arrival_reports.insert().values(
             **await _laporan_tiba(conn, tps.id, petugas.id, NOW - timedelta(days=3))))).inserted_primary_key[0]
         ids = []
-        for umur, uraian in ((timedelta(hours=2), "Tinta kurang 1 botol"),
-                             (timedelta(days=3), "Surat suara kurang 20")):
+        # the older one first, so that newest-first (by id or by time) and oldest-first differ
+        for umur, uraian in ((timedelta(days=3), "Surat suara kurang 20"),
+                             (timedelta(hours=2), "Tinta kurang 1 botol")):
             ids.append((await conn.execute(t.escalations.insert().values(
                 jenis="kurang", kabkota_unit_id=kode["KAB-1771"], tps_id=tps.id, report_id=lap, uraian=uraian,
                 status="terbuka", created_at=NOW - umur))).inserted_primary_key[0])
@@ -41,7 +42,7 @@ async def _dunia(engine: AsyncEngine) -> tuple[int, int, str, int]:
             "Selatan", status="terbuka", created_at=NOW - timedelta(days=5)))
         await conn.execute(t.users.insert().values(telegram_id=OP_KOTA_2, name="Operator Kedua", role="operator",
                                                    status="aktif", unit_id=kode["KAB-1771"], created_at=NOW))
-    return ids[1], ids[0], tps.kode, petugas.telegram_id or 0
+    return ids[0], ids[1], tps.kode, petugas.telegram_id or 0
 
 
 async def _butir(b: BotUji, tg: int) -> list[tuple[int, str]]:

@@ -76,8 +76,10 @@ async def test_a_superseded_version_leaves_the_inbox_and_a_head_never_verifies_t
 async def test_the_digest_counts_them_for_each_head(engine: AsyncEngine) -> None:
     async with bot_uji(engine) as b:
         op, kabag = await demo_tg(engine, "operator-uml"), await demo_tg(engine, "kabag-kul")
+        sekretaris = await demo_tg(engine, "pimpinan")
         await _lapor(b, op, "KUL-UML-2", "2024-Q3", "70")
         await _lapor(b, op, "KUL-UML-2", "2024-Q4", "80")
+        await _lapor(b, await demo_tg(engine, "operator"), "PDI-DATIN-2", "2024-Q3", "100")
         # a head who is not a pimpinan hears it too
         async with engine.begin() as conn:
             await conn.execute(t.users.update().where(t.users.c.telegram_id == kabag).values(role="operator"))
@@ -85,19 +87,21 @@ async def test_the_digest_counts_them_for_each_head(engine: AsyncEngine) -> None
         await pengingat.kirim_ringkasan(engine, now=now, zona="Asia/Jakarta")
     rows = {r.chat_id: r.text for r in await baris_outbox(engine, "ringkasan:")}
     assert "📝 2 laporan menunggu verifikasi Anda — /verifikasi" in rows[kabag]
-    assert all("menunggu verifikasi" not in v for k, v in rows.items() if k != kabag)
+    assert "📝 1 laporan menunggu verifikasi Anda — /verifikasi" in rows[sekretaris]
+    assert all("menunggu verifikasi" not in v for k, v in rows.items() if k not in (kabag, sekretaris))
 
 
 async def test_the_web_shows_the_same_list_to_the_head(engine: AsyncEngine) -> None:
     async with bot_uji(engine) as b:
         op = await demo_tg(engine, "operator")
         await _lapor(b, op, "PDI-DATIN-2", "2024-Q3", "100")
+        await _lapor(b, await demo_tg(engine, "operator-uml"), "KUL-UML-2", "2024-Q3", "70")  # the Kabag's
         b.jam.now += timedelta(days=2)
         w = buat_web(engine, Jam(b.jam.now))
     async with klien(w) as c:
         await masuk(c, w, "pimpinan")
         semua = (await c.get("/realisasi")).text
-        assert "Menunggu verifikasi Anda (1)" in semua
+        assert "Menunggu verifikasi Anda (1)" in semua and "KUL-UML-2" in semua
         r = await c.get("/realisasi?untuk=saya")
         assert r.status_code == 200 and "Menunggu verifikasi Anda: 1" in r.text
         assert "PDI-DATIN-2" in r.text and "menunggu 2 hari" in r.text
