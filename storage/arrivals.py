@@ -504,13 +504,14 @@ async def eskalasi_ditangani(conn: AsyncConnection, kabkota_ids: Sequence[int] |
 async def tangani(conn: AsyncConnection, eskalasi_id: int, *, oleh: Pengguna, now: datetime,
                   catatan: str | None = None) -> bool:
     """Mark an open escalation handled (audited); False when it was handled already."""
+    note = lg.catatan_bersih(catatan)
     res = await conn.execute(_e.update().where(_e.c.id == eskalasi_id, _e.c.status == TERBUKA)
-                             .values(status=DITANGANI, handled_by=oleh.id, handled_at=now,
-                                     handled_note=lg.catatan_bersih(catatan)))
+                             .values(status=DITANGANI, handled_by=oleh.id, handled_at=now, handled_note=note))
     if res.rowcount != 1:
         return False
     await audit.record(conn, actor=oleh.name, actor_id=oleh.id, action="tangani", entity="eskalasi",
-                       entity_id=eskalasi_id, old={"status": TERBUKA}, new={"status": DITANGANI}, now=now)
+                       entity_id=eskalasi_id, old={"status": TERBUKA},
+                       new={"status": DITANGANI, **({"catatan": note} if note else {})}, now=now)
     return True
 
 

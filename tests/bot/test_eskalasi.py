@@ -80,11 +80,11 @@ async def test_the_list_oldest_first_in_scope_and_a_note_the_reporter_reads_word
             "26 November 2024 pukul 15.00 WIB: 20 surat suara dikirim pukul 14.00.")
         assert [c for _, c in await _butir(b, op)] == [butir[1][1]]
     async with engine.connect() as conn:
-        n = (await conn.execute(sa.select(sa.func.count()).select_from(t.audit_log)
-                                .where(t.audit_log.c.action == "tangani"))).scalar_one()
+        jejak = (await conn.execute(sa.select(t.audit_log.c.new).where(t.audit_log.c.action == "tangani"))).all()
         note = (await conn.execute(sa.select(t.escalations.c.handled_note)
                                    .where(t.escalations.c.id == lama))).scalar_one()
-    assert (n, note) == (1, "20 surat suara dikirim pukul 14.00")
+    assert note == "20 surat suara dikirim pukul 14.00"
+    assert [r.new for r in jejak] == [{"status": "ditangani", "catatan": note}]  # once, with the note
 
 
 async def test_two_officers_at_once_record_it_once(engine: AsyncEngine) -> None:
