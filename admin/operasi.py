@@ -14,8 +14,9 @@ from admin.inti import ekspor, form, halaman, lingkup, pesan, redirect, render, 
 from domain.errors import ParseError
 from domain.kinerja import DitolakError
 from domain.periode import parse_periode
+from domain.tanggal import lama_menunggu
 from reports.ekspor import samarkan_audit
-from storage import audit, kinerja, org, outbox, webdata
+from storage import audit, kinerja, org, outbox, verifikasi, webdata
 from storage.audit import GALAT_BOT, GALAT_SIBUK
 from storage.users import AksesError
 
@@ -94,19 +95,26 @@ async def foto(request: Request) -> Response:
 async def _halaman_realisasi(request: Request, galat: str | None = None, status: int = 200) -> Response:
     units = (await lingkup(request)).unit_list
     q = request.query_params
-    st, ind = q.get("status", "")[:20], q.get("indikator", "")[:40]
-    async with web(request).engine.connect() as conn:
-        rows = await webdata.realisations(conn, unit_ids=units, status=st or None, indikator=ind or None,
-                                          limit=100_000 if q.get("unduh") else 500)
+    st, ind, untuk = q.get("status", "")[:20], q.get("indikator", "")[:40], q.get("untuk") == "saya"
+    w, saya = web(request), sesi(request).pengguna
+    async with w.engine.connect() as conn:
+        menunggu = {m.id: m for m in await verifikasi.menunggu(conn, saya)}
+        rows = await webdata.realisations(conn, unit_ids=units, status="diajukan" if untuk else st or None,
+                                          indikator=ind or None,
+                                          limit=100_000 if q.get("unduh") or untuk else 500)
         ditutup = [parse_periode(k) for k in await kinerja.closed_periods(conn)]
+    if untuk:  # the head's inbox, as /verifikasi lists it: only what waits for them, oldest first
+        rows = sorted((r for r in rows if r.id in menunggu), key=lambda r: (r.created_at, r.id))
     if q.get("unduh"):
         return ekspor(request, "realisasi", ["indikator", "unit", "periode", "versi", "nilai", "status", "sumber",
                                              "pelapor", "dibuat", "verifikator", "diverifikasi", "catatan_verifikasi",
                                              "alasan_koreksi"],
                       ([r.indikator, r.unit, r.periode, r.versi, r.nilai, r.status, r.sumber, r.pelapor, r.created_at,
                         r.verifikator, r.verified_at, r.verify_note, r.alasan_koreksi] for r in rows))
+    usia = {i: lama_menunggu(m.created_at, w.now()) for i, m in menunggu.items()}
     return render(request, "realisasi.html", {"rows": rows, "status": st, "indikator": ind, "galat": galat,
-                                              "ditutup": ditutup}, status=status)
+                                              "ditutup": ditutup, "untuk": untuk, "usia": usia,
+                                              "kepala": saya.is_head}, status=status)
 
 
 @halaman()

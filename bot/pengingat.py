@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.pengingat import sunyi
 from handlers.pengingat import render_kiriman, render_ringkasan
-from storage import outbox, tenggat, users
+from storage import outbox, tenggat, users, verifikasi
 from storage.cakupan import cakupan
 
 log = logging.getLogger("pantau.pengingat")
@@ -36,24 +36,33 @@ async def sapu(engine: AsyncEngine, *, now: datetime, zona: str, sinkron: bool =
 
 
 async def kirim_ringkasan(engine: AsyncEngine, *, now: datetime, zona: str) -> int:
-    """Queue today's digest for every active pimpinan who has something in it; returns how many were queued."""
+    """Queue today's digest for every active pimpinan who has something in it, and for every head with reports
+    waiting for their verification; returns how many were queued."""
     hari = now.astimezone(ZoneInfo(zona)).date()
     queued = 0
     async with engine.connect() as conn:
         penerima = await tenggat.penerima_ringkasan(conn)
+        menunggu = await verifikasi.jumlah_per_kepala(conn)
         isi = []
         for p in penerima:
             user = await users.by_id(conn, p.user_id)
             if user is None:
                 continue
             r = await tenggat.ringkasan(conn, unit_ids=(await cakupan(conn, user)).unit_list, now=now, zona=zona)
-            if not r.kosong:
-                isi.append((p, render_ringkasan(r, now, zona)))
+            n = menunggu.pop(p.user_id, 0)
+            if not r.kosong or n:
+                isi.append((p.user_id, p.telegram_id, render_ringkasan(r, now, zona, menunggu=n)))
+        # A head who gets no digest otherwise (a Kepala Sub Bagian) still hears what waits for them.
+        for uid, n in sorted(menunggu.items()):
+            user = await users.by_id(conn, uid)
+            if user is not None and user.aktif and user.telegram_id is not None:
+                isi.append((uid, user.telegram_id, render_ringkasan(tenggat.Ringkasan([], {}, None), now, zona,
+                                                                    menunggu=n)))
     if isi:
         async with engine.begin() as conn:
-            for p, text in isi:
-                queued += await outbox.enqueue(conn, key=f"ringkasan:{hari.isoformat()}:{p.user_id}",
-                                               chat_id=p.telegram_id, text=text, kind="info", now=now)
+            for uid, chat_id, text in isi:
+                queued += await outbox.enqueue(conn, key=f"ringkasan:{hari.isoformat()}:{uid}",
+                                               chat_id=chat_id, text=text, kind="info", now=now)
     return queued
 
 

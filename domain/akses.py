@@ -33,6 +33,8 @@ PERINTAH: tuple[Perintah, ...] = (
     Perintah("rencana", OPERATOR, "Perbarui kemajuan rencana aksi"),
     Perintah("tahapan", OPERATOR, "Tandai tahapan pemutakhiran selesai"),
     Perintah("gudang", OPERATOR, "Logistik di gudang: penerimaan dan pengiriman"),
+    Perintah("verifikasi", PELAPOR, "Laporan yang menunggu verifikasi Anda (kepala unit)"),
+    Perintah("eskalasi", PELAPOR, "Masalah logistik terbuka: tandai ditangani"),
     Perintah("capaian", PELAPOR, "Capaian kinerja: target, realisasi, capaian"),
     Perintah("logistik", PELAPOR, "Ketibaan logistik di TPS"),
     Perintah("anggaran", PELAPOR, "Pagu, realisasi dan penyerapan anggaran"),

@@ -22,6 +22,7 @@ from typing import Any
 
 from domain.anggaran import penyerapan
 from domain.angka import format_number, format_percent, format_rupiah, parse_percent
+from domain.capaian import JenisIndikator, nilai_from_canonical
 from domain.errors import ParseError
 from domain.periode import JenisPeriode, Periode, periode_berjalan, periode_tahun
 from domain.tanggal import format_date
@@ -35,6 +36,7 @@ __all__ = [
     "LaporanRealisasi",
     "cakupan_unit",
     "kepala_terdekat",
+    "melebihi_target",
     "nilai_otomatis",
     "parse_progres",
     "parse_tautan",
@@ -309,3 +311,21 @@ def periksa_verifikasi(*, berwenang: bool, verifikator_id: int, penulis_id: int 
         except ParseError as exc:
             raise DitolakError(f"Pengembalian perlu alasan. {exc.pesan}") from exc
     return None
+
+
+# --- a realisation worth a second look --------------------------------------------------------------------------
+
+
+def melebihi_target(jenis: str, nilai: str, target: str) -> bool:
+    """Whether a percentage realisation (canonical) is above 100 % and above its target: possible, but more often
+    a typing slip, so the reporter confirms it."""
+    if jenis != JenisIndikator.persen:
+        return False
+    angka = nilai_from_canonical(JenisIndikator.persen, nilai).angka
+    if angka is None or angka <= 100:
+        return False
+    try:
+        batas = nilai_from_canonical(JenisIndikator.persen, target).angka
+    except ParseError:  # a target that is not a number ("Proses"): 100 % is the bar
+        batas = None
+    return batas is None or angka > batas

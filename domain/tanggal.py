@@ -302,3 +302,12 @@ def format_datetime(dt: datetime, tz_name: str = "Asia/Jakarta") -> str:
     """Format date and time in the given zone: "Rabu, 27 November 2024 pukul 08.00 WIB"."""
     lokal = _sebagai_utc(dt).astimezone(_zona(tz_name))
     return f"{format_date_long(lokal.date())} {format_time(lokal, tz_name)}"
+
+
+def lama_menunggu(sejak: datetime, kini: datetime) -> str:
+    """How long something has waited, in words ("menunggu 3 hari", "menunggu 5 jam")."""
+    detik = max(0, int((_sebagai_utc(kini) - _sebagai_utc(sejak)).total_seconds()))
+    hari, jam = detik // 86400, detik // 3600
+    if hari:
+        return f"menunggu {hari} hari"
+    return f"menunggu {jam} jam" if jam else "menunggu kurang dari 1 jam"

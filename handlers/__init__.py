@@ -37,6 +37,7 @@ FITUR = (
     "handlers.akun",
     "handlers.laporan",
     "handlers.logistik",
+    "handlers.eskalasi",
     "handlers.web",
     "handlers.pengingat",
     "handlers.jadwal",

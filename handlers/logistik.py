@@ -1,5 +1,5 @@
-"""/logistik for leaders and operators (scoped): summary, a bar chart, drill-down to the TPS that have not reported;
-and the "handled" button of escalations (es:<id>).
+"""/logistik for leaders and operators (scoped): summary, a bar chart, drill-down to the TPS that have not reported
+and to the open escalations (handling one is handlers.eskalasi).
 
 Drill-down buttons: ``lg:p`` (the whole scope: per kab/kota, or per province for a national scope),
 ``lg:w:<unit id>`` (one province's kab/kota), ``lg:k:<unit id>`` (one kab/kota, per kecamatan),
@@ -28,10 +28,10 @@ from handlers.tahun import pemilihan_berjalan
 from handlers.teks import logistik as tl
 from handlers.tiba import tampil
 from reports import grafik_logistik, logistik
-from storage import arrivals, outbox
+from storage import arrivals
 from storage.cakupan import cakupan
 
-LG, ES = "lg", "es"
+LG = "lg"
 PER_HALAMAN = 10
 # A name on a drill-down button (two buttons share a row; a kecamatan has its row alone and gets 10 more).
 MAKS_NAMA_TOMBOL = 18
@@ -256,48 +256,9 @@ async def _eskalasi(conn: AsyncConnection, context: PantauContext, scope: list[i
     return "\n".join(lines).strip(), tombol.papan(*rows)
 
 
-# --- escalation handled ------------------------------------------------------------------------------------
-
-
-async def on_eskalasi(update: Update, context: PantauContext) -> None:
-    """A logistics officer marks an escalation handled; the reporter is told who handles it."""
-    q, svc, p = update.callback_query, context.layanan, context.aktif
-    assert q is not None
-    a = tombol.args(q.data, 1)
-    if a is None or not a[0].isdigit():
-        await q.answer(teks.KEDALUWARSA, show_alert=True)
-        return
-    async with svc.engine.begin() as conn:
-        found = await arrivals.eskalasi_by_ids(conn, [int(a[0])])
-        if not found:
-            await q.answer(teks.KEDALUWARSA, show_alert=True)
-            return
-        esk = found[0]
-        if not (await cakupan(conn, p)).tindak_kabkota(esk.kabkota_unit_id):
-            await q.answer(tl.BUKAN_CAKUPAN, show_alert=True)
-            return
-        done = await arrivals.tangani(conn, esk.id, oleh=p, now=svc.now())
-        if not done:
-            esk = (await arrivals.eskalasi_by_ids(conn, [esk.id]))[0]
-        elif esk.pelapor_tg is not None:
-            await outbox.enqueue(conn, key=f"eskalasi-ditangani:{esk.id}", chat_id=esk.pelapor_tg, kind="info",
-                                 text=tl.KE_PELAPOR_DITANGANI.format(nomor=esk.nomor, kode=esk.tps_kode, nama=p.name),
-                                 now=svc.now())
-    if not done:
-        pesan = (tl.SUDAH_DITANGANI.format(nama=esk.handled_by, waktu=format_datetime(esk.handled_at, svc.timezone))
-                 if esk.handled_by and esk.handled_at else tl.SUDAH_DIPERBARUI.format(catatan=esk.handled_note or "-"))
-        await q.answer(pesan, show_alert=True)
-        return
-    svc.wake_outbox()
-    await q.answer(tl.TERCATAT_DITANGANI)
-    asli = q.message.text if isinstance(q.message, Message) and q.message.text else ""
-    await tampil(update, asli + tl.DITANGANI.format(nama=p.name, waktu=format_datetime(svc.now(), svc.timezone)))
-
-
 def daftar() -> list[BaseHandler[Any, PantauContext, Any]]:
-    """/logistik, its drill-down buttons and the escalation button."""
+    """/logistik and its drill-down buttons (escalations are handled in handlers.eskalasi)."""
     return [
         CommandHandler("logistik", cmd_logistik),
         CallbackQueryHandler(on_lg, pattern=rf"^{LG}:"),
-        CallbackQueryHandler(on_eskalasi, pattern=rf"^{ES}:"),
     ]

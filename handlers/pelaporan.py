@@ -1,5 +1,5 @@
-"""What the unit reporting flows share: one conversation for /realisasi, /anggaran_lapor, /rencana, /tahapan
-and the head's "Kembalikan" reason, plus small helpers.
+"""What the unit reporting flows share: one conversation for /realisasi, /anggaran_lapor, /rencana, /tahapan,
+the head's "Kembalikan" reason and the logistics officer's note on a handled escalation, plus small helpers.
 
 The flows are steps of ONE ConversationHandler (built here, registered by handlers.realisasi) so that starting
 one flow while another is half done simply replaces it: with separate conversations both would stay open and
@@ -23,7 +23,7 @@ from handlers import gangguan, kirim, mulai, teks
 from handlers.konteks import PantauContext, percakapan
 
 WAKTU_PERCAKAPAN = timedelta(minutes=30)
-DRAF = ("rl", "al", "ra", "th", "vf")  # user_data keys of the flows' drafts (JSON values only)
+DRAF = ("rl", "al", "ra", "th", "vf", "es")  # user_data keys of the flows' drafts (JSON values only)
 SELESAI = ConversationHandler.END
 ID_DRAF = "draf"  # the draft's id, stored with the saved row: the same draft submitted again is stored once
 
@@ -180,9 +180,9 @@ async def on_habis(update: object, context: PantauContext) -> None:
 
 def percakapan_pelaporan() -> ConversationHandler[PantauContext]:
     """The one reporting conversation, made of each flow's entry points and steps."""
-    from handlers import anggaran_lapor, realisasi, rencana, tahapan, verifikasi
+    from handlers import anggaran_lapor, eskalasi, realisasi, rencana, tahapan, verifikasi
 
-    modules = (realisasi, anggaran_lapor, rencana, tahapan, verifikasi)
+    modules = (realisasi, anggaran_lapor, rencana, tahapan, verifikasi, eskalasi)
     entry: list[BaseHandler[Any, PantauContext, Any]] = [h for m in modules for h in m.masuk()]
     states: dict[object, list[BaseHandler[Any, PantauContext, Any]]] = {}
     for m in modules:

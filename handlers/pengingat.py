@@ -30,6 +30,7 @@ from domain.pengingat import JENIS, Langkah, pagi_berikutnya
 from domain.tanggal import format_date_long, format_datetime, format_time
 from handlers import kirim, teks, tombol
 from handlers.konteks import PantauContext
+from handlers.teks import kepala as tkp
 from handlers.teks import pengingat as tx
 from storage import tenggat
 from storage.tenggat import Kiriman, Pesan
@@ -226,9 +227,12 @@ def baris_jadwal(b: tenggat.Baris, *, tanggal: bool = True, unit: bool = True) -
         tx.JADWAL_DIGESER.format(alasan=b.digeser) if b.digeser else "") + (tx.JADWAL_DIJEDA if b.dijeda else "")
 
 
-def render_ringkasan(r: tenggat.Ringkasan, now: datetime, zona: str) -> str:
-    """The pimpinan's morning digest: due today, overdue by unit, logistics progress on distribution days."""
+def render_ringkasan(r: tenggat.Ringkasan, now: datetime, zona: str, *, menunggu: int = 0) -> str:
+    """The morning digest: reports waiting for this head, due today, overdue by unit, logistics progress on
+    distribution days."""
     lines = [tx.RINGKASAN_JUDUL.format(tanggal=format_date_long(now.astimezone(ZoneInfo(zona)).date()))]
+    if menunggu:
+        lines += ["", tkp.VF_RINGKASAN.format(n=format_number(menunggu))]
     if r.hari_ini:
         lines += ["", tx.RINGKASAN_HARI_INI, *(baris_jadwal(b, tanggal=False) for b in r.hari_ini)]
     if r.terlambat:

@@ -6,7 +6,8 @@ also its Bagian's (labelled with the Bagian's code). The report goes to the head
 
 Steps: indicator (buttons with target and last value, or its code typed; or a reminder's "Lapor" button, which
 starts here with the reminder's period first) → period (open periods of the PK year, or typed) → [correction
-reason when the period was reported before] → value (read by the indicator's kind) → evidence (documents, photos,
+reason when the period was reported before] → value (read by the indicator's kind; a percentage above 100 % and
+above the target is confirmed: Ya / Ubah) → evidence (documents, photos,
 links; optional) → hambatan (optional) → upaya (optional) → confirm.
 This module also registers the one reporting conversation of handlers.pelaporan.
 """
@@ -25,6 +26,7 @@ from domain.kinerja import (
     BATAS_BUKTI,
     DitolakError,
     LaporanRealisasi,
+    melebihi_target,
     parse_tautan,
     periksa_alasan,
     periksa_periode,
@@ -48,6 +50,7 @@ from handlers.pelaporan import (
     tolak_tombol,
 )
 from handlers.tahun import pilihan_tahun, tahun_diketik, tahun_terbuka
+from handlers.teks import kepala as tkp
 from handlers.teks import kinerja as tk
 from reports.teks import nilai_teks
 from storage import kinerja, org, outbox, tahun_laporan
@@ -55,6 +58,7 @@ from storage import kinerja, org, outbox, tahun_laporan
 RL = "rl"
 IND, PER, ALASAN, NILAI, BUKTI, HAMBATAN, UPAYA, KONFIRMASI = (
     "rl_ind", "rl_per", "rl_alasan", "rl_nilai", "rl_bukti", "rl_hambatan", "rl_upaya", "rl_konfirmasi")
+YAKIN = "rl_yakin"  # a percentage above 100 % and above the target: confirm it
 
 
 def _terakhir(ind: Indikator, r: LaporanRealisasi | None) -> str:
@@ -283,9 +287,35 @@ async def on_nilai(update: Update, context: PantauContext) -> object:
     except ParseError as exc:
         await msg.reply_text(f"{exc.pesan}\n{tk.COBA_LAGI}")
         return NILAI
-    d["bukti"] = []
-    await msg.reply_text(tk.RL_MINTA_BUKTI, reply_markup=tombol.papan([(tk.LEWATI, tombol.data(RL, "lanjut"))]))
+    if melebihi_target(d["jenis"], d["nilai"], d["target"]):
+        await msg.reply_text(tkp.RL_MELEBIHI.format(nilai=nilai_teks(d["jenis"], d["nilai"]),
+                                                    target=nilai_teks(d["jenis"], d["target"])),
+                             reply_markup=tombol.papan([(tkp.RL_YA, tombol.data(RL, "yakin")),
+                                                        (tkp.RL_UBAH, tombol.data(RL, "ubah"))]))
+        return YAKIN
+    return await _minta_bukti(update, context)
+
+
+async def _minta_bukti(update: Update, context: PantauContext) -> object:
+    draf(context, RL)["bukti"] = []
+    await jawab(update, context, tk.RL_MINTA_BUKTI, tombol.papan([(tk.LEWATI, tombol.data(RL, "lanjut"))]))
     return BUKTI
+
+
+async def on_yakin(update: Update, context: PantauContext) -> object:
+    """A value above the target confirmed (Ya), or to be typed again (Ubah)."""
+    query, d = update.callback_query, draf(context, RL)
+    assert query is not None
+    if "nilai" not in d:
+        await tolak_tombol(query, teks.KEDALUWARSA)
+        return SELESAI
+    if query.data == f"{RL}:ubah":
+        await pilih(query, tkp.RL_UBAH)
+        del d["nilai"]
+        await jawab(update, context, tkp.RL_KETIK_ULANG)
+        return NILAI
+    await pilih(query, tkp.RL_YA)
+    return await _minta_bukti(update, context)
 
 
 async def on_bukti(update: Update, context: PantauContext) -> object:
@@ -495,6 +525,8 @@ def langkah() -> dict[object, list[BaseHandler[Any, PantauContext, Any]]]:
         PER: [CallbackQueryHandler(on_periode, pattern=r"^rl:p:"), MessageHandler(teks_saja, on_periode_teks)],
         ALASAN: [MessageHandler(teks_saja, on_alasan)],
         NILAI: [MessageHandler(teks_saja, on_nilai)],
+        # another value typed instead of a tap is read as the value
+        YAKIN: [CallbackQueryHandler(on_yakin, pattern=r"^rl:(yakin|ubah)$"), MessageHandler(teks_saja, on_nilai)],
         BUKTI: [lanjut, MessageHandler((filters.Document.ALL | filters.PHOTO | teks_saja), on_bukti)],
         HAMBATAN: [CallbackQueryHandler(on_hambatan, pattern=r"^rl:lanjut$"), MessageHandler(teks_saja, on_hambatan)],
         UPAYA: [CallbackQueryHandler(on_upaya, pattern=r"^rl:lanjut$"), MessageHandler(teks_saja, on_upaya)],

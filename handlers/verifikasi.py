@@ -4,6 +4,9 @@ The head receives each submission through the outbox with the buttons vf:ok:<id>
 tap; returning asks for a reason (a step of the reporting conversation). Either way the status changes once
 (a second tap, or a second head, is told it is decided), it is audited, and the operator is told via the outbox
 (``storage.kinerja.decide``, the same rule as the web's).
+
+/verifikasi lists what waits for this head (``storage.verifikasi.menunggu``), oldest first, one message per report
+with the same two buttons, so a pushed message that scrolled away is never lost.
 """
 
 from __future__ import annotations
@@ -13,20 +16,23 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from domain.errors import ParseError
 from domain.kinerja import DitolakError, periksa_alasan
 from domain.periode import parse_periode
-from handlers import teks, tombol
+from domain.tanggal import format_datetime, lama_menunggu
+from handlers import kirim, teks, tombol
 from handlers.konteks import PantauContext
 from handlers.pelaporan import SELESAI, bersihkan, draf, tolak_tombol
+from handlers.teks import kepala as tkp
 from handlers.teks import kinerja as tk
 from reports.teks import nilai_teks
-from storage import kinerja
+from storage import kinerja, verifikasi
 
 VF = "vf"
 ALASAN = "vf_alasan"
+MAKS_BUTIR = 10  # messages one /verifikasi sends; the rest after these are decided
 
 
 def _id(data: str | None, aksi: str) -> int | None:
@@ -108,6 +114,32 @@ async def on_alasan(update: Update, context: PantauContext) -> object:
     return SELESAI
 
 
+async def cmd_verifikasi(update: Update, context: PantauContext) -> None:
+    """The head's inbox: each waiting report, oldest first, with its age and Setujui / Kembalikan."""
+    msg, svc, p = update.effective_message, context.layanan, context.aktif
+    assert msg is not None
+    if not p.is_head:
+        await msg.reply_text(tkp.VF_BUKAN_KEPALA)
+        return
+    async with svc.engine.connect() as conn:
+        rows = await verifikasi.menunggu(conn, p)
+    if not rows:
+        await msg.reply_text(tkp.VF_KOSONG)
+        return
+    await msg.reply_text(tkp.VF_JUDUL.format(n=len(rows)))
+    now = svc.now()
+    for m in rows[:MAKS_BUTIR]:
+        text = tkp.VF_BUTIR.format(
+            kode=m.kode, periode=parse_periode(m.periode).label, usia=lama_menunggu(m.created_at, now), nama=m.nama,
+            unit=m.unit, nilai=nilai_teks(m.jenis, m.nilai), versi=m.versi, pelapor=m.pelapor or "-",
+            koreksi=tkp.VF_KOREKSI.format(alasan=tk.ringkas(m.alasan_koreksi, 200)) if m.alasan_koreksi else "",
+            waktu=format_datetime(m.created_at, svc.timezone))
+        await kirim.balas(msg, text, reply_markup=tombol.papan(
+            [(tk.SETUJUI, tombol.data(VF, "ok", m.id)), (tk.KEMBALIKAN, tombol.data(VF, "kb", m.id))]))
+    if len(rows) > MAKS_BUTIR:
+        await msg.reply_text(tkp.VF_SISA.format(n=len(rows) - MAKS_BUTIR))
+
+
 def masuk() -> list[BaseHandler[Any, PantauContext, Any]]:
     """Entry point: the Kembalikan button."""
     return [CallbackQueryHandler(on_kembalikan, pattern=r"^vf:kb:")]
@@ -119,5 +151,5 @@ def langkah() -> dict[object, list[BaseHandler[Any, PantauContext, Any]]]:
 
 
 def daftar() -> list[BaseHandler[Any, PantauContext, Any]]:
-    """The Setujui button (the Kembalikan conversation is part of handlers.pelaporan)."""
-    return [CallbackQueryHandler(on_setujui, pattern=r"^vf:ok:")]
+    """/verifikasi and the Setujui button (the Kembalikan conversation is part of handlers.pelaporan)."""
+    return [CommandHandler("verifikasi", cmd_verifikasi), CallbackQueryHandler(on_setujui, pattern=r"^vf:ok:")]

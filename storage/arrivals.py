@@ -479,14 +479,15 @@ async def eskalasi_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> list[Esk
 
 
 async def eskalasi_terbuka(conn: AsyncConnection, kabkota_ids: Sequence[int] | None, *, limit: int = 20,
-                           offset: int = 0) -> tuple[list[Eskalasi], int]:
-    """Open escalations (newest first) in the given kab/kota (None: all), and how many there are."""
+                           offset: int = 0, terlama_dulu: bool = False) -> tuple[list[Eskalasi], int]:
+    """Open escalations (newest first, or oldest first) in the given kab/kota (None: all), and how many there
+    are."""
     where = [_e.c.status == TERBUKA]
     if kabkota_ids is not None:
         where.append(_e.c.kabkota_unit_id.in_(list(kabkota_ids)))
     total = (await conn.execute(sa.select(sa.func.count()).select_from(_e).where(*where))).scalar_one()
-    q = (sa.select(*_ESK_COLS).select_from(_ESK_FROM).where(*where).order_by(_e.c.id.desc())
-         .limit(limit).offset(offset))
+    urut = (_e.c.created_at, _e.c.id) if terlama_dulu else (_e.c.id.desc(),)
+    q = sa.select(*_ESK_COLS).select_from(_ESK_FROM).where(*where).order_by(*urut).limit(limit).offset(offset)
     return [_esk(r) for r in (await conn.execute(q)).all()], int(total)
 
 
@@ -503,13 +504,14 @@ async def eskalasi_ditangani(conn: AsyncConnection, kabkota_ids: Sequence[int] |
 async def tangani(conn: AsyncConnection, eskalasi_id: int, *, oleh: Pengguna, now: datetime,
                   catatan: str | None = None) -> bool:
     """Mark an open escalation handled (audited); False when it was handled already."""
+    note = lg.catatan_bersih(catatan)
     res = await conn.execute(_e.update().where(_e.c.id == eskalasi_id, _e.c.status == TERBUKA)
-                             .values(status=DITANGANI, handled_by=oleh.id, handled_at=now,
-                                     handled_note=lg.catatan_bersih(catatan)))
+                             .values(status=DITANGANI, handled_by=oleh.id, handled_at=now, handled_note=note))
     if res.rowcount != 1:
         return False
     await audit.record(conn, actor=oleh.name, actor_id=oleh.id, action="tangani", entity="eskalasi",
-                       entity_id=eskalasi_id, old={"status": TERBUKA}, new={"status": DITANGANI}, now=now)
+                       entity_id=eskalasi_id, old={"status": TERBUKA},
+                       new={"status": DITANGANI, **({"catatan": note} if note else {})}, now=now)
     return True
 
 

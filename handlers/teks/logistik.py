@@ -139,11 +139,7 @@ ESKALASI_KONFLIK = (
 )
 TOMBOL_TANGANI = "✅ Tandai sudah ditangani"
 DITANGANI = "\n\n✅ Ditangani oleh {nama}, {waktu}."
-SUDAH_DITANGANI = "Sudah ditangani oleh {nama}, {waktu}."
-SUDAH_DIPERBARUI = "Sudah tidak berlaku: {catatan}."
-TERCATAT_DITANGANI = "Tercatat: sudah ditangani."
 BUKAN_CAKUPAN = "Eskalasi ini di luar cakupan wilayah Anda."
-KE_PELAPOR_DITANGANI = "Masalah pada laporan {nomor} (TPS {kode}) sedang ditangani oleh {nama}."
 
 # --- /gudang ------------------------------------------------------------------------------------------
 

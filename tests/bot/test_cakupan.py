@@ -42,6 +42,7 @@ async def test_another_organisation_cannot_handle_or_see_kota_bengkulu(engine: A
             b.api.add_user(tg, "Uji BTENG")
             await b.kirim(tg, "/start")
             assert await tekan_paksa(b, tg, f"es:{esk}") == "Eskalasi ini di luar cakupan wilayah Anda."
+            assert (await b.kirim(tg, "/eskalasi"))[-1].content.startswith("Tidak ada masalah logistik terbuka")
         out = await b.kirim(PIM_BTENG, "/logistik")
         assert out[-1].content == "Tidak ada kab/kota dalam cakupan Anda." and "Kota Bengkulu" not in out[-1].content
         assert "kedaluwarsa" in (await tekan_paksa(b, PIM_BTENG, f"lg:k:{kota}") or "")
@@ -49,7 +50,9 @@ async def test_another_organisation_cannot_handle_or_see_kota_bengkulu(engine: A
         # the kab/kota's own officer still can
         kota_tg = await demo_tg(engine, "operator-kota")
         await b.kirim(kota_tg, "/start")
-        assert await tekan_paksa(b, kota_tg, f"es:{esk}") == "Tercatat: sudah ditangani."
+        assert "Surat suara kurang 20" in (await b.kirim(kota_tg, "/eskalasi"))[-1].content
+        await tekan_paksa(b, kota_tg, f"es:l:{esk}")
+        assert b.api.last(kota_tg).content.startswith("✅ Masalah di TPS - (kurang) sudah ditangani oleh")
     async with engine.connect() as conn:
         catatan = await audit.recent(conn, limit=1000)
         keluar = (await conn.execute(sa.select(sa.func.count()).select_from(t.outbox)

@@ -199,13 +199,17 @@ async def test_every_deviation_kind_and_the_escalation_reaches_only_the_kabkota_
         data = esk.buttons[0][0][1]
         assert data is not None and data.startswith("es:")
         await b.tekan(OPERATOR_KOTA, data, message_id=esk.message_id)
-        assert b.jawaban_terakhir() == "Tercatat: sudah ditangani."
-        assert "✅ Ditangani oleh Operator Logistik Demo KPU Kota Bengkulu" in b.api.last(OPERATOR_KOTA).text
-        assert not b.api.last(OPERATOR_KOTA).buttons
+        assert "tulis catatan penanganannya" in (b.api.last(OPERATOR_KOTA).text or "")
+        await b.tekan(OPERATOR_KOTA, data.replace("es:", "es:l:"))  # Tanpa catatan
+        kalimat = f"Masalah di TPS {kode} (beberapa masalah) sudah ditangani oleh Operator Logistik Demo"
+        assert (b.api.last(OPERATOR_KOTA).text or "").startswith(f"✅ {kalimat}")
+        handled = b.api.message(OPERATOR_KOTA, esk.message_id)
+        assert "✅ Ditangani oleh Operator Logistik Demo KPU Kota Bengkulu" in (handled.text or "")
+        assert not handled.buttons
         await b.tekan(OPERATOR_KOTA, data, message_id=esk.message_id)  # double tap
-        assert (b.jawaban_terakhir() or "").startswith("Sudah ditangani oleh Operator Logistik")
+        assert f"Masalah di TPS {kode} sudah ditangani oleh Operator Logistik" in (b.jawaban_terakhir() or "")
         assert await b.kirim_outbox() == 1
-        assert "sedang ditangani oleh Operator Logistik Demo" in b.api.last(PETUGAS).text
+        assert (b.api.last(PETUGAS).text or "").startswith(kalimat)
         # the handling is shown in /logistik too
         out = await b.kirim(OPERATOR_KOTA, "/logistik")
         assert "Eskalasi terbuka: 0" in out[0].text
