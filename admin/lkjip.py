@@ -9,8 +9,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from admin import teks
-from admin.inti import halaman, lingkup, pesan, web
+from admin.inti import halaman, lingkup, pesan, sesi, web
 from reports import lkjip, lkjip_docx
+from storage import audit
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TAHUN_MIN, TAHUN_MAKS = 2000, 2100
@@ -40,6 +41,10 @@ async def unduh(request: Request) -> Response:
         except lkjip.TanpaData:
             return pesan(request, 404, lkjip.TANPA_DATA)
     isi = await asyncio.to_thread(lkjip_docx.render, data)
+    p = sesi(request).pengguna
+    async with w.engine.begin() as conn:  # an export like every other download: who, which year, how much
+        await audit.record_export(conn, actor=p.name, actor_id=p.id, dataset="lkjip", fmt="docx",
+                                  rows=lkjip.baris_audit(data), via="web", filters={"tahun": data.tahun}, now=w.now())
     return Response(isi, media_type=DOCX, headers={
         "Content-Disposition": f'attachment; filename="draf-lkjip-{data.tahun}.docx"',
         "Cache-Control": "private, no-store"})

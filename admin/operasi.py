@@ -3,6 +3,7 @@ outbox, the audit log."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from starlette.requests import Request
@@ -243,8 +244,14 @@ async def jejak(request: Request) -> Response:
                                                 sebelum=int(sebelum) if sebelum.isdigit() and len(sebelum) < 12
                                                 else None)
         entitas = await webdata.audit_entities(conn)
+    rows = [_samar(r) for r in rows]  # the page shows what the downloads show: no invite code, token or session
     return render(request, "audit.html", {"rows": rows, "lanjut": lanjut, "entitas_list": entitas, "entitas": entity,
                                           "pelaku": actor})
+
+
+def _samar(r: webdata.BarisAudit) -> webdata.BarisAudit:
+    ident, lama, baru = samarkan_audit(r.entity, r.entity_id, r.old, r.new)
+    return replace(r, entity_id=ident, old=lama, new=baru)
 
 
 def routes() -> list[BaseRoute]:

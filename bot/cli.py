@@ -142,23 +142,30 @@ async def _report(engine: AsyncEngine, a: argparse.Namespace) -> str:
         return await laporan_cli.report(engine, a, a.timezone)
     periode = parse_periode(a.period) if a.period else None
     year = a.year or (periode.tahun if periode else None)
+    lap: Any
+    render: Callable[[Any], str]
     async with engine.connect() as conn:
         if a.name == "capaian":
-            lap: Any = await capaian.build(conn, year, a.unit, sampai=periode)
-            return _emit(lap, a.format, teks.capaian)
-        if a.name == "anggaran":
-            return _emit(await anggaran.build(conn, year), a.format, teks.anggaran)
-        if a.name == "logistik":
+            lap, render = await capaian.build(conn, year, a.unit, sampai=periode), teks.capaian
+        elif a.name == "anggaran":
+            lap, render = await anggaran.build(conn, year), teks.anggaran
+        elif a.name == "logistik":
             units = None
             if a.unit:
                 u = await org.unit_by_code(conn, a.unit)
                 if u is None:
                     raise CliError(f"Unit {a.unit!r} tidak dikenal.")
                 units = await org.descendants(conn, u.id)
-            return _emit(await logistik.build(conn, units), a.format, teks.logistik)
-        if a.name == "pemutakhiran":
-            return _emit(await pemutakhiran.build(conn, year), a.format, teks.pemutakhiran)
-        return _emit(await rencana_aksi.build(conn, year, a.unit), a.format, teks.rencana_aksi)
+            lap, render = await logistik.build(conn, units), teks.logistik
+        elif a.name == "pemutakhiran":
+            lap, render = await pemutakhiran.build(conn, year), teks.pemutakhiran
+        else:
+            lap, render = await rencana_aksi.build(conn, year, a.unit), teks.rencana_aksi
+    keluaran = _emit(lap, a.format, render)
+    if a.format in ("json", "csv"):  # a file's worth of data on standard output: an export like `pantau export`
+        await laporan_cli.catat(engine, f"laporan-{a.name}", a.format, len(tabel.table(lap)[1]),
+                                laporan_cli.saringan_laporan(a), berkas="-")
+    return keluaran
 
 
 async def _tps(engine: AsyncEngine, a: argparse.Namespace) -> str:
@@ -168,6 +175,10 @@ async def _tps(engine: AsyncEngine, a: argparse.Namespace) -> str:
         rows = await org.list_tps(conn, kabkota=a.kabkota, sulit=True if a.sulit else None, limit=a.limit)
     header = ["kode", "nama", "kabkota", "kecamatan", "desa", "dpt", "sulit"]
     data = [[r.kode, r.nama, r.kabkota, r.kecamatan, r.desa, r.dpt, r.sulit] for r in rows]
+    if a.format in ("json", "csv"):  # an export of the TPS list: audited like `pantau export tps`
+        saringan = {k: v for k, v in (("kabkota", a.kabkota), ("sulit", a.sulit), ("limit", a.limit))
+                    if v not in (None, False, "")}
+        await laporan_cli.catat(engine, "tps", a.format, len(rows), saringan, berkas="-")
     if a.format == "json":
         return json.dumps([dict(zip(header, d, strict=True)) for d in data], ensure_ascii=False, indent=2)
     if a.format == "csv":

@@ -18,7 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.angka import format_number
 from domain.periode import parse_periode
 from domain.tanggal import format_datetime
-from reports import anggaran, capaian, ekspor, grafik, grafik_logistik, lkj, logistik, pemutakhiran, rencana_aksi
+from reports import (
+    anggaran,
+    capaian,
+    ekspor,
+    grafik,
+    grafik_logistik,
+    lkj,
+    logistik,
+    pemutakhiran,
+    rencana_aksi,
+    tabel,
+)
 from storage import audit, nasional, org
 from storage.db import create_engine, upgrade
 
@@ -54,11 +65,16 @@ def _hari_ini(tz: str) -> Any:
     return datetime.now(ZoneInfo(tz)).date()
 
 
-async def _catat(engine: AsyncEngine, dataset: str, fmt: str, n: int, saringan: dict[str, Any], **rinci: Any) -> None:
+async def catat(engine: AsyncEngine, dataset: str, fmt: str, n: int, saringan: dict[str, Any], **rinci: Any) -> None:
     """The command line's exports are audited like the bot's and the web's (the actor is "cli")."""
     async with engine.begin() as conn:
         await audit.record_export(conn, actor="cli", actor_id=None, dataset=dataset, fmt=fmt, rows=n, via="cli",
                                   filters=saringan, now=datetime.now(UTC), **rinci)
+
+
+def saringan_laporan(a: argparse.Namespace) -> dict[str, Any]:
+    """A report's filters as its audit record names them."""
+    return {k: v for k, v in (("year", a.year), ("period", a.period), ("unit", a.unit)) if v}
 
 
 async def export(engine: AsyncEngine, a: argparse.Namespace, tz: str) -> str:
@@ -74,18 +90,18 @@ async def export(engine: AsyncEngine, a: argparse.Namespace, tz: str) -> str:
             out = sys.stdout
             n = await ekspor.tulis(conn, a.dataset, "csv", out, bom=a.bom, konteks=konteks, batas=a.limit)
             out.flush()
-            await _catat(engine, a.dataset, "csv", n, saringan, berkas="-")
+            await catat(engine, a.dataset, "csv", n, saringan, berkas="-")
             return ""
         path = Path(a.output or ekspor.nama_berkas(a.dataset, a.format, hari_ini))
         n = await ekspor.tulis(conn, a.dataset, a.format, path, bom=a.bom, konteks=konteks, batas=a.limit)
-    await _catat(engine, a.dataset, a.format, n, saringan, berkas=str(path))
+    await catat(engine, a.dataset, a.format, n, saringan, berkas=str(path))
     detik = time.perf_counter() - mulai
     return (f"{ekspor.DATASET[a.dataset].judul}: {format_number(n)} baris ditulis ke {path} "
             f"({format_number(round(path.stat().st_size / 1024))} KB, {format_number(round(detik, 1))} detik).")
 
 
 async def report(engine: AsyncEngine, a: argparse.Namespace, tz: str) -> str:
-    """`pantau report lkj`, and `--format xlsx|png` for every report: writes a file, says where."""
+    """`pantau report lkj`, and `--format xlsx|png` for every report: writes a file (audited), says where."""
     periode = parse_periode(a.period) if a.period else None
     year = a.year or (periode.tahun if periode else None)
     today = _hari_ini(tz)
@@ -113,10 +129,10 @@ async def report(engine: AsyncEngine, a: argparse.Namespace, tz: str) -> str:
     path = Path(a.output or f"pantau-{a.name}-{getattr(lap, 'tahun', today.year)}.{a.format}")
     if a.format == "xlsx":
         n = lkj.laporan_xlsx(lap, path, tz=tz, nama_kabkota=nama_kab)
-        saringan = {k: v for k, v in (("year", a.year), ("period", a.period), ("unit", a.unit)) if v}
-        await _catat(engine, f"laporan-{a.name}", "xlsx", n, saringan, berkas=str(path))
     else:
         path.write_bytes(_png(lap, cp, nama_kab, format_datetime(datetime.now(UTC), tz)))
+        n = len(tabel.table(lap)[1])  # the rows of the report the chart was drawn from
+    await catat(engine, f"laporan-{a.name}", a.format, n, saringan_laporan(a), berkas=str(path))
     return f"Berkas ditulis: {path} ({format_number(round(path.stat().st_size / 1024))} KB)."
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.angka import format_number
 from reports import lkjip, lkjip_docx
+from storage import audit
 
 FORMAT = ("docx", "pdf")
 
@@ -35,4 +36,8 @@ async def laporan(engine: AsyncEngine, a: argparse.Namespace, tz: str) -> str:
             raise GalatLkjip(str(exc)) from None
     path = Path(a.output or f"lkjip-{data.tahun}.{a.format}")
     path.write_bytes(isi)
+    async with engine.begin() as conn:  # audited like `pantau export` (the actor is "cli")
+        await audit.record_export(conn, actor="cli", actor_id=None, dataset="lkjip", fmt=a.format,
+                                  rows=lkjip.baris_audit(data), via="cli", filters={"tahun": data.tahun},
+                                  now=datetime.now(UTC), berkas=str(path))
     return f"Draf LKjIP {data.tahun} ditulis: {path} ({format_number(round(len(isi) / 1024))} KB)."

@@ -14,6 +14,7 @@ from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from handlers import teks, tombol
+from handlers.ekspor import catat
 from handlers.konteks import PantauContext
 from handlers.teks import laporan as tl
 from reports import lkjip, lkjip_docx
@@ -47,6 +48,7 @@ async def on_lkjip(update: Update, context: PantauContext) -> None:
     isi = await asyncio.to_thread(lkjip_docx.render, data)
     await query.message.reply_document(isi, filename=f"draf-lkjip-{data.tahun}.docx",
                                        caption=tl.BERKAS_LKJIP.format(tahun=data.tahun))
+    await catat(context, "lkjip", "docx", lkjip.baris_audit(data), {"tahun": data.tahun})
 
 
 def daftar() -> list[BaseHandler[Any, PantauContext, Any]]:

@@ -154,6 +154,11 @@ class DataLkjip(BaseModel):
     norma: dict[str, int]
 
 
+def baris_audit(data: DataLkjip) -> int:
+    """What an export's audit record counts for a draft: the performance indicators it reports on."""
+    return len(data.lkj.capaian.indikator)
+
+
 async def build(conn: AsyncConnection, tahun: int | None = None, today: date | None = None) -> DataLkjip:
     """Read the year's figures (default: the latest year with realisations) through the report builders."""
     today = today or date.today()

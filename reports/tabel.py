@@ -4,42 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from typing import Any
 
+from domain.rumus import AWAL_NFKC as AWAL_NFKC
+from domain.rumus import awal_berbahaya as awal_berbahaya
+from domain.rumus import netralkan as netralkan
 from reports.anggaran import LaporanAnggaran
 from reports.capaian import LaporanCapaian
 from reports.logistik import LaporanLogistik
 from reports.pemutakhiran import LaporanPemutakhiran
 from reports.rencana_aksi import LaporanRencanaAksi
-
-_BAHAYA = ("=", "+", "-", "@", "\t", "\r")
-
-
-@lru_cache(maxsize=4096)
-def _seperti_bahaya(awal: str) -> bool:
-    return unicodedata.normalize("NFKC", awal)[:1] in _BAHAYA
-
-
-# The first non-ASCII character whose NFKC form starts with one of _BAHAYA (U+207A, superscript plus): a first
-# character below it is dangerous only if it is one of _BAHAYA itself, so most cells skip the NFKC check.
-AWAL_NFKC = next(chr(i) for i in range(0x80, 0x110000) if _seperti_bahaya(chr(i)))
-
-
-def awal_berbahaya(awal: str) -> bool:
-    """Whether a cell starting with the character ``awal`` could be read as a formula: = + - @ tab CR, or a
-    character that NFKC turns into one (fullwidth ＝ ＋ － ＠, small ﹦, superscript ⁺ …), which Excel may read
-    the same way."""
-    return awal in _BAHAYA or (awal >= AWAL_NFKC and _seperti_bahaya(awal))
-
-
-def netralkan(value: Any) -> Any:
-    """Make a text cell that a spreadsheet would run as a formula inert; numbers pass unchanged."""
-    if isinstance(value, str) and awal_berbahaya(value[:1]):
-        return "'" + value
-    return value
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], out: io.TextIOBase | Any,

@@ -26,6 +26,7 @@ from domain.periode import parse_periode
 from domain.tanggal import parse_bulan, parse_date, parse_tahun, parse_time
 from storage import audit, libur, logistik
 from storage import tables as t
+from storage.giliran import bergiliran
 from storage.impor_berkas import MAKS_BARIS as MAKS_BARIS
 from storage.impor_berkas import MAKS_BYTE as MAKS_BYTE
 from storage.impor_berkas import ImporError as ImporError
@@ -223,8 +224,12 @@ def _chunks(xs: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield xs[i:i + POTONG]
 
 
+def _kunci(keys: Iterable[Any]) -> list[Any]:
+    return sorted(set(keys) - {""})
+
+
 async def _existing(conn: AsyncConnection, col: sa.Column[Any], keys: Iterable[Any]) -> set[Any]:
-    ks = sorted(set(keys))
+    ks = await asyncio.to_thread(_kunci, keys)  # 200.000 keys take a good part of a second to sort
     found: set[Any] = set()
     for part in _chunks(ks):
         found.update((await conn.execute(sa.select(col).where(col.in_(part)))).scalars().all())
@@ -233,7 +238,7 @@ async def _existing(conn: AsyncConnection, col: sa.Column[Any], keys: Iterable[A
 
 async def _rows(conn: AsyncConnection, table: sa.Table, col: sa.Column[Any], keys: Iterable[Any]) -> list[Any]:
     out: list[Any] = []
-    for part in _chunks(sorted(set(keys) - {""})):
+    for part in _chunks(await asyncio.to_thread(_kunci, keys)):
         out += (await conn.execute(sa.select(table).where(col.in_(part)))).all()
     return out
 
@@ -281,14 +286,14 @@ async def _cek_tps(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneInfo) 
     units = await _units(conn)
     ada = await _existing(conn, t.tps.c.kode, (b.data.get("kode", "").strip() for b in rows))
     wil_kode = set()
-    for b in rows:
+    async for b in bergiliran(rows):
         m = _RE_TPS.match(b.data.get("kode", "").strip())
         if m:
             wil_kode |= {f"{m[1]}.{m[2]}", f"{m[1]}.{m[2]}.{m[3]}"}
     wil = {r.kode: r for r in await _rows(conn, t.wilayah, t.wilayah.c.kode, wil_kode)}
     seen: dict[str, int] = {}
     baru_wil: dict[str, str] = {}
-    for b in rows:
+    async for b in bergiliran(rows):
         if not _perlu(b, "kode", "nama", "kabkota", "dpt"):
             continue
         kode = b.data["kode"].strip()
@@ -354,7 +359,7 @@ async def _cek_pengguna(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneI
     kode_tps = {k for b in rows for k in _daftar_tps(b.data.get("tps", ""))}
     tps_ada = {r.kode: r.id for r in await _rows(conn, t.tps, t.tps.c.kode, kode_tps)}
     seen: dict[int, int] = {}
-    for b in rows:
+    async for b in bergiliran(rows):
         if not _perlu(b, "nama", "peran", "telegram_id"):
             continue
         peran = b.data["peran"].strip().lower()
@@ -417,7 +422,7 @@ async def _cek_indikator(conn: AsyncConnection, rows: list[BarisImpor], tz: Zone
     induk_ada = {r.kode: r.id for r in await _rows(conn, t.indicators, t.indicators.c.kode,
                                                    (b.data.get("induk", "").strip() for b in rows))}
     seen: dict[str, int] = {}
-    for b in rows:
+    async for b in bergiliran(rows):
         if not _perlu(b, "kode", "nama", "jenis", "unit", "tingkat"):
             continue
         kode = b.data["kode"].strip()
@@ -488,7 +493,7 @@ async def _cek_target(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneInf
     ada = {(r.indicator_id, r.periode, r.sumber): r.nilai for r in await _rows(
         conn, t.indicator_targets, t.indicator_targets.c.indicator_id, (i.id for i in ind.values()))}
     seen: dict[tuple[str, str, str], int] = {}
-    for b in rows:
+    async for b in bergiliran(rows):
         if not _perlu(b, "indikator", "tahun", "nilai"):
             continue
         kode = b.data["indikator"].strip()
@@ -536,7 +541,7 @@ async def _cek_pk(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneInfo) -
     ditutup = await _tahun_ditutup(conn)
     ind = await _indikator_ada(conn, (b.data.get("indikator", "").strip() for b in rows))
     seen: dict[tuple[Any, ...], int] = {}
-    for b in rows:
+    async for b in bergiliran(rows):
         if not _perlu(b, "unit", "tahun", "jenis", "tanggal", "indikator", "target"):
             continue
         u = units.get(b.data["unit"].strip().upper())
@@ -601,7 +606,7 @@ async def _cek_rencana_aksi(conn: AsyncConnection, rows: list[BarisImpor], tz: Z
     ada = {(r.tahun, r.kode) for r in await _rows(conn, t.rencana_aksi, t.rencana_aksi.c.kode,
                                                   (b.data.get("kode", "").strip() for b in rows))}
     seen: dict[tuple[Any, str], int] = {}
-    for b in rows:
+    async for b in bergiliran(rows):
         if not _perlu(b, "tahun", "kode", "uraian", "pagu", "volume", "satuan", "unit", "bulan_mulai",
                       "bulan_selesai"):
             continue
@@ -642,7 +647,7 @@ async def _cek_tenggat(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneIn
     ada = {(r.jenis, r.ref, r.unit_id) for r in await _rows(conn, t.deadlines, t.deadlines.c.ref,
                                                             (b.data.get("ref", "").strip() for b in rows))}
     seen: dict[tuple[Any, ...], int] = {}
-    for b in rows:
+    async for b in bergiliran(rows):
         if not _perlu(b, "jenis", "ref", "judul", "tanggal", "peran"):
             continue
         jenis = b.data["jenis"].strip().lower()
@@ -679,7 +684,7 @@ async def _tulis_tenggat(conn: AsyncConnection, rows: list[BarisImpor], tz: Zone
 async def _cek_norma_logistik(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneInfo) -> None:
     ada = {r.kode: r for r in (await conn.execute(sa.select(t.logistics_items))).all()}
     seen: dict[str, int] = {}
-    for b in rows:
+    async for b in bergiliran(rows):
         if not _perlu(b, "kode", "nama", "satuan"):
             continue
         kode = b.data["kode"].strip().upper()
@@ -747,7 +752,7 @@ async def _cek_anggaran(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneI
     seen: dict[tuple[Any, str], int] = {}
     dok: tuple[Any, ...] | None = None  # (tahun, dokumen, revisi, tanggal) of the first good row
     parsed: list[tuple[BarisImpor, int, str, str, str | None]] = []
-    for b in rows:
+    async for b in bergiliran(rows):
         if not _perlu(b, "tahun", "tanggal", "program", "uraian", "pagu"):
             continue
         tahun = _parse(b, "tahun", parse_tahun)
@@ -791,7 +796,7 @@ async def _cek_anggaran(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneI
     ada = {r.kode: r for r in (await conn.execute(sa.select(bl).where(bl.c.tahun == tahun))).all()}
     terbaru = (await conn.execute(sa.select(sa.func.max(rv.c.ke)).where(rv.c.tahun == tahun))).scalar_one()
     di_berkas = {kode: tingkat for _, _, kode, tingkat, _ in parsed}
-    for b, _, kode, tingkat, induk in parsed:
+    async for b, _, kode, tingkat, induk in bergiliran(parsed):
         if terbaru is not None and ke <= terbaru:
             b.galat.append(f"revisi ke-{ke} tahun {tahun} tidak lebih baru dari revisi ke-{terbaru} yang sudah "
                            "diimpor; beri nomor revisi berikutnya")
@@ -861,11 +866,15 @@ async def dry_run(conn: AsyncConnection, dataset: str, tabel: Tabel, *, tz_name:
     if not rows:
         p.galat_berkas.append("berkas tidak berisi baris data (hanya judul kolom)")
         return p
-    for n, row in rows:
-        data = {h: (row[i] if i < len(row) else "") for i, h in enumerate(header) if h in names}
-        p.baris.append(BarisImpor(n, data))
-    await _CEK[dataset](conn, p.baris, ZoneInfo(tz_name))
+    p.baris = await asyncio.to_thread(_baris, header, names, rows)  # pure work, off the event loop
+    await _CEK[dataset](conn, p.baris, ZoneInfo(tz_name))  # look-ups, then row checks that give way (giliran)
     return p
+
+
+def _baris(header: list[str], names: list[str], rows: list[tuple[int, list[str]]]) -> list[BarisImpor]:
+    """The file's rows as the dataset's named cells."""
+    dipakai = [(i, h) for i, h in enumerate(header) if h in names]
+    return [BarisImpor(n, {h: (row[i] if i < len(row) else "") for i, h in dipakai}) for n, row in rows]
 
 
 async def commit(conn: AsyncConnection, dataset: str, tabel: Tabel, *, actor: Pengguna, berkas: str, now: datetime,

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from domain.rumus import pulihkan
+
 MAKS_BYTE = 10 * 1024 * 1024
 MAKS_BARIS = 200_000  # data rows
 MAKS_KOLOM = 100  # columns of the header row (the templates have at most 13)
@@ -76,10 +78,7 @@ def _sel(v: Any) -> str:
         return ""
     else:
         s = _bukan_teks(v)
-    # Undo the formula neutralising of our own exports ("'=..." → "=...").
-    if s[:1] == "'" and s[1:2] in ("=", "+", "-", "@"):
-        s = s[1:]
-    return s
+    return pulihkan(s)  # our own exports' formula neutralising, undone by the same rule that applied it
 
 
 def _bukan_teks(v: Any) -> str:

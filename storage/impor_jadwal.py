@@ -19,6 +19,7 @@ from domain.angka import parse_count, parse_percent
 from domain.tanggal import parse_date, parse_tahun, parse_time
 from storage import pemilihan
 from storage import tables as t
+from storage.giliran import bergiliran
 from storage.impor import BarisImpor, Dataset, _dup, _k, _parse, _perlu, _units
 
 DATASETS: tuple[Dataset, ...] = (
@@ -72,7 +73,7 @@ async def _cek_tahapan(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneIn
     v = t.voter_stages
     ada = {(r.tahun, r.no) for r in (await conn.execute(sa.select(v.c.tahun, v.c.no))).all()}
     seen: dict[tuple[Any, Any], int] = {}
-    for b in rows:
+    async for b in bergiliran(rows):
         if not _perlu(b, "tahun", "no", "nama", "mulai", "selesai", "pelaksana"):
             continue
         tahun = _parse(b, "tahun", parse_tahun)
@@ -112,7 +113,7 @@ async def _cek_pemilihan(conn: AsyncConnection, rows: list[BarisImpor], tz: Zone
     ada = {e.kode for e in await pemilihan.semua(conn)}
     kepala: dict[str, tuple[str, str, int]] = {}  # kode -> (nama, jenis, tahun) of its first row
     seen: dict[tuple[str, str], int] = {}
-    for b in rows:
+    async for b in bergiliran(rows):
         if not _perlu(b, "kode", "nama", "jenis", "kabkota", "kirim_mulai", "pemungutan"):
             continue
         kode = b.data["kode"].strip().upper()
@@ -151,7 +152,7 @@ async def _cek_pemilihan(conn: AsyncConnection, rows: list[BarisImpor], tz: Zone
         if not b.galat and u is not None and hari and kirim and batas and sulit:
             b.aksi = "ubah" if kode in ada else "baru"
             b.nilai = {"kode": kode, "jadwal": pemilihan.JadwalKabkota(u.id, kirim, batas, sulit, hari)}
-    for b in rows:
+    async for b in bergiliran(rows):
         if b.nilai:
             b.nilai["kepala"] = kepala[b.nilai["kode"]]
 
@@ -179,7 +180,7 @@ async def _cek_surat(conn: AsyncConnection, rows: list[BarisImpor], tz: ZoneInfo
     items = {r.kode: r for r in (await conn.execute(sa.select(t.logistics_items.c.kode,
                                                               t.logistics_items.c.per_tps))).all()}
     seen: dict[tuple[str, str], int] = {}
-    for b in rows:
+    async for b in bergiliran(rows):
         if not _perlu(b, "pemilihan", "nama", "surat_suara"):
             continue
         kode = b.data["pemilihan"].strip().upper()

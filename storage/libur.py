@@ -26,6 +26,7 @@ from domain.harikerja import JENIS_LIBUR, HariLibur
 from domain.tanggal import TAHUN_MAKSIMUM, TAHUN_MINIMUM, format_date, parse_date
 from storage import audit, tenggat
 from storage import tables as t
+from storage.giliran import bergiliran
 from storage.sql import insert_ignore
 
 __all__ = [
@@ -241,7 +242,7 @@ async def cek_impor(conn: AsyncConnection, rows: Sequence[Baris], tz: ZoneInfo) 
     """Check import rows: tanggal, nama, jenis (nasional, cuti_bersama, daerah; default daerah), aksi."""
     ada = {x.tanggal: x for x in await daftar(conn)}
     seen: dict[date, int] = {}
-    for b in rows:
+    async for b in bergiliran(rows):
         teks_tanggal = b.data.get("tanggal", "").strip()
         aksi = b.data.get("aksi", "").strip().lower() or "tambah"
         if aksi not in AKSI_IMPOR:

@@ -1,10 +1,14 @@
 """The authorization matrix: every command, button prefix, web route and download × every role in its own scope,
-in another kab/kota, in another organisation (BTENG), revoked, and an unregistered account.
+in another kab/kota, in another organisation (BTENG), revoked, an unregistered account, and each of them in a
+group chat.
 
 One table holds the expected outcome. ``y``: the actor got through to the target (Kota Bengkulu's field data, the
 province's budget and realisations, or, for rows without a target, past the role check); ``-``: refused, or the
-target is out of sight. The bot is the real Application over the fake Bot API, the web the real Starlette app.
-Commands, button prefixes and routes are read from the running apps: one added without a row fails this test.
+target is out of sight. In a group chat ``-`` means the bot answered with the pointer to the private chat and
+nothing else: no other message there or in the private chat, no file, nothing written. The bot is the real
+Application over the fake Bot API, the web the real Starlette app (which has no group chats: the web ignores the
+group column). Commands, button prefixes and routes are read from the running apps: one added without a row fails
+this test.
 """
 
 from __future__ import annotations
@@ -31,22 +35,32 @@ from tests.admin.bantuan import buat_web, klien
 from tests.bot.harness import BotUji, bot_uji
 
 # Columns: per role its own scope, another kab/kota (KAB-1701), another organisation (BTENG), revoked; then an
-# unregistered account. Own scope: the admin and the pimpinan of the province, Kota Bengkulu's operator and
-# petugas (the demo's). Every pimpinan here heads their unit.
+# unregistered account; then the same own-scope accounts of each role and the unregistered one, in a group chat.
+# Own scope: the admin and the pimpinan of the province, Kota Bengkulu's operator and petugas (the demo's). Every
+# pimpinan here heads their unit.
 PERAN_KOLOM = ("admin", "pimpinan", "operator", "petugas")
 VARIAN = ("", "@kab", "@bteng", "-x")
-AKTOR = (*(f"{p}{v}" for p in PERAN_KOLOM for v in VARIAN), "asing")
+DI_GRUP = "#grup"
+AKTOR_PRIBADI = (*(f"{p}{v}" for p in PERAN_KOLOM for v in VARIAN), "asing")
+AKTOR_GRUP = tuple(f"{p}{DI_GRUP}" for p in (*PERAN_KOLOM, "asing"))
+AKTOR = (*AKTOR_PRIBADI, *AKTOR_GRUP)
 UNIT = {"admin": "PDI-REN", "pimpinan": "PROV", "operator": "KAB-1771", "petugas": "KAB-1771"}
 UNIT_VARIAN = {"@kab": "KAB-1701", "@bteng": "BTENG-KUL"}
 DEMO = {"pimpinan": "pimpinan", "operator": "operator-kota", "petugas": "petugas"}
 ANGGARAN, KOTA = "142.297.821.000", "Kota Bengkulu"
 
-SEMUA, SEMUA_ASING = "yyy- yyy- yyy- yyy- -", "yyy- yyy- yyy- yyy- y"
-ADMIN, WEB = "yyy- ---- ---- ---- -", "yyy- yyy- ---- ---- -"
-OPERATOR, PELAPOR = "---- ---- yyy- ---- -", "yyy- yyy- yyy- ---- -"
-PROVINSI = "yyy- y--- ---- ---- -"  # the province's own data: admins and its leader
-KOTA_SAJA = "yyy- y--- y--- ---- -"  # Kota Bengkulu's field data: admins, the province's leader, its operator
-PUBLIK = "yyyy yyyy yyyy yyyy y"
+# Each code: admin, pimpinan, operator, petugas (own, @kab, @bteng, revoked), unregistered, then the group column
+# (admin, pimpinan, operator, petugas, unregistered in a group chat): nothing gets through in a group, ever. A row
+# may leave the group column out; it then means the same "-----".
+SEMUA, SEMUA_ASING = "yyy- yyy- yyy- yyy- - -----", "yyy- yyy- yyy- yyy- y -----"
+ADMIN, WEB = "yyy- ---- ---- ---- - -----", "yyy- yyy- ---- ---- - -----"
+OPERATOR, PELAPOR = "---- ---- yyy- ---- - -----", "yyy- yyy- yyy- ---- - -----"
+PROVINSI = "yyy- y--- ---- ---- - -----"  # the province's own data: admins and its leader
+KOTA_SAJA = "yyy- y--- y--- ---- - -----"  # Kota Bengkulu's field data: admins, the province's leader, its operator
+PETUGAS_KOTA = "---- ---- ---- y--- - -----"  # Kota Bengkulu's petugas, at their own TPS
+OPERATOR_KOTA = "---- ---- y--- ---- - -----"  # Kota Bengkulu's operator, for its own stages
+ASING_SAJA = "---- ---- ---- ---- y -----"  # only an unregistered account asks for access
+PUBLIK = "yyyy yyyy yyyy yyyy y -----"  # the web's login pages (no group column on the web)
 
 # kind, name (command, button prefix, or "METHOD path"), variant -> (what is checked, expected)
 TABEL: dict[tuple[str, str, str], tuple[str, str]] = {
@@ -57,7 +71,7 @@ TABEL: dict[tuple[str, str, str], tuple[str, str]] = {
     ("cmd", "profil", ""): ("peran", SEMUA),
     ("cmd", "jadwal", ""): ("peran", SEMUA),
     ("cmd", "pengingat", ""): ("peran", SEMUA),
-    ("cmd", "tiba", ""): ("penanda:17.71.", "---- ---- ---- y--- -"),
+    ("cmd", "tiba", ""): ("penanda:17.71.", PETUGAS_KOTA),
     ("cmd", "realisasi", ""): ("peran", OPERATOR),
     ("cmd", "anggaran_lapor", ""): ("peran", OPERATOR),
     ("cmd", "rencana", ""): ("peran", OPERATOR),
@@ -81,15 +95,15 @@ TABEL: dict[tuple[str, str, str], tuple[str, str]] = {
     ("tombol", "gd", "gd:terima"): ("peran", OPERATOR),
     ("tombol", "lg", "lg:k:{kota}"): (f"penanda:{KOTA}", KOTA_SAJA),
     ("tombol", "lj", "lj:d:2024"): ("peran", ADMIN),
-    ("tombol", "minta", "minta:operator"): ("peran", "---- ---- ---- ---- y"),
+    ("tombol", "minta", "minta:operator"): ("peran", ASING_SAJA),
     ("tombol", "pg", "pg:tunda:999999"): ("peran", SEMUA),
     ("tombol", "pm", "pm:x:2024"): ("peran", PELAPOR),
     ("tombol", "putus", "putus:1:setuju"): ("peran", ADMIN),
     ("tombol", "ra", "ra:mulai:999999"): ("peran", OPERATOR),
     ("tombol", "rl", "rl:mulai:999999:2024-Q3"): ("peran", OPERATOR),
     ("tombol", "sr", "sr:batal"): ("peran", ADMIN),
-    ("tombol", "tb", "tb:mulai:{tps_kode}"): ("sampai", "---- ---- ---- y--- -"),
-    ("tombol", "th", "th:mulai:{tahapan}:{kota}"): ("sampai", "---- ---- y--- ---- -"),
+    ("tombol", "tb", "tb:mulai:{tps_kode}"): ("sampai", PETUGAS_KOTA),
+    ("tombol", "th", "th:mulai:{tahapan}:{kota}"): ("sampai", OPERATOR_KOTA),
     ("tombol", "vf", "vf:ok:{realisasi}"): ("db:realisasi", PROVINSI),
     ("web", "GET /", "logistik"): (f"penanda:{KOTA}", PROVINSI),
     ("web", "GET /", "anggaran"): (f"penanda:{ANGGARAN}", PROVINSI),
@@ -159,6 +173,8 @@ TABEL: dict[tuple[str, str, str], tuple[str, str]] = {
 def harapan(kode: str) -> dict[str, bool]:
     """The expected outcome of each actor from a row's "yyy- ..." code."""
     huruf = kode.replace(" ", "")
+    if len(huruf) == len(AKTOR_PRIBADI):
+        huruf += "-" * len(AKTOR_GRUP)
     assert len(huruf) == len(AKTOR), kode
     return {a: h == "y" for a, h in zip(AKTOR, huruf, strict=True)}
 
@@ -179,7 +195,7 @@ async def _dunia(engine: AsyncEngine) -> Dunia:
     async with engine.begin() as conn:
         kode = {u.code: u.id for u in await org.units(conn)}
         tps_1701 = (await org.list_tps(conn, kabkota="KAB-1701", limit=1))[0].id
-        for a in AKTOR[:-1]:
+        for a in AKTOR_PRIBADI[:-1]:
             peran = a.split("@")[0].split("-")[0]
             varian = a[len(peran):]
             demo = await users.by_demo_key(conn, DEMO[peran]) if varian in ("", "-x") and peran in DEMO else None
@@ -196,6 +212,8 @@ async def _dunia(engine: AsyncEngine) -> Dunia:
                 await conn.execute(t.user_tps.insert(), [{"user_id": baru, "tps_id": i} for i in tps])
             tg[a], uid[a] = tid, baru
         tg["asing"], uid["asing"] = 6_999_999, 0
+        for a in AKTOR_GRUP:  # the same accounts, writing in a group chat
+            tg[a], uid[a] = tg[a.removesuffix(DI_GRUP)], uid[a.removesuffix(DI_GRUP)]
         petugas = await users.by_demo_key(conn, "petugas")
         assert petugas is not None
         tps_kota = (await org.list_tps(conn, ids=sorted(petugas.tps_ids)))[0]
@@ -311,6 +329,8 @@ async def _satu_bot(b: BotUji, d: Dunia, kunci: tuple[str, str, str], cek: str, 
     if cek == "db:realisasi":
         async with b.engine.begin() as conn:
             d.nilai["realisasi"] = await _realisasi_baru(conn)
+    if aktor.endswith(DI_GRUP):
+        return await _satu_grup(b, d, kunci, cek, tg)
     if jenis == "cmd":
         teks_, tombol, jawab = await _jalankan(b, tg, lambda: _kirim(b, tg, f"/{nama}"))
     else:
@@ -340,15 +360,66 @@ async def _kirim(b: BotUji, tg: int, text: str) -> None:
     await b.kirim(tg, text)
 
 
+# --- the bot in a group chat --------------------------------------------------------------------------------
+
+GRUP_TOMBOL = -100_500_000  # a group holding one bot message (the pointer) to press forged buttons on
+# What an update could write: logins, invites, accounts, messages to send, the audit log, reports, decisions.
+JEJAK = (t.web_logins, t.invites, t.users, t.outbox, t.audit_log, t.arrival_reports, t.realisations,
+         t.escalations)
+
+
+async def _jejak(engine: AsyncEngine) -> tuple[Any, ...]:
+    """Row counts of the tables an update could write to, and the escalations' and realisations' states."""
+    hitung = [sa.select(sa.func.count()).select_from(tb).scalar_subquery() for tb in JEJAK]
+    keadaan = [sa.select(sa.func.count()).where(t.escalations.c.status == "ditangani").scalar_subquery(),
+               sa.select(sa.func.count()).where(t.realisations.c.status != "diajukan").scalar_subquery()]
+    async with engine.connect() as conn:
+        return tuple((await conn.execute(sa.select(*hitung, *keadaan))).one())
+
+
+async def _grup_baru(b: BotUji) -> int:
+    """A fresh group chat, so the pointer's pause from an earlier row does not hide what the bot says now."""
+    n = b.app.bot_data.setdefault("uji_grup", 0) + 1
+    b.app.bot_data["uji_grup"] = n
+    b.api.add_group(-100_600_000 - n, f"Grup uji {n}")
+    return -100_600_000 - n
+
+
+async def _satu_grup(b: BotUji, d: Dunia, kunci: tuple[str, str, str], cek: str, tg: int) -> bool:
+    """Whether anything but the pointer to the private chat came out of one row sent in a group chat."""
+    jenis, nama, data = kunci
+    teguran = teks.HANYA_PRIBADI.format(bot=b.api.bot_username)
+    grup = await _grup_baru(b) if jenis == "cmd" else GRUP_TOMBOL
+    pribadi = {m.message_id: m.content for m in b.api.messages(tg)}
+    di_grup = {m.message_id: m.content for m in b.api.messages(grup)}
+    berkas, jawaban, awal = len(b.api.calls), len(b.api.callback_answers), await _jejak(b.engine)
+    if jenis == "cmd":
+        upd = await b.api.send_text(tg, f"/{nama}", chat_id=grup)
+        harus = [teguran]
+    else:
+        upd = await b.api.press(tg, b.api.messages(grup)[0].message_id, _isi(d, data), chat_id=grup)
+        harus = []
+    await b.app.process_update(upd.to_update(b.app.bot))
+    bocor = [m.content for m in b.api.messages(tg) if pribadi.get(m.message_id) != m.content]
+    kata = [m.content for m in b.api.messages(grup) if di_grup.get(m.message_id) != m.content]
+    dijawab = [(a.text, a.show_alert) for a in b.api.callback_answers[jawaban:]]
+    kirim_berkas = [c for c in b.api.calls[berkas:] if c.method.lower() in ("senddocument", "sendphoto")]
+    return bool(bocor or kata != harus or kirim_berkas or await _jejak(b.engine) != awal
+                or dijawab != ([] if jenis == "cmd" else [(teguran, True)]))
+
+
 async def test_bot_matrix(engine: AsyncEngine) -> None:
     d = await _dunia(engine)
     async with bot_uji(engine) as b:
         cmds, prefixes = _isi_app(b.app)
         assert cmds == {n for j, n, _ in TABEL if j == "cmd"}, "a command without a row in TABEL (or a stale row)"
         assert prefixes == {n for j, n, _ in TABEL if j == "tombol"} == set(akses.TOMBOL), "a button prefix"
-        for a in AKTOR:
+        for a in AKTOR_PRIBADI:
             b.api.add_user(d.tg[a], f"Uji {a}")
             await b.kirim(d.tg[a], "/start")
+        b.api.add_group(GRUP_TOMBOL, "Koordinasi KPU")
+        await b.app.process_update((await b.api.send_text(d.tg["admin"], "/start", chat_id=GRUP_TOMBOL)
+                                    ).to_update(b.app.bot))
         await _cabut(engine, d)
         salah = []
         for kunci, (cek, kode) in TABEL.items():
@@ -389,10 +460,10 @@ async def test_web_matrix(engine: AsyncEngine) -> None:
     d = await _dunia(engine)
     assert _rute_web() == {n for j, n, _ in TABEL if j == "web"}, "a web route without a row in TABEL"
     w = buat_web(engine, ambil_foto=_foto)
-    sesi = {a: await _sesi(engine, d, a, w.now()) for a in AKTOR}
+    sesi = {a: await _sesi(engine, d, a, w.now()) for a in AKTOR_PRIBADI}
     await _cabut(engine, d)
     salah = []
-    for a in AKTOR:
+    for a in AKTOR_PRIBADI:
         async with klien(w) as c:
             if sesi[a]:
                 c.cookies.set(COOKIE, sesi[a][0])  # type: ignore[index]

@@ -11,6 +11,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.entitas import Pengguna
+from reports.tabel import write_csv
 from storage import audit, impor, users
 from storage import tables as t
 from tests.admin.bantuan import buat_web, klien, masuk
@@ -116,6 +117,16 @@ def test_size_limit_has_a_clear_message() -> None:
 def test_csv_with_semicolons_bom_and_excel_quotes_is_read() -> None:
     tabel = impor.read_file("d.csv", "\ufeffKode;Nama TPS;DPT\n'=1;\"TPS; 1\";1,5\n".encode())
     assert tabel.kolom == ["kode", "nama_tps", "dpt"] and tabel.baris == [(2, ["=1", "TPS; 1", "1,5"])]
+
+
+def test_a_neutralised_export_reads_back_as_it_was() -> None:
+    """Export neutralises after NFKC; the import undoes it by the same rule, fullwidth and small forms too."""
+    nilai = ["\uff1d1+1", "=SUM(A1)", "+62 811", "-5", "@x", "\ufe661", "\uff0bA", "'biasa", "biasa"]
+    buf = io.StringIO()
+    write_csv(["kode"], [[v] for v in nilai], buf)
+    assert buf.getvalue().count("'") == 8  # seven neutralised, and the one already there
+    hasil = impor.read_file("d.csv", buf.getvalue().encode())
+    assert [b[0] for _, b in hasil.baris] == nilai
 
 
 def test_xlsx_cells_become_indonesian_text() -> None:

@@ -60,7 +60,7 @@ async def test_csv_and_xlsx_downloads_are_audited_with_their_filters_and_rows(en
         assert rec.new["baris"] == r.content.decode("utf-8-sig").count("\r\n") - 1
 
 
-async def test_the_audit_download_masks_secrets_like_the_cli(engine: AsyncEngine) -> None:
+async def test_the_audit_download_and_page_mask_secrets_like_the_cli(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await audit.record(conn, actor="Admin", action="cabut", entity="undangan", entity_id="KODEAMAT9x2",
                            new={"kode": "KODEAMAT9x2", "peran": "operator"}, now=NOW)
@@ -79,6 +79,10 @@ async def test_the_audit_download_masks_secrets_like_the_cli(engine: AsyncEngine
             assert "(disembunyikan)" in isi and "operator" in isi, fmt
             for rahasia in ("KODEAMAT9x2", "tokenrahasia77", "csrfrahasia"):
                 assert rahasia not in isi, (fmt, rahasia)
+        halaman = (await c.get("/audit")).text  # the page itself, old and new values and the record's id
+        assert "(disembunyikan)" in halaman and "operator" in halaman
+        for rahasia in ("KODEAMAT9x2", "tokenrahasia77", "csrfrahasia"):
+            assert rahasia not in halaman, rahasia
 
 
 async def test_revocations_on_the_web_record_the_actors_id(engine: AsyncEngine) -> None:

@@ -8,6 +8,7 @@ import io
 import docx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage import audit, users
 from tests.admin.bantuan import buat_web, klien, masuk
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -24,6 +25,12 @@ async def test_admin_downloads_the_draft_from_the_dashboard(engine: AsyncEngine)
     assert 'filename="draf-lkjip-2024.docx"' in r.headers["content-disposition"]
     doc = docx.Document(io.BytesIO(r.content))
     assert any(p.text.startswith("Tabel 3.2 ") for p in doc.paragraphs)
+    async with engine.connect() as conn:  # the draft is an export like every other download
+        rec = (await audit.recent(conn, entity="dataset", limit=1))[0]
+        admin = await users.by_demo_key(conn, "admin")
+    assert admin is not None and rec.action == "ekspor" and rec.actor_id == admin.id
+    assert rec.entity_id == "lkjip.docx" and rec.new["saringan"] == {"tahun": 2024} and rec.new["lewat"] == "web"
+    assert isinstance(rec.new["baris"], int) and rec.new["baris"] > 0
 
 
 async def test_pimpinan_of_the_whole_organisation_may_download(engine: AsyncEngine) -> None:

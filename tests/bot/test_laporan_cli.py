@@ -90,3 +90,29 @@ def test_cli_exports_are_audited_with_rows_and_filters(cli, database_url: str,  
     assert realisasi[2]["baris"] == 36 and realisasi[2]["saringan"] == {} and realisasi[2]["berkas"] == "r.xlsx"
     assert kul[2]["dataset"] == "laporan-capaian" and kul[2]["saringan"] == {"unit": "KUL"}
     assert isinstance(kul[2]["baris"], int) and kul[2]["baris"] > 0
+
+
+
+def test_tps_lists_and_report_charts_and_data_are_audited(cli, database_url: str,  # type: ignore[no-untyped-def]
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """`tps list --format csv|json`, `report --format png` and a report's CSV/JSON are exports too."""
+    assert cli(["tps", "list", "--kabkota", "KAB-1771", "--limit", "5", "--format", "csv"]) == 0
+    assert cli(["tps", "list", "--sulit", "--format", "json"]) == 0
+    capsys.readouterr()
+    assert cli(["report", "logistik", "--format", "png", "-o", "g.png"]) == 0
+    capsys.readouterr()
+    assert cli(["report", "capaian", "--year", "2024", "--format", "csv"]) == 0
+    baris_capaian = len([r for r in csv.reader(io.StringIO(capsys.readouterr().out)) if r]) - 1
+    assert cli(["tps", "list", "--limit", "3"]) == 0  # text on the terminal: a look, not an export
+    assert cli(["report", "capaian", "--year", "2024"]) == 0
+    catatan = _ekspor_tercatat(database_url)
+    assert [(r[0], r[2]["dataset"], r[2]["format"], r[2]["saringan"], r[2]["lewat"], r[2]["berkas"])
+            for r in catatan] == [
+        ("cli", "tps", "csv", {"kabkota": "KAB-1771", "limit": 5}, "cli", "-"),
+        ("cli", "tps", "json", {"sulit": True}, "cli", "-"),
+        ("cli", "laporan-logistik", "png", {}, "cli", "g.png"),
+        ("cli", "laporan-capaian", "csv", {"year": 2024}, "cli", "-"),
+    ]
+    baris = [r[2]["baris"] for r in catatan]
+    assert baris[0] == 5 and isinstance(baris[1], int) and baris[1] > 0 and isinstance(baris[2], int)
+    assert baris[2] > 0 and baris[3] == baris_capaian > 0

@@ -16,7 +16,9 @@ from handlers import teks
 from handlers.teks import laporan as tl
 from reports import lkjip_docx
 from reports.lkjip import TANPA_DATA
+from storage import audit
 from tests.bot.harness import bot_uji, demo_tg
+from tests.bot.test_laporan_cli import _ekspor_tercatat
 
 
 def _data(msg: SentMessage) -> list[str]:
@@ -35,6 +37,10 @@ async def test_admin_gets_the_draft_from_capaian(engine: AsyncEngine) -> None:
         doc = docx.Document(io.BytesIO(out[-1].document or b""))
         assert any(p.text.startswith("Tabel 3.15 ") for p in doc.paragraphs)
         assert b.api.unanswered_callbacks() == []
+    async with engine.connect() as conn:  # audited like every file the bot sends
+        rec = (await audit.recent(conn, entity="dataset", limit=1))[0]
+    assert rec.entity_id == "lkjip.docx" and rec.new["saringan"] == {"tahun": 2024} and rec.new["lewat"] == "bot"
+    assert rec.actor_id is not None and isinstance(rec.new["baris"], int) and rec.new["baris"] > 0
 
 
 async def test_pimpinan_gets_no_button_and_a_pressed_one_is_refused(engine: AsyncEngine) -> None:
@@ -61,11 +67,14 @@ async def test_forged_draft_buttons_get_kedaluwarsa(engine: AsyncEngine, data: s
 
 
 
-def test_cli_writes_the_docx(cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_cli_writes_the_docx(cli, database_url: str, tmp_path: Path,  # type: ignore[no-untyped-def]
+                             capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(["report", "lkjip", "--year", "2024", "--format", "docx", "--output", "draf.docx"]) == 0
     assert "Draf LKjIP 2024 ditulis: draf.docx" in capsys.readouterr().out
     doc = docx.Document(str(tmp_path / "draf.docx"))
     assert doc.paragraphs[0].text == "LAPORAN KINERJA INSTANSI PEMERINTAH"
+    (pelaku, _, rec), = _ekspor_tercatat(database_url)
+    assert pelaku == "cli" and rec["dataset"] == "lkjip" and rec["format"] == "docx" and rec["berkas"] == "draf.docx"
     assert cli(["report", "lkjip", "--format", "text"]) == 2
     assert "--format docx" in capsys.readouterr().err
     assert cli(["report", "capaian", "--format", "docx"]) == 2
