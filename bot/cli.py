@@ -155,7 +155,8 @@ async def _report(engine: AsyncEngine, a: argparse.Namespace) -> str:
                 if u is None:
                     raise CliError(f"Unit {a.unit!r} tidak dikenal.")
                 units = await org.descendants(conn, u.id)
-            return _emit(await logistik.build(conn, units), a.format, teks.logistik)
+            return _emit(await logistik.build(conn, units, distribusi=True, tahun=a.year), a.format,
+                         teks.logistik)
         if a.name == "pemutakhiran":
             return _emit(await pemutakhiran.build(conn, year), a.format, teks.pemutakhiran)
         return _emit(await rencana_aksi.build(conn, year, a.unit), a.format, teks.rencana_aksi)

@@ -24,7 +24,7 @@ from reports import anggaran, capaian, perbandingan
 from reports.anggaran import LaporanAnggaran
 from reports.capaian import LaporanCapaian
 from reports.ekspor import BukuKerja, Kolom, NilaiSel
-from reports.logistik import LaporanLogistik
+from reports.logistik import Distribusi, LaporanLogistik
 from reports.pemutakhiran import LaporanPemutakhiran
 from reports.perbandingan import LaporanBanding, LaporanRenstra
 from reports.rencana_aksi import LaporanRencanaAksi
@@ -280,6 +280,34 @@ def lembar_logistik(bk: BukuKerja, lap: LaporanLogistik) -> None:
         lb.tulis([k.kode, k.nama, k.tps, k.sulit, k.tiba, k.tiba_sulit, k.tepat, k.bermasalah, k.terlambat])
     lb.tulis([None, "Jumlah", lap.total_tps, lap.tps_sulit, lap.tiba, lap.tiba_sulit, lap.tepat, lap.bermasalah,
               lap.terlambat], tebal=True)
+    if lap.distribusi is not None:
+        lembar_distribusi(bk, lap.distribusi)
+
+
+def lembar_distribusi(bk: BukuKerja, ds: Distribusi) -> None:
+    """Tabel 3.15 (boxes and bags per kab/kota, dispatch dates), 3.13 (supplier deliveries), 3.16 (transport)."""
+    lb = bk.lembar("Tabel 3.15", [
+        Kolom("Kode", lebar=10), Kolom("KPU Kab/Kota", lebar=34), Kolom("TPS", "bulat"),
+        Kolom("Kotak suara berisi logistik (buah)", "bulat", 16),
+        Kolom("Kantong plastik berisi logistik (bungkus)", "bulat", 16), Kolom("Kirim mulai", "tanggal"),
+        Kolom("Kirim selesai", "tanggal")], judul="Tabel 3.15 Pendistribusian logistik dari KPU kabupaten/kota ke TPS",
+        keterangan=[f"Kotak dan kantong = TPS × norma per TPS ({ds.norma_kotak} kotak, {ds.norma_kantong} kantong)."])
+    for k in ds.kabkota:
+        lb.tulis([k.kode, k.nama, k.tps, k.kotak, k.kantong, k.kirim_mulai, k.kirim_selesai])
+    lb.tulis([None, "Jumlah", sum(k.tps for k in ds.kabkota), ds.kotak, ds.kantong, None, None], tebal=True)
+    if ds.kiriman:
+        lb = bk.lembar("Tabel 3.13", [
+            Kolom("No", "nomor", 5), Kolom("Jenis logistik", lebar=40), Kolom("Jumlah kemasan", "bulat", 12),
+            Kolom("Tanggal kirim", "tanggal"), Kolom("Tiba mulai", "tanggal"), Kolom("Tiba selesai", "tanggal"),
+            Kolom("Moda", lebar=10)], judul="Tabel 3.13 Pendistribusian logistik dari penyedia ke KPU kabupaten/kota")
+        for i, x in enumerate(ds.kiriman, 1):
+            lb.tulis([i, x.jenis, x.kemasan, x.tanggal_kirim, x.tiba_mulai, x.tiba_selesai, x.moda])
+    if ds.moda:
+        lb = bk.lembar("Tabel 3.16", [Kolom("No", "nomor", 5), Kolom("Jenis transportasi", lebar=40),
+                                      Kolom("PPK", "bulat"), Kolom("PPS", "bulat"), Kolom("TPS", "bulat")],
+                       judul="Tabel 3.16 Moda transportasi logistik sampai ke TPS")
+        for i, m in enumerate(ds.moda, 1):
+            lb.tulis([i, m.nama, m.ke_ppk, m.ke_pps, m.ke_tps])
 
 
 def lembar_rencana(bk: BukuKerja, lap: LaporanRencanaAksi) -> None:

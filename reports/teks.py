@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from domain.angka import format_number, format_percent, format_rupiah
 from domain.capaian import JenisIndikator, format_nilai, nilai_from_canonical
 from domain.pemutakhiran import LABEL_STATUS
@@ -9,7 +11,7 @@ from domain.rencana import STATUS_RENCANA
 from domain.tanggal import format_date
 from reports.anggaran import LaporanAnggaran
 from reports.capaian import BarisCapaian, LaporanCapaian
-from reports.logistik import LaporanLogistik
+from reports.logistik import Distribusi, LaporanLogistik
 from reports.pemutakhiran import LaporanPemutakhiran
 from reports.rencana_aksi import LaporanRencanaAksi
 
@@ -102,7 +104,38 @@ def logistik(lap: LaporanLogistik) -> str:
     for r in lap.kabkota:
         out.append(f"{r.nama[:33]:<34}{format_number(r.tps):>7}{format_number(r.sulit):>7}"
                    f"{format_number(r.tiba):>7}{format_number(r.tepat):>7}")
+    if lap.distribusi is not None:
+        out += _distribusi(lap.distribusi)
     return "\n".join(out)
+
+
+def _rentang(mulai: date | None, selesai: date | None) -> str:
+    if mulai is None:
+        return "–"
+    return format_date(mulai) if selesai is None or selesai == mulai else \
+        f"{format_date(mulai)} – {format_date(selesai)}"
+
+
+def _distribusi(ds: Distribusi) -> list[str]:
+    out = ["", f"Distribusi ke TPS (kotak = TPS × {ds.norma_kotak}, kantong = TPS × {ds.norma_kantong})",
+           f"{'Kab/Kota':<34}{'TPS':>7}{'Kotak':>8}{'Kantong':>9}  Pengiriman"]
+    for k in ds.kabkota:
+        out.append(f"{k.nama[:33]:<34}{format_number(k.tps):>7}{format_number(k.kotak):>8}"
+                   f"{format_number(k.kantong):>9}  {_rentang(k.kirim_mulai, k.kirim_selesai)}")
+    out.append(f"{'Jumlah':<34}{format_number(sum(k.tps for k in ds.kabkota)):>7}{format_number(ds.kotak):>8}"
+               f"{format_number(ds.kantong):>9}")
+    if ds.kiriman:
+        out += ["", "Pengiriman dari penyedia ke KPU kabupaten/kota:"]
+        for i, x in enumerate(ds.kiriman, 1):
+            kemasan = f"{format_number(x.kemasan)} kemasan" if x.kemasan else "jumlah kemasan –"
+            out.append(f"{i:>2}. {x.jenis}: {kemasan} · kirim {_rentang(x.tanggal_kirim, None)} · tiba "
+                       f"{_rentang(x.tiba_mulai, x.tiba_selesai)}" + (f" · {x.moda}" if x.moda else ""))
+    if ds.moda:
+        out += ["", f"Moda transportasi sampai ke TPS{'':<7}{'PPK':>7}{'PPS':>7}{'TPS':>7}"]
+        for m in ds.moda:
+            out.append(f"{m.nama[:36]:<37}" + "".join(f"{format_number(v) if v else '–':>7}"
+                                                       for v in (m.ke_ppk, m.ke_pps, m.ke_tps)))
+    return out
 
 
 _SINGKAT = {"tepat_waktu": "✓", "terlambat": "T", "berjalan": "…", "belum_mulai": "·", "lewat_batas": "!"}

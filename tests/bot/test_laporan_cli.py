@@ -99,3 +99,42 @@ def test_cli_exports_are_audited_with_rows_and_filters(cli, database_url: str,  
     assert realisasi[2]["baris"] == 36 and realisasi[2]["saringan"] == {} and realisasi[2]["berkas"] == "r.xlsx"
     assert kul[2]["dataset"] == "laporan-capaian" and kul[2]["saringan"] == {"unit": "KUL"}
     assert isinstance(kul[2]["baris"], int) and kul[2]["baris"] > 0
+
+
+def test_report_logistik_shows_boxes_deliveries_and_transport(cli, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Tabel 3.13, 3.15 and 3.16 of the LKjIP in `pantau report logistik`: text, JSON, CSV and XLSX."""
+    assert cli(["report", "logistik"]) == 0
+    out = capsys.readouterr().out
+    assert "Bengkulu Utara" in out and "1.006" in out  # 503 TPS × 2 boxes
+    assert "Jumlah" in out and "6.904" in out and "3.452" in out
+    assert "Surat Suara: 778 kemasan · kirim 14 Oktober 2024 · tiba 16 Oktober 2024 – 18 Oktober 2024 · Truk" in out
+    assert any(line.startswith("Mobil Pick Up") and line.split()[-3:] == ["6", "630", "952"]
+               for line in out.splitlines())
+    assert cli(["report", "logistik", "--format", "json"]) == 0
+    ds = json.loads(capsys.readouterr().out)["distribusi"]
+    assert (ds["kotak"], ds["kantong"], len(ds["kabkota"]), len(ds["kiriman"]), len(ds["moda"])) == (
+        6904, 3452, 10, 13, 11)
+    assert cli(["report", "logistik", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    utara = next(r for r in rows if r["kode"] == "KAB-1703")
+    assert (utara["bagian"], utara["kotak"], utara["kantong"], utara["kirim_mulai"]) == (
+        "kabkota", "1006", "503", "2024-11-19")
+    pickup = next(r for r in rows if r["nama"] == "Mobil Pick Up")
+    assert (pickup["bagian"], pickup["ke_ppk"], pickup["ke_pps"], pickup["ke_tps"]) == ("moda", "6", "630", "952")
+    tinta = next(r for r in rows if r["nama"] == "Tinta")
+    assert (tinta["bagian"], tinta["jumlah_kemasan"], tinta["kirim_mulai"]) == (
+        "kiriman_penyedia", "143", "2024-09-17")
+    assert cli(["report", "logistik", "--format", "xlsx", "-o", "l.xlsx"]) == 0
+    wb = openpyxl.load_workbook(tmp_path / "l.xlsx")
+    assert {"Tabel 3.13", "Tabel 3.15", "Tabel 3.16"} <= set(wb.sheetnames)
+    nilai = [[c for c in r] for r in wb["Tabel 3.15"].iter_rows(values_only=True)]
+    assert ["KAB-1703", "KPU Kabupaten Bengkulu Utara", 503, 1006, 503] in [r[:5] for r in nilai]
+    assert [None, "Jumlah", 3452, 6904, 3452] in [r[:5] for r in nilai]
+    moda = [r for r in wb["Tabel 3.16"].iter_rows(values_only=True)]
+    assert (2 + 1, "Mobil Pick Up", 6, 630, 952) in [tuple(r[:5]) for r in moda]
+    capsys.readouterr()
+    # a kab/kota's report keeps its own boxes but not the organisation's deliveries and transport modes
+    assert cli(["report", "logistik", "--unit", "KAB-1703", "--format", "json"]) == 0
+    ds = json.loads(capsys.readouterr().out)["distribusi"]
+    assert (ds["kotak"], ds["kiriman"], ds["moda"]) == (1006, [], [])
