@@ -444,6 +444,19 @@ BTENG_NILAI: dict[str, tuple[str, str]] = {
     "IKK-BPK": ("opini", "WTP"),
 }
 BTENG_CATATAN = "Target demo: pohon kinerja tidak memuat target; admin menetapkan target sebenarnya."
+# The tree's copy adds this label to two "Jumlah …" indicators; the poster itself does not print it. Lower is
+# better there is a reading of the indicator, so it goes in the note, and the name stays as the poster has it.
+LABEL_TURUN = "(semakin kecil semakin baik)"
+CATATAN_TURUN = "Polaritas turun (semakin kecil semakin baik) disimpulkan, tidak tertulis di pohon kinerja. "
+
+
+def nama_polaritas(uraian: str) -> tuple[str, str, str]:
+    """An indicator's name without the inferred label, its polarity, and the note saying the polarity is inferred."""
+    awal = uraian.lower().find(LABEL_TURUN)
+    if awal < 0:
+        return uraian, "naik", ""
+    nama = (uraian[:awal] + uraian[awal + len(LABEL_TURUN):]).strip()
+    return " ".join(nama.split()), "turun", CATATAN_TURUN
 
 
 async def load_bengkulu_tengah(conn: AsyncConnection) -> None:
@@ -451,8 +464,8 @@ async def load_bengkulu_tengah(conn: AsyncConnection) -> None:
 
     The KPU kabupaten is a satker of its own here (not one of the province's kab/kota units, whose TPS counts
     stay as they are). Its IKU (`iku_kab`) form its PK; each activity indicator (`indikator_kegiatan`) goes to
-    the PK of the Sub Bagian running the activity and cascades to the IKU above the activity. Polarity comes
-    from the tree's own words: "(semakin kecil semakin baik)" means lower is better.
+    the PK of the Sub Bagian running the activity and cascades to the IKU above the activity. The tree's copy
+    labels two indicators "(semakin kecil semakin baik)": lower is better there, an inference said in the note.
     """
     rows = read_csv(BTENG / "pohon_kinerja.csv")
     by_id = {r["id"]: r for r in rows}
@@ -496,12 +509,12 @@ async def load_bengkulu_tengah(conn: AsyncConnection) -> None:
             note = f"Mendukung IKU KPU: {above['uraian']}. " if above["level"] == "iku_kpu" else ""
             no = kegiatan[keg["unit"]].index(keg["id"]) + 1
         jenis, target = BTENG_NILAI.get(r["id"], ("persen", "100"))
-        polaritas = "turun" if "semakin kecil semakin baik" in r["uraian"].lower() else "naik"
+        nama, polaritas, catatan_polaritas = nama_polaritas(r["uraian"])
         res = await conn.execute(t.indicators.insert().values(
-            kode=f"BTENG-{r['id']}", nama=r["uraian"], jenis=jenis, polaritas=polaritas, unit_id=units[unit],
+            kode=f"BTENG-{r['id']}", nama=nama, jenis=jenis, polaritas=polaritas, unit_id=units[unit],
             parent_id=parent, tingkat="pk", sasaran_no=no, sasaran=sasaran,
             frekuensi="triwulan" if jenis in ("persen", "angka") else "tahun", agregasi="terakhir",
-            catatan=note + BTENG_CATATAN))
+            catatan=note + catatan_polaritas + BTENG_CATATAN))
         ids[r["id"]] = inserted_id(res)
         pk.setdefault(unit, []).append((ids[r["id"]], target))
         await conn.execute(t.indicator_targets.insert().values(indicator_id=ids[r["id"]], tahun=2024, periode="2024",
