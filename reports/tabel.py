@@ -100,23 +100,22 @@ def table(lap: Any) -> tuple[list[str], list[list[Any]]]:
     if isinstance(lap, LaporanCapaian):
         rows: list[list[Any]] = []
         for r in lap.indikator:
-            rows.append([lap.tahun, r.kode, r.sasaran_no, r.indikator, r.target, r.realisasi, _p(r.capaian_persen),
-                         r.status, r.kategori or "", ""])
             rows += [[lap.tahun, c.kode, c.sasaran_no, c.indikator, c.target, c.realisasi, _p(c.capaian_persen),
-                      c.status, c.kategori or "", r.kode] for c in r.anak]
+                      c.status, c.kategori or "", "" if c is r else r.kode, c.target_demo, c.realisasi_demo,
+                      c.catatan or ""] for c in (r, *r.anak)]
         return (["tahun", "kode", "sasaran", "indikator", "target", "realisasi", "capaian_persen", "status",
-                 "kategori", "induk"], rows)
+                 "kategori", "induk", "target_demo", "realisasi_demo", "catatan"], rows)
     if isinstance(lap, LaporanAnggaran):
-        return (["tahun", "tingkat", "kode", "induk", "nama", "pagu", "realisasi", "penyerapan_persen"],
+        return (["tahun", "tingkat", "kode", "induk", "nama", "pagu", "realisasi", "penyerapan_persen", "catatan"],
                 [[lap.tahun, b.tingkat, b.kode, b.induk or "", b.nama, b.pagu,
-                  "" if b.realisasi is None else b.realisasi, _p(b.penyerapan_persen)]
+                  "" if b.realisasi is None else b.realisasi, _p(b.penyerapan_persen), b.catatan or ""]
                  for b in lap.program + lap.kegiatan])
     if isinstance(lap, LaporanLogistik):
         return _logistik(lap)
     if isinstance(lap, LaporanPemutakhiran):
-        return (["no", "tahapan", "mulai", "selesai", "pelaksana", *lap.kabkota],
+        return (["no", "tahapan", "mulai", "selesai", "pelaksana", *lap.kabkota, "selesai_demo"],
                 [[t.no, t.tahapan, t.mulai.isoformat(), t.selesai.isoformat(), t.pelaksana,
-                  *(t.status[k] for k in lap.kabkota)] for t in lap.tahapan])
+                  *(t.status[k] for k in lap.kabkota), " ".join(t.demo)] for t in lap.tahapan])
     if isinstance(lap, LaporanRencanaAksi):
         return (["kode", "uraian", "unit", "pagu", "volume", "satuan", "bulan_mulai", "bulan_selesai",
                  "jadwal_demo", "status", "progres", "terlambat"],

@@ -8,6 +8,7 @@ from domain.angka import format_number, format_percent, format_rupiah
 from domain.capaian import JenisIndikator, format_nilai, nilai_from_canonical
 from domain.pemutakhiran import LABEL_STATUS
 from domain.rencana import STATUS_RENCANA
+from domain.tanda import keterangan_demo, tandai
 from domain.tanggal import format_date
 from reports.anggaran import LaporanAnggaran
 from reports.capaian import BarisCapaian, LaporanCapaian
@@ -35,10 +36,13 @@ def _baris_capaian(r: BarisCapaian, indent: str = "", lanjut: str = "") -> list[
     extra = " [otomatis]" if r.otomatis else ""
     lines = [
         f"{indent}{r.kode}  {r.indikator}{extra}",
-        f"{lanjut or indent}    target {nilai_teks(r.jenis, r.target)} · realisasi {nilai_teks(r.jenis, r.realisasi)}"
+        f"{lanjut or indent}    target {tandai(nilai_teks(r.jenis, r.target), r.target_demo)} · realisasi "
+        f"{tandai(nilai_teks(r.jenis, r.realisasi), r.realisasi_demo)}"
         f" · capaian {format_percent(r.capaian_persen)} · {status}"
         + (f" · {r.kategori}" if r.kategori else ""),
     ]
+    if r.catatan:
+        lines.append(f"{lanjut or indent}    catatan: {r.catatan}")
     for c in r.anak:
         lines += _baris_capaian(c, indent + "    ↳ ", indent + "      ")
     return lines
@@ -67,6 +71,7 @@ def capaian(lap: LaporanCapaian) -> str:
                + (f" — kategori {lap.kategori}" if lap.kategori else ""))
     if menunggu:
         out.append(f"{menunggu} indikator menunggu (tidak dihitung dalam rata-rata, bukan nol).")
+    out += keterangan_demo(lap.ada_demo())
     return "\n".join(out)
 
 
@@ -80,6 +85,8 @@ def anggaran(lap: LaporanAnggaran) -> str:
         out.append(f"      pagu {format_rupiah(p.pagu)} · realisasi "
                    f"{format_rupiah(p.realisasi) if p.realisasi is not None else '–'} · "
                    f"{format_percent(p.penyerapan_persen)}")
+        if p.catatan:
+            out.append(f"      catatan: {p.catatan}")
     if lap.kegiatan:
         out += ["", "Per kegiatan:"]
         for k in lap.kegiatan:
@@ -147,10 +154,12 @@ def pemutakhiran(lap: LaporanPemutakhiran) -> str:
            "Keterangan: " + ", ".join(f"{v} {LABEL_STATUS[k]}" for k, v in _SINGKAT.items()), ""]
     for r in lap.tahapan:
         cells = "".join(_SINGKAT[r.status[k]] for k in lap.kabkota)
-        out.append(f"{r.no:>2}. {cells}  {r.tahapan} ({format_date(r.mulai)} – {format_date(r.selesai)})")
+        out.append(f"{r.no:>2}. {cells}  {tandai(r.tahapan, bool(r.demo))} ({format_date(r.mulai)} – "
+                   f"{format_date(r.selesai)})")
     out.append("")
     out.append(f"Selesai tepat waktu: {lap.tepat_waktu} dari {lap.jumlah} (tahapan × kab/kota); "
                f"selesai: {lap.selesai}")
+    out += keterangan_demo(lap.ada_demo())
     return "\n".join(out)
 
 
