@@ -238,8 +238,8 @@ async def build(conn: AsyncConnection, tahun: int | None = None, unit: str | Non
         else:
             auto = await automatic_values(conn, tahun, today or date.today(), sampai)
     demo = Demo(target=await tanda_demo.target_demo(conn, tahun))
-    if "pemutakhiran" in auto and final is None and await tanda_demo.penyelesaian_demo(conn, tahun):
-        demo.otomatis.add("pemutakhiran")  # computed from completions a demo wrote
+    if "pemutakhiran" in auto and await tanda_demo.penyelesaian_demo(conn, tahun):
+        demo.otomatis.add("pemutakhiran")  # computed (now or when the year was closed) from completions a demo wrote
     rows: list[BarisCapaian] = []
     hasil: list[tuple[BarisCapaian, HasilCapaian]] = []
     for ind, target in pairs:
