@@ -18,6 +18,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from domain.angka import format_number
 from domain.errors import ParseError
 from domain.periode import parse_periode
+from domain.tanda import keterangan_demo, tandai
 from domain.tanggal import format_datetime
 from reports import anggaran, capaian, logistik, pemutakhiran, rencana_aksi, tabel, teks
 from storage import demo, identitas, libur, org, users
@@ -156,7 +157,7 @@ async def _report(engine: AsyncEngine, a: argparse.Namespace) -> str:
                 if u is None:
                     raise CliError(f"Unit {a.unit!r} tidak dikenal.")
                 units = await org.descendants(conn, u.id)
-            lap, render = await logistik.build(conn, units), teks.logistik
+            lap, render = await logistik.build(conn, units, distribusi=True, tahun=a.year), teks.logistik
         elif a.name == "pemutakhiran":
             lap, render = await pemutakhiran.build(conn, year), teks.pemutakhiran
         else:
@@ -173,8 +174,8 @@ async def _tps(engine: AsyncEngine, a: argparse.Namespace) -> str:
         if a.kabkota and await org.unit_by_code(conn, a.kabkota) is None:
             raise CliError(f"Kab/kota {a.kabkota!r} tidak dikenal (contoh: KAB-1771).")
         rows = await org.list_tps(conn, kabkota=a.kabkota, sulit=True if a.sulit else None, limit=a.limit)
-    header = ["kode", "nama", "kabkota", "kecamatan", "desa", "dpt", "sulit"]
-    data = [[r.kode, r.nama, r.kabkota, r.kecamatan, r.desa, r.dpt, r.sulit] for r in rows]
+    header = ["kode", "nama", "kabkota", "kecamatan", "desa", "dpt", "sulit", "demo"]
+    data = [[r.kode, r.nama, r.kabkota, r.kecamatan, r.desa, r.dpt, r.sulit, r.generated] for r in rows]
     if a.format in ("json", "csv"):  # an export of the TPS list: audited like `pantau export tps`
         saringan = {k: v for k, v in (("kabkota", a.kabkota), ("sulit", a.sulit), ("limit", a.limit))
                     if v not in (None, False, "")}
@@ -187,8 +188,10 @@ async def _tps(engine: AsyncEngine, a: argparse.Namespace) -> str:
         buf = io.StringIO()
         tabel.write_csv(header, data, buf)
         return buf.getvalue()
-    lines = [f"{r.kode:<22}{r.nama:<9}{r.kabkota[:28]:<29}{r.dpt:>5}{'  sulit' if r.sulit else ''}" for r in rows]
-    return "\n".join([*lines, f"{format_number(len(rows))} TPS"])
+    # a generated TPS's code and DPT are demo data (the source has counts per kab/kota only)
+    lines = [f"{tandai(r.kode, r.generated):<22}{r.nama:<9}{r.kabkota[:28]:<29}"
+             f"{tandai(str(r.dpt), r.generated):>6}{'  sulit' if r.sulit else ''}" for r in rows]
+    return "\n".join([*lines, f"{format_number(len(rows))} TPS", *keterangan_demo(any(r.generated for r in rows))])
 
 
 async def _demo_load(engine: AsyncEngine, a: argparse.Namespace, settings: Settings) -> str:

@@ -121,7 +121,7 @@ async def report(engine: AsyncEngine, a: argparse.Namespace, tz: str) -> str:
             lap = await pemutakhiran.build(conn, year, today=today)
             nama_kab = {u.code: u.name for u in await org.units(conn, "kabkota")}
         elif a.name == "logistik":
-            lap = await logistik.build(conn, await _units(conn, a.unit))
+            lap = await logistik.build(conn, await _units(conn, a.unit), distribusi=a.format == "xlsx", tahun=a.year)
         else:
             lap = await rencana_aksi.build(conn, year, a.unit, today=today)
         cp = await capaian.build(conn, getattr(lap, "tahun", None), today=today) \

@@ -23,6 +23,7 @@ class BarisAnggaran(BaseModel):
     realisasi: int | None
     penyerapan_persen: Persen
     induk: str | None = None
+    catatan: str | None = None  # the note of the spending figure (its source, a correction's reason)
 
 
 class LaporanAnggaran(BaseModel):
@@ -47,12 +48,14 @@ async def build(conn: AsyncConnection, tahun: int | None = None,
     if unit_ids is not None:
         lines = [m for m in lines if m.unit_id in unit_ids]
     by_id = {m.id: m for m in lines}
+    catatan = await anggaran.catatan(conn, tahun)
 
     def row(m: MataAnggaran) -> BarisAnggaran:
         parent = by_id.get(m.parent_id) if m.parent_id else None
         absorbed = penyerapan(m.realisasi, m.pagu) if m.realisasi is not None else None
         return BarisAnggaran(kode=m.kode, nama=m.nama, tingkat=m.tingkat, pagu=m.pagu, realisasi=m.realisasi,
-                             penyerapan_persen=absorbed, induk=parent.kode if parent else None)
+                             penyerapan_persen=absorbed, induk=parent.kode if parent else None,
+                             catatan=catatan.get(m.kode))
 
     program = [row(m) for m in lines if m.tingkat == "program"]
     kegiatan = [row(m) for m in lines if m.tingkat == "kegiatan"]

@@ -35,8 +35,9 @@ from domain.entitas import Indikator, Realisasi
 from domain.kinerja import nilai_otomatis, persen_tps_tepat
 from domain.pemutakhiran import persen_tepat_waktu, status_tahapan
 from domain.periode import Periode, parse_periode
+from domain.tanda import sumber_demo
 from reports.tipe import Persen
-from storage import kinerja, org, pemutakhiran
+from storage import kinerja, org, pemutakhiran, tanda_demo
 from storage import tahun as tahun_anggaran
 
 
@@ -60,6 +61,9 @@ class BarisCapaian(BaseModel):
     realisasi_diajukan: str | None = None  # the newest value still waiting for verification, shown apart
     dihitung: bool = False  # the realisation was computed (automatic indicator), not reported
     rincian_otomatis: str | None = None
+    catatan: str | None = None  # the note recorded on the indicator (e.g. where the source contradicts itself)
+    target_demo: bool = False  # demo data, not from a source document (domain.tanda marks it)
+    realisasi_demo: bool = False
     anak: list[BarisCapaian] = []
 
 
@@ -84,6 +88,21 @@ class LaporanCapaian(BaseModel):
     sasaran: list[RingkasSasaran]
     capaian_persen: Persen
     kategori: str | None
+
+    def semua_baris(self) -> list[BarisCapaian]:
+        """Every indicator row, cascaded children included."""
+        return [x for r in self.indikator for x in (r, *r.anak)]
+
+    def ada_demo(self) -> bool:
+        """Whether any target or realisation shown is demo data."""
+        return any(r.target_demo or r.realisasi_demo for r in self.semua_baris())
+
+
+class Demo(BaseModel):
+    """Which figures of a report are demo data: the indicators with demo targets, automatic sources fed by it."""
+
+    target: set[int] = set()
+    otomatis: set[str] = set()
 
 
 def year_value(reals: list[Realisasi], tahun: int, agregasi: str) -> tuple[Realisasi | None, bool]:
@@ -118,7 +137,7 @@ def _diajukan(reals: list[Realisasi], chosen: Realisasi | None) -> str | None:
 
 
 def _row(ind: Indikator, target: str | None, reals: list[Realisasi], tahun: int,
-         auto: dict[str, tuple[str, str]]) -> tuple[BarisCapaian, HasilCapaian]:
+         auto: dict[str, tuple[str, str]], demo: Demo) -> tuple[BarisCapaian, HasilCapaian]:
     jenis = JenisIndikator(ind.jenis)
     real, waiting = year_value(reals, tahun, ind.agregasi)
     computed = auto.get(ind.otomatis) if ind.otomatis else None
@@ -134,7 +153,10 @@ def _row(ind: Indikator, target: str | None, reals: list[Realisasi], tahun: int,
         kategori=_kategori(hasil), otomatis=ind.otomatis, terverifikasi=computed is not None or real is not None,
         menunggu_verifikasi=waiting and computed is None, periode_realisasi=real.periode if real and not computed
         else None, realisasi_diajukan=None if computed else _diajukan(reals, real), dihitung=computed is not None,
-        rincian_otomatis=computed[1] if computed else None), hasil
+        rincian_otomatis=computed[1] if computed else None, catatan=ind.catatan,
+        target_demo=target is not None and ind.id in demo.target,
+        realisasi_demo=nilai is not None and (ind.otomatis in demo.otomatis if computed else
+                                              real is not None and sumber_demo(real.sumber))), hasil
 
 
 async def automatic_values(conn: AsyncConnection, tahun: int, today: date,
@@ -215,11 +237,14 @@ async def build(conn: AsyncConnection, tahun: int | None = None, unit: str | Non
             auto = {k: (v["nilai"], v["rincian"]) for k, v in final.get("otomatis", {}).items()}
         else:
             auto = await automatic_values(conn, tahun, today or date.today(), sampai)
+    demo = Demo(target=await tanda_demo.target_demo(conn, tahun))
+    if "pemutakhiran" in auto and await tanda_demo.penyelesaian_demo(conn, tahun):
+        demo.otomatis.add("pemutakhiran")  # computed (now or when the year was closed) from completions a demo wrote
     rows: list[BarisCapaian] = []
     hasil: list[tuple[BarisCapaian, HasilCapaian]] = []
     for ind, target in pairs:
-        row, h = _row(ind, target, reals.get(ind.id, []), tahun, auto)
-        row.anak = [_row(c, child_targets.get(c.id), reals.get(c.id, []), tahun, auto)[0]
+        row, h = _row(ind, target, reals.get(ind.id, []), tahun, auto, demo)
+        row.anak = [_row(c, child_targets.get(c.id), reals.get(c.id, []), tahun, auto, demo)[0]
                     for c in children.get(ind.id, [])]
         rows.append(row)
         hasil.append((row, h))

@@ -19,12 +19,13 @@ from domain.angka import format_percent
 from domain.capaian import SKALA_SAKIP, JenisIndikator, nilai_from_canonical
 from domain.pemutakhiran import LABEL_STATUS
 from domain.rencana import STATUS_RENCANA
+from domain.tanda import KETERANGAN_DEMO, KETERANGAN_DEMO_KOLOM, tandai
 from domain.tanggal import format_date
 from reports import anggaran, capaian, perbandingan
 from reports.anggaran import LaporanAnggaran
-from reports.capaian import LaporanCapaian
+from reports.capaian import BarisCapaian, LaporanCapaian
 from reports.ekspor import BukuKerja, Kolom, NilaiSel
-from reports.logistik import LaporanLogistik
+from reports.logistik import Distribusi, LaporanLogistik
 from reports.pemutakhiran import LaporanPemutakhiran
 from reports.perbandingan import LaporanBanding, LaporanRenstra
 from reports.rencana_aksi import LaporanRencanaAksi
@@ -115,11 +116,11 @@ def lembar_anggaran(bk: BukuKerja, lap: LaporanAnggaran) -> None:
     """Tabel 2.3: pagu, realisasi and absorption per program, with the total."""
     lb = bk.lembar("Tabel 2.3", [Kolom("No", "nomor", 5), Kolom("Kode", lebar=8), Kolom("Program", lebar=56),
                                  Kolom("Pagu (Rp)", "rupiah"), Kolom("Realisasi (Rp)", "rupiah"),
-                                 Kolom("Penyerapan (%)", "persen", 14)],
+                                 Kolom("Penyerapan (%)", "persen", 14), Kolom("Catatan", lebar=50)],
                    judul=f"Tabel 2.3 Pagu dan realisasi anggaran per program tahun {lap.tahun}")
     for i, p in enumerate(lap.program, 1):
-        lb.tulis([i, p.kode, p.nama, p.pagu, p.realisasi, p.penyerapan_persen])
-    lb.tulis([None, None, "Jumlah", lap.pagu, lap.realisasi, lap.penyerapan_persen], tebal=True)
+        lb.tulis([i, p.kode, p.nama, p.pagu, p.realisasi, p.penyerapan_persen, p.catatan])
+    lb.tulis([None, None, "Jumlah", lap.pagu, lap.realisasi, lap.penyerapan_persen, None], tebal=True)
 
 
 def lembar_kegiatan(bk: BukuKerja, lap: LaporanAnggaran) -> None:
@@ -148,24 +149,32 @@ def lembar_capaian(bk: BukuKerja, lap: LaporanCapaian, judul: str | None = None)
     lb = bk.lembar("Tabel 3.2", [
         Kolom("Sasaran", "nomor", 8), Kolom("Kode", lebar=10), Kolom("Indikator kinerja", lebar=64),
         Kolom("Target", "nilai", 10), Kolom("Realisasi", "nilai", 10), Kolom("Capaian (%)", "persen", 13),
-        Kolom("Status", lebar=15), Kolom("Kategori", lebar=9), Kolom("Induk", lebar=10)],
+        Kolom("Status", lebar=15), Kolom("Kategori", lebar=9), Kolom("Induk", lebar=10),
+        Kolom("Data demo", lebar=16), Kolom("Catatan", lebar=60)],
         judul=judul or f"Tabel 3.2 Capaian kinerja tahun {lap.tahun}"
         + (f" — {lap.unit_nama} ({lap.unit})" if lap.unit else ""),
         keterangan=["Capaian yang menunggu (mis. opini BPK \"Proses\") tidak dihitung dalam rata-rata; bukan nol."])
     for r in lap.indikator:
-        lb.tulis([r.sasaran_no, r.kode, r.indikator, nilai_sel(r.jenis, r.target), nilai_sel(r.jenis, r.realisasi),
-                  _capaian_sel(r.capaian_persen, r.status), STATUS_CAPAIAN[r.status], r.kategori, None])
-        for c in r.anak:
-            lb.tulis([c.sasaran_no, c.kode, f"   {c.indikator}", nilai_sel(c.jenis, c.target),
-                      nilai_sel(c.jenis, c.realisasi), _capaian_sel(c.capaian_persen, c.status),
-                      STATUS_CAPAIAN[c.status], c.kategori, r.kode])
+        for c in (r, *r.anak):
+            lb.tulis([c.sasaran_no, c.kode, c.indikator if c is r else f"   {c.indikator}",
+                      nilai_sel(c.jenis, c.target), nilai_sel(c.jenis, c.realisasi),
+                      _capaian_sel(c.capaian_persen, c.status), STATUS_CAPAIAN[c.status], c.kategori,
+                      None if c is r else r.kode, _demo(c), c.catatan])
     for s in lap.sasaran:
         lb.tulis([s.no, None, f"Rata-rata sasaran {s.no}: {s.sasaran or ''}", None, None,
-                  _capaian_sel(s.capaian_persen, "menunggu"), None, s.kategori, None], tebal=True)
+                  _capaian_sel(s.capaian_persen, "menunggu"), None, s.kategori, None, None, None], tebal=True)
     lb.tulis([None, None, "Rata-rata capaian seluruh indikator", None, None,
-              _capaian_sel(lap.capaian_persen, "menunggu"), None, lap.kategori, None], tebal=True)
+              _capaian_sel(lap.capaian_persen, "menunggu"), None, lap.kategori, None, None, None], tebal=True)
     if lap.kategori:
         lb.catatan(f"Kategori {lap.kategori}: {KATEGORI[lap.kategori]} (skala SAKIP AA >90–100 … D 0–30).")
+    if lap.ada_demo():
+        lb.catatan(KETERANGAN_DEMO_KOLOM)
+
+
+def _demo(r: BarisCapaian) -> str | None:
+    """The figures of a row that are demo data, marked as in the text reports ("target*, realisasi*")."""
+    demo = [tandai(nama, True) for nama, ya in (("target", r.target_demo), ("realisasi", r.realisasi_demo)) if ya]
+    return ", ".join(demo) or None
 
 
 def lembar_banding(bk: BukuKerja, lap: LaporanBanding) -> None:
@@ -211,12 +220,12 @@ def lembar_program_tahunan(bk: BukuKerja, daftar: list[LaporanAnggaran]) -> None
     """Tabel 3.17 (first part): budget and spending per program over the years."""
     lb = bk.lembar("Tabel 3.17 Program", [
         Kolom("Tahun", "nomor", 7), Kolom("Kode", lebar=8), Kolom("Program", lebar=56), Kolom("Pagu (Rp)", "rupiah"),
-        Kolom("Realisasi (Rp)", "rupiah"), Kolom("Penyerapan (%)", "persen", 14)],
+        Kolom("Realisasi (Rp)", "rupiah"), Kolom("Penyerapan (%)", "persen", 14), Kolom("Catatan", lebar=50)],
         judul="Tabel 3.17 Realisasi anggaran per program")
     for lap in daftar:
         for p in lap.program:
-            lb.tulis([lap.tahun, p.kode, p.nama, p.pagu, p.realisasi, p.penyerapan_persen])
-        lb.tulis([lap.tahun, None, f"Jumlah {lap.tahun}", lap.pagu, lap.realisasi, lap.penyerapan_persen],
+            lb.tulis([lap.tahun, p.kode, p.nama, p.pagu, p.realisasi, p.penyerapan_persen, p.catatan])
+        lb.tulis([lap.tahun, None, f"Jumlah {lap.tahun}", lap.pagu, lap.realisasi, lap.penyerapan_persen, None],
                  tebal=True)
 
 
@@ -267,7 +276,10 @@ def lembar_pemutakhiran(bk: BukuKerja, lap: LaporanPemutakhiran, nama_kabkota: d
                    keterangan=[f"Per {format_date(lap.hari_ini)}; selesai tepat waktu {lap.tepat_waktu} dari "
                                f"{lap.jumlah} (tahapan × kab/kota)."])
     for t in lap.tahapan:
-        lb.tulis([t.no, t.tahapan, t.mulai, t.selesai, t.pelaksana, *(LABEL_STATUS[t.status[k]] for k in lap.kabkota)])
+        lb.tulis([t.no, t.tahapan, t.mulai, t.selesai, t.pelaksana,
+                  *(tandai(LABEL_STATUS[t.status[k]], k in t.demo) for k in lap.kabkota)])
+    if lap.ada_demo():
+        lb.catatan(KETERANGAN_DEMO)
 
 
 def lembar_logistik(bk: BukuKerja, lap: LaporanLogistik) -> None:
@@ -280,6 +292,34 @@ def lembar_logistik(bk: BukuKerja, lap: LaporanLogistik) -> None:
         lb.tulis([k.kode, k.nama, k.tps, k.sulit, k.tiba, k.tiba_sulit, k.tepat, k.bermasalah, k.terlambat])
     lb.tulis([None, "Jumlah", lap.total_tps, lap.tps_sulit, lap.tiba, lap.tiba_sulit, lap.tepat, lap.bermasalah,
               lap.terlambat], tebal=True)
+    if lap.distribusi is not None:
+        lembar_distribusi(bk, lap.distribusi)
+
+
+def lembar_distribusi(bk: BukuKerja, ds: Distribusi) -> None:
+    """Tabel 3.15 (boxes and bags per kab/kota, dispatch dates), 3.13 (supplier deliveries), 3.16 (transport)."""
+    lb = bk.lembar("Tabel 3.15", [
+        Kolom("Kode", lebar=10), Kolom("KPU Kab/Kota", lebar=34), Kolom("TPS", "bulat"),
+        Kolom("Kotak suara berisi logistik (buah)", "bulat", 16),
+        Kolom("Kantong plastik berisi logistik (bungkus)", "bulat", 16), Kolom("Kirim mulai", "tanggal"),
+        Kolom("Kirim selesai", "tanggal")], judul="Tabel 3.15 Pendistribusian logistik dari KPU kabupaten/kota ke TPS",
+        keterangan=[f"Kotak dan kantong = TPS × norma per TPS ({ds.norma_kotak} kotak, {ds.norma_kantong} kantong)."])
+    for k in ds.kabkota:
+        lb.tulis([k.kode, k.nama, k.tps, k.kotak, k.kantong, k.kirim_mulai, k.kirim_selesai])
+    lb.tulis([None, "Jumlah", sum(k.tps for k in ds.kabkota), ds.kotak, ds.kantong, None, None], tebal=True)
+    if ds.kiriman:
+        lb = bk.lembar("Tabel 3.13", [
+            Kolom("No", "nomor", 5), Kolom("Jenis logistik", lebar=40), Kolom("Jumlah kemasan", "bulat", 12),
+            Kolom("Tanggal kirim", "tanggal"), Kolom("Tiba mulai", "tanggal"), Kolom("Tiba selesai", "tanggal"),
+            Kolom("Moda", lebar=10)], judul="Tabel 3.13 Pendistribusian logistik dari penyedia ke KPU kabupaten/kota")
+        for i, x in enumerate(ds.kiriman, 1):
+            lb.tulis([i, x.jenis, x.kemasan, x.tanggal_kirim, x.tiba_mulai, x.tiba_selesai, x.moda])
+    if ds.moda:
+        lb = bk.lembar("Tabel 3.16", [Kolom("No", "nomor", 5), Kolom("Jenis transportasi", lebar=40),
+                                      Kolom("PPK", "bulat"), Kolom("PPS", "bulat"), Kolom("TPS", "bulat")],
+                       judul="Tabel 3.16 Moda transportasi logistik sampai ke TPS")
+        for i, m in enumerate(ds.moda, 1):
+            lb.tulis([i, m.nama, m.ke_ppk, m.ke_pps, m.ke_tps])
 
 
 def lembar_rencana(bk: BukuKerja, lap: LaporanRencanaAksi) -> None:

@@ -27,7 +27,7 @@ from reports import capaian as rp_capaian
 from reports import grafik, grafik_logistik, lkj, logistik, pemutakhiran, rencana_aksi
 from reports.capaian import BarisCapaian, LaporanCapaian
 from reports.lkj import LaporanLkj
-from reports.logistik import LaporanLogistik
+from reports.logistik import Distribusi, LaporanLogistik
 from reports.pemutakhiran import LaporanPemutakhiran
 from reports.rencana_aksi import LaporanRencanaAksi
 from reports.teks import STATUS_CAPAIAN, nilai_teks
@@ -148,10 +148,6 @@ class DataLkjip(BaseModel):
     pk_unit: list[PkUnit]
     keputusan: list[sumber.Keputusan]
     terbit: dict[str, sumber.AngkaTerbit]  # "tabel|baris|kolom" -> published figure
-    moda: list[sumber.Moda]
-    kiriman: list[sumber.KirimanPenyedia]
-    jadwal: dict[str, sumber.JadwalKabkota]  # kab/kota code -> dispatch window
-    norma: dict[str, int]
 
 
 def baris_audit(data: DataLkjip) -> int:
@@ -178,7 +174,6 @@ async def build(conn: AsyncConnection, tahun: int | None = None, today: date | N
                                       upaya=list(dict.fromkeys(v.upaya for v in sah if v.upaya)))
     lengkap = await kinerja.indicators_by_id(conn, list(per_id))
     kab = await org.units(conn, "kabkota")
-    jadwal = await sumber.jadwal_kabkota(conn)
     # The organisation is the one whose strategic indicators the report lists (the demo holds a second one).
     semua = await org.units(conn)
     satker_id = next(iter(lengkap.values())).unit_id if lengkap else None
@@ -192,11 +187,10 @@ async def build(conn: AsyncConnection, tahun: int | None = None, today: date | N
         tahun=tahun, hari_ini=today, instansi=satker.name if satker else "Sekretariat KPU", lkj=laporan_lkj,
         renstra=renstra, upaya=upaya,
         pemutakhiran=await pemutakhiran.build(conn, tahun, today=today),
-        nama_kabkota={u.code: u.name for u in kab}, logistik=await logistik.build(conn, None),
+        nama_kabkota={u.code: u.name for u in kab},
+        logistik=await logistik.build(conn, None, distribusi=True, tahun=tahun),
         rencana=await rencana_aksi.build(conn, tahun, today=today), pk_unit=pk_unit,
-        keputusan=await sumber.keputusan(conn, tahun), terbit={"|".join(k): v for k, v in terbit.items()},
-        moda=await sumber.moda(conn), kiriman=await sumber.kiriman_penyedia(conn, tahun),
-        jadwal={u.code: jadwal[u.id] for u in kab if u.id in jadwal}, norma=await sumber.norma_per_tps(conn))
+        keputusan=await sumber.keputusan(conn, tahun), terbit={"|".join(k): v for k, v in terbit.items()})
 
 
 # --- composing the outline --------------------------------------------------------------------------------------
@@ -521,7 +515,7 @@ def _tabel_keputusan(ps: _Penyusun) -> None:
 
 
 def _tabel_logistik(ps: _Penyusun) -> None:
-    d, lg = ps.d, ps.d.logistik
+    lg = ps.d.logistik
     baris = [_s(str(i), k.nama, format_number(k.tps), format_number(k.sulit))
              for i, k in enumerate(lg.kabkota, 1)]
     baris.append(_s("", "Jumlah", format_number(lg.total_tps), format_number(lg.tps_sulit)))
@@ -532,39 +526,44 @@ def _tabel_logistik(ps: _Penyusun) -> None:
     jumlah = ps.sel("3.10", "kabupaten_sulit", "jumlah", str(kab_sulit))
     ps.p(f"Jumlah TPS sulit sebanyak {format_number(lg.tps_sulit)} TPS menjadi perhatian khusus bagi "
          f"{jumlah.teks} kabupaten yang menjadi wilayahnya.", jumlah.catatan)
-    if d.kiriman:
-        ps.tabel(Tabel(nomor="3.13", judul="Produksi dan Pendistribusian Logistik dari Penyedia ke KPU "
-                       "Kabupaten/Kota", kepala=[["No", "Jenis Logistik", "Jumlah Kemasan", "Tanggal Kirim",
-                                                  "Tanggal Tiba", "Moda"]],
-                       baris=[_s(str(i), k.jenis, format_number(k.kemasan) if k.kemasan else "–",
-                                 _tanggal(k.tanggal_kirim, None), _tanggal(k.tiba_mulai, k.tiba_selesai),
-                                 k.moda or "–") for i, k in enumerate(d.kiriman, 1)],
-                       lebar=[0.4, 2.8, 1.1, 1.5, 2.4, 0.8], kecil=True))
-    kotak, kantong = d.norma.get("KOTAK", 0), d.norma.get("KANTONG", 0)
-    baris = []
-    for i, k in enumerate(lg.kabkota, 1):
-        j = d.jadwal.get(k.kode)
-        baris.append([Sel(teks=str(i)), Sel(teks=k.nama), ps.sel("3.15", k.kode, "tps", format_number(k.tps)),
-                      Sel(teks=format_number(k.tps * kotak)), Sel(teks=format_number(k.tps * kantong)),
-                      Sel(teks=_tanggal(j.kirim_mulai, j.kirim_selesai) if j else "–")])
-    baris.append(_s("", "Jumlah", format_number(lg.total_tps), format_number(lg.total_tps * kotak),
-                    format_number(lg.total_tps * kantong), ""))
-    ps.tabel(Tabel(nomor="3.15", judul="Pendistribusian Logistik dari KPU Kabupaten/Kota ke TPS",
-                   kepala=[["No", "KPU Kabupaten/Kota", "Jumlah TPS", "Kotak Suara Berisi Logistik (Buah)",
-                            "Kantong Plastik Berisi Logistik (Bungkus)", "Tanggal Pengiriman"]],
-                   baris=baris, tebal=[len(baris) - 1], lebar=[0.4, 2.6, 1, 1.4, 1.4, 2.2], kecil=True,
-                   keterangan=f"Kotak dan kantong = TPS × norma per TPS ({kotak} kotak, {kantong} kantong)."))
-    if d.moda:
-        ps.tabel(Tabel(nomor="3.16", judul="Moda Transportasi Logistik Pemilihan sampai ke TPS",
-                       kepala=[["No", "Jenis Transportasi", "PPK", "PPS", "TPS"]],
-                       baris=[_s(str(i), m.nama, *(format_number(v) if v else "" for v in
-                                                   (m.ke_ppk, m.ke_pps, m.ke_tps)))
-                              for i, m in enumerate(d.moda, 1)], lebar=[0.4, 4, 1, 1, 1]))
+    if lg.distribusi is not None:  # build() asks for it
+        _tabel_distribusi(ps, lg.distribusi)
     if lg.tiba:
         ps.p(f"Laporan ketibaan di Pantau: {format_number(lg.tiba)} dari {format_number(lg.total_tps)} TPS, "
              f"{format_number(lg.tepat)} tepat ({format_percent(lg.persen_tepat)}).")
         ps.gbr(3, "Ketibaan logistik di TPS per kabupaten/kota", grafik_logistik.render_png(
             "Ketibaan logistik di TPS", [(k.nama, k.tps, k.tiba, k.tepat) for k in lg.wilayah]))
+
+
+def _tabel_distribusi(ps: _Penyusun, ds: Distribusi) -> None:
+    lg = ps.d.logistik
+    if ds.kiriman:
+        ps.tabel(Tabel(nomor="3.13", judul="Produksi dan Pendistribusian Logistik dari Penyedia ke KPU "
+                       "Kabupaten/Kota", kepala=[["No", "Jenis Logistik", "Jumlah Kemasan", "Tanggal Kirim",
+                                                  "Tanggal Tiba", "Moda"]],
+                       baris=[_s(str(i), k.jenis, format_number(k.kemasan) if k.kemasan else "–",
+                                 _tanggal(k.tanggal_kirim, None), _tanggal(k.tiba_mulai, k.tiba_selesai),
+                                 k.moda or "–") for i, k in enumerate(ds.kiriman, 1)],
+                       lebar=[0.4, 2.8, 1.1, 1.5, 2.4, 0.8], kecil=True))
+    baris = []
+    for i, k in enumerate(ds.kabkota, 1):
+        baris.append([Sel(teks=str(i)), Sel(teks=k.nama), ps.sel("3.15", k.kode, "tps", format_number(k.tps)),
+                      Sel(teks=format_number(k.kotak)), Sel(teks=format_number(k.kantong)),
+                      Sel(teks=_tanggal(k.kirim_mulai, k.kirim_selesai))])
+    baris.append(_s("", "Jumlah", format_number(lg.total_tps), format_number(ds.kotak), format_number(ds.kantong),
+                    ""))
+    ps.tabel(Tabel(nomor="3.15", judul="Pendistribusian Logistik dari KPU Kabupaten/Kota ke TPS",
+                   kepala=[["No", "KPU Kabupaten/Kota", "Jumlah TPS", "Kotak Suara Berisi Logistik (Buah)",
+                            "Kantong Plastik Berisi Logistik (Bungkus)", "Tanggal Pengiriman"]],
+                   baris=baris, tebal=[len(baris) - 1], lebar=[0.4, 2.6, 1, 1.4, 1.4, 2.2], kecil=True,
+                   keterangan=f"Kotak dan kantong = TPS × norma per TPS ({ds.norma_kotak} kotak, "
+                   f"{ds.norma_kantong} kantong)."))
+    if ds.moda:
+        ps.tabel(Tabel(nomor="3.16", judul="Moda Transportasi Logistik Pemilihan sampai ke TPS",
+                       kepala=[["No", "Jenis Transportasi", "PPK", "PPS", "TPS"]],
+                       baris=[_s(str(i), m.nama, *(format_number(v) if v else "" for v in
+                                                   (m.ke_ppk, m.ke_pps, m.ke_tps)))
+                              for i, m in enumerate(ds.moda, 1)], lebar=[0.4, 4, 1, 1, 1]))
 
 
 def _bab3_anggaran(ps: _Penyusun) -> None:

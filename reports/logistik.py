@@ -9,6 +9,7 @@ below their closest common ancestor (a national root's provinces), each row the 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from decimal import Decimal
 
 from pydantic import BaseModel
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.entitas import Unit
 from reports.tipe import Persen
+from storage import lkjip as sumber
 from storage import logistik, org
 
 KABKOTA, PROVINSI, WILAYAH = "kabkota", "provinsi", "wilayah"
@@ -55,6 +57,51 @@ class BarisWilayah(BarisKabkota):
     jumlah_kabkota: int
 
 
+class DistribusiKabkota(BaseModel):
+    """One kab/kota's dispatch to its TPS (Tabel 3.15): ballot boxes and bags at the per-TPS norm, dispatch dates."""
+
+    kode: str
+    nama: str
+    tps: int
+    kotak: int
+    kantong: int
+    kirim_mulai: date | None
+    kirim_selesai: date | None
+
+
+class KirimanPenyedia(BaseModel):
+    """A supplier's delivery to the kab/kota warehouses (Tabel 3.13)."""
+
+    jenis: str
+    kemasan: int | None
+    tanggal_kirim: date | None
+    tiba_mulai: date | None
+    tiba_selesai: date | None
+    moda: str | None
+
+
+class ModaTransportasi(BaseModel):
+    """A transport mode and how many were used to reach PPK, PPS and TPS (Tabel 3.16)."""
+
+    nama: str
+    ke_ppk: int | None
+    ke_pps: int | None
+    ke_tps: int | None
+
+
+class Distribusi(BaseModel):
+    """How the logistics were distributed: per kab/kota (3.15); for a whole report also the supplier deliveries
+    (3.13) and the transport modes (3.16), which are recorded for the organisation, not per kab/kota."""
+
+    norma_kotak: int
+    norma_kantong: int
+    kabkota: list[DistribusiKabkota]
+    kotak: int
+    kantong: int
+    kiriman: list[KirimanPenyedia]
+    moda: list[ModaTransportasi]
+
+
 class LaporanLogistik(BaseModel):
     """Arrival of logistics at TPS, in total, per kab/kota and per row of the scope's level."""
 
@@ -79,6 +126,7 @@ class LaporanLogistik(BaseModel):
     # the unit a drilled-down report is limited to (build_wilayah), None for a whole scope
     induk_id: int | None
     induk: str | None
+    distribusi: Distribusi | None = None  # build(..., distribusi=True): the command line's report and the LKjIP
 
 
 class Letak(BaseModel):
@@ -181,10 +229,34 @@ async def _susun(conn: AsyncConnection, pohon: Pohon, kab: list[int] | None, ind
         induk_id=induk.id if induk else None, induk=induk.name if induk else None)
 
 
-async def build(conn: AsyncConnection, unit_ids: Sequence[int] | None = None) -> LaporanLogistik:
-    """Build the logistics report (optionally limited to some kab/kota units), rows at its scope's level."""
+async def build(conn: AsyncConnection, unit_ids: Sequence[int] | None = None, *, distribusi: bool = False,
+                tahun: int | None = None) -> LaporanLogistik:
+    """Build the logistics report (optionally limited to some kab/kota units), rows at its scope's level; with
+    `distribusi`, also how the logistics were distributed (supplier deliveries of `tahun`, None: every year)."""
     pohon = Pohon(await org.units(conn))
-    return await _susun(conn, pohon, None if unit_ids is None else pohon.kabkota(unit_ids))
+    lap = await _susun(conn, pohon, None if unit_ids is None else pohon.kabkota(unit_ids))
+    if distribusi:
+        lap.distribusi = await _distribusi(conn, lap, utuh=unit_ids is None, tahun=tahun)
+    return lap
+
+
+async def _distribusi(conn: AsyncConnection, lap: LaporanLogistik, *, utuh: bool, tahun: int | None) -> Distribusi:
+    norma = await sumber.norma_per_tps(conn)
+    kotak, kantong = norma.get("KOTAK", 0), norma.get("KANTONG", 0)
+    jadwal = await sumber.jadwal_kabkota(conn)
+    rows = []
+    for k in lap.kabkota:
+        j = jadwal.get(k.unit_id)
+        rows.append(DistribusiKabkota(kode=k.kode, nama=k.nama, tps=k.tps, kotak=k.tps * kotak,
+                                      kantong=k.tps * kantong, kirim_mulai=j.kirim_mulai if j else None,
+                                      kirim_selesai=j.kirim_selesai if j else None))
+    kiriman = [KirimanPenyedia(jenis=x.jenis, kemasan=x.kemasan or None, tanggal_kirim=x.tanggal_kirim,
+                               tiba_mulai=x.tiba_mulai, tiba_selesai=x.tiba_selesai, moda=x.moda)
+               for x in await sumber.kiriman_penyedia(conn, tahun)] if utuh else []
+    moda = [ModaTransportasi(nama=m.nama, ke_ppk=m.ke_ppk, ke_pps=m.ke_pps, ke_tps=m.ke_tps)
+            for m in await sumber.moda(conn)] if utuh else []
+    return Distribusi(norma_kotak=kotak, norma_kantong=kantong, kabkota=rows, kotak=sum(r.kotak for r in rows),
+                      kantong=sum(r.kantong for r in rows), kiriman=kiriman, moda=moda)
 
 
 async def build_wilayah(conn: AsyncConnection, unit_ids: Sequence[int] | None,

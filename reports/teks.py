@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from domain.angka import format_number, format_percent, format_rupiah
 from domain.capaian import JenisIndikator, format_nilai, nilai_from_canonical
 from domain.pemutakhiran import LABEL_STATUS
 from domain.rencana import STATUS_RENCANA
+from domain.tanda import keterangan_demo, tandai
 from domain.tanggal import format_date
 from reports.anggaran import LaporanAnggaran
 from reports.capaian import BarisCapaian, LaporanCapaian
-from reports.logistik import LaporanLogistik
+from reports.logistik import Distribusi, LaporanLogistik
 from reports.pemutakhiran import LaporanPemutakhiran
 from reports.rencana_aksi import LaporanRencanaAksi
 
@@ -33,10 +36,13 @@ def _baris_capaian(r: BarisCapaian, indent: str = "", lanjut: str = "") -> list[
     extra = " [otomatis]" if r.otomatis else ""
     lines = [
         f"{indent}{r.kode}  {r.indikator}{extra}",
-        f"{lanjut or indent}    target {nilai_teks(r.jenis, r.target)} · realisasi {nilai_teks(r.jenis, r.realisasi)}"
+        f"{lanjut or indent}    target {tandai(nilai_teks(r.jenis, r.target), r.target_demo)} · realisasi "
+        f"{tandai(nilai_teks(r.jenis, r.realisasi), r.realisasi_demo)}"
         f" · capaian {format_percent(r.capaian_persen)} · {status}"
         + (f" · {r.kategori}" if r.kategori else ""),
     ]
+    if r.catatan:
+        lines.append(f"{lanjut or indent}    catatan: {r.catatan}")
     for c in r.anak:
         lines += _baris_capaian(c, indent + "    ↳ ", indent + "      ")
     return lines
@@ -65,6 +71,7 @@ def capaian(lap: LaporanCapaian) -> str:
                + (f" — kategori {lap.kategori}" if lap.kategori else ""))
     if menunggu:
         out.append(f"{menunggu} indikator menunggu (tidak dihitung dalam rata-rata, bukan nol).")
+    out += keterangan_demo(lap.ada_demo())
     return "\n".join(out)
 
 
@@ -78,6 +85,8 @@ def anggaran(lap: LaporanAnggaran) -> str:
         out.append(f"      pagu {format_rupiah(p.pagu)} · realisasi "
                    f"{format_rupiah(p.realisasi) if p.realisasi is not None else '–'} · "
                    f"{format_percent(p.penyerapan_persen)}")
+        if p.catatan:
+            out.append(f"      catatan: {p.catatan}")
     if lap.kegiatan:
         out += ["", "Per kegiatan:"]
         for k in lap.kegiatan:
@@ -102,7 +111,38 @@ def logistik(lap: LaporanLogistik) -> str:
     for r in lap.kabkota:
         out.append(f"{r.nama[:33]:<34}{format_number(r.tps):>7}{format_number(r.sulit):>7}"
                    f"{format_number(r.tiba):>7}{format_number(r.tepat):>7}")
+    if lap.distribusi is not None:
+        out += _distribusi(lap.distribusi)
     return "\n".join(out)
+
+
+def _rentang(mulai: date | None, selesai: date | None) -> str:
+    if mulai is None:
+        return "–"
+    return format_date(mulai) if selesai is None or selesai == mulai else \
+        f"{format_date(mulai)} – {format_date(selesai)}"
+
+
+def _distribusi(ds: Distribusi) -> list[str]:
+    out = ["", f"Distribusi ke TPS (kotak = TPS × {ds.norma_kotak}, kantong = TPS × {ds.norma_kantong})",
+           f"{'Kab/Kota':<34}{'TPS':>7}{'Kotak':>8}{'Kantong':>9}  Pengiriman"]
+    for k in ds.kabkota:
+        out.append(f"{k.nama[:33]:<34}{format_number(k.tps):>7}{format_number(k.kotak):>8}"
+                   f"{format_number(k.kantong):>9}  {_rentang(k.kirim_mulai, k.kirim_selesai)}")
+    out.append(f"{'Jumlah':<34}{format_number(sum(k.tps for k in ds.kabkota)):>7}{format_number(ds.kotak):>8}"
+               f"{format_number(ds.kantong):>9}")
+    if ds.kiriman:
+        out += ["", "Pengiriman dari penyedia ke KPU kabupaten/kota:"]
+        for i, x in enumerate(ds.kiriman, 1):
+            kemasan = f"{format_number(x.kemasan)} kemasan" if x.kemasan else "jumlah kemasan –"
+            out.append(f"{i:>2}. {x.jenis}: {kemasan} · kirim {_rentang(x.tanggal_kirim, None)} · tiba "
+                       f"{_rentang(x.tiba_mulai, x.tiba_selesai)}" + (f" · {x.moda}" if x.moda else ""))
+    if ds.moda:
+        out += ["", f"Moda transportasi sampai ke TPS{'':<7}{'PPK':>7}{'PPS':>7}{'TPS':>7}"]
+        for m in ds.moda:
+            out.append(f"{m.nama[:36]:<37}" + "".join(f"{format_number(v) if v else '–':>7}"
+                                                       for v in (m.ke_ppk, m.ke_pps, m.ke_tps)))
+    return out
 
 
 _SINGKAT = {"tepat_waktu": "✓", "terlambat": "T", "berjalan": "…", "belum_mulai": "·", "lewat_batas": "!"}
@@ -114,10 +154,12 @@ def pemutakhiran(lap: LaporanPemutakhiran) -> str:
            "Keterangan: " + ", ".join(f"{v} {LABEL_STATUS[k]}" for k, v in _SINGKAT.items()), ""]
     for r in lap.tahapan:
         cells = "".join(_SINGKAT[r.status[k]] for k in lap.kabkota)
-        out.append(f"{r.no:>2}. {cells}  {r.tahapan} ({format_date(r.mulai)} – {format_date(r.selesai)})")
+        out.append(f"{r.no:>2}. {cells}  {tandai(r.tahapan, bool(r.demo))} ({format_date(r.mulai)} – "
+                   f"{format_date(r.selesai)})")
     out.append("")
     out.append(f"Selesai tepat waktu: {lap.tepat_waktu} dari {lap.jumlah} (tahapan × kab/kota); "
                f"selesai: {lap.selesai}")
+    out += keterangan_demo(lap.ada_demo())
     return "\n".join(out)
 
 

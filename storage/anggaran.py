@@ -41,6 +41,19 @@ async def lines(conn: AsyncConnection, tahun: int, tingkat: str | None = None) -
                          latest[r.id][1] if r.id in latest else None, r.parent_id, r.unit_id) for r in rows]
 
 
+async def catatan(conn: AsyncConnection, tahun: int) -> dict[str, str]:
+    """The note of each budget line's latest spending version (the one its realisation comes from), by line code."""
+    b, bl = t.budget_realisations, t.budget_lines
+    rows = (await conn.execute(sa.select(bl.c.kode, b.c.periode, b.c.versi, b.c.catatan)
+                               .join(bl, bl.c.id == b.c.budget_line_id).where(bl.c.tahun == tahun))).all()
+    latest: dict[str, tuple[tuple[object, int], str | None]] = {}
+    for kode, periode, versi, teks in rows:
+        key = (parse_periode(periode).selesai, versi)
+        if kode not in latest or key > latest[kode][0]:  # type: ignore[operator]
+            latest[kode] = (key, teks)
+    return {k: v for k, (_, v) in latest.items() if v}
+
+
 async def revisi_terbaru(conn: AsyncConnection, tahun: int) -> str | None:
     """The newest imported DIPA/POK of a year, as its name and date ("revisi DIPA ke-2, 15 Juli 2027")."""
     rv = t.budget_revisions

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from storage import anggaran, demo_kini, libur, logistik, pemilihan, tenggat
 from storage import tables as t
 from storage import tahun as tahun_anggaran
+from storage.catatan_seed import catatan_seed
 from storage.db import inserted_id
 
 SEED = Path(__file__).parent / "seed"
@@ -131,6 +132,8 @@ async def load(engine: AsyncEngine, *, reset: bool = False, live: bool = False, 
         await conn.execute(t.app_settings.insert(), [{
             "key": "demo",
             "value": {"org": "BKL", "tahun": 2024, "geser_hari": shift, "tahun_kini": kini,
+                      # the organisations and years whose targets the demo made up (storage.tanda_demo)
+                      "target_demo": [["BTENG", 2024], *([[o, kini] for o in ("BKL", "BTENG")] if kini else [])],
                       "keterangan": "data demo KPU Provinsi Bengkulu 2024"
                       + (f" dan tahun {kini} (target, anggaran dan laporan demo)" if kini else "")
                       + (", pemilihan demo H-3" if live else "")},
@@ -279,7 +282,7 @@ async def _load_indicators(conn: AsyncConnection, units: dict[str, int]) -> None
             kode=r["kode"], nama=r["indikator"], jenis=r["jenis"], polaritas="naik", satuan=None,
             unit_id=prov, parent_id=None, tingkat="renstra", sasaran_no=int(r["sasaran_no"]),
             sasaran=r["sasaran"], frekuensi="tahun", agregasi="terakhir", otomatis=otomatis,
-            catatan=r["catatan"] or None))
+            catatan=catatan_seed("indikator_sekretariat.csv", r["kode"], r["catatan"])))
     ind = await _ids(conn, t.indicators, "kode")
     targets: list[dict[str, Any]] = []
     reals: list[dict[str, Any]] = []
@@ -337,6 +340,12 @@ async def _load_pk(conn: AsyncConnection, units: dict[str, int], iku_ids: dict[s
                 indicator_id=ind_id, tahun=2024, periode="2024", sumber="pk", nilai=r["target"]))
 
 
+def _catatan_anggaran(r: dict[str, str]) -> str:
+    """Where a program's figure comes from, and what the report prints elsewhere."""
+    catatan = catatan_seed("anggaran_program.csv", f"{r['tahun']} {r['kode']}", r["catatan"])
+    return f"Tabel {r['sumber_tabel']} LKjIP" + (f"; {catatan}" if catatan else "")
+
+
 async def _load_budget(conn: AsyncConnection, units: dict[str, int]) -> None:
     now = _now()
     for r in read_csv(BKL / "anggaran_program.csv"):
@@ -345,7 +354,7 @@ async def _load_budget(conn: AsyncConnection, units: dict[str, int]) -> None:
             pagu=int(r["pagu"]), unit_id=units["PROV"])))
         await conn.execute(t.budget_realisations.insert().values(
             budget_line_id=line, periode=r["tahun"], versi=1, jumlah=int(r["realisasi"]),
-            catatan=f"Tabel {r['sumber_tabel']} LKjIP" + (f"; {r['catatan']}" if r["catatan"] else ""),
+            catatan=_catatan_anggaran(r),
             sumber="seed", created_at=now))
     prog = {k: i for k, i in (await conn.execute(
         sa.select(t.budget_lines.c.kode, t.budget_lines.c.id).where(t.budget_lines.c.tahun == 2024))).all()}
@@ -444,6 +453,19 @@ BTENG_NILAI: dict[str, tuple[str, str]] = {
     "IKK-BPK": ("opini", "WTP"),
 }
 BTENG_CATATAN = "Target demo: pohon kinerja tidak memuat target; admin menetapkan target sebenarnya."
+# The tree's copy adds this label to two "Jumlah …" indicators; the poster itself does not print it. Lower is
+# better there is a reading of the indicator, so it goes in the note, and the name stays as the poster has it.
+LABEL_TURUN = "(semakin kecil semakin baik)"
+CATATAN_TURUN = "Polaritas turun (semakin kecil semakin baik) disimpulkan, tidak tertulis di pohon kinerja. "
+
+
+def nama_polaritas(uraian: str) -> tuple[str, str, str]:
+    """An indicator's name without the inferred label, its polarity, and the note saying the polarity is inferred."""
+    awal = uraian.lower().find(LABEL_TURUN)
+    if awal < 0:
+        return uraian, "naik", ""
+    nama = (uraian[:awal] + uraian[awal + len(LABEL_TURUN):]).strip()
+    return " ".join(nama.split()), "turun", CATATAN_TURUN
 
 
 async def load_bengkulu_tengah(conn: AsyncConnection) -> None:
@@ -451,8 +473,8 @@ async def load_bengkulu_tengah(conn: AsyncConnection) -> None:
 
     The KPU kabupaten is a satker of its own here (not one of the province's kab/kota units, whose TPS counts
     stay as they are). Its IKU (`iku_kab`) form its PK; each activity indicator (`indikator_kegiatan`) goes to
-    the PK of the Sub Bagian running the activity and cascades to the IKU above the activity. Polarity comes
-    from the tree's own words: "(semakin kecil semakin baik)" means lower is better.
+    the PK of the Sub Bagian running the activity and cascades to the IKU above the activity. The tree's copy
+    labels two indicators "(semakin kecil semakin baik)": lower is better there, an inference said in the note.
     """
     rows = read_csv(BTENG / "pohon_kinerja.csv")
     by_id = {r["id"]: r for r in rows}
@@ -496,12 +518,12 @@ async def load_bengkulu_tengah(conn: AsyncConnection) -> None:
             note = f"Mendukung IKU KPU: {above['uraian']}. " if above["level"] == "iku_kpu" else ""
             no = kegiatan[keg["unit"]].index(keg["id"]) + 1
         jenis, target = BTENG_NILAI.get(r["id"], ("persen", "100"))
-        polaritas = "turun" if "semakin kecil semakin baik" in r["uraian"].lower() else "naik"
+        nama, polaritas, catatan_polaritas = nama_polaritas(r["uraian"])
         res = await conn.execute(t.indicators.insert().values(
-            kode=f"BTENG-{r['id']}", nama=r["uraian"], jenis=jenis, polaritas=polaritas, unit_id=units[unit],
+            kode=f"BTENG-{r['id']}", nama=nama, jenis=jenis, polaritas=polaritas, unit_id=units[unit],
             parent_id=parent, tingkat="pk", sasaran_no=no, sasaran=sasaran,
             frekuensi="triwulan" if jenis in ("persen", "angka") else "tahun", agregasi="terakhir",
-            catatan=note + BTENG_CATATAN))
+            catatan=note + catatan_polaritas + BTENG_CATATAN))
         ids[r["id"]] = inserted_id(res)
         pk.setdefault(unit, []).append((ids[r["id"]], target))
         await conn.execute(t.indicator_targets.insert().values(indicator_id=ids[r["id"]], tahun=2024, periode="2024",

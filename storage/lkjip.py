@@ -85,12 +85,13 @@ async def moda(conn: AsyncConnection) -> list[Moda]:
     return [Moda(r.nama, r.ke_ppk, r.ke_pps, r.ke_tps) for r in (await conn.execute(q)).all()]
 
 
-async def kiriman_penyedia(conn: AsyncConnection, tahun: int) -> list[KirimanPenyedia]:
-    """Supplier deliveries sent in the year, in recorded order."""
+async def kiriman_penyedia(conn: AsyncConnection, tahun: int | None = None) -> list[KirimanPenyedia]:
+    """Supplier deliveries sent in the year (None: every year), in recorded order."""
     c = t.supplier_deliveries.c
-    q = sa.select(t.supplier_deliveries).where(
-        sa.or_(c.tanggal_kirim.is_(None), c.tanggal_kirim.between(date(tahun, 1, 1), date(tahun, 12, 31)))
-    ).order_by(c.id)
+    q = sa.select(t.supplier_deliveries).order_by(c.id)
+    if tahun is not None:
+        q = q.where(sa.or_(c.tanggal_kirim.is_(None),
+                           c.tanggal_kirim.between(date(tahun, 1, 1), date(tahun, 12, 31))))
     return [KirimanPenyedia(r.jenis, r.kemasan, r.tanggal_kirim, r.tiba_mulai, r.tiba_selesai, r.moda, r.catatan)
             for r in (await conn.execute(q)).all()]
 

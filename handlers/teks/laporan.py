@@ -11,6 +11,7 @@ from domain.capaian import SKALA_SAKIP
 from domain.label import ringkas_unik
 from domain.pemutakhiran import LABEL_STATUS, persen_tepat_waktu
 from domain.periode import parse_periode
+from domain.tanda import keterangan_demo, tandai
 from domain.tanggal import format_date, format_datetime
 from reports.anggaran import LaporanAnggaran
 from reports.capaian import BarisCapaian, LaporanCapaian
@@ -93,8 +94,11 @@ def _baris(r: BarisCapaian, maks_nama: int | None, indent: str = "") -> list[str
     otomatis = " [otomatis]" if r.otomatis else ""
     capaian = f" · capaian {format_percent(r.capaian_persen)}" if r.capaian_persen is not None else ""
     out = [f"{indent}{IKON[r.status]} {r.kode} {_rapikan(r.indikator, maks_nama)}{otomatis}",
-           f"{indent}    target {nilai_teks(r.jenis, r.target)} · realisasi {nilai_teks(r.jenis, r.realisasi)}"
+           f"{indent}    target {tandai(nilai_teks(r.jenis, r.target), r.target_demo)} · realisasi "
+           f"{tandai(nilai_teks(r.jenis, r.realisasi), r.realisasi_demo)}"
            f"{capaian} · {_nama_status(r)}" + (f" ({r.kategori})" if r.kategori else "")]
+    if r.catatan:
+        out.append(f"{indent}    catatan: {_rapikan(r.catatan, 100 if maks_nama else None)}")
     if r.dihitung and r.rincian_otomatis and maks_nama is None:
         out.append(f"{indent}    dihitung otomatis: {r.rincian_otomatis}")
     diajukan = r.realisasi_diajukan
@@ -152,7 +156,9 @@ def capaian(lap: LaporanCapaian, *, ringkas: bool = False) -> str:
     if menunggu:
         out += ["", f"⏳ {menunggu} indikator menunggu: tidak dihitung dalam rata-rata (bukan nol, bukan gagal)."]
     if ringkas:
-        out.append("Nama indikator dipersingkat; rincian lengkap ada di ⬇ Unduh XLSX.")
+        out.append("Nama indikator dipersingkat (juga catatan); rincian lengkap ada di ⬇ Unduh XLSX.")
+    tampil = lap.indikator if ringkas else lap.semua_baris()
+    out += keterangan_demo(any(r.target_demo or r.realisasi_demo for r in tampil))
     return "\n".join(out)
 
 
@@ -280,15 +286,16 @@ def pemutakhiran(lap: LaporanPemutakhiran, nama: dict[str, str]) -> tuple[str, s
     if len(lap.kabkota) <= MAKS_KOLOM:
         tabel.append("No " + "".join(f"{i + 1:>3}" for i in range(len(lap.kabkota))))
         for t in lap.tahapan:
+            # the stage, not each cell, carries the mark: a cell is one symbol wide on a phone screen
             tabel.append(f"{t.no:>2} " + "".join(f"{SIMBOL[t.status[k]]:>3}" for k in lap.kabkota)
-                         + f"  {nama30[t.no]}")
+                         + f"  {tandai(nama30[t.no], bool(t.demo))}")
         bawah += ["", "Kolom: " + ", ".join(f"{i + 1} {_singkat_kab(nama.get(k, k))}"
                                             for i, k in enumerate(lap.kabkota))]
     else:
         for t in lap.tahapan:
             n = {s: sum(1 for v in t.status.values() if v == s) for s in SIMBOL}
             isi = " ".join(f"{SIMBOL[s]}{format_number(c)}" for s, c in n.items() if c)
-            atas.append(f"{t.no:>2}. {nama40[t.no]}: {isi}")
+            atas.append(f"{t.no:>2}. {tandai(nama40[t.no], bool(t.demo))}: {isi}")
     telat = [(t, k) for t in lap.tahapan for k in lap.kabkota if t.status[k] == "lewat_batas"]
     if telat:
         bawah += ["", f"❗ Lewat batas, belum selesai ({format_number(len(telat))}):"]
@@ -296,6 +303,7 @@ def pemutakhiran(lap: LaporanPemutakhiran, nama: dict[str, str]) -> tuple[str, s
                   for t, k in telat[:MAKS_DAFTAR]]
         if len(telat) > MAKS_DAFTAR:
             bawah.append(f"…dan {format_number(len(telat) - MAKS_DAFTAR)} lainnya (lihat ⬇ Unduh XLSX).")
+    bawah += keterangan_demo(lap.ada_demo())
     polos = "\n".join(atas + tabel + bawah)
     if not tabel or len(polos) + 20 > BATAS_PESAN:
         return polos, None  # a table that needs splitting goes out plain: an HTML tag must not be cut in two

@@ -377,3 +377,46 @@ async def test_large_exports_run_in_a_separate_process(engine: AsyncEngine, monk
         tg = await demo_tg(engine, "admin")
         out = await _ekspor(b, tg, "tahapan", "csv")
         assert out[-1].kind == "document" and (out[-1].document or b"").count(b"\r\n") == 201
+
+
+async def test_capaian_shows_notes_and_demo_marks(engine: AsyncEngine) -> None:
+    """/capaian shows the notes recorded on indicators in Indonesian, and marks demo figures with the footer."""
+    from domain.tanda import KETERANGAN_DEMO
+
+    async with bot_uji(engine) as b:
+        tg = await demo_tg(engine, "pimpinan")
+        text = (await b.kirim(tg, "/capaian 2024"))[-1].content
+        assert "catatan: 2024: audit BPK masih berlangsung saat laporan ditulis" in text
+        assert "catatan: Target Renstra 2024 adalah 80" in text and "Can be computed" not in text
+        baris = text.split("\n")
+        ik1 = baris[baris.index(next(x for x in baris if " IK1 " in x)) + 1]
+        assert "*" not in ik1  # from the source
+        ik4 = baris[baris.index(next(x for x in baris if " IK4 " in x)) + 1]
+        assert "realisasi 100 %*" in ik4  # computed from the demo's completion dates (2024 is open here)
+        assert text.endswith(KETERANGAN_DEMO)
+        admin = await demo_tg(engine, "admin")
+        text = (await b.kirim(admin, "/capaian 2024 BTENG"))[-1].content
+        assert "target 100 %*" in text and KETERANGAN_DEMO in text
+        assert "catatan: Mendukung IKU KPU:" in text  # shortened with the names: too long for one message
+
+
+async def test_pemutakhiran_marks_demo_completions(engine: AsyncEngine) -> None:
+    from domain.tanda import KETERANGAN_DEMO
+
+    async with bot_uji(engine) as b:
+        out = await b.kirim(await demo_tg(engine, "pimpinan"), "/pemutakhiran 2024")
+        text = out[-1].content
+        assert "Penerimaan DP4*" in text and text.endswith(KETERANGAN_DEMO)
+        # a completion reported by an operator is not demo data: the stage loses its mark
+        async with engine.begin() as conn:
+            stage = (await conn.execute(sa.select(t.voter_stages.c.id).where(t.voter_stages.c.tahun == 2024,
+                                                                            t.voter_stages.c.no == 1))).scalar_one()
+            ada = (await conn.execute(sa.select(t.stage_completions).where(
+                t.stage_completions.c.stage_id == stage))).all()
+            await conn.execute(t.stage_completions.insert(), [
+                {"stage_id": stage, "unit_id": r.unit_id, "versi": r.versi + 1, "selesai_pada": r.selesai_pada,
+                 "sumber": "bot", "created_at": r.created_at, "catatan": "Koreksi: tanggal dari berita acara"}
+                for r in ada])
+        grafik.kosongkan_cache()
+        text = (await b.kirim(await demo_tg(engine, "pimpinan"), "/pemutakhiran 2024"))[-1].content
+        assert "Penerimaan DP4*" not in text and "Sinkronisasi oleh KPU*" in text

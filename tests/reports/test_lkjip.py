@@ -3,7 +3,6 @@ published values, the footnotes for the source's contradictions, the charts, a T
 
 from __future__ import annotations
 
-import dataclasses
 import io
 from datetime import UTC, date, datetime
 
@@ -166,7 +165,9 @@ async def test_every_published_figure_matches_and_a_changed_one_is_caught(engine
     assert salah == [] and sum(len(h.baris) for h in hasil) >= 300
     assert sum(1 for h in hasil for b in h.baris if b.catatan_kaki) == 16
     # one transport figure changed in the data: the comparison finds exactly that one
-    data.moda[2] = dataclasses.replace(data.moda[2], ke_tps=951)
+    assert data.logistik.distribusi is not None
+    moda = data.logistik.distribusi.moda
+    moda[2] = moda[2].model_copy(update={"ke_tps": 951})
     hasil = bandingkan_lkjip.bandingkan(lkjip_docx.render(data))
     salah = [(h.nomor, b.label, b.sumber, b.dokumen) for h in hasil for b in h.baris if not b.sama]
     assert salah == [("3.16", "Mobil Pick Up ke_tps", "952", "951")]

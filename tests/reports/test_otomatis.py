@@ -94,8 +94,10 @@ async def test_bengkulu_tengah_is_a_second_organisation(engine: AsyncEngine, dat
         hsdm = await capaian.build(conn, 2024, "bteng-hsdm")  # unit codes are case-insensitive
         strategic = await capaian.build(conn, 2024)
         log = await logistik.build(conn)
-        turun = (await conn.execute(sa.select(t.indicators.c.kode).where(t.indicators.c.polaritas == "turun")
-                                    .order_by(t.indicators.c.kode))).scalars().all()
+        turun_rows = (await conn.execute(sa.select(t.indicators).where(t.indicators.c.polaritas == "turun")
+                                         .order_by(t.indicators.c.kode))).all()
+        bteng = (await conn.execute(sa.select(t.indicators).where(t.indicators.c.kode.like("BTENG-%")))).all()
+    turun = [r.kode for r in turun_rows]
     assert set(units) == {"BTENG", "BTENG-TPP", "BTENG-HSDM", "BTENG-KUL", "BTENG-PDI"}
     assert units["BTENG"].kind == "satker" and units["BTENG-KUL"].parent_id == units["BTENG"].id
     assert [r.kode for r in lap.indikator] == ["BTENG-IKK-AMAN", "BTENG-IKK-SENG", "BTENG-IKK-REG", "BTENG-IKK-AKIP",
@@ -106,7 +108,16 @@ async def test_bengkulu_tengah_is_a_second_organisation(engine: AsyncEngine, dat
     assert [c.kode for c in _row(lap, "BTENG-IKK-BPK").anak] == ["BTENG-IK-PJ", "BTENG-IK-SAK", "BTENG-IK-LPJ",
                                                                   "BTENG-IK-BMN"]
     assert (_row(lap, "BTENG-IKK-BPK").jenis, _row(lap, "BTENG-IKK-BPK").target) == ("opini", "WTP")
-    assert turun == ["BTENG-IK-JML-SENG", "BTENG-IK-REVISI"]  # "(semakin kecil semakin baik)" in the tree
+    assert turun == ["BTENG-IK-JML-SENG", "BTENG-IK-REVISI"]  # labelled "(semakin kecil semakin baik)" in the copy
+    # the label is an inference, not the poster's words: it goes in the note, never in the name
+    assert [r.nama for r in turun_rows] == [
+        "Jumlah sengketa hukum dalam perkara perselisihan di Bawaslu, Peradilan Umum, PTUN dan Mahkamah Konstitusi "
+        "yang dihadapi KPU Kabupaten Bengkulu Tengah",
+        "Jumlah revisi yang dilakukan terhadap rencana kerja yang telah ditetapkan"]
+    assert all(r.catatan.startswith("Polaritas turun (semakin kecil semakin baik) disimpulkan, tidak tertulis di "
+                                    "pohon kinerja.") for r in turun_rows)
+    assert not any("semakin" in r.nama.lower() for r in bteng)
+    assert not any("disimpulkan" in (r.catatan or "") for r in bteng if r.polaritas == "naik")
     assert [r.kode for r in hsdm.indikator] == ["BTENG-IK-JML-SENG", "BTENG-IK-MENANG", "BTENG-IK-PMPRB"]
     assert all(r.status == "menunggu" and r.realisasi is None for r in lap.indikator)
     # the province is untouched: nine strategic indicators, 3.452 TPS in 10 kab/kota
