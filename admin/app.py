@@ -153,7 +153,9 @@ async def _laporan(request: Request, nama: str) -> tuple[Any, str]:
                 return lap, "semua"
             kode = {u.code for u in await org.units(conn, "kabkota") if u.id in kabkota}
             return pemutakhiran.saring_kabkota(lap, kode), ",".join(sorted(kode))
-        return await logistik.build(conn, kabkota), "semua" if kabkota is None else ",".join(map(str, kabkota))
+        acara = await logistik.pemilihan_dipilih(conn, None, w.today())
+        return (await logistik.build(conn, kabkota, pemilihan_id=acara),
+                ("semua" if kabkota is None else ",".join(map(str, kabkota))) + f"@{acara or 0}")
 
 
 @halaman()
