@@ -201,3 +201,33 @@ async def test_every_command_of_every_demo_role_answers_without_error(engine: As
                 await b.kirim(tg, "/batal")
                 n += 1
     assert n >= 40, n  # every role's menu was walked
+
+
+# /capaian, /anggaran and /pemutakhiran without a year: this year when it has data, else the years that have data.
+RINGKASAN = (("pimpinan", "/capaian"), ("pimpinan", "/anggaran"), ("operator-kota", "/pemutakhiran"))
+
+
+async def _ringkasan(b: BotUji) -> dict[str, str]:
+    return {perintah: await _semua(b, kunci, perintah) for kunci, perintah in RINGKASAN}
+
+
+async def test_summaries_show_this_year_when_it_has_data(engine: AsyncEngine) -> None:
+    await demo.load(engine, reset=True, today=DES.date())
+    async with bot_uji(engine, jam=Jam(DES)) as b:
+        out = await _ringkasan(b)
+    for perintah, teks_ in out.items():
+        assert "2026" in teks_ and "Belum ada data" not in teks_, (perintah, teks_)
+    await demo.load(engine, reset=True, today=JAN.date())
+    async with bot_uji(engine, jam=Jam(JAN)) as b:
+        out = await _ringkasan(b)
+    for perintah, teks_ in out.items():
+        assert "2027" in teks_ and "Belum ada data" not in teks_, (perintah, teks_)
+
+
+async def test_summaries_in_january_before_the_year_has_data_name_the_years(engine: AsyncEngine) -> None:
+    await demo.load(engine, reset=True, today=DES.date())  # 2026 ran; nobody opened 2027 yet
+    async with bot_uji(engine, jam=Jam(JAN)) as b:
+        out = await _ringkasan(b)
+    for perintah, teks_ in out.items():
+        assert "Belum ada data" in teks_ and "tahun 2027" in teks_, (perintah, teks_)
+        assert f"{perintah} 2026" in teks_ and "2024" in teks_, (perintah, teks_)  # the latest year as example
