@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from admin import grafik, impor, libur, lkjip, master, operasi, tahun, teks
+from admin import grafik, impor, libur, lkjip, master, operasi, pemilihan, tahun, teks
 from admin.inti import (
     COOKIE,
     HERE,
@@ -199,6 +199,7 @@ def routes() -> list[BaseRoute]:
         *operasi.routes(),
         *impor.routes(),
         *tahun.routes(),
+        *pemilihan.routes(),
         *libur.routes(),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
