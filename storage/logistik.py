@@ -144,9 +144,9 @@ async def catat_laporan(conn: AsyncConnection, kabkota_unit_id: int, sulit: bool
         if (await conn.execute(ubah)).rowcount:
             return
         # No row (a recount just replaced it, the event's first report in this kab/kota, or a kab/kota whose TPS
-        # came in without one): count the kab/kota whole, every event. On
-        # PostgreSQL another report may be doing the same; whoever inserts second finds the first's row, which does
-        # not hold this report yet, and goes round again to add this report's share to it.
+        # came in without one): count the kab/kota whole, every event. On PostgreSQL another report may be doing the
+        # same; whoever inserts second finds the first's row, which does not hold this report yet, and goes round
+        # again to add this report's share to it.
         if conn.dialect.name != "postgresql":
             await _hitung_ulang(conn, [kabkota_unit_id], timpa=False)  # SQLite: one writer at a time, no such race
             return
