@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from admin import grafik, impor, libur, lkjip, master, operasi, tahun, teks
+from admin import grafik, impor, libur, lkjip, master, operasi, pemilihan, tahun, teks
 from admin.inti import (
     COOKIE,
     HERE,
@@ -153,7 +153,9 @@ async def _laporan(request: Request, nama: str) -> tuple[Any, str]:
                 return lap, "semua"
             kode = {u.code for u in await org.units(conn, "kabkota") if u.id in kabkota}
             return pemutakhiran.saring_kabkota(lap, kode), ",".join(sorted(kode))
-        return await logistik.build(conn, kabkota), "semua" if kabkota is None else ",".join(map(str, kabkota))
+        acara = await logistik.pemilihan_dipilih(conn, None, w.today())
+        return (await logistik.build(conn, kabkota, pemilihan_id=acara),
+                ("semua" if kabkota is None else ",".join(map(str, kabkota))) + f"@{acara or 0}")
 
 
 @halaman()
@@ -197,6 +199,7 @@ def routes() -> list[BaseRoute]:
         *operasi.routes(),
         *impor.routes(),
         *tahun.routes(),
+        *pemilihan.routes(),
         *libur.routes(),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]

@@ -167,6 +167,7 @@ NAV: tuple[tuple[str, str, bool], ...] = (
     ("/tenggat", "Tenggat", False),
     ("/tahun", "Tahun anggaran", False),
     ("/libur", "Hari libur", False),
+    ("/pemilihan", "Pemilihan", False),
     ("/logistik", "Logistik", False),
     ("/ketibaan", "Ketibaan", False),
     ("/realisasi", "Realisasi", False),

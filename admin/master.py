@@ -331,7 +331,8 @@ async def _halaman_logistik(request: Request, galat: str | None = None, status: 
     kabkota_ids = (await lingkup(request)).kabkota_list
     async with web(request).engine.connect() as conn:
         norma = await webdata.logistics_items(conn)
-        lap = await logistik.build(conn, kabkota_ids)
+        lap = await logistik.build(conn, kabkota_ids,
+                                   pemilihan_id=await logistik.pemilihan_dipilih(conn, None, web(request).today()))
     if request.query_params.get("unduh"):
         if request.query_params.get("data") == "kemajuan":
             header, rows = tabel.table(lap)

@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--year", type=int, help="tahun (bawaan: tahun terakhir yang berisi data)")
     rp.add_argument("--period", help="periode, mis. 2024-Q3 atau 2024-M09 (untuk capaian)")
     rp.add_argument("--unit", help="kode unit, mis. KUL")
+    rp.add_argument("--pemilihan", help="kode pemilihan untuk laporan logistik (bawaan: yang berjalan, atau yang "
+                                        "terakhir dimulai)")
     rp.add_argument("--format", choices=("text", "json", "csv", "xlsx", "png", "docx", "pdf"), default="text")
     rp.add_argument("--output", "-o", help="berkas tujuan untuk xlsx/png (bawaan: pantau-<laporan>-<tahun>.<format>)")
     laporan_cli.tambah_parser(sub)
@@ -157,7 +159,9 @@ async def _report(engine: AsyncEngine, a: argparse.Namespace) -> str:
                 if u is None:
                     raise CliError(f"Unit {a.unit!r} tidak dikenal.")
                 units = await org.descendants(conn, u.id)
-            lap, render = await logistik.build(conn, units, distribusi=True, tahun=a.year), teks.logistik
+            acara = await laporan_cli.pemilihan_cli(conn, a, a.timezone)
+            lap, render = await logistik.build(conn, units, pemilihan_id=acara, distribusi=True, tahun=a.year), \
+                teks.logistik
         elif a.name == "pemutakhiran":
             lap, render = await pemutakhiran.build(conn, year), teks.pemutakhiran
         else:

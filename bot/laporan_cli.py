@@ -100,6 +100,14 @@ async def export(engine: AsyncEngine, a: argparse.Namespace, tz: str) -> str:
             f"({format_number(round(path.stat().st_size / 1024))} KB, {format_number(round(detik, 1))} detik).")
 
 
+async def pemilihan_cli(conn: Any, a: argparse.Namespace, tz: str) -> int | None:
+    """The event a logistics report shows (``--pemilihan KODE``, else the running or last started one)."""
+    try:
+        return await logistik.pemilihan_dipilih(conn, getattr(a, "pemilihan", None), _hari_ini(tz))
+    except LookupError as exc:
+        raise GalatCli(str(exc)) from None
+
+
 async def report(engine: AsyncEngine, a: argparse.Namespace, tz: str) -> str:
     """`pantau report lkj`, and `--format xlsx|png` for every report: writes a file (audited), says where."""
     periode = parse_periode(a.period) if a.period else None
@@ -121,7 +129,8 @@ async def report(engine: AsyncEngine, a: argparse.Namespace, tz: str) -> str:
             lap = await pemutakhiran.build(conn, year, today=today)
             nama_kab = {u.code: u.name for u in await org.units(conn, "kabkota")}
         elif a.name == "logistik":
-            lap = await logistik.build(conn, await _units(conn, a.unit), distribusi=a.format == "xlsx", tahun=a.year)
+            lap = await logistik.build(conn, await _units(conn, a.unit), pemilihan_id=await pemilihan_cli(conn, a, tz),
+                                       distribusi=a.format == "xlsx", tahun=a.year)
         else:
             lap = await rencana_aksi.build(conn, year, a.unit, today=today)
         cp = await capaian.build(conn, getattr(lap, "tahun", None), today=today) \

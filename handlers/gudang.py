@@ -28,7 +28,7 @@ from handlers.konteks import PantauContext, percakapan
 from handlers.tahun import pemilihan_berjalan
 from handlers.teks import logistik as tl
 from handlers.tiba import tampil
-from storage import arrivals, logistik, org
+from storage import arrivals, logistik, org, pemilihan
 
 GD = "gd"
 KUNCI = "gudang"
@@ -71,7 +71,8 @@ def _hari_ini(context: PantauContext) -> date:
 async def _status(update: Update, context: PantauContext) -> str:
     d = _d(context)
     async with context.layanan.engine.connect() as conn:
-        st = await logistik.status_gudang(conn, d["unit"])
+        acara = await pemilihan.untuk_laporan(conn, _hari_ini(context))
+        st = await logistik.status_gudang(conn, d["unit"], pemilihan_id=acara)
     terima = [tl.GUDANG_BARIS_TERIMA.format(tanggal=format_date(r.tanggal) if r.tanggal else "-", jenis=r.jenis,
                                             kemasan=format_number(r.kemasan), kondisi=tl.KONDISI.get(r.kondisi,
                                                                                                   r.kondisi))

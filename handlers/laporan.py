@@ -29,12 +29,14 @@ from handlers import kirim, teks, tombol
 from handlers.ekspor import catat as catat_ekspor
 from handlers.konteks import PantauContext
 from handlers.lkjip import tombol_draf
+from handlers.tahun import tahun_laporan_ini
 from handlers.teks import laporan as tl
+from handlers.teks import tahun as tt
 from reports import anggaran, capaian, grafik, lkj, pemutakhiran, perbandingan
 from reports.ekspor import BukuKerja
 from reports.pemutakhiran import LaporanPemutakhiran
 from storage import laporan as data
-from storage import org
+from storage import org, tahun_laporan
 from storage.cakupan import cakupan
 
 CP, AG, PM, EK = "cp", "ag", "pm", "ek"
@@ -253,7 +255,10 @@ async def cmd_capaian(update: Update, context: PantauContext) -> None:
     if isinstance(unit, str):
         await msg.reply_text(unit)
         return
-    tahun = minta.tahun or (context.layanan.now().year if minta.triwulan else None)
+    tahun = minta.tahun or await tahun_laporan_ini(msg, context, "capaian", tt.JUDUL_CAPAIAN,
+                                                   tahun_laporan.tahun_kinerja)
+    if tahun is None:
+        return
     await _kirim_capaian(msg, context, unit, ck, tahun, minta.triwulan)
 
 
@@ -356,6 +361,10 @@ async def cmd_anggaran(update: Update, context: PantauContext) -> None:
     except ParseError as exc:
         await msg.reply_text(exc.pesan)
         return
+    tahun = tahun or await tahun_laporan_ini(msg, context, "anggaran", tt.JUDUL_ANGGARAN,
+                                             tahun_laporan.tahun_mata_anggaran)
+    if tahun is None:
+        return
     await _kirim_anggaran(msg, context, tahun)
 
 
@@ -403,6 +412,10 @@ async def cmd_pemutakhiran(update: Update, context: PantauContext) -> None:
         tahun = baca_tahun(context.args or [], tl.PAKAI_PEMUTAKHIRAN)
     except ParseError as exc:
         await msg.reply_text(exc.pesan)
+        return
+    tahun = tahun or await tahun_laporan_ini(msg, context, "pemutakhiran", tt.JUDUL_PEMUTAKHIRAN,
+                                             tahun_laporan.tahun_tahapan)
+    if tahun is None:
         return
     async with context.layanan.engine.connect() as conn:
         lap, nama, lingkup = await _pemutakhiran(conn, context.aktif, tahun, hari_ini(context))

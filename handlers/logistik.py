@@ -24,11 +24,12 @@ from domain.label import ringkas_unik
 from domain.tanggal import format_datetime, format_time
 from handlers import kirim, teks, tombol
 from handlers.konteks import PantauContext
+from handlers.pelaporan import hari_ini
 from handlers.tahun import pemilihan_berjalan
 from handlers.teks import logistik as tl
 from handlers.tiba import tampil
 from reports import grafik_logistik, logistik
-from storage import arrivals
+from storage import arrivals, pemilihan
 from storage.cakupan import cakupan
 
 LG = "lg"
@@ -70,6 +71,11 @@ async def _lingkup(conn: AsyncConnection, context: PantauContext) -> list[int] |
     return (await cakupan(conn, context.aktif)).kabkota_list
 
 
+async def _acara(conn: AsyncConnection, context: PantauContext) -> int | None:
+    """The running event, whose arrival reports every view counts (a drill-down re-reads it: it may have ended)."""
+    return await pemilihan.untuk_laporan(conn, hari_ini(context))
+
+
 def _boleh(scope: list[int] | None, unit_id: int) -> bool:
     return scope is None or unit_id in scope
 
@@ -86,7 +92,9 @@ def _kembali(letak: logistik.Letak) -> list[tuple[str, str]]:
 async def _wilayah(conn: AsyncConnection, context: PantauContext, scope: list[int] | None, unit_id: int | None = None
                    ) -> tuple[str, InlineKeyboardMarkup, list[grafik_logistik.Baris], str] | None:
     """The whole scope (unit_id None), or one of its groups (a province), one row and button per kab/kota or group."""
-    lap = await logistik.build(conn, scope) if unit_id is None else await logistik.build_wilayah(conn, scope, unit_id)
+    acara = await _acara(conn, context)
+    lap = (await logistik.build(conn, scope, pemilihan_id=acara) if unit_id is None
+           else await logistik.build_wilayah(conn, scope, unit_id, pemilihan_id=acara))
     if lap is None:
         return None
     tingkat = tl.TINGKAT[lap.tingkat]
@@ -110,7 +118,7 @@ async def _wilayah(conn: AsyncConnection, context: PantauContext, scope: list[in
 
 async def _kabkota(conn: AsyncConnection, context: PantauContext, unit_id: int, scope: list[int] | None
                    ) -> tuple[str, InlineKeyboardMarkup, list[grafik_logistik.Baris], str] | None:
-    lap = await logistik.build_kabkota(conn, unit_id)
+    lap = await logistik.build_kabkota(conn, unit_id, pemilihan_id=await _acara(conn, context))
     if lap is None:
         return None
     r = lap.ringkasan
@@ -204,13 +212,13 @@ async def _tampilan(conn: AsyncConnection, context: PantauContext, scope: list[i
         kab = await _kabkota(conn, context, ids[0], scope)
         return (kab[0], kab[1]) if kab else None
     if view == "c":
-        return await _belum(conn, scope, ids[0], ids[1])
+        return await _belum(conn, scope, ids[0], ids[1], await _acara(conn, context))
     return await _eskalasi(conn, context, scope, ids[0])
 
 
-async def _belum(conn: AsyncConnection, scope: list[int] | None, kec_id: int,
-                 hal: int) -> tuple[str, InlineKeyboardMarkup] | None:
-    daftar_ = await logistik.build_belum_lapor(conn, kec_id, hal, PER_HALAMAN)
+async def _belum(conn: AsyncConnection, scope: list[int] | None, kec_id: int, hal: int,
+                 acara: int | None) -> tuple[str, InlineKeyboardMarkup] | None:
+    daftar_ = await logistik.build_belum_lapor(conn, kec_id, hal, PER_HALAMAN, pemilihan_id=acara)
     if daftar_ is None or not _boleh(scope, daftar_.kabkota_unit_id):
         return None
     if not daftar_.total:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Message
 
 from domain.tanggal import format_date
@@ -35,6 +36,20 @@ def pilihan_tahun(perintah: str, ada: Sequence[int], tahun: int) -> str:
     if not lain:
         return tt.TAHUN_TIDAK_ADA
     return tt.TAHUN_ADA.format(tahun=", ".join(str(y) for y in lain), perintah=perintah, contoh=lain[-1])
+
+
+async def tahun_laporan_ini(msg: Message, context: PantauContext, perintah: str, judul: str,
+                            tahun_data: Callable[[AsyncConnection], Awaitable[list[int]]]) -> int | None:
+    """The year a report shows when none is typed: this year when it has data; else None, and the user is told
+    which years have data and how to pick one (as the reporting flows do)."""
+    tahun = hari_ini(context).year
+    async with context.layanan.engine.connect() as conn:
+        ada = await tahun_data(conn)
+    if tahun in ada:
+        return tahun
+    await msg.reply_text(tt.LAPORAN_KOSONG.format(judul=judul, tahun=tahun) + "\n\n"
+                         + pilihan_tahun(perintah, ada, tahun))
+    return None
 
 
 async def pemilihan_berjalan(msg: Message, context: PantauContext, perintah: str) -> pemilihan.Pemilihan | None:

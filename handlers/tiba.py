@@ -14,6 +14,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -35,9 +36,10 @@ from domain.errors import ParseError
 from domain.tanggal import format_datetime, format_time
 from handlers import gangguan, mulai, teks, tombol
 from handlers.konteks import Layanan, PantauContext, percakapan
+from handlers.pelaporan import hari_ini
 from handlers.tahun import pemilihan_berjalan
 from handlers.teks import logistik as tl
-from storage import arrivals, org, outbox, users
+from storage import arrivals, org, outbox, pemilihan, users
 
 log = logging.getLogger("pantau.tiba")
 TB = "tb"
@@ -103,7 +105,7 @@ async def cmd_tiba(update: Update, context: PantauContext) -> str | int:
     """Start a report: the officer's TPS as buttons (or a search when they have many)."""
     assert update.effective_message is not None and context.user_data is not None
     context.user_data.pop(KUNCI, None)
-    if await pemilihan_berjalan(update.effective_message, context, "tiba") is None:
+    if (acara := await pemilihan_berjalan(update.effective_message, context, "tiba")) is None:
         return END
     p = context.aktif
     if not p.tps_ids:
@@ -114,7 +116,7 @@ async def cmd_tiba(update: Update, context: PantauContext) -> str | int:
         if len(daftar_tps) == 1:  # most officers have one TPS: straight to it, on the same connection
             bacaan = await _baca_tps(conn, context.layanan, daftar_tps[0].id)
         else:
-            sudah = await arrivals.versi_terakhir(conn, [x.id for x in daftar_tps])
+            sudah = await arrivals.versi_terakhir(conn, [x.id for x in daftar_tps], acara.id)
     if len(daftar_tps) == 1:
         return await _mulai_tps(update, context, bacaan)
     pilihan = daftar_tps if len(daftar_tps) <= MAKS_TOMBOL_TPS else [x for x in daftar_tps if x.id not in sudah]
@@ -186,7 +188,9 @@ _BacaanTps = tuple[arrivals.KonteksTps, arrivals.Pengaturan, list[arrivals.Moda]
 
 async def _baca_tps(conn: AsyncConnection, svc: Layanan, tps_id: int) -> _BacaanTps:
     """Everything the report needs until its summary, read at once (the mode step then needs no query)."""
-    ktx = await arrivals.konteks_tps(conn, tps_id, tz=svc.timezone)
+    # The latest report of the event a report filed now belongs to: an earlier event's is no report to correct.
+    acara = await pemilihan.untuk_laporan(conn, svc.now().astimezone(ZoneInfo(svc.timezone)).date())
+    ktx = await arrivals.konteks_tps(conn, tps_id, tz=svc.timezone, pemilihan_id=acara)
     assert ktx is not None
     return ktx, await arrivals.pengaturan(conn), await arrivals.moda_transportasi(conn)
 
@@ -242,7 +246,8 @@ async def on_jenis(update: Update, context: PantauContext) -> str | None:
         await tampil(update, tl.TANYA_ALASAN_KOREKSI)
         return ALASAN
     async with context.layanan.engine.connect() as conn:
-        lama = await arrivals.terakhir(conn, d["tps"])
+        acara = await pemilihan.untuk_laporan(conn, hari_ini(context))
+        lama = await arrivals.terakhir(conn, d["tps"], acara)
     sisa = lg.kebutuhan_tambahan(lama.baris) if lama else []
     if not sisa:
         await q.answer(tl.TAMBAHAN_TIDAK_PERLU, show_alert=True)

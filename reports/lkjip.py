@@ -31,7 +31,7 @@ from reports.logistik import Distribusi, LaporanLogistik
 from reports.pemutakhiran import LaporanPemutakhiran
 from reports.rencana_aksi import LaporanRencanaAksi
 from reports.teks import STATUS_CAPAIAN, nilai_teks
-from storage import kinerja, org
+from storage import kinerja, org, pemilihan
 from storage import laporan as data
 from storage import lkjip as sumber
 
@@ -155,6 +155,12 @@ def baris_audit(data: DataLkjip) -> int:
     return len(data.lkj.capaian.indikator)
 
 
+async def _pemilihan_tahun(conn: AsyncConnection, tahun: int) -> int | None:
+    """The event whose arrivals the year's report shows: its last one that has a schedule (None: no event)."""
+    acara = [e for e in await pemilihan.di_tahun(conn, tahun) if e.mulai is not None and e.status != "dibatalkan"]
+    return acara[-1].id if acara else None
+
+
 async def build(conn: AsyncConnection, tahun: int | None = None, today: date | None = None) -> DataLkjip:
     """Read the year's figures (default: the latest year with realisations) through the report builders."""
     today = today or date.today()
@@ -188,7 +194,8 @@ async def build(conn: AsyncConnection, tahun: int | None = None, today: date | N
         renstra=renstra, upaya=upaya,
         pemutakhiran=await pemutakhiran.build(conn, tahun, today=today),
         nama_kabkota={u.code: u.name for u in kab},
-        logistik=await logistik.build(conn, None, distribusi=True, tahun=tahun),
+        logistik=await logistik.build(conn, None, pemilihan_id=await _pemilihan_tahun(conn, tahun), distribusi=True,
+                                      tahun=tahun),
         rencana=await rencana_aksi.build(conn, tahun, today=today), pk_unit=pk_unit,
         keputusan=await sumber.keputusan(conn, tahun), terbit={"|".join(k): v for k, v in terbit.items()})
 

@@ -4,6 +4,9 @@ The bot's /logistik (with its drill-down buttons), the admin dashboard and `pant
 builders. A report lists its rows at the level its scope calls for, read from the organisation tree: kab/kota that
 share one parent (a province) are listed one by one; kab/kota under different parents are grouped by the units just
 below their closest common ancestor (a national root's provinces), each row the sum of its kab/kota.
+
+Every builder counts the arrival reports of one election event (``pemilihan_id``: the running one in the bot,
+``storage.pemilihan.ditampilkan`` elsewhere; None: the reports filed while no event ran).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.entitas import Unit
 from reports.tipe import Persen
 from storage import lkjip as sumber
-from storage import logistik, org
+from storage import logistik, org, pemilihan
 
 KABKOTA, PROVINSI, WILAYAH = "kabkota", "provinsi", "wilayah"
 _JUMLAH = ("tps", "sulit", "tiba", "tiba_sulit", "tepat", "bermasalah", "terlambat", "belum", "tepat_sulit",
@@ -197,14 +200,14 @@ def _jumlah(rows: Sequence[BarisKabkota]) -> dict[str, int]:
     return {name: sum(getattr(r, name) for r in rows) for name in _JUMLAH}
 
 
-async def _susun(conn: AsyncConnection, pohon: Pohon, kab: list[int] | None, induk: Unit | None = None
-                 ) -> LaporanLogistik:
+async def _susun(conn: AsyncConnection, pohon: Pohon, kab: list[int] | None, induk: Unit | None = None, *,
+                 pemilihan_id: int | None) -> LaporanLogistik:
     """The report over these kab/kota (None: every kab/kota, unfiltered)."""
     rows = [BarisKabkota(kode=c.kode, nama=c.nama, tps=c.tps, sulit=c.sulit, tiba=c.tiba, tiba_sulit=c.tiba_sulit,
                          tepat=c.tepat, bermasalah=c.bermasalah, terlambat=c.terlambat, belum=c.tps - c.tiba,
                          tepat_sulit=c.tepat_sulit, bermasalah_sulit=c.bermasalah_sulit,
                          terlambat_sulit=c.terlambat_sulit, eskalasi_terbuka=c.eskalasi_terbuka, unit_id=c.unit_id)
-            for c in await logistik.counts_by_kabkota(conn, kab)]
+            for c in await logistik.counts_by_kabkota(conn, kab, pemilihan_id=pemilihan_id)]
     kelompok = pohon.kelompok(pohon.kabkota(None) if kab is None else kab)
     per: dict[int, list[BarisKabkota]] = {}
     for r in rows:
@@ -229,12 +232,25 @@ async def _susun(conn: AsyncConnection, pohon: Pohon, kab: list[int] | None, ind
         induk_id=induk.id if induk else None, induk=induk.name if induk else None)
 
 
-async def build(conn: AsyncConnection, unit_ids: Sequence[int] | None = None, *, distribusi: bool = False,
-                tahun: int | None = None) -> LaporanLogistik:
-    """Build the logistics report (optionally limited to some kab/kota units), rows at its scope's level; with
-    `distribusi`, also how the logistics were distributed (supplier deliveries of `tahun`, None: every year)."""
+async def pemilihan_dipilih(conn: AsyncConnection, kode: str | None, hari: date) -> int | None:
+    """The event a report outside the bot shows: the one with this code, else the one shown on this day
+    (``storage.pemilihan.ditampilkan``); LookupError for an unknown code."""
+    if kode:
+        e = await pemilihan.by_kode(conn, kode)
+        if e is None:
+            raise LookupError(f"Pemilihan {kode!r} tidak dikenal.")
+        return e.id
+    e = await pemilihan.ditampilkan(conn, hari)
+    return e.id if e else None
+
+
+async def build(conn: AsyncConnection, unit_ids: Sequence[int] | None = None, *, pemilihan_id: int | None = None,
+                distribusi: bool = False, tahun: int | None = None) -> LaporanLogistik:
+    """Build the logistics report of an event (optionally limited to some kab/kota units), rows at its scope's
+    level; with `distribusi`, also how the logistics were distributed (supplier deliveries of `tahun`, None: every
+    year)."""
     pohon = Pohon(await org.units(conn))
-    lap = await _susun(conn, pohon, None if unit_ids is None else pohon.kabkota(unit_ids))
+    lap = await _susun(conn, pohon, None if unit_ids is None else pohon.kabkota(unit_ids), pemilihan_id=pemilihan_id)
     if distribusi:
         lap.distribusi = await _distribusi(conn, lap, utuh=unit_ids is None, tahun=tahun)
     return lap
@@ -260,14 +276,14 @@ async def _distribusi(conn: AsyncConnection, lap: LaporanLogistik, *, utuh: bool
 
 
 async def build_wilayah(conn: AsyncConnection, unit_ids: Sequence[int] | None,
-                        unit_id: int) -> LaporanLogistik | None:
+                        unit_id: int, *, pemilihan_id: int | None = None) -> LaporanLogistik | None:
     """The kab/kota of a scope under one of the groups of its drill-down (a province of the national scope), at
     their own level; None when the unit is no such group of this scope (a forged or stale id)."""
     pohon = Pohon(await org.units(conn))
     kab = pohon.kabkota(unit_ids)
     if not pohon.kelompok_dari(kab, unit_id):
         return None
-    lap = await _susun(conn, pohon, pohon.kabkota(kab, di=unit_id), pohon.unit[unit_id])
+    lap = await _susun(conn, pohon, pohon.kabkota(kab, di=unit_id), pohon.unit[unit_id], pemilihan_id=pemilihan_id)
     return lap if lap.kabkota else None
 
 
@@ -306,14 +322,15 @@ class LaporanKabkota(BaseModel):
     petugas_logistik: list[str]
 
 
-async def build_kabkota(conn: AsyncConnection, unit_id: int) -> LaporanKabkota | None:
-    """One kab/kota and its kecamatan, or None when the unit is not a kab/kota with TPS."""
-    top = await build(conn, [unit_id])
+async def build_kabkota(conn: AsyncConnection, unit_id: int, *,
+                        pemilihan_id: int | None = None) -> LaporanKabkota | None:
+    """One kab/kota and its kecamatan (an event's reports), or None when the unit is not a kab/kota with TPS."""
+    top = await build(conn, [unit_id], pemilihan_id=pemilihan_id)
     if not top.kabkota:
         return None
     kec = [BarisKecamatan(id=k.id, kode=k.kode, nama=k.nama, tps=k.tps, sulit=k.sulit, tiba=k.tiba, tepat=k.tepat,
                           bermasalah=k.bermasalah, terlambat=k.terlambat, belum=k.tps - k.tiba)
-           for k in await logistik.counts_by_kecamatan(conn, unit_id)]
+           for k in await logistik.counts_by_kecamatan(conn, unit_id, pemilihan_id=pemilihan_id)]
     return LaporanKabkota(ringkasan=top.kabkota[0], kecamatan=kec,
                           petugas_logistik=await logistik.operator_kabkota(conn, unit_id))
 
@@ -341,16 +358,18 @@ class DaftarBelumLapor(BaseModel):
     petugas_logistik: list[str]
 
 
-async def build_belum_lapor(conn: AsyncConnection, kecamatan_id: int, halaman: int = 0,
-                            per_halaman: int = 10) -> DaftarBelumLapor | None:
-    """The TPS of a kecamatan without an arrival report, one page (0-based; clamped to the last page)."""
+async def build_belum_lapor(conn: AsyncConnection, kecamatan_id: int, halaman: int = 0, per_halaman: int = 10, *,
+                            pemilihan_id: int | None = None) -> DaftarBelumLapor | None:
+    """The TPS of a kecamatan without an arrival report of the event, one page (0-based; clamped to the last
+    page)."""
     kec = await logistik.kecamatan(conn, kecamatan_id)
     if kec is None:
         return None
-    _, total = await logistik.tps_belum_lapor(conn, kecamatan_id, limit=1)
+    _, total = await logistik.tps_belum_lapor(conn, kecamatan_id, limit=1, pemilihan_id=pemilihan_id)
     pages = max(1, -(-total // per_halaman))
     halaman = min(max(0, halaman), pages - 1)
-    rows, total = await logistik.tps_belum_lapor(conn, kecamatan_id, limit=per_halaman, offset=halaman * per_halaman)
+    rows, total = await logistik.tps_belum_lapor(conn, kecamatan_id, limit=per_halaman, offset=halaman * per_halaman,
+                                                 pemilihan_id=pemilihan_id)
     return DaftarBelumLapor(
         kabkota_unit_id=kec[3], kecamatan_id=kec[0], kecamatan=kec[2], total=total, halaman=halaman,
         jumlah_halaman=max(1, -(-total // per_halaman)),

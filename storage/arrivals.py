@@ -81,11 +81,13 @@ class LaporanTiba:
     reporter: str | None
     created_at: datetime
     baris: tuple[lg.Baris, ...] = ()
+    pemilihan_id: int | None = None  # the election event it was filed in (None: none ran)
 
 
 @dataclass(frozen=True)
 class KonteksTps:
-    """Everything a report about one TPS needs: the TPS, its deadline, what should arrive, the latest report."""
+    """Everything a report about one TPS needs: the TPS, its deadline, what should arrive, its latest report of
+    the event being reported (an earlier event's report is another delivery, not one to correct or add to)."""
 
     tps: Tps
     kabkota_unit_id: int
@@ -226,7 +228,7 @@ async def atur(conn: AsyncConnection, key: str, value: Any, *, actor: str, actor
 def _laporan(r: sa.Row, baris: Sequence[lg.Baris] = ()) -> LaporanTiba:
     return LaporanTiba(r.id, r.tps_id, r.versi, r.jenis, r.nomor, r.tiba_pada, r.moda, r.foto_file_id,
                        r.alasan_tanpa_foto, r.lat, r.lon, r.alasan, r.lengkap, r.terlambat, r.tepat, r.reporter_id,
-                       r.reporter, r.created_at, tuple(baris))
+                       r.reporter, r.created_at, tuple(baris), r.pemilihan_id)
 
 
 _Q_BARIS = (sa.select(_l).where(_l.c.report_id.in_(sa.bindparam("ids", expanding=True)))
@@ -245,10 +247,11 @@ async def _baris(conn: AsyncConnection, report_ids: Sequence[int]) -> dict[int, 
 
 _REPORT_COLS = (_a, t.users.c.name.label("reporter"))
 _REPORT_FROM = _a.outerjoin(t.users, t.users.c.id == _a.c.reporter_id)
-_Q_TERAKHIR = (sa.select(*_REPORT_COLS).select_from(_REPORT_FROM).where(_a.c.tps_id == sa.bindparam("tps_id"))
-               .order_by(_a.c.versi.desc()).limit(1))
+_ACARA = sa.func.coalesce(_a.c.pemilihan_id, logistik.TANPA_ACARA) == sa.bindparam("acara")
+_Q_TERAKHIR = (sa.select(*_REPORT_COLS).select_from(_REPORT_FROM)
+               .where(_a.c.tps_id == sa.bindparam("tps_id"), _ACARA).order_by(_a.c.versi.desc()).limit(1))
 _LATEST = (sa.select(_a.c.tps_id, sa.func.max(_a.c.versi).label("v"))
-           .where(_a.c.tps_id.in_(sa.bindparam("ids", expanding=True))).group_by(_a.c.tps_id).subquery())
+           .where(_a.c.tps_id.in_(sa.bindparam("ids", expanding=True)), _ACARA).group_by(_a.c.tps_id).subquery())
 _Q_VERSI_TERAKHIR = sa.select(*_REPORT_COLS).select_from(
     _REPORT_FROM.join(_LATEST, sa.and_(_LATEST.c.tps_id == _a.c.tps_id, _LATEST.c.v == _a.c.versi)))
 
@@ -261,19 +264,26 @@ async def riwayat(conn: AsyncConnection, tps_id: int) -> list[LaporanTiba]:
     return [_laporan(r, lines.get(r.id, [])) for r in rows]
 
 
-async def terakhir(conn: AsyncConnection, tps_id: int) -> LaporanTiba | None:
-    """The latest version of a TPS's report, or None."""
-    r = (await conn.execute(_Q_TERAKHIR, {"tps_id": tps_id})).first()
+def _acara(pemilihan_id: int | None) -> int:
+    return logistik.TANPA_ACARA if pemilihan_id is None else pemilihan_id
+
+
+async def terakhir(conn: AsyncConnection, tps_id: int, pemilihan_id: int | None = None) -> LaporanTiba | None:
+    """The latest version of a TPS's report of the event (None: of the reports filed while no event ran), or
+    None."""
+    r = (await conn.execute(_Q_TERAKHIR, {"tps_id": tps_id, "acara": _acara(pemilihan_id)})).first()
     if r is None:
         return None
     return _laporan(r, (await _baris(conn, [r.id])).get(r.id, []))
 
 
-async def versi_terakhir(conn: AsyncConnection, tps_ids: Sequence[int]) -> dict[int, LaporanTiba]:
-    """The latest report (without its lines) of each of these TPS that has one."""
+async def versi_terakhir(conn: AsyncConnection, tps_ids: Sequence[int],
+                         pemilihan_id: int | None = None) -> dict[int, LaporanTiba]:
+    """The latest report of the event (without its lines) of each of these TPS that has one."""
     if not tps_ids:
         return {}
-    return {r.tps_id: _laporan(r) for r in (await conn.execute(_Q_VERSI_TERAKHIR, {"ids": list(tps_ids)})).all()}
+    q = await conn.execute(_Q_VERSI_TERAKHIR, {"ids": list(tps_ids), "acara": _acara(pemilihan_id)})
+    return {r.tps_id: _laporan(r) for r in q.all()}
 
 
 async def cari_tps(conn: AsyncConnection, tps_ids: Sequence[int], teks: str, *, limit: int = 8) -> list[Tps]:
@@ -302,8 +312,10 @@ _Q_KONTEKS = (
     .where(t.tps.c.id == sa.bindparam("tps_id")))
 
 
-async def konteks_tps(conn: AsyncConnection, tps_id: int, *, tz: str = "Asia/Jakarta") -> KonteksTps | None:
-    """The TPS with its deadline, the earliest plausible arrival, what should arrive and its latest report."""
+async def konteks_tps(conn: AsyncConnection, tps_id: int, *, tz: str = "Asia/Jakarta",
+                      pemilihan_id: int | None = None) -> KonteksTps | None:
+    """The TPS with its deadline, the earliest plausible arrival, what should arrive and its latest report of the
+    event (``pemilihan.untuk_laporan`` of the day)."""
     row = (await conn.execute(_Q_KONTEKS, {"tps_id": tps_id})).first()
     if row is None:
         return None
@@ -317,7 +329,8 @@ async def konteks_tps(conn: AsyncConnection, tps_id: int, *, tz: str = "Asia/Jak
     batas = lg.batas_tps(tps.sulit, row.batas_tiba, row.batas_tiba_sulit) if row.batas_tiba else None
     items = await jenis_logistik(conn)
     return KonteksTps(tps, row.kabkota_unit_id, row.kecamatan_id, batas, paling_awal,
-                      tuple((i, lg.jumlah_diharapkan(i, tps.dpt)) for i in items), await terakhir(conn, tps_id))
+                      tuple((i, lg.jumlah_diharapkan(i, tps.dpt)) for i in items),
+                      await terakhir(conn, tps_id, pemilihan_id))
 
 
 # --- writing a report --------------------------------------------------------------------------------
@@ -341,6 +354,12 @@ def _lengkapi(kebutuhan: Sequence[tuple[lg.JenisLogistik, int]], baris: Sequence
     return [given.get(i.id) or lg.sesuai(i.id, n) for i, n in kebutuhan]
 
 
+async def _versi_berikut(conn: AsyncConnection, tps_id: int) -> int:
+    """The TPS's next version number: versions number every report of the TPS, whatever its event."""
+    q = sa.select(sa.func.coalesce(sa.func.max(_a.c.versi), 0)).where(_a.c.tps_id == tps_id)
+    return int((await conn.execute(q)).scalar_one()) + 1
+
+
 async def simpan_laporan(conn: AsyncConnection, masukan: MasukanTiba, *, pelapor: Pengguna, now: datetime,
                          tz: str = "Asia/Jakarta") -> HasilLaporan:
     """Store one report as the TPS's next version, with its escalations and audit record (caller's transaction)."""
@@ -356,7 +375,8 @@ async def simpan_laporan(conn: AsyncConnection, masukan: MasukanTiba, *, pelapor
         await tahun_anggaran.periksa_terbuka(conn, masukan.tiba_pada.astimezone(ZoneInfo(tz)).year)
     except tahun_anggaran.TahunDitutup as exc:
         raise LogistikError(exc.singkat) from exc
-    ktx = await konteks_tps(conn, masukan.tps_id, tz=tz)
+    acara = await pemilihan.untuk_laporan(conn, now.astimezone(ZoneInfo(tz)).date())
+    ktx = await konteks_tps(conn, masukan.tps_id, tz=tz, pemilihan_id=acara)
     if ktx is None:
         raise LogistikError("TPS tidak ditemukan.")
     lama = ktx.terakhir
@@ -377,15 +397,14 @@ async def simpan_laporan(conn: AsyncConnection, masukan: MasukanTiba, *, pelapor
     pengaturan_ = await pengaturan(conn)
     nilai = lg.penilaian(baris, telat)
     masalah = lg.masalah(baris, telat)
-    versi = (lama.versi if lama else 0) + 1
+    versi = await _versi_berikut(conn, masukan.tps_id)
     nomor = lg.nomor_tanda_terima(ktx.tps.kode, versi)
     values: dict[str, Any] = {"tps_id": masukan.tps_id, "versi": versi, "jenis": jenis, "nomor": nomor,
               "tiba_pada": masukan.tiba_pada, "moda": masukan.moda, "foto_file_id": masukan.foto_file_id,
               "alasan_tanpa_foto": lg.catatan_bersih(masukan.alasan_tanpa_foto), "lat": masukan.lat,
               "lon": masukan.lon, "alasan": alasan, "lengkap": lg.lengkap(baris), "terlambat": telat,
               "tepat": lg.tepat(nilai, pengaturan_.kriteria), "reporter_id": pelapor.id, "created_at": now,
-              "draf": masukan.draf,
-              "pemilihan_id": await pemilihan.untuk_laporan(conn, now.astimezone(ZoneInfo(tz)).date())}
+              "draf": masukan.draf, "pemilihan_id": acara}
     try:
         rid = _pk(await conn.execute(_a.insert().values(**values)))
     except sa.exc.IntegrityError:
@@ -397,10 +416,11 @@ async def simpan_laporan(conn: AsyncConnection, masukan: MasukanTiba, *, pelapor
                                       "catatan": b.catatan} for b in baris])
     await logistik.catat_laporan(conn, ktx.kabkota_unit_id, ktx.tps.sulit,
                                  (lama.tepat, lama.lengkap, lama.terlambat) if lama else None,
-                                 (values["tepat"], values["lengkap"], telat))
+                                 (values["tepat"], values["lengkap"], telat), pemilihan_id=acara)
     laporan = LaporanTiba(rid, masukan.tps_id, versi, jenis, nomor, masukan.tiba_pada, masukan.moda,
                           masukan.foto_file_id, values["alasan_tanpa_foto"], masukan.lat, masukan.lon, alasan,
-                          values["lengkap"], telat, values["tepat"], pelapor.id, pelapor.name, now, tuple(baris))
+                          values["lengkap"], telat, values["tepat"], pelapor.id, pelapor.name, now, tuple(baris),
+                          acara)
     # A newer report is the TPS's current state: earlier open problem escalations are superseded by it.
     await conn.execute(_e.update().where(_e.c.tps_id == masukan.tps_id, _e.c.status == TERBUKA,
                                          _e.c.jenis != "konflik")
@@ -430,7 +450,7 @@ async def _dari_draf(conn: AsyncConnection, draf: str, *, tz: str) -> HasilLapor
     if r is None:
         return None
     lap = _laporan(r, (await _baris(conn, [r.id])).get(r.id, []))
-    ktx = await konteks_tps(conn, lap.tps_id, tz=tz)
+    ktx = await konteks_tps(conn, lap.tps_id, tz=tz, pemilihan_id=lap.pemilihan_id)
     assert ktx is not None
     nama = {i.id: (i.nama, i.satuan) for i, _ in ktx.kebutuhan}
     ids = (await conn.execute(sa.select(_e.c.id).where(_e.c.report_id == lap.id).order_by(_e.c.id))).scalars().all()

@@ -4,6 +4,10 @@
 ``bermasalah`` (not complete and good: short, damaged or wrong type) and ``terlambat`` (late). The per-kab/kota
 counts come from ``tiba_kabkota``, which every report updates in its own transaction (``catat_laporan``) and every
 bulk write recounts (``hitung_ulang``); the kecamatan counts are read from the reports themselves.
+
+Every count is of one election event (``pemilihan_id``; None: the reports filed while no event ran): a TPS is judged
+by its latest report *of that event*, so a 2024 report is no arrival for a later event. The summary keeps one row
+per event and kab/kota (``TANPA_ACARA`` is the key of the reports without an event).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.entitas import Pengguna
 from storage import audit
 from storage import tables as t
+from storage.sql import dialect_insert
 
 
 @dataclass(frozen=True)
@@ -72,9 +77,23 @@ def _n(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.count(sa.case((cond, sa.literal(1))))
 
 
+TANPA_ACARA = 0  # tiba_kabkota's key for the reports filed while no election event ran
+
+
+def _acara(kolom: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
+    """A report's event as the summary keys it (``TANPA_ACARA`` for none)."""
+    return sa.func.coalesce(kolom, TANPA_ACARA)
+
+
+def _kunci(pemilihan_id: int | None) -> int:
+    return TANPA_ACARA if pemilihan_id is None else pemilihan_id
+
+
 async def _tiba_per(conn: AsyncConnection, kunci: sa.ColumnElement[int],
-                    where: sa.ColumnElement[bool] | None) -> dict[int, list[int]]:
-    """Per ``kunci`` (a column of tps): tiba, tepat, bermasalah, terlambat, and the same among TPS sulit.
+                    where: sa.ColumnElement[bool] | None,
+                    pemilihan_id: int | None = None) -> dict[int, list[int]]:
+    """Per ``kunci`` (a column of tps): tiba, tepat, bermasalah, terlambat, and the same among TPS sulit, among
+    the reports of one event.
 
     Each TPS is judged by its latest report: the one with no newer version. This anti-join on the (tps_id, versi)
     key judges only the reports being counted; finding the latest version by ``max(versi) GROUP BY tps_id`` first
@@ -84,7 +103,9 @@ async def _tiba_per(conn: AsyncConnection, kunci: sa.ColumnElement[int],
     cek = [sa.true(), a.c.tepat == sa.true(), a.c.lengkap == sa.false(), a.c.terlambat == sa.true()]
     q = (sa.select(kunci, *(_n(c) for c in cek), *(_n(sa.and_(sulit, c)) for c in cek))
          .select_from(a.join(t.tps, t.tps.c.id == a.c.tps_id))
-         .where(~sa.exists().where(b.c.tps_id == a.c.tps_id, b.c.versi > a.c.versi))
+         .where(_acara(a.c.pemilihan_id) == _kunci(pemilihan_id),
+                ~sa.exists().where(b.c.tps_id == a.c.tps_id, b.c.versi > a.c.versi,
+                                   _acara(b.c.pemilihan_id) == _kunci(pemilihan_id)))
          .group_by(kunci))
     if where is not None:
         q = q.where(where)
@@ -108,27 +129,30 @@ def _bagian(sulit: bool, terakhir: Penilaian | None) -> dict[str, int]:
 
 
 async def catat_laporan(conn: AsyncConnection, kabkota_unit_id: int, sulit: bool, lama: Penilaian | None,
-                        baru: Penilaian) -> None:
-    """Move a TPS's share of its kab/kota's summary from its previous latest report to its new one (the report's
-    transaction: on PostgreSQL the row stays locked until it commits, so concurrent reports add up)."""
+                        baru: Penilaian, *, pemilihan_id: int | None = None) -> None:
+    """Move a TPS's share of its kab/kota's summary for the report's event from its previous latest report of that
+    event to its new one (the report's transaction: on PostgreSQL the row stays locked until it commits, so
+    concurrent reports add up)."""
     sebelum, sesudah = _bagian(sulit, lama), _bagian(sulit, baru)
     beda = {k: sesudah[k] - sebelum[k] for k in _RINGKASAN if sesudah[k] != sebelum[k]}
     if not beda:
         return
     r = t.tiba_kabkota
-    ubah = r.update().where(r.c.kabkota_unit_id == kabkota_unit_id).values({k: r.c[k] + d for k, d in beda.items()})
+    ubah = (r.update().where(r.c.pemilihan_id == _kunci(pemilihan_id), r.c.kabkota_unit_id == kabkota_unit_id)
+            .values({k: r.c[k] + d for k, d in beda.items()}))
     for _ in range(5):
         if (await conn.execute(ubah)).rowcount:
             return
-        # No row (a recount just replaced it, or a kab/kota whose TPS came in without one): count it whole. On
-        # PostgreSQL another report may be doing the same; whoever inserts second finds the first's row, which does
-        # not hold this report yet, and goes round again to add this report's share to it.
+        # No row (a recount just replaced it, the event's first report in this kab/kota, or a kab/kota whose TPS
+        # came in without one): count the kab/kota whole, every event. On PostgreSQL another report may be doing the
+        # same; whoever inserts second finds the first's row, which does not hold this report yet, and goes round
+        # again to add this report's share to it.
         if conn.dialect.name != "postgresql":
-            await hitung_ulang(conn, [kabkota_unit_id])  # SQLite: one writer at a time, no such race
+            await _hitung_ulang(conn, [kabkota_unit_id], timpa=False)  # SQLite: one writer at a time, no such race
             return
         try:
             async with conn.begin_nested():
-                await hitung_ulang(conn, [kabkota_unit_id])
+                await _hitung_ulang(conn, [kabkota_unit_id], timpa=False)
             return
         except sa.exc.IntegrityError:
             continue
@@ -136,8 +160,15 @@ async def catat_laporan(conn: AsyncConnection, kabkota_unit_id: int, sulit: bool
 
 
 async def hitung_ulang(conn: AsyncConnection, unit_ids: Sequence[int] | None = None) -> None:
-    """Recompute the summary of these kab/kota (None: all) from their TPS and latest reports. Every bulk write of
-    TPS or reports (demo, generated dataset, import) calls it in its own transaction."""
+    """Recompute the summary of these kab/kota (None: all) from their TPS and latest reports, one row per kab/kota
+    for the reports without an event and one per event that has reports. Every bulk write of TPS or reports (demo,
+    generated dataset, import) calls it in its own transaction."""
+    await _hitung_ulang(conn, unit_ids, timpa=True)
+
+
+async def _hitung_ulang(conn: AsyncConnection, unit_ids: Sequence[int] | None, *, timpa: bool) -> None:
+    """The recount; ``timpa``: a row a report in flight inserted meanwhile is overwritten (this count, made after
+    that report committed, holds it), else the insert fails and the report goes round again."""
     r = t.tiba_kabkota
     hapus = r.delete()
     if unit_ids is not None:
@@ -150,20 +181,43 @@ async def hitung_ulang(conn: AsyncConnection, unit_ids: Sequence[int] | None = N
          .group_by(t.tps.c.kabkota_unit_id))
     if pilih is not None:
         q = q.where(pilih)
-    tiba = await _tiba_per(conn, t.tps.c.kabkota_unit_id, pilih)
-    rows = [{"kabkota_unit_id": k, "tps": int(n), "sulit": int(s)}
-            | dict(zip(_URUTAN_TIBA, tiba.get(k, [0] * 8), strict=True))
-            for k, n, s in (await conn.execute(q)).all()]
-    if rows:
+    a = t.arrival_reports
+    q_acara = sa.select(a.c.pemilihan_id).where(a.c.pemilihan_id.is_not(None)).distinct()
+    if pilih is not None:
+        q_acara = q_acara.where(a.c.tps_id.in_(sa.select(t.tps.c.id).where(pilih)))
+    acara: list[int | None] = [None, *sorted((await conn.execute(q_acara)).scalars().all())]
+    hitung = (await conn.execute(q)).all()
+    rows = []
+    for pid in acara:
+        tiba = await _tiba_per(conn, t.tps.c.kabkota_unit_id, pilih, pid)
+        # An event has a row only where it has reports, as when ``catat_laporan`` adds its first one.
+        rows += [{"pemilihan_id": _kunci(pid), "kabkota_unit_id": k, "tps": int(n), "sulit": int(s)}
+                 | dict(zip(_URUTAN_TIBA, tiba.get(k, [0] * 8), strict=True)) for k, n, s in hitung
+                 if pid is None or k in tiba]
+    if not rows:
+        return
+    if not timpa:
         await conn.execute(r.insert(), rows)
+        return
+    # (PostgreSQL: the delete above waited for a report that recounted its kab/kota, but cannot see the rows that
+    # report inserted; the count below, a later statement, sees its report.)
+    ins = dialect_insert(conn, r)
+    await conn.execute(ins.on_conflict_do_update(index_elements=["pemilihan_id", "kabkota_unit_id"],
+                                                 set_={k: ins.excluded[k] for k in _RINGKASAN}), rows)
 
 
-async def counts_by_kabkota(conn: AsyncConnection, unit_ids: Sequence[int] | None = None) -> list[HitungKabkota]:
-    """Per kab/kota with TPS: TPS, TPS sulit, TPS with an arrival report, how the latest reports judge them (from
-    the summary kept with every report), open escalations."""
-    r = t.tiba_kabkota
-    q = (sa.select(t.units.c.id, t.units.c.code, t.units.c.name, *(r.c[k] for k in _RINGKASAN))
-         .select_from(t.units.join(r, r.c.kabkota_unit_id == t.units.c.id))
+async def counts_by_kabkota(conn: AsyncConnection, unit_ids: Sequence[int] | None = None, *,
+                            pemilihan_id: int | None = None) -> list[HitungKabkota]:
+    """Per kab/kota with TPS: TPS, TPS sulit, TPS with an arrival report of the event, how their latest reports of
+    it judge them (from the summary kept with every report), open escalations."""
+    r, e_ = t.tiba_kabkota, t.tiba_kabkota.alias("acara")
+    # The TPS are counted in the row of the reports without an event, which every kab/kota with TPS has; the
+    # event's row (none before its first report there) gives the arrivals.
+    q = (sa.select(t.units.c.id, t.units.c.code, t.units.c.name, r.c.tps, r.c.sulit,
+                   *(sa.func.coalesce(e_.c[k], 0) for k in _RINGKASAN[2:]))
+         .select_from(t.units.join(r, sa.and_(r.c.kabkota_unit_id == t.units.c.id, r.c.pemilihan_id == TANPA_ACARA))
+                      .outerjoin(e_, sa.and_(e_.c.kabkota_unit_id == t.units.c.id,
+                                             e_.c.pemilihan_id == _kunci(pemilihan_id))))
          .where(t.units.c.kind == "kabkota", r.c.tps > 0).order_by(t.units.c.code))
     e = t.escalations
     q_open = (sa.select(e.c.kabkota_unit_id, sa.func.count()).where(e.c.status == "terbuka")
@@ -172,20 +226,25 @@ async def counts_by_kabkota(conn: AsyncConnection, unit_ids: Sequence[int] | Non
         q = q.where(t.units.c.id.in_(list(unit_ids)))
         q_open = q_open.where(e.c.kabkota_unit_id.in_(list(unit_ids)))
     open_: dict[int, int] = {k: int(n) for k, n in (await conn.execute(q_open)).all()}
-    return [HitungKabkota(x.id, x.code, x.name, x.tps, x.sulit, x.tiba, x.tiba_sulit, x.tepat, x.bermasalah,
-                          x.terlambat, x.tepat_sulit, x.bermasalah_sulit, x.terlambat_sulit, open_.get(x.id, 0))
-            for x in (await conn.execute(q)).all()]
+    out = []
+    for x in (await conn.execute(q)).all():
+        n = dict(zip(_RINGKASAN, (int(v) for v in x[3:]), strict=True))
+        out.append(HitungKabkota(x[0], x[1], x[2], n["tps"], n["sulit"], n["tiba"], n["tiba_sulit"], n["tepat"],
+                                 n["bermasalah"], n["terlambat"], n["tepat_sulit"], n["bermasalah_sulit"],
+                                 n["terlambat_sulit"], open_.get(x[0], 0)))
+    return out
 
 
-async def counts_by_kecamatan(conn: AsyncConnection, kabkota_unit_id: int) -> list[HitungKecamatan]:
-    """Per kecamatan of one kab/kota: TPS, TPS sulit, arrivals and their judgement."""
+async def counts_by_kecamatan(conn: AsyncConnection, kabkota_unit_id: int, *,
+                              pemilihan_id: int | None = None) -> list[HitungKecamatan]:
+    """Per kecamatan of one kab/kota: TPS, TPS sulit, arrivals of the event and their judgement."""
     w = t.wilayah
     q = (sa.select(w.c.id, w.c.kode, w.c.nama, sa.func.count(t.tps.c.id), _n(t.tps.c.sulit == sa.true()))
          .select_from(w.join(t.tps, t.tps.c.kecamatan_id == w.c.id))
          .where(w.c.kabkota_unit_id == kabkota_unit_id, w.c.tingkat == "kecamatan")
          .group_by(w.c.id, w.c.kode, w.c.nama).order_by(w.c.kode))
     kec = sa.select(w.c.id).where(w.c.kabkota_unit_id == kabkota_unit_id, w.c.tingkat == "kecamatan")
-    tiba = await _tiba_per(conn, t.tps.c.kecamatan_id, t.tps.c.kecamatan_id.in_(kec))
+    tiba = await _tiba_per(conn, t.tps.c.kecamatan_id, t.tps.c.kecamatan_id.in_(kec), pemilihan_id)
     return [HitungKecamatan(r[0], r[1], r[2], int(r[3]), int(r[4]), *tiba.get(r[0], [0] * 8)[:4])
             for r in (await conn.execute(q)).all()]
 
@@ -198,13 +257,14 @@ async def kecamatan(conn: AsyncConnection, kecamatan_id: int) -> tuple[int, str,
     return (r[0], r[1], r[2], r[3]) if r else None
 
 
-async def tps_belum_lapor(conn: AsyncConnection, kecamatan_id: int, *, limit: int,
-                          offset: int = 0) -> tuple[list[TpsBelum], int]:
-    """TPS of a kecamatan without an arrival report (code order, paged) with their officers; and how many."""
+async def tps_belum_lapor(conn: AsyncConnection, kecamatan_id: int, *, limit: int, offset: int = 0,
+                          pemilihan_id: int | None = None) -> tuple[list[TpsBelum], int]:
+    """TPS of a kecamatan without an arrival report of the event (code order, paged) with their officers; and how
+    many."""
     a = t.arrival_reports
     desa = t.wilayah.alias("desa")
     belum = sa.and_(t.tps.c.kecamatan_id == kecamatan_id,
-                    ~sa.exists().where(a.c.tps_id == t.tps.c.id))
+                    ~sa.exists().where(a.c.tps_id == t.tps.c.id, _acara(a.c.pemilihan_id) == _kunci(pemilihan_id)))
     total = (await conn.execute(sa.select(sa.func.count()).select_from(t.tps).where(belum))).scalar_one()
     rows = (await conn.execute(sa.select(t.tps.c.id, t.tps.c.kode, t.tps.c.nama, desa.c.nama, t.tps.c.sulit)
                                .join(desa, desa.c.id == t.tps.c.desa_id).where(belum).order_by(t.tps.c.kode)
@@ -326,8 +386,10 @@ async def _dari_draf(conn: AsyncConnection, tabel: sa.Table, draf: str, author_i
                                                            tabel.c.author_id == author_id))).scalar()
 
 
-async def status_gudang(conn: AsyncConnection, kabkota_unit_id: int, *, limit: int = 10) -> StatusGudang:
-    """The warehouse pipeline of one kab/kota: latest receipts and dispatches, TPS dispatched and arrived."""
+async def status_gudang(conn: AsyncConnection, kabkota_unit_id: int, *, limit: int = 10,
+                        pemilihan_id: int | None = None) -> StatusGudang:
+    """The warehouse pipeline of one kab/kota: latest receipts and dispatches, TPS dispatched and arrived (reports
+    of the event)."""
     sd, d, w = t.supplier_deliveries, t.dispatches, t.wilayah
     terima = (await conn.execute(sa.select(sd.c.id, sd.c.jenis, sd.c.kemasan, sd.c.tiba_mulai, sd.c.kondisi)
                                  .where(sd.c.kabkota_unit_id == kabkota_unit_id).order_by(sd.c.id.desc())
@@ -339,7 +401,8 @@ async def status_gudang(conn: AsyncConnection, kabkota_unit_id: int, *, limit: i
     covered = sa.exists().where(d.c.kabkota_unit_id == t.tps.c.kabkota_unit_id,
                                 sa.or_(d.c.kecamatan_id.is_(None), d.c.kecamatan_id == t.tps.c.kecamatan_id),
                                 sa.or_(d.c.tps_id.is_(None), d.c.tps_id == t.tps.c.id))
-    arrived = sa.exists().where(t.arrival_reports.c.tps_id == t.tps.c.id)
+    ar = t.arrival_reports
+    arrived = sa.exists().where(ar.c.tps_id == t.tps.c.id, _acara(ar.c.pemilihan_id) == _kunci(pemilihan_id))
     one = sa.literal(1)
     n_tps, n_kirim, n_tiba = (await conn.execute(
         sa.select(sa.func.count(), sa.func.sum(sa.case((covered, one), else_=0)),

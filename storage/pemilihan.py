@@ -117,6 +117,16 @@ async def berikutnya(conn: AsyncConnection, hari: date) -> Pemilihan | None:
                  if e.status != "dibatalkan" and e.mulai is not None and e.mulai > hari), None)
 
 
+async def ditampilkan(conn: AsyncConnection, hari: date) -> Pemilihan | None:
+    """The event a logistics report shows on this day: the running one, else the last one that has started (its
+    final counts), else None (the reports filed while no event ran)."""
+    jalan = await berjalan(conn, hari)
+    if jalan is not None:
+        return jalan
+    lewat = [e for e in await semua(conn) if e.status != "dibatalkan" and e.mulai is not None and e.mulai <= hari]
+    return lewat[-1] if lewat else None
+
+
 async def by_kode(conn: AsyncConnection, kode: str) -> Pemilihan | None:
     """An event by its code."""
     r = (await conn.execute(_q().where(t.pemilihan.c.kode == kode))).first()

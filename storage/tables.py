@@ -538,12 +538,15 @@ escalations = sa.Table(
     _created(),
 )
 
-# Per kab/kota: its TPS and how their latest arrival reports judge them (storage.logistik keeps it in the same
-# transaction as every report and recomputes it after bulk loads), so a national count reads 514 rows, not 823.220.
+# Per election event and kab/kota: its TPS and how their latest arrival reports of that event judge them
+# (storage.logistik keeps it in the same transaction as every report and recomputes it after bulk loads), so a
+# national count reads 514 rows, not 823.220. pemilihan_id 0: the reports filed while no event ran (no foreign key).
 tiba_kabkota = sa.Table(
     "tiba_kabkota",
     metadata,
-    sa.Column("kabkota_unit_id", sa.Integer, sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("pemilihan_id", sa.Integer, primary_key=True, autoincrement=False, server_default="0"),
+    sa.Column("kabkota_unit_id", sa.Integer, sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True,
+              autoincrement=False),
     *(sa.Column(nama, sa.Integer, nullable=False, server_default="0")
       for nama in ("tps", "sulit", "tiba", "tiba_sulit", "tepat", "bermasalah", "terlambat", "tepat_sulit",
                    "bermasalah_sulit", "terlambat_sulit")),

@@ -49,3 +49,16 @@ async def tahun_tahapan(conn: AsyncConnection) -> list[int]:
     """The years with a voter-list stage schedule."""
     v = t.voter_stages
     return list((await conn.execute(sa.select(v.c.tahun).distinct().order_by(v.c.tahun))).scalars().all())
+
+
+async def tahun_kinerja(conn: AsyncConnection) -> list[int]:
+    """The years with performance data: a PK of any unit, a target of any indicator, or a realisation."""
+    q = sa.union(sa.select(t.pk_documents.c.tahun), sa.select(t.indicator_targets.c.tahun),
+                 sa.select(t.realisations.c.tahun)).subquery()
+    return sorted(int(y) for y in (await conn.execute(sa.select(q.c.tahun).distinct())).scalars().all())
+
+
+async def tahun_mata_anggaran(conn: AsyncConnection) -> list[int]:
+    """The years with budget lines."""
+    b = t.budget_lines
+    return list((await conn.execute(sa.select(b.c.tahun).distinct().order_by(b.c.tahun))).scalars().all())

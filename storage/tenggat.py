@@ -1282,7 +1282,9 @@ async def _progres_logistik(conn: AsyncConnection, today: date, unit_ids: list[i
     starts = [r.kirim_mulai for r in rows if r.kirim_mulai is not None]
     if not rows or not starts or not min(starts) <= today <= max(r.batas_tiba.date() for r in rows) + timedelta(1):
         return None
-    counts = await logistik.counts_by_kabkota(conn, [r.kabkota_unit_id for r in rows])
+    acara = await pemilihan.berjalan(conn, today)
+    counts = await logistik.counts_by_kabkota(conn, [r.kabkota_unit_id for r in rows],
+                                              pemilihan_id=acara.id if acara else None)
     return [(c.nama, c.tiba, c.tps) for c in counts]
 
 

@@ -155,6 +155,7 @@ TABEL: dict[tuple[str, str, str], tuple[str, str]] = {
     ("web", "GET /audit", ""): ("peran", ADMIN),
     ("web", "GET /audit", "?unduh=csv"): ("peran", ADMIN),
     ("web", "GET /tahun", ""): ("peran", WEB),
+    ("web", "GET /pemilihan", ""): ("peran", WEB),
     ("web", "GET /libur", ""): ("peran", WEB),
     ("web", "GET /libur", "?unduh=csv"): ("peran", WEB),
     ("web", "POST /libur/tambah", ""): ("peran", ADMIN),

@@ -33,6 +33,7 @@ HALAMAN: dict[str, bool] = {
     "/impor/templat/tps.csv": True,
     "/impor/1": True,
     "/tahun": False,
+    "/pemilihan": False,
 }
 # Every state-changing route (all admin only; pimpinan is read-only).
 AKSI = [

@@ -1,10 +1,14 @@
+import asyncio
 import csv
 import io
 import json
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.cli import build_parser
+from storage import arrivals, pemilihan, users
+from storage.db import create_engine
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
@@ -207,3 +211,41 @@ def test_pantau_run_on_a_taken_port_stops_with_that_line_before_starting(cli, ca
         root.handlers[:], root.level = handlers, level
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "sudah dipakai oleh PID" in err and "Traceback" not in err
+
+
+def test_report_logistik_counts_one_event(cli, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    asyncio.run(_lapor_2024(database_url))
+    assert cli(["report", "logistik", "--pemilihan", "PILKADA-2024", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tiba"] == 1
+    # Without --pemilihan: the running event, else the last one started (here the Pilkada 2024).
+    assert cli(["report", "logistik", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tiba"] == 1
+    asyncio.run(_psu(database_url))
+    assert cli(["report", "logistik", "--pemilihan", "PSU-UJI", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tiba"] == 0  # the 2024 report is no arrival of the re-vote
+    assert cli(["report", "logistik", "--pemilihan", "TIDAK-ADA"]) == 2
+    assert "Pemilihan 'TIDAK-ADA' tidak dikenal." in capsys.readouterr().err
+
+
+async def _lapor_2024(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            p = await users.by_demo_key(conn, "petugas")
+            assert p is not None
+            h1 = datetime(2024, 11, 26, 3, 0, tzinfo=UTC)
+            await arrivals.simpan_laporan(conn, arrivals.MasukanTiba(
+                tps_id=min(p.tps_ids), jenis="baru", baris=(), tiba_pada=h1, moda="PICKUP", foto_file_id="f"),
+                pelapor=p, now=h1)
+    finally:
+        await engine.dispose()
+
+
+async def _psu(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await pemilihan.simpan(conn, pemilihan.MasukanPemilihan("PSU-UJI", "PSU uji", "psu", 2025, []),
+                                   actor="uji", now=datetime(2025, 1, 1, tzinfo=UTC))
+    finally:
+        await engine.dispose()

@@ -201,3 +201,65 @@ async def test_every_command_of_every_demo_role_answers_without_error(engine: As
                 await b.kirim(tg, "/batal")
                 n += 1
     assert n >= 40, n  # every role's menu was walked
+
+
+# /capaian, /anggaran and /pemutakhiran without a year: this year when it has data, else the years that have data.
+RINGKASAN = (("pimpinan", "/capaian"), ("pimpinan", "/anggaran"), ("operator-kota", "/pemutakhiran"))
+
+
+async def _ringkasan(b: BotUji) -> dict[str, str]:
+    return {perintah: await _semua(b, kunci, perintah) for kunci, perintah in RINGKASAN}
+
+
+async def test_summaries_show_this_year_when_it_has_data(engine: AsyncEngine) -> None:
+    await demo.load(engine, reset=True, today=DES.date())
+    async with bot_uji(engine, jam=Jam(DES)) as b:
+        out = await _ringkasan(b)
+    for perintah, teks_ in out.items():
+        assert "2026" in teks_ and "Belum ada data" not in teks_, (perintah, teks_)
+    await demo.load(engine, reset=True, today=JAN.date())
+    async with bot_uji(engine, jam=Jam(JAN)) as b:
+        out = await _ringkasan(b)
+    for perintah, teks_ in out.items():
+        assert "2027" in teks_ and "Belum ada data" not in teks_, (perintah, teks_)
+
+
+async def test_summaries_in_january_before_the_year_has_data_name_the_years(engine: AsyncEngine) -> None:
+    await demo.load(engine, reset=True, today=DES.date())  # 2026 ran; nobody opened 2027 yet
+    async with bot_uji(engine, jam=Jam(JAN)) as b:
+        out = await _ringkasan(b)
+    for perintah, teks_ in out.items():
+        assert "Belum ada data" in teks_ and "tahun 2027" in teks_, (perintah, teks_)
+        assert f"{perintah} 2026" in teks_ and "2024" in teks_, (perintah, teks_)  # the latest year as example
+
+
+async def test_a_2024_report_is_no_arrival_and_no_report_to_correct_in_a_later_event(engine: AsyncEngine) -> None:
+    await demo.load(engine, reset=True, live=True, today=DES.date(), tutup_terbit=False)
+    p = await demo_tg(engine, "petugas")
+    async with engine.connect() as conn:
+        petugas = await users.by_telegram_id(conn, p)
+        assert petugas is not None
+        tps_id = min(petugas.tps_ids)
+    # Filed during the 2024 distribution: it belongs to the Pilkada 2024.
+    h1 = datetime(2024, 11, 26, 3, 0, tzinfo=UTC)
+    async with engine.begin() as conn:
+        lama = await arrivals.simpan_laporan(conn, arrivals.MasukanTiba(
+            tps_id=tps_id, jenis="baru", baris=(), tiba_pada=h1, moda="PICKUP", foto_file_id="f"),
+            pelapor=petugas, now=h1)
+        jalan = await pemilihan.berjalan(conn, DES.date())
+    assert jalan is not None and lama.laporan.pemilihan_id not in (None, jalan.id)
+    async with bot_uji(engine, jam=Jam(DES)) as b:
+        lg = _teks(await b.kirim(await demo_tg(engine, "pimpinan"), "/logistik"))
+        assert "TPS: 3.452 · sudah tiba: 0 · belum lapor: 3.452" in lg  # the running event has no report yet
+        await b.kirim(p, "/tiba")
+        out = _teks(await b.tekan(p, f"tb:tps:{tps_id}"))
+        tombol = [label for row in b.api.buttons(p) for label, _ in row]
+    assert lama.laporan.nomor not in out and not any("Koreksi" in x for x in tombol), (out, tombol)
+    # A report of the running event is its arrival (and the 2024 one still is 2024's only).
+    async with engine.begin() as conn:
+        await arrivals.simpan_laporan(conn, arrivals.MasukanTiba(
+            tps_id=tps_id, jenis="baru", baris=(), tiba_pada=DES, moda="PICKUP", foto_file_id="f"),
+            pelapor=petugas, now=DES)
+    async with bot_uji(engine, jam=Jam(DES)) as b:
+        lg = _teks(await b.kirim(await demo_tg(engine, "pimpinan"), "/logistik"))
+    assert "TPS: 3.452 · sudah tiba: 1 · belum lapor: 3.451" in lg

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain import logistik as lg
 from domain.entitas import Pengguna, Tps
 from reports import logistik as rl
-from storage import arrivals, audit, kinerja, logistik, org, users
+from storage import arrivals, audit, kinerja, logistik, org, pemilihan, users
 from storage import tables as t
 
 NOW = datetime(2024, 11, 26, 3, 0, tzinfo=UTC)  # 10.00 WIB on H-1
@@ -54,6 +54,12 @@ async def simpan(engine: AsyncEngine, m: arrivals.MasukanTiba, p: Pengguna,
         return await arrivals.simpan_laporan(conn, m, pelapor=p, now=now)
 
 
+async def acara(engine: AsyncEngine) -> int | None:
+    """The election event the reports of these tests are filed in (the demo's Pilkada 2024)."""
+    async with engine.connect() as conn:
+        return await pemilihan.untuk_laporan(conn, NOW.date())
+
+
 async def demo_petugas(engine: AsyncEngine) -> Pengguna:
     async with engine.connect() as conn:
         p = await users.by_demo_key(conn, "petugas")
@@ -81,7 +87,7 @@ async def test_first_report_expected_lines_and_history(engine: AsyncEngine) -> N
     assert res2.masalah == ["kurang"] and res2.uraian == ["Kotak suara: kurang 1 buah (tertinggal)"]
     async with engine.connect() as conn:
         hist = await arrivals.riwayat(conn, tps.id)
-        last = await arrivals.terakhir(conn, tps.id)
+        last = await arrivals.terakhir(conn, tps.id, await pemilihan.untuk_laporan(conn, NOW.date()))
         log = await audit.recent(conn, entity="laporan_tiba", limit=2)
     assert [h.versi for h in hist] == [1, 2] and hist[0].lengkap and not hist[1].lengkap
     assert last is not None and last.versi == 2 and last.reporter == p.name
@@ -182,10 +188,10 @@ async def test_a_version_taken_meanwhile_is_reported(engine: AsyncEngine, monkey
     p, tps = await demo_petugas(engine), (await tps_kota(engine))[0]
     await simpan(engine, masukan(tps.id), p)
 
-    async def stale(conn: object, tps_id: int) -> None:
-        return None  # as if the other report had not been committed when this one read
+    async def stale(conn: object, tps_id: int) -> int:
+        return 1  # as if the other report had not been committed when this one read
 
-    monkeypatch.setattr(arrivals, "terakhir", stale)
+    monkeypatch.setattr(arrivals, "_versi_berikut", stale)
     with pytest.raises(arrivals.VersiBentrok):
         await simpan(engine, masukan(tps.id), p)
 
@@ -245,7 +251,7 @@ async def test_persen_tepat_is_indicator_6(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         assert await arrivals.persen_tepat(conn, 2024) == Decimal(2) * 100 / Decimal(3452)
         assert await arrivals.persen_tepat(conn, 2023) is None
-        lap = await rl.build(conn)
+        lap = await rl.build(conn, pemilihan_id=await pemilihan.untuk_laporan(conn, NOW.date()))
     assert lap.persen_tepat == await _persen(engine)
     assert (lap.tiba, lap.tepat, lap.bermasalah, lap.eskalasi_terbuka) == (3, 2, 1, 1)
 
@@ -286,22 +292,22 @@ async def _persen(engine: AsyncEngine) -> Decimal | None:
 
 
 async def test_counts_per_kecamatan_and_tps_not_reported(engine: AsyncEngine) -> None:
-    p, tps = await demo_petugas(engine), await tps_kota(engine)
+    p, tps, e = await demo_petugas(engine), await tps_kota(engine), await acara(engine)
     await simpan(engine, masukan(tps[0].id, tiba=LATE), p, now=LATE)
     async with engine.connect() as conn:
         kota = await org.unit_by_code(conn, "KAB-1771")
         assert kota is not None
-        kec = await logistik.counts_by_kecamatan(conn, kota.id)
+        kec = await logistik.counts_by_kecamatan(conn, kota.id, pemilihan_id=e)
         assert sum(k.tps for k in kec) == 516 and sum(k.tiba for k in kec) == 1
         first = kec[0]
         assert (first.tiba, first.terlambat, first.tepat, first.bermasalah) == (1, 1, 0, 0)
-        belum, total = await logistik.tps_belum_lapor(conn, first.id, limit=5)
+        belum, total = await logistik.tps_belum_lapor(conn, first.id, limit=5, pemilihan_id=e)
         assert total == first.tps - 1 and [b.kode for b in belum][:2] == [tps[1].kode, tps[2].kode]
         assert belum[0].petugas == (p.name,) and belum[2].petugas == ()
-        page = await rl.build_belum_lapor(conn, first.id, 99, per_halaman=10)
+        page = await rl.build_belum_lapor(conn, first.id, 99, per_halaman=10, pemilihan_id=e)
         assert page is not None and page.halaman == page.jumlah_halaman - 1 and page.total == total
         assert await rl.build_belum_lapor(conn, 999999) is None
-        kab = await rl.build_kabkota(conn, kota.id)
+        kab = await rl.build_kabkota(conn, kota.id, pemilihan_id=e)
         assert kab is not None and kab.ringkasan.terlambat == 1 and kab.petugas_logistik
         prov = await org.unit_by_code(conn, "PROV")
         assert prov is not None and await rl.build_kabkota(conn, prov.id) is None

@@ -31,16 +31,16 @@ async def test_the_2024_event_runs_from_the_warehouse_month_to_a_week_after_voti
 
 
 async def test_a_report_filed_for_a_later_event_never_changes_2024s_indicator_6(engine: AsyncEngine) -> None:
-    # 2024 left open here, so the report is stored and its event can be checked (a closed 2024 refuses it outright).
+    # 2024 left open: the event alone keeps the report out of 2024 (a closed 2024 would refuse it anyway).
     await demo.load(engine, reset=True, live=True, today=DES.date(), tutup_terbit=False)
     tps = await tps_kota(engine, 1)
     p = await petugas(engine, [tps[0].id])
     # Typed today, dated in the 2024 distribution week: it belongs to the running (live) event.
     await simpan(engine, masukan(tps[0].id, tiba=NOW), p, now=DES)
     async with engine.connect() as conn:
-        laporan = await arrivals.terakhir(conn, tps[0].id)
-        milik = (await conn.execute(sa.select(t.arrival_reports.c.pemilihan_id))).scalars().all()
         jalan = await pemilihan.berjalan(conn, DES.date())
+        laporan = await arrivals.terakhir(conn, tps[0].id, jalan.id if jalan else None)
+        milik = (await conn.execute(sa.select(t.arrival_reports.c.pemilihan_id))).scalars().all()
         ik6_2024 = await arrivals.persen_tepat(conn, 2024)
         ik6_2026 = await arrivals.persen_tepat(conn, 2026)
     assert laporan is not None and jalan is not None and milik == [jalan.id]

@@ -96,8 +96,9 @@ async def test_demo_2024_is_closed_and_later_writes_change_nothing(empty_engine:
         with pytest.raises(tahun_anggaran.TahunDitutup, match=ALASAN):
             await kinerja.submit(conn, author=op, indicator_id=uml1, tahun=2024, periode="2024-Q4", nilai="0",
                                  bukti=[], hambatan=None, upaya=None, alasan_koreksi=None, today=TODAY, now=NOW)
-        line = (await conn.execute(sa.select(t.budget_lines.c.id).where(
-            t.budget_lines.c.kode == "6871.QGE.001", t.budget_lines.c.tahun == 2024))).scalar_one()
+        line = (await conn.execute(sa.select(t.budget_lines.c.id).where(t.budget_lines.c.kode == "6871.QGE.001",
+                                                                          t.budget_lines.c.tahun == 2024))
+                ).scalar_one()
         scope = await kinerja.reporting_scope(conn, op.unit_id or 0)
         with pytest.raises(tahun_anggaran.TahunDitutup, match=ALASAN):
             await anggaran.record_spending(conn, line_id=line, periode="2024-M12", jumlah=1, alasan="koreksi",

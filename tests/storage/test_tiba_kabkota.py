@@ -1,38 +1,45 @@
-"""The per-kab/kota arrival summary (tiba_kabkota): kept by every report, recomputed by bulk writes and the
-migration, and always equal to counting the TPS and their latest reports directly."""
+"""The per-kab/kota arrival summary (tiba_kabkota), one per election event: kept by every report, recomputed by
+bulk writes and the migration, and always equal to counting the TPS and their latest reports of each event
+directly."""
 
 from __future__ import annotations
 
 import asyncio
 import random
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain import logistik as lg
-from storage import arrivals, impor, logistik, org, users
+from reports import logistik as rl
+from storage import arrivals, impor, logistik, org, pemilihan, users
 from storage import tables as t
 from storage.db import _alembic_config, create_engine
-from tests.storage.test_arrivals import LATE, NOW, item_ids, masukan, petugas, simpan
+from tests.storage.test_arrivals import LATE, NOW, acara, item_ids, masukan, petugas, simpan
 
 KOLOM = ("tps", "sulit", "tiba", "tiba_sulit", "tepat", "bermasalah", "terlambat", "tepat_sulit",
          "bermasalah_sulit", "terlambat_sulit")
 
 
-async def _baca(conn: AsyncConnection) -> dict[int, tuple[int, ...]]:
+Kunci = tuple[int, int]  # (event, kab/kota); event 0: the reports filed while no event ran
+
+
+async def _baca(conn: AsyncConnection) -> dict[Kunci, tuple[int, ...]]:
     r = t.tiba_kabkota
-    rows = (await conn.execute(sa.select(r.c.kabkota_unit_id, *(r.c[k] for k in KOLOM)))).all()
-    return {x[0]: tuple(x[1:]) for x in rows}
+    rows = (await conn.execute(sa.select(r.c.pemilihan_id, r.c.kabkota_unit_id, *(r.c[k] for k in KOLOM)))).all()
+    return {(x[0], x[1]): tuple(x[2:]) for x in rows}
 
 
-async def ringkasan(engine: AsyncEngine) -> dict[int, tuple[int, ...]]:
+async def ringkasan(engine: AsyncEngine) -> dict[Kunci, tuple[int, ...]]:
     """The stored summary."""
     async with engine.connect() as conn:
         return await _baca(conn)
 
 
-async def langsung(engine: AsyncEngine) -> dict[int, tuple[int, ...]]:
+async def langsung(engine: AsyncEngine) -> dict[Kunci, tuple[int, ...]]:
     """The same counts computed from scratch (what a recount writes), without touching the stored summary."""
     async with engine.connect() as conn:
         await logistik.hitung_ulang(conn)
@@ -94,7 +101,7 @@ async def test_a_kabkota_without_a_row_is_counted_whole_at_its_next_report(engin
         await conn.execute(t.tiba_kabkota.delete().where(t.tiba_kabkota.c.kabkota_unit_id == kab))
     await simpan(engine, masukan(tps.id), await petugas(engine, [tps.id]))
     isi = await ringkasan(engine)
-    assert isi[kab][2] == 1 and isi == await langsung(engine)
+    assert isi[(await acara(engine) or 0, kab)][2] == 1 and isi == await langsung(engine)
 
 
 async def test_concurrent_reports_of_one_kabkota_all_count(engine: AsyncEngine) -> None:
@@ -187,4 +194,85 @@ async def test_two_reports_that_both_find_the_row_gone_both_count(engine: AsyncE
         await pertama.commit()
     await kedua
     isi = await ringkasan(engine)
-    assert isi[kab][2] == 2 and isi == await langsung(engine)
+    assert isi[(await acara(engine) or 0, kab)][2] == 2 and isi == await langsung(engine)
+
+
+# --- one summary per election event ---------------------------------------------------------------------------
+
+DES = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)  # 10.00 WIB, two days before the later event's voting day
+
+
+async def acara_kemudian(engine: AsyncEngine) -> int:
+    """A later event (a re-vote in Kota Bengkulu, December 2026), its schedule put in force."""
+    async with engine.begin() as conn:
+        kota = await org.unit_by_code(conn, "KAB-1771")
+        assert kota is not None
+        wib = ZoneInfo("Asia/Jakarta")
+        jadwal = pemilihan.JadwalKabkota(kota.id, date(2026, 11, 30), datetime(2026, 12, 8, 23, 59, tzinfo=wib),
+                                         datetime(2026, 12, 7, 23, 59, tzinfo=wib), date(2026, 12, 9))
+        pid = await pemilihan.simpan(conn, pemilihan.MasukanPemilihan(
+            "PSU-1771-2026", "PSU Kota Bengkulu 2026", "psu", 2026, [jadwal]), actor="uji", now=DES)
+        await pemilihan.terapkan(conn, pid)
+    return pid
+
+
+async def test_each_event_counts_only_its_own_reports(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        tps = await org.list_tps(conn, kabkota="KAB-1771", limit=3)
+        kota = await org.unit_by_code(conn, "KAB-1771")
+    assert kota is not None
+    p = await petugas(engine, [x.id for x in tps])
+    pilkada = await acara(engine)
+    assert pilkada is not None
+    # 2024: three TPS report, one of them short
+    await simpan(engine, masukan(tps[0].id), p)
+    await simpan(engine, masukan(tps[1].id), p)
+    kurang = lg.dengan_penyimpangan((await item_ids(engine))["KOTAK"], 2, kurang=1)
+    await simpan(engine, masukan(tps[2].id, kurang), p)
+    psu = await acara_kemudian(engine)
+    # The later event: one TPS reports so far; its 2024 report is no report to correct, so this is a first one
+    async with engine.connect() as conn:
+        ktx = await arrivals.konteks_tps(conn, tps[0].id, pemilihan_id=psu)
+        assert ktx is not None and ktx.terakhir is None
+    baru = await simpan(engine, masukan(tps[0].id, tiba=DES - timedelta(hours=1)), p, now=DES)
+    assert (baru.laporan.jenis, baru.laporan.versi, baru.laporan.pemilihan_id) == ("baru", 2, psu)
+    async with engine.connect() as conn:
+        lap_psu = await rl.build(conn, [kota.id], pemilihan_id=psu)
+        lap_2024 = await rl.build(conn, [kota.id], pemilihan_id=pilkada)
+        kec_psu = await logistik.counts_by_kecamatan(conn, kota.id, pemilihan_id=psu)
+        kec_2024 = await logistik.counts_by_kecamatan(conn, kota.id, pemilihan_id=pilkada)
+        kec = next(k for k in kec_psu if k.tiba)
+        _, belum_psu = await logistik.tps_belum_lapor(conn, kec.id, limit=1, pemilihan_id=psu)
+        _, belum_2024 = await logistik.tps_belum_lapor(conn, kec.id, limit=1, pemilihan_id=pilkada)
+        gudang = await logistik.status_gudang(conn, kota.id, pemilihan_id=psu)
+        tanpa = await rl.build(conn, [kota.id])  # the reports filed while no event ran: none
+    assert (lap_psu.total_tps, lap_psu.tiba, lap_psu.tepat, lap_psu.bermasalah) == (516, 1, 1, 0)
+    assert (lap_2024.total_tps, lap_2024.tiba, lap_2024.tepat, lap_2024.bermasalah) == (516, 3, 2, 1)
+    assert lap_psu.persen_tepat == Decimal(100) / Decimal(516)
+    assert (sum(k.tiba for k in kec_psu), sum(k.tiba for k in kec_2024)) == (1, 3)
+    assert belum_psu == kec.tps - 1 and belum_2024 == kec.tps - sum(1 for x in tps if x.kecamatan == kec.nama)
+    assert gudang.tiba == 1 and (tanpa.total_tps, tanpa.tiba) == (516, 0)
+    # the stored summary (kept report by report) is what a recount of every event gives
+    isi = await ringkasan(engine)
+    assert isi[(psu, kota.id)][2] == 1 and isi[(pilkada, kota.id)][2] == 3 and isi == await langsung(engine)
+
+
+async def test_a_correction_in_the_later_event_leaves_2024s_counts(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        tps = (await org.list_tps(conn, kabkota="KAB-1771", limit=1))[0]
+        kota = await org.unit_by_code(conn, "KAB-1771")
+    assert kota is not None
+    p, pilkada = await petugas(engine, [tps.id]), await acara(engine)
+    await simpan(engine, masukan(tps.id), p)
+    psu = await acara_kemudian(engine)
+    kurang = lg.dengan_penyimpangan((await item_ids(engine))["KOTAK"], 2, kurang=1)
+    await simpan(engine, masukan(tps.id, tiba=DES - timedelta(hours=1)), p, now=DES)
+    koreksi = await simpan(engine, masukan(tps.id, kurang, jenis="koreksi", tiba=DES - timedelta(hours=1),
+                                           alasan="kurang satu"), p, now=DES)
+    assert (koreksi.laporan.jenis, koreksi.laporan.versi) == ("koreksi", 3)
+    async with engine.connect() as conn:
+        psu_ = await rl.build(conn, [kota.id], pemilihan_id=psu)
+        lama = await rl.build(conn, [kota.id], pemilihan_id=pilkada)
+    assert (psu_.tiba, psu_.tepat, psu_.bermasalah) == (1, 0, 1)
+    assert (lama.tiba, lama.tepat, lama.bermasalah) == (1, 1, 0)
+    assert await ringkasan(engine) == await langsung(engine)
