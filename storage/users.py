@@ -174,6 +174,15 @@ async def cakupan_petugas(conn: AsyncConnection, unit_code: str | None,
     return unit, tps
 
 
+def kode_undangan() -> str:
+    """16 characters from A–Z a–z 0–9 _ - (fits a deep link), never starting with "-": typed after
+    `pantau invite revoke` such a code would be read as an option."""
+    while True:
+        code = secrets.token_urlsafe(12)
+        if not code.startswith("-"):
+            return code
+
+
 async def create_invite(conn: AsyncConnection, *, role: str, unit_code: str | None, tps_codes: list[str],
                         max_uses: int, expires_at: datetime, created_by: int | None, actor: str,
                         now: datetime) -> Undangan:
@@ -198,7 +207,7 @@ async def create_invite(conn: AsyncConnection, *, role: str, unit_code: str | No
     for kode in tps_codes:
         if await org.tps_by_code(conn, kode) is None:
             raise AksesError(f"Kode TPS {kode} tidak dikenal.")
-    code = secrets.token_urlsafe(12)  # 16 characters from A–Z a–z 0–9 _ -: fits a deep link
+    code = kode_undangan()
     res = await conn.execute(t.invites.insert().values(
         code_hash=hash_kode(code), role=role, unit_id=unit_id, tps_codes=tps_codes, max_uses=max_uses, uses=0,
         expires_at=expires_at, created_by=created_by, created_at=now))

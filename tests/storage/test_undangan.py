@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -64,3 +65,10 @@ async def test_the_migration_hashes_existing_codes(empty_engine: AsyncEngine) ->
             raise AssertionError("a revoked code redeemed")
         except users.AksesError as exc:
             assert "dicabut" in str(exc)
+
+
+def test_an_invite_code_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One draw in 64 starts with "-", which `pantau invite revoke CODE` would take for an option.
+    kode = iter(["-abcdefghijklmno", "Abcdefghijklmno-"])
+    monkeypatch.setattr(users.secrets, "token_urlsafe", lambda n: next(kode))
+    assert users.kode_undangan() == "Abcdefghijklmno-"
