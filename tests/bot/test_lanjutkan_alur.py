@@ -1,0 +1,65 @@
+"""/anggaran_lapor, /rencana and /tahapan resume with "Lanjutkan", as /tiba and /realisasi do: a step whose
+question Telegram never took leaves the flow at the step the user last saw, the outbox brings the "Lanjutkan"
+message when Telegram is back, and the flow goes on from there to the receipt with nothing the user entered lost.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage import tables as t
+from tests.bot.harness import BotUji, bot_uji, demo_tg
+
+SINGKAT = {"per_chat": None, "skala": 0.01, "batas_s": 0.3}  # short waits, and a bound a lasting fault exhausts
+
+
+async def _kode(engine: AsyncEngine, tabel: sa.Table, kode: str) -> int:
+    async with engine.connect() as conn:
+        return (await conn.execute(sa.select(tabel.c.id).where(tabel.c.kode == kode))).scalar_one()
+
+
+async def _lanjutkan(b: BotUji, tg: int, kunci: str) -> str:
+    """Telegram is back: deliver the outbox's one message, tap its Lanjutkan; returns that message's text."""
+    b.api.clear_faults()
+    assert await b.kirim_outbox() == 1
+    pesan = b.api.last(tg)
+    assert [d for row in pesan.buttons for _, d in row] == [f"{kunci}:sambung"]
+    await b.tekan(tg, f"{kunci}:sambung", message_id=pesan.message_id)
+    return pesan.text or ""
+
+
+def _terakhir(b: BotUji, tg: int) -> str:
+    return b.api.last(tg).text or ""
+
+
+async def test_anggaran_month_kept_when_the_amount_question_never_showed(engine: AsyncEngine) -> None:
+    tg = await demo_tg(engine, "operator-uml")
+    mata = await _kode(engine, t.budget_lines, "6871.QGE.001")
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        await b.kirim(tg, "/anggaran_lapor")
+        await b.tekan(tg, f"al:m:{mata}")
+        b.api.fail_next("sendMessage", 502, times=1000)
+        await b.tekan(tg, "al:p:2024-M09")  # the month is kept; the amount question never shows
+        assert not _terakhir(b, tg).startswith("Ketik realisasi KUMULATIF")
+        teks = await _lanjutkan(b, tg, "al")
+        assert teks.startswith("Maaf, jaringan Telegram sedang sibuk")
+        assert "meneruskan laporan realisasi anggaran 6871.QGE.001" in teks
+        assert _terakhir(b, tg).startswith("Ketik realisasi KUMULATIF 6871.QGE.001 sampai akhir September 2024")
+        await b.kirim(tg, "1,5 juta")
+        assert "Tersimpan (versi 1)" in _terakhir(b, tg)
+    r = t.budget_realisations
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(r.c.periode, r.c.versi, r.c.jumlah)
+                                   .where(r.c.budget_line_id == mata))).all()
+    assert [tuple(x) for x in rows if x.periode == "2024-M09"] == [("2024-M09", 1, 1_500_000)]
+
+
+async def test_anggaran_output_list_never_shown_starts_afresh_on_lanjutkan(engine: AsyncEngine) -> None:
+    tg = await demo_tg(engine, "operator-uml")
+    mata = await _kode(engine, t.budget_lines, "6871.QGE.001")
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        b.api.fail_next("sendMessage", 502, times=1000)
+        await b.kirim(tg, "/anggaran_lapor")
+        assert "memulai laporan realisasi anggaran" in await _lanjutkan(b, tg, "al")
+        assert f"al:m:{mata}" in [d for row in b.api.last(tg).buttons for _, d in row]
