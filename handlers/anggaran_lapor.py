@@ -257,7 +257,7 @@ async def _tanya(update: Update, context: PantauContext, d: dict[str, Any], lang
         closed = await kinerja.closed_periods(conn)
     if m is None:
         return await cmd_anggaran_lapor(update, context)
-    if langkah == PER and "periode" not in d:
+    if "periode" not in d:  # the output line chosen (its month question perhaps never shown): ask the month
         return await _tanya_periode(update, context, m, versions, closed)
     if langkah == ALASAN or (langkah == JUMLAH and "jumlah" in d and d.get("koreksi")):
         await jawab(update, context, tk.AL_MINTA_ALASAN)
@@ -266,7 +266,7 @@ async def _tanya(update: Update, context: PantauContext, d: dict[str, Any], lang
 
 
 SAMBUNG = pelaporan.Sambungan(kunci=AL, perintah="/anggaran_lapor", laporan="laporan realisasi anggaran",
-                              mulai=cmd_anggaran_lapor, awal=MATA, tanya=_tanya)
+                              mulai=cmd_anggaran_lapor, tanya=_tanya)
 
 
 def masuk() -> list[BaseHandler[Any, PantauContext, Any]]:

@@ -171,7 +171,6 @@ class Sambungan:
     perintah: str  # the command that starts the flow, e.g. "/rencana"
     laporan: str  # what the user is reporting, for the message: "laporan rencana aksi"
     mulai: Callable[[Update, PantauContext], Awaitable[object]]  # the command's handler: starts afresh
-    awal: str  # the first step (resuming there starts afresh)
     tanya: Tanya  # ask again the question of a step, from the draft; returns the state it leaves the flow in
 
 
@@ -217,10 +216,9 @@ async def _sambung(s: Sambungan, update: Update, context: PantauContext) -> obje
     q, d = update.callback_query, (context.user_data or {}).get(s.kunci)
     assert q is not None
     langkah = d.get(LANGKAH) if isinstance(d, dict) else None
-    if not isinstance(d, dict) or not isinstance(langkah, str) or langkah == s.awal:
-        await q.answer()
-        return await s.mulai(update, context)
     await q.answer()
+    if not isinstance(d, dict) or not isinstance(langkah, str):
+        return await s.mulai(update, context)
     return await s.tanya(update, context, d, langkah)
 
 

@@ -63,3 +63,52 @@ async def test_anggaran_output_list_never_shown_starts_afresh_on_lanjutkan(engin
         await b.kirim(tg, "/anggaran_lapor")
         assert "memulai laporan realisasi anggaran" in await _lanjutkan(b, tg, "al")
         assert f"al:m:{mata}" in [d for row in b.api.last(tg).buttons for _, d in row]
+
+
+async def test_anggaran_reason_asked_again_when_it_never_showed(engine: AsyncEngine) -> None:
+    tg = await demo_tg(engine, "operator-uml")
+    mata = await _kode(engine, t.budget_lines, "6871.QGE.001")
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        for _ in range(2):  # the second report of the month is a correction: it asks a reason
+            await b.kirim(tg, "/anggaran_lapor")
+            await b.tekan(tg, f"al:m:{mata}")
+            await b.tekan(tg, "al:p:2024-M09")
+            if _ == 1:
+                b.api.fail_next("sendMessage", 502, times=1000)
+            await b.kirim(tg, "1,5 juta" if _ == 0 else "1,6 juta")
+        await _lanjutkan(b, tg, "al")
+        assert _terakhir(b, tg).startswith("Tulis alasan koreksinya")
+        await b.kirim(tg, "salah ketik nilai kuitansi")
+        assert "Tersimpan (versi 2)" in _terakhir(b, tg)
+
+
+async def test_rencana_status_kept_when_the_progress_question_never_showed(engine: AsyncEngine) -> None:
+    tg = await demo_tg(engine, "operator-uml")
+    ra = await _kode(engine, t.rencana_aksi, "6871.QGE.002")
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        await b.kirim(tg, "/rencana")
+        await b.tekan(tg, f"ra:a:{ra}")
+        b.api.fail_next("sendMessage", 502, times=1000)
+        await b.tekan(tg, "ra:s:berjalan")  # "berjalan" is kept; the progress question never shows
+        assert not _terakhir(b, tg).startswith("Berapa persen")
+        assert "meneruskan laporan rencana aksi 6871.QGE.002" in await _lanjutkan(b, tg, "ra")
+        assert _terakhir(b, tg).startswith("Berapa persen kemajuan 6871.QGE.002?")
+        await b.kirim(tg, "40")
+        assert "Tersimpan:\n" in _terakhir(b, tg)
+    p = t.rencana_progress
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(p.c.status, p.c.progres).where(p.c.rencana_id == ra))).all()
+    assert [tuple(x) for x in rows] == [("berjalan", 40)]
+
+
+async def test_rencana_activity_kept_when_the_status_question_never_showed(engine: AsyncEngine) -> None:
+    tg = await demo_tg(engine, "operator-uml")
+    ra = await _kode(engine, t.rencana_aksi, "6871.QGE.002")
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        await b.kirim(tg, "/rencana")
+        b.api.fail_next("sendMessage", 502, times=1000)
+        await b.tekan(tg, f"ra:a:{ra}")  # the activity is kept; the status question never shows
+        await _lanjutkan(b, tg, "ra")
+        assert "Status kegiatan ini sekarang?" in _terakhir(b, tg)
+        await b.tekan(tg, "ra:s:selesai")
+        assert "Tersimpan:\n" in _terakhir(b, tg)
