@@ -112,3 +112,46 @@ async def test_rencana_activity_kept_when_the_status_question_never_showed(engin
         assert "Status kegiatan ini sekarang?" in _terakhir(b, tg)
         await b.tekan(tg, "ra:s:selesai")
         assert "Tersimpan:\n" in _terakhir(b, tg)
+
+
+async def _tahap_20(engine: AsyncEngine) -> int:
+    """Stage 20, not yet marked by Kota Bengkulu."""
+    async with engine.begin() as conn:
+        s20 = (await conn.execute(sa.select(t.voter_stages.c.id).where(t.voter_stages.c.no == 20))).scalar_one()
+        kota = (await conn.execute(sa.select(t.units.c.id).where(t.units.c.code == "KAB-1771"))).scalar_one()
+        await conn.execute(t.stage_completions.delete().where(t.stage_completions.c.stage_id == s20,
+                                                              t.stage_completions.c.unit_id == kota))
+    return s20
+
+
+async def test_tahapan_date_kept_when_the_note_question_never_showed(engine: AsyncEngine) -> None:
+    tg = await demo_tg(engine, "operator-kota")
+    s20 = await _tahap_20(engine)
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        await b.kirim(tg, "/tahapan")
+        await b.tekan(tg, f"th:s:{s20}")
+        b.api.fail_next("sendMessage", 502, times=1000)
+        await b.kirim(tg, "19 November 2024")  # the date is kept; the note question never shows
+        assert "meneruskan laporan tahapan 20" in await _lanjutkan(b, tg, "th")
+        assert [d for row in b.api.last(tg).buttons for _, d in row] == ["th:lewati"]
+        await b.kirim(tg, "BA nomor 12/PL.01/2024")
+        assert "Tersimpan: tahapan 20" in _terakhir(b, tg)
+    c = t.stage_completions
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(c.c.selesai_pada, c.c.catatan).where(c.c.stage_id == s20))).all()
+    assert [(x.selesai_pada.isoformat()[:10], x.catatan) for x in rows
+            if x.catatan == "BA nomor 12/PL.01/2024"] == [("2024-11-19", "BA nomor 12/PL.01/2024")]
+
+
+async def test_tahapan_stage_kept_when_the_date_question_never_showed(engine: AsyncEngine) -> None:
+    tg = await demo_tg(engine, "operator-kota")
+    s20 = await _tahap_20(engine)
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        await b.kirim(tg, "/tahapan")
+        b.api.fail_next("sendMessage", 502, times=1000)
+        await b.tekan(tg, f"th:s:{s20}")
+        await _lanjutkan(b, tg, "th")
+        assert [d for row in b.api.last(tg).buttons for _, d in row] == ["th:hari"]  # the date question
+        await b.kirim(tg, "19 November 2024")
+        await b.tekan(tg, "th:lewati")
+        assert "Tersimpan: tahapan 20" in _terakhir(b, tg)
