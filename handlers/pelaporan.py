@@ -201,7 +201,7 @@ def _lanjutan(s: Sambungan, update: Update, context: Any) -> gangguan.Lanjutan |
     q, msg = update.callback_query, update.message
     dimulai = isinstance(d, dict) and LANGKAH in d
     milik = ((q is not None and (q.data or "").startswith(f"{s.kunci}:"))
-             or (msg is not None and (msg.text or "").split(" ")[0] == s.perintah)
+             or (msg is not None and (msg.text or "").split(" ")[0].split("@")[0] == s.perintah)
              or (msg is not None and dimulai))
     if not milik:
         return None
