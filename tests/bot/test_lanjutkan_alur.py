@@ -155,3 +155,24 @@ async def test_tahapan_stage_kept_when_the_date_question_never_showed(engine: As
         await b.kirim(tg, "19 November 2024")
         await b.tekan(tg, "th:lewati")
         assert "Tersimpan: tahapan 20" in _terakhir(b, tg)
+
+
+async def test_an_old_lanjutkan_after_batal_starts_afresh_and_keeps_nothing(engine: AsyncEngine) -> None:
+    tg = await demo_tg(engine, "operator-uml")
+    mata = await _kode(engine, t.budget_lines, "6871.QGE.001")
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        await b.kirim(tg, "/anggaran_lapor")
+        await b.tekan(tg, f"al:m:{mata}")
+        b.api.fail_next("sendMessage", 502, times=1000)
+        await b.tekan(tg, "al:p:2024-M09")
+        await _lanjutkan(b, tg, "al")
+        await b.kirim(tg, "/batal")
+        lanjut = next(m for m in b.api.messages(tg) if any(d == "al:sambung" for r in m.buttons for _, d in r))
+        await b.tekan(tg, "al:sambung", message_id=lanjut.message_id)  # tapped again, later
+        assert f"al:m:{mata}" in [d for row in b.api.last(tg).buttons for _, d in row]  # the list: afresh
+        await b.kirim(tg, "1,5 juta")  # not read as an amount: the month was forgotten with the draft
+    r = t.budget_realisations
+    async with engine.connect() as conn:
+        n = (await conn.execute(sa.select(sa.func.count()).select_from(r)
+                                .where(r.c.budget_line_id == mata, r.c.periode == "2024-M09"))).scalar_one()
+    assert n == 0
