@@ -172,6 +172,13 @@ class Sambungan:
     laporan: str  # what the user is reporting, for the message: "laporan rencana aksi"
     mulai: Callable[[Update, PantauContext], Awaitable[object]]  # the command's handler: starts afresh
     tanya: Tanya  # ask again the question of a step, from the draft; returns the state it leaves the flow in
+    awalan: str = ""  # the prefix of the flow's button data, when not the draft's key
+    kode: str = "kode"  # the draft's key of what the message names (an indicator's code, a unit's name)
+
+    @property
+    def tombol(self) -> str:
+        """The prefix of the flow's button data."""
+        return self.awalan or self.kunci
 
 
 _SAMBUNGAN: dict[str, Sambungan] = {}
@@ -181,7 +188,7 @@ def sambungan(s: Sambungan) -> BaseHandler[Any, PantauContext, Any]:
     """Register the flow's resume message and return the handler of its "Lanjutkan" button (an entry point)."""
     _SAMBUNGAN[s.kunci] = s
     return catat_langkah(s.kunci, [CallbackQueryHandler(functools.partial(_sambung, s),
-                                                         pattern=rf"^{s.kunci}:sambung$")])[0]
+                                                         pattern=rf"^{s.tombol}:sambung$")])[0]
 
 
 def _lanjutan_alur(update: Update, context: Any) -> gangguan.Lanjutan | None:
@@ -200,15 +207,15 @@ def _lanjutan(s: Sambungan, update: Update, context: Any) -> gangguan.Lanjutan |
     d = (context.user_data or {}).get(s.kunci)
     q, msg = update.callback_query, update.message
     dimulai = isinstance(d, dict) and LANGKAH in d
-    milik = ((q is not None and (q.data or "").startswith(f"{s.kunci}:"))
+    milik = ((q is not None and (q.data or "").startswith(f"{s.tombol}:"))
              or (msg is not None and (msg.text or "").split(" ")[0].split("@")[0] == s.perintah)
              or (msg is not None and dimulai))
     if not milik:
         return None
-    kode = d.get("kode") if dimulai and isinstance(d, dict) else None
+    kode = d.get(s.kode) if dimulai and isinstance(d, dict) else None
     pesan = (teks.SIBUK_LANJUT.format(laporan=s.laporan, kode=kode) if kode
              else teks.SIBUK_MULAI.format(laporan=s.laporan))
-    return gangguan.Lanjutan(pesan, tombol.data(s.kunci, "sambung"))
+    return gangguan.Lanjutan(pesan, tombol.data(s.tombol, "sambung"))
 
 
 async def _sambung(s: Sambungan, update: Update, context: PantauContext) -> object:

@@ -25,8 +25,9 @@ async def _lanjutkan(b: BotUji, tg: int, kunci: str) -> str:
     assert await b.kirim_outbox() == 1
     pesan = b.api.last(tg)
     assert [d for row in pesan.buttons for _, d in row] == [f"{kunci}:sambung"]
+    teks = pesan.text or ""  # read now: /gudang shows the next question in this same message
     await b.tekan(tg, f"{kunci}:sambung", message_id=pesan.message_id)
-    return pesan.text or ""
+    return teks
 
 
 def _terakhir(b: BotUji, tg: int) -> str:
@@ -176,3 +177,26 @@ async def test_an_old_lanjutkan_after_batal_starts_afresh_and_keeps_nothing(engi
         n = (await conn.execute(sa.select(sa.func.count()).select_from(r)
                                 .where(r.c.budget_line_id == mata, r.c.periode == "2024-M09"))).scalar_one()
     assert n == 0
+
+
+async def test_gudang_packages_kept_when_the_date_question_never_showed(engine: AsyncEngine) -> None:
+    from tests.storage.test_arrivals import item_ids
+
+    tg = await demo_tg(engine, "operator-kota")
+    kotak = (await item_ids(engine))["KOTAK"]
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        await b.kirim(tg, "/gudang")
+        await b.tekan(tg, "gd:terima")
+        await b.tekan(tg, f"gd:item:{kotak}")
+        b.api.fail_next("sendMessage", 502, times=1000)
+        await b.kirim(tg, "746")  # kept; the date question never shows
+        assert "meneruskan catatan gudang KPU Kota Bengkulu" in await _lanjutkan(b, tg, "gd")
+        assert _terakhir(b, tg).startswith("Tanggal diterima di gudang?")
+        await b.kirim(tg, "18 Oktober 2024")
+        await b.tekan(tg, "gd:kond:baik")
+        assert "746" in _terakhir(b, tg)  # the summary
+        await b.tekan(tg, "gd:simpan")
+    s = t.supplier_deliveries
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(s.c.kemasan).where(s.c.item_id == kotak, s.c.kemasan == 746))).all()
+    assert len(rows) == 1
