@@ -200,3 +200,23 @@ async def test_gudang_packages_kept_when_the_date_question_never_showed(engine: 
     async with engine.connect() as conn:
         rows = (await conn.execute(sa.select(s.c.kemasan).where(s.c.item_id == kotak, s.c.kemasan == 746))).all()
     assert len(rows) == 1
+
+
+async def test_gudang_dispatch_kept_when_the_date_question_never_showed(engine: AsyncEngine) -> None:
+    tg = await demo_tg(engine, "operator-kota")
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        await b.kirim(tg, "/gudang")
+        await b.tekan(tg, "gd:kirim")
+        await b.tekan(tg, "gd:tuju:ppk")
+        b.api.fail_next("editMessageText", 502, times=1000)
+        await b.tekan(tg, "gd:kec:0")  # PPK and "all kecamatan" kept; the date question never shows
+        await _lanjutkan(b, tg, "gd")
+        assert _terakhir(b, tg).startswith("Tanggal dikirim dari gudang?")
+        await b.kirim(tg, "24/11/2024")
+        await b.tekan(tg, "gd:moda:TRUK")
+        assert "Ke PPK" in _terakhir(b, tg) and "24 November 2024" in _terakhir(b, tg)
+        await b.tekan(tg, "gd:simpan")
+    d = t.dispatches
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(d.c.tujuan, d.c.moda))).all()
+    assert [tuple(x) for x in rows if x.moda == "TRUK"] == [("ppk", "TRUK")]
