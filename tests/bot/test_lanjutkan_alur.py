@@ -1,4 +1,4 @@
-"""/anggaran_lapor, /rencana and /tahapan resume with "Lanjutkan", as /tiba and /realisasi do: a step whose
+"""/anggaran_lapor, /rencana, /tahapan and /gudang resume with "Lanjutkan", as /tiba and /realisasi do: a step whose
 question Telegram never took leaves the flow at the step the user last saw, the outbox brings the "Lanjutkan"
 message when Telegram is back, and the flow goes on from there to the receipt with nothing the user entered lost.
 """
