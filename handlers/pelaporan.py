@@ -209,7 +209,8 @@ def _lanjutan(s: Sambungan, update: Update, context: Any) -> gangguan.Lanjutan |
     dimulai = isinstance(d, dict) and LANGKAH in d
     milik = ((q is not None and (q.data or "").startswith(f"{s.tombol}:"))
              or (msg is not None and (msg.text or "").split(" ")[0].split("@")[0] == s.perintah)
-             or (msg is not None and dimulai))
+             # a typed answer; another command belongs to its own flow (a /gudang menu stays open meanwhile)
+             or (msg is not None and not (msg.text or "").startswith("/") and dimulai))
     if not milik:
         return None
     kode = d.get(s.kode) if dimulai and isinstance(d, dict) else None

@@ -220,3 +220,13 @@ async def test_gudang_dispatch_kept_when_the_date_question_never_showed(engine: 
     async with engine.connect() as conn:
         rows = (await conn.execute(sa.select(d.c.tujuan, d.c.moda))).all()
     assert [tuple(x) for x in rows if x.moda == "TRUK"] == [("ppk", "TRUK")]
+
+
+async def test_a_command_telegram_never_answered_is_resumed_by_its_own_flow(engine: AsyncEngine) -> None:
+    tg = await demo_tg(engine, "operator-kota")
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        await b.kirim(tg, "/tahapan")  # a reporting flow with a step recorded
+        b.api.fail_next("sendMessage", 502, times=1000)
+        await b.kirim(tg, "/gudang")
+        assert "memulai catatan gudang" in await _lanjutkan(b, tg, "gd")
+        assert "gd:terima" in [d for row in b.api.last(tg).buttons for _, d in row]
