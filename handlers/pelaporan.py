@@ -167,7 +167,7 @@ Tanya = Callable[[Update, PantauContext, dict[str, Any], str], Awaitable[object]
 class Sambungan:
     """How a flow resumes after Telegram would not show one of its steps (the outbox's "Lanjutkan" button)."""
 
-    kunci: str  # the draft's key in user_data, also the prefix of the flow's button data
+    kunci: str  # the draft's key in user_data (also the prefix of the flow's button data, unless `awalan`)
     perintah: str  # the command that starts the flow, e.g. "/rencana"
     laporan: str  # what the user is reporting, for the message: "laporan rencana aksi"
     mulai: Callable[[Update, PantauContext], Awaitable[object]]  # the command's handler: starts afresh
