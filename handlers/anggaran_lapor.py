@@ -92,7 +92,7 @@ async def cmd_anggaran_lapor(update: Update, context: PantauContext) -> object:
 
 async def on_mata(update: Update, context: PantauContext) -> object:
     """An output line button."""
-    query, p, d, today = update.callback_query, context.aktif, draf(context, AL), hari_ini(context)
+    query, p, d = update.callback_query, context.aktif, draf(context, AL)
     assert query is not None
     a = tombol.args(query.data, 2)
     if a is None or a[0] != "m" or not a[1].isdigit() or p.unit_id is None:
@@ -108,6 +108,13 @@ async def on_mata(update: Update, context: PantauContext) -> object:
         return MATA
     await pilih(query, m.kode)
     d.update(mata=m.id, kode=m.kode, pagu=m.pagu, tahun=m.tahun)
+    return await _tanya_periode(update, context, m, versions, closed)
+
+
+async def _tanya_periode(update: Update, context: PantauContext, m: Any, versions: list[Any],
+                         closed: Any) -> object:
+    """Ask the month of an output line's spending (its open months as buttons, its history above)."""
+    today = hari_ini(context)
     bawaan = periode_bawaan("bulan", m.tahun, today)
     terbuka = periode_terbuka("bulan", m.tahun, today, closed)
     labels = [(BULAN_PENDEK[x.ke - 1] + (tk.BERJALAN if x.contains(today) else ""), tombol.data(AL, "p", x.kode))
@@ -145,9 +152,15 @@ async def on_periode(update: Update, context: PantauContext) -> object:
         versions = await anggaran.spending(conn, d["mata"])
     if update.callback_query is not None:
         await pilih(update.callback_query, p.label)
+    d.update(periode=p.kode, koreksi=anggaran.per_period(versions).get(p.kode) is not None)
+    return await _tanya_jumlah(update, context, d, versions)
+
+
+async def _tanya_jumlah(update: Update, context: PantauContext, d: dict[str, Any], versions: list[Any]) -> object:
+    """Ask the cumulative amount for the chosen month (the month before, and this month's earlier report, shown)."""
+    p = parse_periode(d["periode"])
     same = anggaran.per_period(versions).get(p.kode)
     sebelum, _ = anggaran.neighbours(versions, p)
-    d.update(periode=p.kode, koreksi=same is not None)
     text = tk.AL_MINTA_JUMLAH.format(kode=d["kode"], periode=p.label, pagu=format_rupiah(d["pagu"]))
     if sebelum:
         text += "\n" + tk.AL_SEBELUMNYA.format(periode=sebelum[0], jumlah=format_rupiah(sebelum[1]))
@@ -231,20 +244,47 @@ async def _simpan(update: Update, context: PantauContext, alasan: str | None) ->
     return SELESAI
 
 
+# --- resuming after Telegram was busy --------------------------------------------------------------------
+
+
+async def _tanya(update: Update, context: PantauContext, d: dict[str, Any], langkah: str) -> object:
+    """Ask again the question of the step the user last saw; an answer already in the draft is not asked again."""
+    if "mata" not in d:
+        return await cmd_anggaran_lapor(update, context)
+    async with context.layanan.engine.connect() as conn:
+        m = await anggaran.line(conn, d["mata"])
+        versions = await anggaran.spending(conn, d["mata"])
+        closed = await kinerja.closed_periods(conn)
+    if m is None:
+        return await cmd_anggaran_lapor(update, context)
+    if "periode" not in d:  # the output line chosen (its month question perhaps never shown): ask the month
+        return await _tanya_periode(update, context, m, versions, closed)
+    if langkah == ALASAN or (langkah == JUMLAH and "jumlah" in d and d.get("koreksi")):
+        await jawab(update, context, tk.AL_MINTA_ALASAN)
+        return ALASAN
+    return await _tanya_jumlah(update, context, d, versions)
+
+
+SAMBUNG = pelaporan.Sambungan(kunci=AL, perintah="/anggaran_lapor", laporan="laporan realisasi anggaran",
+                              mulai=cmd_anggaran_lapor, tanya=_tanya)
+
+
 def masuk() -> list[BaseHandler[Any, PantauContext, Any]]:
     """Entry points of the flow."""
-    return [CommandHandler("anggaran_lapor", cmd_anggaran_lapor)]
+    return [*pelaporan.catat_langkah(AL, [CommandHandler("anggaran_lapor", cmd_anggaran_lapor)]),
+            pelaporan.sambungan(SAMBUNG)]
 
 
 def langkah() -> dict[object, list[BaseHandler[Any, PantauContext, Any]]]:
     """The flow's steps."""
     teks_saja = filters.TEXT & ~filters.COMMAND
-    return {
+    langkah_: dict[object, list[BaseHandler[Any, PantauContext, Any]]] = {
         MATA: [CallbackQueryHandler(on_mata, pattern=r"^al:m:")],
         PER: [CallbackQueryHandler(on_periode, pattern=r"^al:p:"), MessageHandler(teks_saja, on_periode)],
         JUMLAH: [CallbackQueryHandler(on_koreksi, pattern=r"^al:kor$"), MessageHandler(teks_saja, on_jumlah)],
         ALASAN: [MessageHandler(teks_saja, on_alasan)],
     }
+    return {k: pelaporan.catat_langkah(AL, v) for k, v in langkah_.items()}
 
 
 def daftar() -> list[BaseHandler[Any, PantauContext, Any]]:

@@ -23,7 +23,7 @@ from telegram.ext import (
 from domain.angka import format_number, parse_count
 from domain.errors import ParseError
 from domain.tanggal import format_date, parse_date
-from handlers import gangguan, teks, tombol
+from handlers import gangguan, pelaporan, teks, tombol
 from handlers.konteks import PantauContext, percakapan
 from handlers.tahun import pemilihan_berjalan
 from handlers.teks import logistik as tl
@@ -112,6 +112,10 @@ async def on_terima(update: Update, context: PantauContext) -> str:
     assert update.callback_query is not None
     await update.callback_query.answer()
     _baru(context)
+    return await _tanya_item(update, context)
+
+
+async def _tanya_item(update: Update, context: PantauContext) -> str:
     async with context.layanan.engine.connect() as conn:
         items = await arrivals.jenis_logistik(conn)
     rows = [[(i.nama[:30], tombol.data(GD, "item", i.id)) for i in items[k:k + 2]] for k in range(0, len(items), 2)]
@@ -131,7 +135,11 @@ async def on_item(update: Update, context: PantauContext) -> str | None:
     await q.answer()
     d = _d(context)
     d["item"], d["item_nama"] = int(arg), items[arg]
-    await tampil(update, tl.TANYA_KEMASAN.format(jenis=items[arg], maks=format_number(MAKS_KEMASAN)),
+    return await _tanya_kemasan(update, d)
+
+
+async def _tanya_kemasan(update: Update, d: dict[str, Any]) -> str:
+    await tampil(update, tl.TANYA_KEMASAN.format(jenis=d["item_nama"], maks=format_number(MAKS_KEMASAN)),
                  tombol.papan(_batal()))
     return T_JUMLAH
 
@@ -185,6 +193,10 @@ async def on_tanggal_terima(update: Update, context: PantauContext) -> str | Non
     if tgl is None:
         return None
     _d(context)["tanggal"] = tgl.isoformat()
+    return await _tanya_kondisi(update)
+
+
+async def _tanya_kondisi(update: Update) -> str:
     await tampil(update, tl.TANYA_KONDISI, tombol.papan(
         [(tl.KONDISI[k].capitalize(), tombol.data(GD, "kond", k)) for k in tl.KONDISI], _batal()))
     return T_KONDISI
@@ -199,6 +211,10 @@ async def on_kondisi(update: Update, context: PantauContext) -> str | None:
         return None
     await q.answer()
     d["kondisi"] = arg
+    return await _tanya_simpan_terima(update, d)
+
+
+async def _tanya_simpan_terima(update: Update, d: dict[str, Any]) -> str:
     await tampil(update, _isi_terima(d, tl.RINGKAS_TERIMA),
                  tombol.papan([(tl.TOMBOL_SIMPAN, tombol.data(GD, "simpan"))], _batal()))
     return T_KONFIRM
@@ -252,7 +268,7 @@ def _baru(context: PantauContext) -> None:
 
 def _reset(d: dict[str, Any]) -> None:
     for k in list(d):
-        if k not in ("unit", "unit_nama"):
+        if k not in ("unit", "unit_nama", pelaporan.LANGKAH):
             d.pop(k)
 
 
@@ -264,6 +280,10 @@ async def on_kirim(update: Update, context: PantauContext) -> str:
     assert update.callback_query is not None
     await update.callback_query.answer()
     _baru(context)
+    return await _tanya_tujuan(update)
+
+
+async def _tanya_tujuan(update: Update) -> str:
     await tampil(update, tl.TANYA_TUJUAN, tombol.papan(
         [(label, tombol.data(GD, "tuju", k)) for k, label in tl.TUJUAN.items()], _batal()))
     return K_TUJUAN
@@ -278,10 +298,14 @@ async def on_tujuan(update: Update, context: PantauContext) -> str | None:
         return None
     await q.answer()
     d["tujuan"] = arg
+    return await _tanya_kec(update, context, d)
+
+
+async def _tanya_kec(update: Update, context: PantauContext, d: dict[str, Any]) -> str:
     async with context.layanan.engine.connect() as conn:
         kec = await logistik.counts_by_kecamatan(conn, d["unit"])
     rows = [[(k.nama.replace(" (dibuat)", "")[:30], tombol.data(GD, "kec", k.id))] for k in kec]
-    await tampil(update, tl.TANYA_KECAMATAN.format(tujuan=tl.TUJUAN[arg]),
+    await tampil(update, tl.TANYA_KECAMATAN.format(tujuan=tl.TUJUAN[d["tujuan"]]),
                  tombol.papan([(tl.TOMBOL_SEMUA_KEC, tombol.data(GD, "kec", 0))], *rows, _batal()))
     return K_KEC
 
@@ -314,6 +338,10 @@ async def on_tanggal_kirim(update: Update, context: PantauContext) -> str | None
     if tgl is None:
         return None
     _d(context)["tanggal"] = tgl.isoformat()
+    return await _tanya_moda(update, context)
+
+
+async def _tanya_moda(update: Update, context: PantauContext) -> str:
     async with context.layanan.engine.connect() as conn:
         moda = await arrivals.moda_transportasi(conn)
     rows = [[(m.nama, tombol.data(GD, "moda", m.kode)) for m in moda[k:k + 2]] for k in range(0, len(moda), 2)]
@@ -332,6 +360,10 @@ async def on_moda(update: Update, context: PantauContext) -> str | None:
         return None
     await q.answer()
     d["moda"], d["moda_nama"] = arg, moda[arg]
+    return await _tanya_simpan_kirim(update, d)
+
+
+async def _tanya_simpan_kirim(update: Update, d: dict[str, Any]) -> str:
     await tampil(update, _isi_kirim(d, tl.RINGKAS_KIRIM),
                  tombol.papan([(tl.TOMBOL_SIMPAN, tombol.data(GD, "simpan"))], _batal()))
     return K_KONFIRM
@@ -391,8 +423,40 @@ async def on_habis(update: object, context: PantauContext) -> None:
         await context.bot.send_message(update.effective_chat.id, teks.WAKTU_HABIS)
 
 
-def _cb(fn: Any, nama: str) -> CallbackQueryHandler[PantauContext, Any]:
-    return CallbackQueryHandler(fn, pattern=rf"^{GD}:{nama}(:|$)")
+def _cb(fn: Any, nama: str) -> BaseHandler[Any, PantauContext, Any]:
+    return pelaporan.catat_langkah(KUNCI, [CallbackQueryHandler(fn, pattern=rf"^{GD}:{nama}(:|$)")])[0]
+
+
+# --- resuming after Telegram was busy --------------------------------------------------------------------
+
+
+async def _tanya(update: Update, context: PantauContext, d: dict[str, Any], langkah: str) -> object:
+    """Ask again the question of the step the user last saw; an answer already in the draft is not asked again."""
+    if "unit" not in d:
+        return await cmd_gudang(update, context)
+    if "tujuan" in d:  # a dispatch
+        if "kec" not in d:
+            return await _tanya_kec(update, context, d)
+        if "tanggal" not in d:
+            await tampil(update, tl.TANYA_TANGGAL_KIRIM, _papan_tanggal())
+            return K_TANGGAL
+        return await (_tanya_simpan_kirim(update, d) if "moda" in d else _tanya_moda(update, context))
+    if "item" in d:  # a supplier delivery
+        if "kemasan" not in d:
+            return await _tanya_kemasan(update, d)
+        if "tanggal" not in d:
+            await tampil(update, tl.TANYA_TANGGAL_TERIMA, _papan_tanggal())
+            return T_TANGGAL
+        return await (_tanya_simpan_terima(update, d) if "kondisi" in d else _tanya_kondisi(update))
+    if langkah == T_ITEM:
+        return await _tanya_item(update, context)
+    if langkah == K_TUJUAN:
+        return await _tanya_tujuan(update)
+    return await _status(update, context)
+
+
+SAMBUNG = pelaporan.Sambungan(kunci=KUNCI, perintah="/gudang", laporan="catatan gudang", mulai=cmd_gudang,
+                              tanya=_tanya, awalan=GD, kode="unit_nama")
 
 
 TEKS = filters.TEXT & ~filters.COMMAND
@@ -402,17 +466,20 @@ LAIN = MessageHandler(TEKS, on_teks_lain)
 def percakapan_gudang() -> ConversationHandler[PantauContext]:
     """The warehouse conversation (persistent)."""
     return percakapan(
-        entry_points=[CommandHandler("gudang", cmd_gudang)],
+        entry_points=[*pelaporan.catat_langkah(KUNCI, [CommandHandler("gudang", cmd_gudang)]),
+                      pelaporan.sambungan(SAMBUNG)],
         states={
             MENU: [_cb(on_terima, "terima"), _cb(on_kirim, "kirim"), LAIN],
             T_ITEM: [_cb(on_item, "item"), LAIN],
-            T_JUMLAH: [MessageHandler(TEKS, on_jumlah)],
-            T_TANGGAL: [_cb(on_tanggal_terima, "tgl"), MessageHandler(TEKS, on_tanggal_terima)],
+            T_JUMLAH: pelaporan.catat_langkah(KUNCI, [MessageHandler(TEKS, on_jumlah)]),
+            T_TANGGAL: [_cb(on_tanggal_terima, "tgl"),
+                        *pelaporan.catat_langkah(KUNCI, [MessageHandler(TEKS, on_tanggal_terima)])],
             T_KONDISI: [_cb(on_kondisi, "kond"), LAIN],
             T_KONFIRM: [_cb(on_simpan_terima, "simpan"), LAIN],
             K_TUJUAN: [_cb(on_tujuan, "tuju"), LAIN],
             K_KEC: [_cb(on_kec, "kec"), LAIN],
-            K_TANGGAL: [_cb(on_tanggal_kirim, "tgl"), MessageHandler(TEKS, on_tanggal_kirim)],
+            K_TANGGAL: [_cb(on_tanggal_kirim, "tgl"),
+                        *pelaporan.catat_langkah(KUNCI, [MessageHandler(TEKS, on_tanggal_kirim)])],
             K_MODA: [_cb(on_moda, "moda"), LAIN],
             K_KONFIRM: [_cb(on_simpan_kirim, "simpan"), LAIN],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, on_habis)],

@@ -11,15 +11,17 @@ from __future__ import annotations
 import contextlib
 import functools
 import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, TypeHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler, TypeHandler
 
-from handlers import gangguan, kirim, mulai, teks
+from handlers import gangguan, kirim, mulai, teks, tombol
 from handlers.konteks import PantauContext, percakapan
 
 WAKTU_PERCAKAPAN = timedelta(minutes=30)
@@ -156,6 +158,76 @@ def _mencatat(kunci: str, fn: Any) -> Any:
             d[LANGKAH] = hasil
         return hasil
     return langkah
+
+
+Tanya = Callable[[Update, PantauContext, dict[str, Any], str], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class Sambungan:
+    """How a flow resumes after Telegram would not show one of its steps (the outbox's "Lanjutkan" button)."""
+
+    kunci: str  # the draft's key in user_data (also the prefix of the flow's button data, unless `awalan`)
+    perintah: str  # the command that starts the flow, e.g. "/rencana"
+    laporan: str  # what the user is reporting, for the message: "laporan rencana aksi"
+    mulai: Callable[[Update, PantauContext], Awaitable[object]]  # the command's handler: starts afresh
+    tanya: Tanya  # ask again the question of a step, from the draft; returns the state it leaves the flow in
+    awalan: str = ""  # the prefix of the flow's button data, when not the draft's key
+    kode: str = "kode"  # the draft's key of what the message names (an indicator's code, a unit's name)
+
+    @property
+    def tombol(self) -> str:
+        """The prefix of the flow's button data."""
+        return self.awalan or self.kunci
+
+
+_SAMBUNGAN: dict[str, Sambungan] = {}
+
+
+def sambungan(s: Sambungan) -> BaseHandler[Any, PantauContext, Any]:
+    """Register the flow's resume message and return the handler of its "Lanjutkan" button (an entry point)."""
+    _SAMBUNGAN[s.kunci] = s
+    return catat_langkah(s.kunci, [CallbackQueryHandler(functools.partial(_sambung, s),
+                                                         pattern=rf"^{s.tombol}:sambung$")])[0]
+
+
+def _lanjutan_alur(update: Update, context: Any) -> gangguan.Lanjutan | None:
+    """The resume message of the registered flow this update belongs to, if any."""
+    for s in list(_SAMBUNGAN.values()):
+        hasil = _lanjutan(s, update, context)
+        if hasil is not None:
+            return hasil
+    return None
+
+
+gangguan.daftarkan(_lanjutan_alur)
+
+
+def _lanjutan(s: Sambungan, update: Update, context: Any) -> gangguan.Lanjutan | None:
+    d = (context.user_data or {}).get(s.kunci)
+    q, msg = update.callback_query, update.message
+    dimulai = isinstance(d, dict) and LANGKAH in d
+    milik = ((q is not None and (q.data or "").startswith(f"{s.tombol}:"))
+             or (msg is not None and (msg.text or "").split(" ")[0].split("@")[0] == s.perintah)
+             # a typed answer; another command belongs to its own flow (a /gudang menu stays open meanwhile)
+             or (msg is not None and not (msg.text or "").startswith("/") and dimulai))
+    if not milik:
+        return None
+    kode = d.get(s.kode) if dimulai and isinstance(d, dict) else None
+    pesan = (teks.SIBUK_LANJUT.format(laporan=s.laporan, kode=kode) if kode
+             else teks.SIBUK_MULAI.format(laporan=s.laporan))
+    return gangguan.Lanjutan(pesan, tombol.data(s.tombol, "sambung"))
+
+
+async def _sambung(s: Sambungan, update: Update, context: PantauContext) -> object:
+    """The "Lanjutkan" button: ask again the question of the step the user last saw, with what they entered."""
+    q, d = update.callback_query, (context.user_data or {}).get(s.kunci)
+    assert q is not None
+    langkah = d.get(LANGKAH) if isinstance(d, dict) else None
+    await q.answer()
+    if not isinstance(d, dict) or not isinstance(langkah, str):
+        return await s.mulai(update, context)
+    return await s.tanya(update, context, d, langkah)
 
 
 async def on_batal(update: Update, context: PantauContext) -> int:

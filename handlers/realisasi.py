@@ -35,7 +35,7 @@ from domain.kinerja import (
     teks_bebas,
 )
 from domain.periode import Periode, parse_periode
-from handlers import gangguan, kirim, pelaporan, teks, tombol
+from handlers import kirim, pelaporan, teks, tombol
 from handlers.konteks import PantauContext
 from handlers.pelaporan import (
     SELESAI,
@@ -460,31 +460,9 @@ _DIJAWAB = {ALASAN: (NILAI, lambda d: "alasan" in d), NILAI: (BUKTI, lambda d: "
             HAMBATAN: (UPAYA, lambda d: "hambatan" in d), UPAYA: (KONFIRMASI, lambda d: "upaya" in d)}
 
 
-def _lanjutan(update: Update, context: Any) -> gangguan.Lanjutan | None:
-    """The resume message for an update of this flow that Telegram could not answer."""
-    d = (context.user_data or {}).get(RL)
-    q, msg = update.callback_query, update.message
-    dimulai = isinstance(d, dict) and pelaporan.LANGKAH in d
-    milik = ((q is not None and (q.data or "").startswith(f"{RL}:"))
-             or (msg is not None and (msg.text or "").startswith("/realisasi"))
-             or (msg is not None and dimulai))
-    if not milik:
-        return None
-    kode = d.get("kode") if dimulai and isinstance(d, dict) else None
-    return gangguan.Lanjutan(tk.RL_SIBUK_LANJUT.format(kode=kode) if kode else tk.RL_SIBUK_MULAI,
-                             tombol.data(RL, "sambung"))
-
-
-gangguan.daftarkan(_lanjutan)
-
-
-async def on_sambung(update: Update, context: PantauContext) -> object:
-    """The "Lanjutkan" button: ask again the question of the step the user last saw, with what they entered."""
-    q, d = update.callback_query, (context.user_data or {}).get(RL)
-    assert q is not None
-    langkah = d.get(pelaporan.LANGKAH) if isinstance(d, dict) else None
-    if not isinstance(d, dict) or langkah in (None, IND) or "ind" not in d:
-        await q.answer()
+async def _tanya(update: Update, context: PantauContext, d: dict[str, Any], langkah: str) -> object:
+    """Ask again the question of the step the user last saw, with what they entered."""
+    if langkah == IND or "ind" not in d:
         return await cmd_realisasi(update, context)
     while (lanjut := _DIJAWAB.get(langkah)) is not None and lanjut[1](d):
         langkah = lanjut[0]
@@ -492,7 +470,6 @@ async def on_sambung(update: Update, context: PantauContext) -> object:
         return await _indikator(update, context, int(d["ind"]))
     if langkah == ALASAN:
         return await _periode(update, context, d["periode"])
-    await q.answer()
     if langkah == NILAI:
         await jawab(update, context, _minta_nilai(d, parse_periode(d["periode"]).label))
     elif langkah == BUKTI:
@@ -509,11 +486,15 @@ async def on_sambung(update: Update, context: PantauContext) -> object:
     return langkah
 
 
+SAMBUNG = pelaporan.Sambungan(kunci=RL, perintah="/realisasi", laporan="laporan realisasi", mulai=cmd_realisasi,
+                              tanya=_tanya)
+
+
 def masuk() -> list[BaseHandler[Any, PantauContext, Any]]:
     """Entry points of the flow."""
-    return pelaporan.catat_langkah(RL, [
-        CommandHandler("realisasi", cmd_realisasi), CallbackQueryHandler(on_mulai, pattern=r"^rl:mulai:"),
-        CallbackQueryHandler(on_sambung, pattern=r"^rl:sambung$")])
+    return [*pelaporan.catat_langkah(RL, [CommandHandler("realisasi", cmd_realisasi),
+                                          CallbackQueryHandler(on_mulai, pattern=r"^rl:mulai:")]),
+            pelaporan.sambungan(SAMBUNG)]
 
 
 def langkah() -> dict[object, list[BaseHandler[Any, PantauContext, Any]]]:

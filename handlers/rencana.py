@@ -80,6 +80,7 @@ async def cmd_rencana(update: Update, context: PantauContext) -> object:
                         *(_baris(a, late) for a, late in shown), tk.RA_PILIH])
     rows = [[(tk.RA_TOMBOL.format(kode=a.kode, status=STATUS_RENCANA.get(a.status, a.status), progres=a.progres,
                                   terlambat=" ⚠" if late else ""), tombol.data(RA, "a", a.id))] for a, late in shown]
+    draf(context, RA)  # the step shown is recorded in it, for "Lanjutkan"
     await kirim.balas(msg, text, reply_markup=tombol.papan(*rows))
     return KEGIATAN
 
@@ -115,6 +116,11 @@ async def _kegiatan(update: Update, context: PantauContext, aksi: str) -> object
         return None
     await pilih(query, act.kode)
     draf_terpilih(update, context, RA).update(id=act.id, kode=act.kode)
+    return await _tanya_status(update, context, act)
+
+
+async def _tanya_status(update: Update, context: PantauContext, act: RencanaAksi) -> object:
+    """Ask the chosen activity's status (with its line above)."""
     late = terlambat(act.tahun, act.bulan_selesai, act.status, hari_ini(context))
     await jawab(update, context, "\n\n".join([_baris(act, late), tk.RA_PILIH_STATUS]), tombol.papan(
         [(label.capitalize(), tombol.data(RA, "s", kode)) for kode, label in STATUS_RENCANA.items()]))
@@ -131,6 +137,7 @@ async def on_status(update: Update, context: PantauContext) -> object:
         return STATUS
     await pilih(query, STATUS_RENCANA[a[1]].capitalize())
     if a[1] == "berjalan":
+        d["status"] = a[1]  # kept for "Lanjutkan" when the progress question never shows
         await jawab(update, context, tk.RA_MINTA_PROGRES.format(kode=d["kode"]))
         return PROGRES
     return await _simpan(update, context, a[1], 100 if a[1] == "selesai" else 0)
@@ -168,18 +175,40 @@ async def _simpan(update: Update, context: PantauContext, status: str, progres: 
     return SELESAI
 
 
+# --- resuming after Telegram was busy --------------------------------------------------------------------
+
+
+async def _tanya(update: Update, context: PantauContext, d: dict[str, Any], langkah: str) -> object:
+    """Ask again the question of the step the user last saw; an answer already in the draft is not asked again."""
+    async with context.layanan.engine.connect() as conn:
+        act = await rencana.activity(conn, d["id"]) if "id" in d else None
+    if act is None:
+        return await cmd_rencana(update, context)
+    if langkah == PROGRES or d.get("status") == "berjalan":
+        await jawab(update, context, tk.RA_MINTA_PROGRES.format(kode=d["kode"]))
+        return PROGRES
+    return await _tanya_status(update, context, act)
+
+
+SAMBUNG = pelaporan.Sambungan(kunci=RA, perintah="/rencana", laporan="laporan rencana aksi", mulai=cmd_rencana,
+                              tanya=_tanya)
+
+
 def masuk() -> list[BaseHandler[Any, PantauContext, Any]]:
     """Entry points of the flow."""
-    return [CommandHandler("rencana", cmd_rencana), CallbackQueryHandler(on_mulai, pattern=r"^ra:mulai:")]
+    return [*pelaporan.catat_langkah(RA, [CommandHandler("rencana", cmd_rencana),
+                                          CallbackQueryHandler(on_mulai, pattern=r"^ra:mulai:")]),
+            pelaporan.sambungan(SAMBUNG)]
 
 
 def langkah() -> dict[object, list[BaseHandler[Any, PantauContext, Any]]]:
     """The flow's steps."""
-    return {
+    langkah_: dict[object, list[BaseHandler[Any, PantauContext, Any]]] = {
         KEGIATAN: [CallbackQueryHandler(on_kegiatan, pattern=r"^ra:a:")],
         STATUS: [CallbackQueryHandler(on_status, pattern=r"^ra:s:")],
         PROGRES: [MessageHandler(filters.TEXT & ~filters.COMMAND, on_progres)],
     }
+    return {k: pelaporan.catat_langkah(RA, v) for k, v in langkah_.items()}
 
 
 def daftar() -> list[BaseHandler[Any, PantauContext, Any]]:

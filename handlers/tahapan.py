@@ -186,10 +186,15 @@ async def _tahap(update: Update, context: PantauContext, stage_id: int, unit: Un
     await pilih(query, tk.TH_TAHAP.format(no=s.no))
     d = draf_terpilih(update, context, TH)
     d.update(tahun=s.tahun, unit=unit.id, unit_nama=unit.name, unit_jenis=unit.kind, tahap=s.id, no=s.no,
-             nama=s.nama, mulai=s.mulai.isoformat(), batas=s.selesai.isoformat())
+             nama=s.nama, mulai=s.mulai.isoformat(), batas=s.selesai.isoformat(), kode=str(s.no))
     d.pop("koreksi", None)
+    return await _tanya_tahap(update, context, d, done)
+
+
+async def _tanya_tahap(update: Update, context: PantauContext, d: dict[str, Any], done: Any) -> object:
+    """A stage picked: its date asked, or, when it was marked before, Koreksi offered."""
     if done is not None:
-        await jawab(update, context, tk.TH_SUDAH.format(no=s.no, nama=s.nama, unit=d["unit_nama"],
+        await jawab(update, context, tk.TH_SUDAH.format(no=d["no"], nama=d["nama"], unit=d["unit_nama"],
                                                         tanggal=format_date(done.selesai_pada), versi=done.versi),
                     tombol.papan([(tk.TH_KOREKSI, tombol.data(TH, "kor")), (tk.BATAL, tombol.data(TH, "batal"))]))
         return TAHAP
@@ -299,9 +304,39 @@ async def _simpan(update: Update, context: PantauContext, catatan: str | None) -
     return SELESAI
 
 
+# --- resuming after Telegram was busy --------------------------------------------------------------------
+
+
+async def _tanya(update: Update, context: PantauContext, d: dict[str, Any], langkah: str) -> object:
+    """Ask again the question of the step the user last saw; an answer already in the draft is not asked again."""
+    async with context.layanan.engine.connect() as conn:
+        units = {u.id: u for u in await pemutakhiran.units_for(conn, context.aktif)}
+        done = (await pemutakhiran.unit_completions(conn, d["tahun"], d["unit"])).get(d.get("tahap", 0)) \
+            if d.get("unit") in units and "tahun" in d else None
+    if d.get("unit") not in units:
+        return await cmd_tahapan(update, context)
+    if "tahap" not in d:
+        return await _daftar_tahapan(update, context, units[d["unit"]])
+    if "tanggal" in d:
+        await jawab(update, context, tk.TH_MINTA_CATATAN, tombol.papan([(tk.LEWATI, tombol.data(TH, "lewati"))]))
+        return CATATAN
+    if d.get("koreksi") and "alasan" not in d:
+        await jawab(update, context, tk.TH_MINTA_ALASAN)
+        return ALASAN
+    if d.get("koreksi"):
+        return await _minta_tanggal(update, context)
+    return await _tanya_tahap(update, context, d, done)
+
+
+SAMBUNG = pelaporan.Sambungan(kunci=TH, perintah="/tahapan", laporan="laporan tahapan", mulai=cmd_tahapan,
+                              tanya=_tanya)
+
+
 def masuk() -> list[BaseHandler[Any, PantauContext, Any]]:
     """Entry points of the flow."""
-    return [CommandHandler("tahapan", cmd_tahapan), CallbackQueryHandler(on_mulai, pattern=r"^th:mulai:")]
+    return [*pelaporan.catat_langkah(TH, [CommandHandler("tahapan", cmd_tahapan),
+                                          CallbackQueryHandler(on_mulai, pattern=r"^th:mulai:")]),
+            pelaporan.sambungan(SAMBUNG)]
 
 
 def langkah() -> dict[object, list[BaseHandler[Any, PantauContext, Any]]]:
@@ -309,7 +344,7 @@ def langkah() -> dict[object, list[BaseHandler[Any, PantauContext, Any]]]:
     from handlers.pelaporan import on_batal
 
     teks_saja = filters.TEXT & ~filters.COMMAND
-    return {
+    langkah_: dict[object, list[BaseHandler[Any, PantauContext, Any]]] = {
         KAB: [CallbackQueryHandler(on_kab, pattern=r"^th:k:")],
         TAHAP: [CallbackQueryHandler(on_tahap, pattern=r"^th:s:"),
                 CallbackQueryHandler(on_koreksi, pattern=r"^th:kor$"),
@@ -318,6 +353,7 @@ def langkah() -> dict[object, list[BaseHandler[Any, PantauContext, Any]]]:
         TANGGAL: [CallbackQueryHandler(on_tanggal, pattern=r"^th:hari$"), MessageHandler(teks_saja, on_tanggal)],
         CATATAN: [CallbackQueryHandler(on_catatan, pattern=r"^th:lewati$"), MessageHandler(teks_saja, on_catatan)],
     }
+    return {k: pelaporan.catat_langkah(TH, v) for k, v in langkah_.items()}
 
 
 def daftar() -> list[BaseHandler[Any, PantauContext, Any]]:

@@ -665,7 +665,8 @@ def _lanjutan(update: Update, context: Any) -> gangguan.Lanjutan | None:
     q, msg = update.callback_query, update.message
     milik = ((q is not None and (q.data or "").startswith(f"{TB}:"))
              or (msg is not None and (msg.text or "").startswith("/tiba"))
-             or (msg is not None and isinstance(d, dict) and LANGKAH in d))
+             # a typed answer; another command belongs to its own flow
+             or (msg is not None and not (msg.text or "").startswith("/") and isinstance(d, dict) and LANGKAH in d))
     if not milik:
         return None
     kode = d.get("kode") if isinstance(d, dict) and LANGKAH in d else None

@@ -35,6 +35,9 @@ SIBUK_UMUM = ("Maaf, jaringan Telegram sedang sibuk sehingga jawaban tadi tidak 
               "terakhir Anda; yang sudah tersimpan tetap aman.")
 SIBUK_SINGKAT = "Jaringan Telegram sedang sibuk. Kami kirim kelanjutannya sebentar lagi."
 TOMBOL_LANJUTKAN = "▶️ Lanjutkan"
+SIBUK_LANJUT = ("Maaf, jaringan Telegram sedang sibuk. Ketuk Lanjutkan untuk meneruskan {laporan} {kode}. "
+                "Yang sudah Anda isi tidak hilang.")
+SIBUK_MULAI = "Maaf, jaringan Telegram sedang sibuk. Ketuk Lanjutkan untuk memulai {laporan}."
 ALARM_ADMIN = "⚠️ Galat di bot ({jenis}), kode rujukan {kode}. Rinciannya ada di log. Peringatan sejenis ditahan 1 jam."
 
 SALAM = {
