@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, Decimal
 from zoneinfo import ZoneInfo
 
@@ -222,8 +222,12 @@ def nomor_tanda_terima(kode_tps: str, versi: int) -> str:
 _RE_JAM_AKHIR = re.compile(
     r"^(?P<tgl>.*?)[\s,]*(?P<awalan>(?:pukul|pkl\.?|jam)\s*)?(?P<jam>\d{1,2}(?P<menit>[.:]\d{2})?"
     r"(?P<bagian>\s*(?:pagi|siang|sore|petang|malam))?)(?:\s*(?:wib|wita|wit))?$", re.IGNORECASE)
-_CONTOH_WAKTU = ("Tulis jamnya (mis. 08.30, 14:00 atau jam 2 siang) bila tiba hari ini, \"kemarin 14.00\", atau "
-                 "tanggal dan jam (mis. 25/11/2024 14.00).")
+
+
+def _contoh_waktu(kemarin: date) -> str:
+    # The date example is yesterday's, so copying it works: a fixed date soon lies before any running event.
+    return ("Tulis jamnya (mis. 08.30, 14:00 atau jam 2 siang) bila tiba hari ini, \"kemarin 14.00\", atau "
+            f"tanggal dan jam (mis. {kemarin.day}/{kemarin.month}/{kemarin.year} 14.00).")
 
 
 def parse_waktu_tiba(text: str, *, sekarang: datetime, tz: str, paling_awal: datetime | None = None) -> datetime:
@@ -231,16 +235,17 @@ def parse_waktu_tiba(text: str, *, sekarang: datetime, tz: str, paling_awal: dat
     "25/11/2024 14.00"; in the past only. A bare hour needs "jam"/"pukul", a part of the day, or nothing else
     typed ("14"), so a date without a time ("26/11/2024") is not read as 20/11 at 24."""
     asli = " ".join(text.split())
-    if not asli:
-        raise ParseError(f"Waktu tiba belum diisi. {_CONTOH_WAKTU}")
-    if len(asli) > 60:
-        raise ParseError(f"Waktu tiba terlalu panjang. {_CONTOH_WAKTU}")
     zona = ZoneInfo(tz)
     hari_ini = sekarang.astimezone(zona).date()
+    contoh = _contoh_waktu(hari_ini - timedelta(days=1))
+    if not asli:
+        raise ParseError(f"Waktu tiba belum diisi. {contoh}")
+    if len(asli) > 60:
+        raise ParseError(f"Waktu tiba terlalu panjang. {contoh}")
     cocok = _RE_JAM_AKHIR.match(asli)
     jam_saja = cocok is not None and not (cocok.group("menit") or cocok.group("awalan") or cocok.group("bagian"))
     if cocok is None or (jam_saja and cocok.group("tgl").strip()):
-        raise ParseError(f"Waktu '{asli}' tidak dikenali. {_CONTOH_WAKTU}")
+        raise ParseError(f"Waktu '{asli}' tidak dikenali. {contoh}")
     jam: time = parse_time(cocok.group("jam"))
     bagian = cocok.group("tgl").strip().lower()
     if bagian in ("", "hari ini", "tadi"):

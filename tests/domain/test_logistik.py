@@ -179,6 +179,12 @@ def test_parse_waktu_tiba_refuses_with_a_reason(teks: str, pesan: str) -> None:
     assert pesan in pesan_galat(lg.parse_waktu_tiba, teks, sekarang=SEKARANG, tz="Asia/Jakarta", paling_awal=AWAL)
 
 
+def test_parse_waktu_tiba_names_a_date_that_works_when_copied() -> None:
+    pesan = pesan_galat(lg.parse_waktu_tiba, "kapan ya", sekarang=SEKARANG, tz="Asia/Jakarta")
+    assert "(mis. 25/11/2024 14.00)" in pesan
+    assert lg.parse_waktu_tiba("25/11/2024 14.00", sekarang=SEKARANG, tz="Asia/Jakarta") < SEKARANG
+
+
 def test_parse_waktu_tiba_yesterday_without_a_dispatch_limit() -> None:
     hasil = lg.parse_waktu_tiba("kemarin 14.00", sekarang=SEKARANG, tz="Asia/Jakarta")
     assert hasil == datetime(2024, 11, 25, 14, 0, tzinfo=WIB)
