@@ -29,7 +29,7 @@ _PENANDA = re.compile(r"[<>\[\]|…]|\b(FILE|URL|CODE|KODE|DATASET|ID|DATE|N)\b"
 LEWATI = {
     "pantau run": "serves until stopped; tests/bot/test_bot_core.py starts and stops it",
     "pantau chat": "reads the terminal until /keluar; tests/bot/test_bot_core.py drives it",
-    "pantau db salin --ke postgresql://": "needs the PostgreSQL server the example names; tests/storage/test_salin.py",
+    "pantau db salin --ke postgresql://": "needs the example's PostgreSQL server; tests/storage/test_cadangan.py",
 }
 
 
