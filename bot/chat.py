@@ -10,15 +10,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.app import build_application, running
 from bot.fakebotapi import BotEvent, FakeBotApi
 from bot.settings import Settings
-from storage import users
+from storage import outbox, users
 from storage.db import create_engine, upgrade
 
 NAMA_BARU = "Pengguna Baru"
+# Of one's own queued messages a session shows the newest few; the older ones are set aside with this reason
+# (an admin can send one again from the web's outbox page). Others' messages wait for their own sessions.
+BATAS_ANTREAN = 5
+ALASAN_DISISIHKAN = "Mode lokal: pesan lama diringkas saat sesi pantau chat dimulai, tidak ditampilkan."
+LABEL_JENIS = {"pengingat": "pengingat", "persetujuan": "persetujuan", "eskalasi": "eskalasi", "siaran": "siaran",
+               "alarm": "peringatan", "info": "info", "lanjut": "lanjutkan", "tanda_terima": "tanda terima"}
 AWAL_ID_BARU = 7_000_000_000  # above the demo's ids; a new account's id is drawn from here
 BANTUAN = ("Ketik pesan atau perintah seperti di Telegram (mis. /start). Pilih tombol dengan #nomor (mis. #1). "
            "/keluar untuk selesai.")
@@ -32,6 +38,9 @@ class Terminal:
         self.files = files
         self.out = out
         self.buttons: list[tuple[int, str, str]] = []  # (message id, label, callback data)
+        # Buttons are numbered over all messages of one turn (what answers one input, or what the outbox pushes
+        # between inputs), so each of several pushed messages (three reports to verify) can be pressed.
+        self.giliran_baru = True
 
     def show(self, event: BotEvent) -> None:
         """Print one event of the fake Bot API."""
@@ -58,12 +67,16 @@ class Terminal:
                 self.out.write(f"     [berkas disimpan: {path}]\n")
         rows = msg.buttons
         if rows:
-            self.buttons = []
+            if self.giliran_baru or any(b[0] == msg.message_id for b in self.buttons):
+                self.buttons = []  # a new turn, or this message's buttons changed: number from 1 again
+                self.giliran_baru = False
+            awal = len(self.buttons)
             for row in rows:
                 for text, data in row:
                     if data is not None:
                         self.buttons.append((msg.message_id, text, data))
-            self.out.write("     " + "  ".join(f"[#{i + 1} {b[1]}]" for i, b in enumerate(self.buttons)) + "\n")
+            self.out.write("     " + "  ".join(f"[#{i + 1} {b[1]}]" for i, b in enumerate(self.buttons)
+                                               if i >= awal) + "\n")
         self.out.flush()
 
 
@@ -75,10 +88,74 @@ async def _akun_baru(conn: AsyncConnection) -> int:
             return tg
 
 
+def _rincian(jenis: dict[str, int]) -> str:
+    return ", ".join(f"{n} {LABEL_JENIS.get(k, k)}" for k, n in sorted(jenis.items(), key=lambda x: (-x[1], x[0])))
+
+
+class Antrean:
+    """What the outbox holds for this session's user and for the others, said in one line each."""
+
+    def __init__(self, engine: AsyncEngine, tg_id: int, kunci: dict[int, str], out: TextIO) -> None:
+        self.engine, self.tg_id, self.kunci, self.out = engine, tg_id, kunci, out
+        self.lain: dict[int, int] = {}
+
+    async def _baca(self) -> outbox.Antrean:
+        async with self.engine.connect() as conn:
+            return await outbox.antrean(conn)
+
+    async def sisihkan(self, now: datetime) -> int:
+        """Set aside all but the newest BATAS_ANTREAN of one's own queued messages; say so, and what waits for
+        others. Returns how many of one's own are still to come."""
+        async with self.engine.begin() as conn:
+            lama = await outbox.sisihkan_lama(conn, self.tg_id, simpan=BATAS_ANTREAN, alasan=ALASAN_DISISIHKAN,
+                                              now=now)
+        a = await self._baca()
+        milik = a.per_chat.get(self.tg_id, 0)
+        if lama:
+            self.out.write(f"  [antrean] {sum(lama.values())} pesan lama untuk Anda tidak ditampilkan "
+                           f"({_rincian(lama)}); {milik} terbaru menyusul.\n")
+        self.lain = {c: n for c, n in a.per_chat.items() if c != self.tg_id}
+        if self.lain:
+            self.out.write(f"  [antrean] {sum(self.lain.values())} pesan untuk pengguna lain menunggu "
+                           f"({self._siapa(self.lain)}); mereka menerimanya di sesi pantau chat masing-masing.\n")
+        self.out.flush()
+        return milik
+
+    def _siapa(self, per_chat: dict[int, int], paling_banyak: int = 4) -> str:
+        urut = sorted(per_chat.items(), key=lambda x: (-x[1], x[0]))
+        teks = ", ".join(f"{self.kunci.get(c, str(c))}: {n}" for c, n in urut[:paling_banyak])
+        return teks + (", …" if len(urut) > paling_banyak else "")
+
+    async def milik_tersisa(self) -> int:
+        return (await self._baca()).per_chat.get(self.tg_id, 0)
+
+    async def kabari_baru(self) -> None:
+        """After an input: one line per other user who got new messages queued (an approval, an escalation)."""
+        a = await self._baca()
+        kini = {c: n for c, n in a.per_chat.items() if c != self.tg_id}
+        for c, n in sorted(kini.items()):
+            baru = n - self.lain.get(c, 0)
+            if baru > 0:
+                kunci = self.kunci.get(c, str(c))
+                self.out.write(f"  [antre untuk {kunci}: {baru} pesan; tampil di pantau chat --as {kunci}]\n")
+        self.lain = kini
+        self.out.flush()
+
+
+async def _tunggu_antrean(antre: Antrean, api: FakeBotApi, timeout: float = 30.0) -> None:
+    """Until the outbox delivered one's own queued messages (the backlog at the start of a session)."""
+    loop = asyncio.get_running_loop()
+    batas = loop.time() + timeout
+    while await antre.milik_tersisa() and loop.time() < batas:
+        await asyncio.sleep(0.2)
+    await api.wait_idle(quiet=0.2, timeout=timeout)
+
+
 async def chat(settings: Settings, who: str | None, *, lines: Callable[[], str] | None = None,
-               out: TextIO = sys.stdout, files: Path = Path("chat-files"), now: datetime | None = None) -> int:
+               out: TextIO | None = None, files: Path = Path("chat-files"), now: datetime | None = None) -> int:
     """Run the terminal chat as a demo user (demo key), a Telegram id or a user id; `who` None is a new,
     unregistered account. Files the bot sends land in a folder of this session's own."""
+    out = out or sys.stdout  # looked up now, not at import: the terminal of this run
     engine = create_engine(settings.database_url)
     await upgrade(engine)
     user = None
@@ -105,19 +182,26 @@ async def chat(settings: Settings, who: str | None, *, lines: Callable[[], str] 
     # Each session keeps its files apart: message numbers start again at 1 in every session.
     saat = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
     files = files / f"{saat}-{who or 'baru'}"
+    kunci: dict[int, str] = {}
     async with engine.connect() as conn:
-        # Everyone with a Telegram id exists in the local Bot API, so what the outbox sends them is shown.
+        # Everyone with a Telegram id exists in the local Bot API (a reply to another user is shown as such).
         for other in await users.list_users(conn):
             if other.telegram_id is not None:
                 api.add_user(other.telegram_id, other.name)
+                kunci[other.telegram_id] = other.demo_key or str(other.telegram_id)
     term = Terminal(tg_id, files, out)
     api.subscribe(term.show)
-    app = build_application(settings, engine, api=api)
+    # The outbox delivers this user's messages only: the others' wait for a session of their own.
+    app = build_application(settings, engine, api=api,
+                            outbox_options={"chat_ids": frozenset({tg_id}), "per_chat_interval_s": 0.0})
     read = lines or sys.stdin.readline
     loop = asyncio.get_running_loop()
     out.write(f"Mode lokal: Anda adalah {nama} ({peran}). {BANTUAN}\n")
-    out.flush()
+    antre = Antrean(engine, tg_id, kunci, out)
+    menyusul = await antre.sisihkan(now or datetime.now(UTC))
     async with running(app, polling=True):
+        if menyusul:
+            await _tunggu_antrean(antre, api)
         while True:
             line = await loop.run_in_executor(None, read)
             if not line:
@@ -127,6 +211,7 @@ async def chat(settings: Settings, who: str | None, *, lines: Callable[[], str] 
                 break
             if not text:
                 continue
+            term.giliran_baru = True
             if text.startswith("#") and text[1:].isdigit():
                 i = int(text[1:]) - 1
                 if not 0 <= i < len(term.buttons):
@@ -137,5 +222,6 @@ async def chat(settings: Settings, who: str | None, *, lines: Callable[[], str] 
             else:
                 await api.send_text(tg_id, text)
             await api.wait_idle(quiet=0.2, timeout=30)
+            await antre.kabari_baru()
     await engine.dispose()
     return 0

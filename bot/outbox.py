@@ -156,6 +156,7 @@ class OutboxSender:
         lease: timedelta = store.DEFAULT_LEASE,
         max_in_flight: int = MAX_IN_FLIGHT,
         poll_s: float = POLL_S,
+        chat_ids: frozenset[int] | None = None,
     ) -> None:
         if rate_per_s <= 0 or per_chat_interval_s < 0 or max_attempts < 1 or batch < 1 or poll_s <= 0:
             raise ValueError("invalid outbox sender settings")
@@ -163,6 +164,7 @@ class OutboxSender:
             raise ValueError(f"max_in_flight must be 1..{MAX_IN_FLIGHT}")
         self._engine = engine
         self._bot = bot
+        self._chat_ids = chat_ids  # only these chats' messages (a local chat session), else all
         # Through the bot's rate limiter (bot/kendali.py) the outbox shares one budget with the replies and yields
         # to them; it retries by itself, so the limiter does not.
         self._laju: dict[str, Any] = {"rate_limit_args": OUTBOX} if getattr(bot, "rate_limiter", None) else {}
@@ -252,7 +254,8 @@ class OutboxSender:
     async def _claim(self) -> _Batch:
         now = self._clock()
         async with self._engine.begin() as conn:
-            messages = await store.claim(conn, now=now, limit=self._claim_limit, lease=self._lease)
+            messages = await store.claim(conn, now=now, limit=self._claim_limit, lease=self._lease,
+                                         chat_ids=self._chat_ids)
         return _Batch(now, messages, asyncio.get_running_loop().time() + self._lease.total_seconds() / 2)
 
     def _claim_ahead(self, batch: _Batch, ready: list[OutboxMessage]) -> bool:

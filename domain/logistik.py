@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, Decimal
 from zoneinfo import ZoneInfo
 
@@ -220,22 +220,32 @@ def nomor_tanda_terima(kode_tps: str, versi: int) -> str:
 
 
 _RE_JAM_AKHIR = re.compile(
-    r"^(?P<tgl>.*?)[\s,]*(?:pukul|pkl\.?|jam)?\s*(?P<jam>\d{1,2}[.:]\d{2})(?:\s*(?:wib|wita|wit))?$", re.IGNORECASE)
-_CONTOH_WAKTU = "Tulis jamnya (mis. 08.30) bila tiba hari ini, atau tanggal dan jam (mis. 25/11/2024 14.00)."
+    r"^(?P<tgl>.*?)[\s,]*(?P<awalan>(?:pukul|pkl\.?|jam)\s*)?(?P<jam>\d{1,2}(?P<menit>[.:]\d{2})?"
+    r"(?P<bagian>\s*(?:pagi|siang|sore|petang|malam))?)(?:\s*(?:wib|wita|wit))?$", re.IGNORECASE)
+
+
+def _contoh_waktu(kemarin: date) -> str:
+    # The date example is yesterday's, so copying it works: a fixed date soon lies before any running event.
+    return ("Tulis jamnya (mis. 08.30, 14:00 atau jam 2 siang) bila tiba hari ini, \"kemarin 14.00\", atau "
+            f"tanggal dan jam (mis. {kemarin.day}/{kemarin.month}/{kemarin.year} 14.00).")
 
 
 def parse_waktu_tiba(text: str, *, sekarang: datetime, tz: str, paling_awal: datetime | None = None) -> datetime:
-    """Read when the logistics arrived: "08.30" (today), "kemarin 14.00" or "25/11/2024 14.00"; in the past only."""
+    """Read when the logistics arrived: "08.30", "14:00", "jam 2 siang" (today), "kemarin 14.00" or
+    "25/11/2024 14.00"; in the past only. A bare hour needs "jam"/"pukul", a part of the day, or nothing else
+    typed ("14"), so a date without a time ("26/11/2024") is not read as 20/11 at 24."""
     asli = " ".join(text.split())
-    if not asli:
-        raise ParseError(f"Waktu tiba belum diisi. {_CONTOH_WAKTU}")
-    if len(asli) > 60:
-        raise ParseError(f"Waktu tiba terlalu panjang. {_CONTOH_WAKTU}")
     zona = ZoneInfo(tz)
     hari_ini = sekarang.astimezone(zona).date()
+    contoh = _contoh_waktu(hari_ini - timedelta(days=1))
+    if not asli:
+        raise ParseError(f"Waktu tiba belum diisi. {contoh}")
+    if len(asli) > 60:
+        raise ParseError(f"Waktu tiba terlalu panjang. {contoh}")
     cocok = _RE_JAM_AKHIR.match(asli)
-    if not cocok:
-        raise ParseError(f"Waktu '{asli}' tidak dikenali. {_CONTOH_WAKTU}")
+    jam_saja = cocok is not None and not (cocok.group("menit") or cocok.group("awalan") or cocok.group("bagian"))
+    if cocok is None or (jam_saja and cocok.group("tgl").strip()):
+        raise ParseError(f"Waktu '{asli}' tidak dikenali. {contoh}")
     jam: time = parse_time(cocok.group("jam"))
     bagian = cocok.group("tgl").strip().lower()
     if bagian in ("", "hari ini", "tadi"):
@@ -254,6 +264,13 @@ def parse_waktu_tiba(text: str, *, sekarang: datetime, tz: str, paling_awal: dat
 
 
 JENIS_JUMLAH = {"kurang": "yang kurang", "rusak": "yang rusak"}
+_SATUAN_JUMLAH = ("buah", "lembar", "pcs", "unit", "set", "botol", "eksemplar")
+
+
+def _periksa_kata_langkah(kata: str, jenis: str) -> None:
+    if kata != jenis:
+        raise ParseError(f"Langkah ini menanyakan jumlah {JENIS_JUMLAH[jenis]}, bukan {JENIS_JUMLAH[kata]}. "
+                         f"Ketik angkanya saja, mis. 2.")
 
 
 def parse_jumlah_catatan(text: str, *, maximum: int, jenis: str | None = None) -> tuple[int, str | None]:
@@ -263,12 +280,19 @@ def parse_jumlah_catatan(text: str, *, maximum: int, jenis: str | None = None) -
     kata, _, sisa = teks.partition(" ")
     kata = kata.rstrip(":").lower()
     if kata in JENIS_JUMLAH and jenis is not None:
-        if kata != jenis:
-            raise ParseError(f"Langkah ini menanyakan jumlah {JENIS_JUMLAH[jenis]}, bukan {JENIS_JUMLAH[kata]}. "
-                             f"Ketik angkanya saja, mis. 2.")
+        _periksa_kata_langkah(kata, jenis)
         teks = sisa.lstrip(": ")
     angka, _, catatan = teks.partition(" ")
     jumlah = parse_count(angka, maximum=maximum)
+    # "2 kurang", "2 buah rusak basah": the step's word or a unit after the count is no note.
+    kata_catatan = catatan.split(" ")
+    while kata_catatan and (kata := kata_catatan[0].rstrip(":,").lower()) in (*_SATUAN_JUMLAH, *JENIS_JUMLAH):
+        if kata in JENIS_JUMLAH:
+            if jenis is None:
+                break
+            _periksa_kata_langkah(kata, jenis)
+        kata_catatan.pop(0)
+    catatan = " ".join(kata_catatan)
     return jumlah, (catatan[:MAKS_CATATAN] or None)
 
 

@@ -5,7 +5,8 @@ Accepted dates: "27 November 2024", "27 Nov 2024", "27 nopember 2024", "27-Nov-2
 2024", "Jum'at, 29 November 2024"). Day-month order is always Indonesian (day first) except in the ISO
 form that starts with the four-digit year. Years must have four digits and lie in 1900-2100.
 
-Accepted times: "08.00", "8:00", "08.00 WIB", "pukul 14.30", "14.30.15". The zone suffix (WIB, WITA,
+Accepted times: "08.00", "8:00", "08.00 WIB", "pukul 14.30", "14.30.15", and the hour with the part of the day
+as people say it ("jam 2 siang" = 14.00, "8 malam" = 20.00, "12 malam" = 00.00). The zone suffix (WIB, WITA,
 WIT) is accepted but not converted: the caller knows the reporting unit's zone.
 """
 
@@ -130,6 +131,10 @@ _RE_TANPA_TAHUN = re.compile(r"^\d{1,2}[\s/-]*[a-z]+\.?$|^\d{1,2}[/.-]\d{1,2}$",
 _RE_JAM = re.compile(r"^(\d{1,2})(?:[.:](\d{2})(?:[.:](\d{2}))?)?$", re.ASCII)
 _RE_AWALAN_JAM = re.compile(r"^(pukul|pkl\.?|jam)\s*", re.ASCII)
 _RE_AKHIRAN_ZONA = re.compile(r"\s*(wib|wita|wit)$", re.ASCII)
+_RE_BAGIAN_HARI = re.compile(r"\s*(pagi|siang|sore|petang|malam)$", re.ASCII)
+# The hours each part of the day may name, on the 24-hour clock: "2 siang" is 14, "12 malam" is midnight.
+_BAGIAN_HARI = {"pagi": range(0, 12), "siang": range(10, 16), "sore": range(15, 19), "petang": range(15, 19),
+                "malam": range(18, 28)}
 
 
 def _normalisasi(teks: str) -> str:
@@ -222,6 +227,18 @@ def parse_date(text: str) -> date:
     return hasil
 
 
+def _jam_bagian_hari(jam: int, bagian: str, asli: str) -> int:
+    """The 24-hour hour of "<jam> <bagian>": "2 siang" → 14, "14 siang" → 14, "12 malam" → 0."""
+    rentang = _BAGIAN_HARI[bagian]
+    for calon in (jam, jam + 12):
+        if calon in rentang:
+            return calon % 24
+    if bagian == "malam" and jam in range(0, 5):
+        return jam  # "jam 1 malam": past midnight
+    raise ParseError(f"'{kutip(asli)}' tidak ada: jam {jam} bukan {bagian} hari. "
+                     "Tulis misalnya 14.00 atau jam 2 siang.")
+
+
 def parse_time(text: str) -> time:
     """Read a time of day ("08.00", "8:00", "08.00 WIB", "pukul 14.30"); the zone suffix is ignored."""
     asli = text.strip()
@@ -231,10 +248,15 @@ def parse_time(text: str) -> time:
         raise ParseError(f"Jam terlalu panjang (lebih dari {_MAKS_PANJANG} karakter).")
     _tolak_digit_asing(asli)
     teks = _RE_AKHIRAN_ZONA.sub("", _RE_AWALAN_JAM.sub("", _normalisasi(asli)))
+    bagian = None
+    if cocok_bagian := _RE_BAGIAN_HARI.search(teks):
+        bagian, teks = cocok_bagian.group(1), teks[: cocok_bagian.start()]
     cocok = _RE_JAM.match(teks)
     if not cocok:
         raise ParseError(f"Jam '{asli}' tidak dikenali. {_CONTOH_JAM}")
     jam = int(cocok.group(1))
+    if bagian is not None:
+        jam = _jam_bagian_hari(jam, bagian, asli)
     menit = int(cocok.group(2) or 0)
     detik = int(cocok.group(3) or 0)
     if jam == 24 and menit == 0 and detik == 0:

@@ -9,7 +9,7 @@ For a settled ``gagal``/``diblokir`` message ``not_before`` records when it was 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -131,16 +131,21 @@ async def enqueue_many(conn: AsyncConnection, messages: Sequence[PesanBaru], *, 
 
 
 async def claim(
-    conn: AsyncConnection, *, now: datetime, limit: int, lease: timedelta = DEFAULT_LEASE
+    conn: AsyncConnection, *, now: datetime, limit: int, lease: timedelta = DEFAULT_LEASE,
+    chat_ids: Collection[int] | None = None,
 ) -> list[OutboxMessage]:
-    """Claim up to ``limit`` due messages, oldest first, for ``lease``; no other claimer gets them meanwhile."""
+    """Claim up to ``limit`` due messages, oldest first, for ``lease``; no other claimer gets them meanwhile.
+    With ``chat_ids``, only messages to those chats (a local chat session delivers its own user's only)."""
     if limit <= 0:
         return []
+    syarat = [_o.c.status == ANTRI, _o.c.not_before <= now, _claim_free(now)]
+    if chat_ids is not None:
+        syarat.append(_o.c.chat_id.in_(list(chat_ids)))
     candidates = (
         (
             await conn.execute(
                 sa.select(_o.c.id)
-                .where(_o.c.status == ANTRI, _o.c.not_before <= now, _claim_free(now))
+                .where(*syarat)
                 .order_by(_o.c.id)
                 .limit(limit)
             )
@@ -293,3 +298,38 @@ async def delivery_report(conn: AsyncConnection, key_prefix: str) -> dict[str, i
     report = {status: found.get(status, 0) for status in STATUSES}
     report["total"] = sum(found.values())
     return report
+
+
+@dataclass(frozen=True)
+class Antrean:
+    """Queued messages at a glance: per chat, how many and of which kinds."""
+
+    per_chat: dict[int, int]
+    jenis: dict[int, dict[str, int]]
+
+
+async def antrean(conn: AsyncConnection) -> Antrean:
+    """How many messages wait (status antri) per chat and per kind."""
+    rows = (await conn.execute(
+        sa.select(_o.c.chat_id, _o.c.kind, sa.func.count()).where(_o.c.status == ANTRI)
+        .group_by(_o.c.chat_id, _o.c.kind))).all()
+    per_chat: dict[int, int] = {}
+    jenis: dict[int, dict[str, int]] = {}
+    for chat_id, kind, n in rows:
+        per_chat[int(chat_id)] = per_chat.get(int(chat_id), 0) + int(n)
+        jenis.setdefault(int(chat_id), {})[str(kind)] = int(n)
+    return Antrean(per_chat, jenis)
+
+
+async def sisihkan_lama(conn: AsyncConnection, chat_id: int, *, simpan: int, alasan: str,
+                        now: datetime) -> dict[str, int]:
+    """Settle all but the newest ``simpan`` queued messages of one chat as ``gagal`` with ``alasan`` (an admin can
+    send one again from the web's outbox page); returns how many of each kind were set aside."""
+    ids = (await conn.execute(
+        sa.select(_o.c.id, _o.c.kind).where(_o.c.chat_id == chat_id, _o.c.status == ANTRI)
+        .order_by(_o.c.id.desc()).offset(simpan))).all()
+    hasil: dict[str, int] = {}
+    for outbox_id, kind in ids:
+        if await _settle(conn, outbox_id, {"status": GAGAL, "last_error": alasan, "not_before": now}):
+            hasil[str(kind)] = hasil.get(str(kind), 0) + 1
+    return hasil

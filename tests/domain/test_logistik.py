@@ -141,6 +141,10 @@ def test_receipt_number() -> None:
         ("26/11/2024 00.00", datetime(2024, 11, 26, 0, 0, tzinfo=WIB)),
         ("26 November 2024 pukul 10.01", datetime(2024, 11, 26, 10, 1, tzinfo=WIB)),  # a minute of grace
         ("2024-11-26 09:59", datetime(2024, 11, 26, 9, 59, tzinfo=WIB)),
+        ("9:45", datetime(2024, 11, 26, 9, 45, tzinfo=WIB)),
+        ("jam 8 pagi", datetime(2024, 11, 26, 8, 0, tzinfo=WIB)),
+        ("pukul 9", datetime(2024, 11, 26, 9, 0, tzinfo=WIB)),
+        ("9", datetime(2024, 11, 26, 9, 0, tzinfo=WIB)),
     ],
 )
 def test_parse_waktu_tiba(teks: str, harapan: datetime) -> None:
@@ -163,15 +167,30 @@ def test_parse_waktu_tiba(teks: str, harapan: datetime) -> None:
         ("31/11/2024 08.00", "hanya sampai tanggal 30"),
         ("０８.３０", "angka biasa"),
         ("x" * 200, "terlalu panjang"),
+        ("jam 2 siang", "masa depan"),
+        ("13 pagi", "jam 13 bukan pagi hari"),
+        ("jam dua", "tidak dikenali"),
+        ("26/11/2024 9", "tidak dikenali"),
+        ("kemarin 9 sore", "bukan sore hari"),
+        ("14 siang pagi", "tidak dikenali"),
     ],
 )
 def test_parse_waktu_tiba_refuses_with_a_reason(teks: str, pesan: str) -> None:
     assert pesan in pesan_galat(lg.parse_waktu_tiba, teks, sekarang=SEKARANG, tz="Asia/Jakarta", paling_awal=AWAL)
 
 
+def test_parse_waktu_tiba_names_a_date_that_works_when_copied() -> None:
+    pesan = pesan_galat(lg.parse_waktu_tiba, "kapan ya", sekarang=SEKARANG, tz="Asia/Jakarta")
+    assert "(mis. 25/11/2024 14.00)" in pesan
+    assert lg.parse_waktu_tiba("25/11/2024 14.00", sekarang=SEKARANG, tz="Asia/Jakarta") < SEKARANG
+
+
 def test_parse_waktu_tiba_yesterday_without_a_dispatch_limit() -> None:
     hasil = lg.parse_waktu_tiba("kemarin 14.00", sekarang=SEKARANG, tz="Asia/Jakarta")
     assert hasil == datetime(2024, 11, 25, 14, 0, tzinfo=WIB)
+    for teks, jam in (("kemarin jam 2 siang", 14), ("kemarin 8 malam", 20), ("kemarin 12 malam", 0)):
+        assert lg.parse_waktu_tiba(teks, sekarang=SEKARANG, tz="Asia/Jakarta") == datetime(2024, 11, 25, jam, 0,
+                                                                                          tzinfo=WIB)
 
 
 @pytest.mark.parametrize(
@@ -197,7 +216,9 @@ def test_parse_jumlah_catatan_refuses(teks: str, pesan: str) -> None:
     ("teks", "jenis", "harapan"),
     [("kurang 2", "kurang", (2, None)), ("Kurang: 2 basah", "kurang", (2, "basah")),
      ("rusak 1.000", "rusak", (1000, None)),
-     ("RUSAK 3 kena hujan", "rusak", (3, "kena hujan")), ("2", "kurang", (2, None))],
+     ("RUSAK 3 kena hujan", "rusak", (3, "kena hujan")), ("2", "kurang", (2, None)),
+     ("2 kurang", "kurang", (2, None)), ("3 buah rusak basah", "rusak", (3, "basah")),
+     ("kurang 2 lembar", "kurang", (2, None))],
 )
 def test_parse_jumlah_catatan_takes_the_steps_own_word_first(teks: str, jenis: str,
                                                             harapan: tuple[int, str | None]) -> None:
@@ -208,6 +229,8 @@ def test_parse_jumlah_catatan_refuses_the_other_steps_word() -> None:
     pesan = pesan_galat(lg.parse_jumlah_catatan, "rusak 2", maximum=10, jenis="kurang")
     assert "menanyakan jumlah yang kurang, bukan yang rusak" in pesan
     assert "Angka belum diisi" in pesan_galat(lg.parse_jumlah_catatan, "kurang", maximum=10, jenis="kurang")
+    pesan = pesan_galat(lg.parse_jumlah_catatan, "2 rusak", maximum=10, jenis="kurang")
+    assert "menanyakan jumlah yang kurang, bukan yang rusak" in pesan
 
 
 def test_uraian_masalah_in_plain_indonesian() -> None:

@@ -247,7 +247,7 @@ def test_optional_escalations_and_times() -> None:
     ("lewat_hari", "tujuh", "Pengingat harian setelah lewat batas:"),
     ("eskalasi_kepala", "0", "kosongkan bila tidak ada eskalasi"),
     ("eskalasi_pimpinan", "61", "melebihi batas maksimum 60"),
-    ("sunyi_selesai", "6 pagi", "Jam tenang selesai:"),
+    ("sunyi_selesai", "13 pagi", "Jam tenang selesai:"),
 ])
 def test_wrong_form_input_is_refused_in_indonesian(nama: str, nilai: str, potongan: str) -> None:
     assert potongan in pesan_galat(aturan_dari_isian, {**ISIAN, nama: nilai})

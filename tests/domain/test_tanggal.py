@@ -191,6 +191,15 @@ def test_parse_bulan_and_parse_tahun() -> None:
         ("23.59", time(23, 59)),
         ("14.30.15", time(14, 30, 15)),
         ("  13:05  ", time(13, 5)),
+        ("jam 2 siang", time(14, 0)),
+        ("12 siang", time(12, 0)),
+        ("10.30 siang", time(10, 30)),
+        ("pukul 7 pagi WIB", time(7, 0)),
+        ("4 sore", time(16, 0)),
+        ("8 malam", time(20, 0)),
+        ("20.15 malam", time(20, 15)),
+        ("12 malam", time(0, 0)),
+        ("1 malam", time(1, 0)),
     ],
 )
 def test_parse_time_accepts(teks: str, harapan: time) -> None:
@@ -214,6 +223,10 @@ def test_parse_time_accepts(teks: str, harapan: time) -> None:
         ("０８.００", "Gunakan angka biasa 0–9; '０' tidak dapat dibaca."),
         ("8.00 PM", "Jam '8.00 PM' tidak dikenali. Tulis misalnya 08.00 atau 14.30."),
         ("1" * 61, "Jam terlalu panjang (lebih dari 60 karakter)."),
+        ("13 pagi", "'13 pagi' tidak ada: jam 13 bukan pagi hari. Tulis misalnya 14.00 atau jam 2 siang."),
+        ("7 siang", "'7 siang' tidak ada: jam 7 bukan siang hari. Tulis misalnya 14.00 atau jam 2 siang."),
+        ("10 malam pagi", "Jam '10 malam pagi' tidak dikenali. Tulis misalnya 08.00 atau 14.30."),
+        ("siang", "Jam 'siang' tidak dikenali. Tulis misalnya 08.00 atau 14.30."),
     ],
 )
 def test_parse_time_rejects_with_reason(teks: str, pesan: str) -> None:
