@@ -258,3 +258,14 @@ async def test_a_command_telegram_never_answered_is_resumed_by_its_own_flow(engi
         await b.kirim(tg, "/gudang")
         assert "memulai catatan gudang" in await _lanjutkan(b, tg, "gd")
         assert "gd:terima" in [d for row in b.api.last(tg).buttons for _, d in row]
+
+
+async def test_a_flow_started_from_the_start_menu_resumes_with_lanjutkan(engine: AsyncEngine) -> None:
+    tg = await demo_tg(engine, "operator-uml")
+    mata = await _kode(engine, t.budget_lines, "6871.QGE.001")
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        await b.kirim(tg, "/start")
+        b.api.fail_next("sendMessage", 502, times=1000)
+        await b.tekan(tg, "mn:anggaran_lapor")  # the output list never shows
+        assert "memulai laporan realisasi anggaran" in await _lanjutkan(b, tg, "al")
+        assert f"al:m:{mata}" in [d for row in b.api.last(tg).buttons for _, d in row]
