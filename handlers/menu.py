@@ -50,10 +50,14 @@ async def papan_utama(context: PantauContext) -> InlineKeyboardMarkup | None:
     p = context.pengguna
     if p is None or not p.aktif:
         return None
+    perintah = akses.utama(p.role, kepala=p.is_head, tersedia=context.perintah)
+    if p.role != "operator" and "verifikasi" not in perintah:
+        return tombol_utama(perintah)  # nothing to look up (a petugas's /help costs no query)
     async with context.layanan.engine.connect() as conn:
-        unit = await org.unit_by_code(conn, p.unit_code) if p.unit_code else None
-        perintah = akses.utama(p.role, kepala=p.is_head, kabkota=unit is not None and unit.kind == "kabkota",
-                               tersedia=context.perintah)
+        if p.role == "operator" and p.unit_code:  # a KPU kab/kota's operator runs its logistics
+            unit = await org.unit_by_code(conn, p.unit_code)
+            perintah = akses.utama(p.role, kepala=p.is_head, kabkota=unit is not None and unit.kind == "kabkota",
+                                   tersedia=context.perintah)
         menunggu = len(await verifikasi.menunggu(conn, p)) if "verifikasi" in perintah else None
     return tombol_utama(perintah, menunggu)
 
