@@ -15,10 +15,13 @@ from domain.angka import format_number
 from domain.entitas import PERAN
 from domain.errors import ParseError
 from domain.harikerja import nama_pendek
-from domain.tanggal import format_datetime, parse_date, parse_time
+from domain.label import potong
+from domain.tanggal import format_date_long, format_datetime, parse_date, parse_time, tz_abbrev
 from storage import tenggat
 
 MAKS_HARI = 400
+KOLOM_NAMA = 34  # the recipient column's width
+KOLOM_JUDUL = 48  # at most this much of a deadline's title
 LANGKAH = {"h0": "hari H", "e1": "eskalasi kepala unit", "e2": "eskalasi pimpinan"}
 
 
@@ -100,22 +103,49 @@ async def _preview(engine: AsyncEngine, a: argparse.Namespace, zona: str) -> str
     if a.format == "json":
         return json.dumps({"dari": dari.isoformat(), "sampai": sampai.isoformat(), "jumlah": len(rows),
                            "pengingat": [_baris_json(r, geser) for r in rows]}, ensure_ascii=False, indent=2)
-    lines = []
+    lines = _kepala(a, dari, sampai, now, zona, len(rows))
+    if rows:
+        lines.append("")
+        zona_baris = sorted({tz_abbrev(r.tenggat.zona, r.waktu) for r in rows})
+        lines.append(_baris_teks(f"Waktu ({'/'.join(zona_baris)})", "Penerima", "(ID Telegram)", "Tenggat [unit]",
+                                 "Langkah", "Status"))
     digeser: dict[tuple[str, str], str] = {}
     for r in rows:
         d, p = r.tenggat, r.penerima
         lokal = r.waktu.astimezone(ZoneInfo(d.zona))
         # a step a holiday moved earlier says so: "H-7 (dimajukan karena Idul Fitri)"
         maju = f" (dimajukan karena {nama_pendek(r.langkah.digeser)})" if r.langkah.digeser else ""
-        lines.append(f"{lokal:%Y-%m-%d %H.%M}  {p.nama[:34]:<34} ({p.telegram_id})  #{d.id} {d.judul[:48]}"
-                     f" [{d.unit_code or '-'}]  {_langkah(r.langkah.kode)}{maju}  {r.status}")
+        lines.append(_baris_teks(f"{lokal:%Y-%m-%d %H.%M}", p.nama, f"({p.telegram_id})",
+                                 f"#{d.id} {potong(d.judul, KOLOM_JUDUL)} [{d.unit_code or '-'}]",
+                                 f"{_langkah(r.langkah.kode)}{maju}", r.status))
         if alasan := _geser(d, geser):
             digeser[(format_datetime(d.batas, d.zona), d.judul)] = alasan
-    ringkas = [f"{format_number(len(rows))} pengingat."]
+    ringkas: list[str] = []
     if digeser:
         ringkas += ["", "Tenggat yang digeser karena hari libur:",
                     *(f"  {judul}: {batas} ({alasan})" for (batas, judul), alasan in digeser.items())]
     return "\n".join([*lines, *ringkas])
+
+
+def _baris_teks(waktu: str, nama: str, tg: str, tenggat_: str, langkah: str, status: str) -> str:
+    """One line of the preview's table; a long name is cut at a word ("…"), never inside one."""
+    return f"{waktu:<16}  {potong(nama, KOLOM_NAMA):<{KOLOM_NAMA}} {tg:<13}  {tenggat_}  {langkah}  {status}"
+
+
+def _kepala(a: argparse.Namespace, dari: datetime, sampai: datetime, now: datetime, zona: str,
+            jumlah: int) -> list[str]:
+    """What the preview shows: which reminders, for which days, as of when, how many."""
+    d1, d2 = dari.astimezone(ZoneInfo(zona)).date(), sampai.astimezone(ZoneInfo(zona)).date()
+    rentang = format_date_long(d1) if d1 == d2 else f"{format_date_long(d1)} s.d. {format_date_long(d2)}"
+    saring = [] if a.include_paused else ["tanpa tenggat dan jenis yang dijeda"]
+    if a.deadline:
+        saring.append("hanya tenggat " + ", ".join(f"#{i}" for i in sorted(set(a.deadline))))
+    return [
+        "Pratinjau pengingat tenggat (tidak ada yang dikirim)",
+        f"Tanggal: {rentang}",
+        f"Dihitung per: {format_datetime(now, zona)}",
+        f"Jumlah: {format_number(jumlah)} pengingat" + (f" ({'; '.join(saring)})" if saring else ""),
+    ]
 
 
 def _batas(teks: str, zona: str) -> datetime:

@@ -73,7 +73,21 @@ TOMBOL: dict[str, frozenset[str | None]] = {
     "lj": ADMIN,  # the LKjIP draft from /capaian
     "pg": SEMUA,  # reminders: snooze, open the flow
     "sr": ADMIN,  # broadcast
+    "mn": SEMUA,  # the /start and /help menu: "mn:<command>", each allowed as its command is (boleh_tombol_data)
 }
+MENU = "mn"
+
+# The main actions offered as buttons under /start and /help, by role, in the keyboard's order. A head (a user who
+# verifies their unit's reports) gets /verifikasi first; a KPU kab/kota's operator runs its logistics.
+UTAMA: dict[str, tuple[str, ...]] = {
+    "admin": ("capaian", "logistik", "anggaran", "ekspor", "siaran"),
+    "pimpinan": ("capaian", "logistik", "anggaran"),
+    "operator": ("realisasi", "anggaran_lapor", "rencana", "tahapan"),
+    "petugas": ("tiba", "jadwal"),
+}
+UTAMA_KABKOTA: tuple[str, ...] = ("gudang", "eskalasi", "logistik", "tahapan")
+UTAMA_KEPALA: tuple[str, ...] = ("verifikasi",)
+PERINTAH_MENU = frozenset({*UTAMA_KEPALA, *UTAMA_KABKOTA, *(c for cs in UTAMA.values() for c in cs)})
 
 
 def perintah_dikenal(nama: str) -> bool:
@@ -97,6 +111,29 @@ def boleh_tombol(peran: str | None, prefix: str) -> bool | None:
     if allowed is None:
         return None
     return peran in allowed
+
+
+def boleh_tombol_data(peran: str | None, data: str | None) -> bool | None:
+    """Whether the role may press a button with this callback data; None when it is unknown (stale or forged).
+
+    A menu button ("mn:<command>") is allowed exactly when its command is."""
+    prefix, _, sisa = (data or "").partition(":")
+    allowed = boleh_tombol(peran, prefix)
+    if prefix != MENU or allowed is None:
+        return allowed
+    if sisa not in PERINTAH_MENU:
+        return None
+    return allowed and boleh_perintah(peran, sisa)
+
+
+def utama(peran: str | None, *, kepala: bool = False, kabkota: bool = False,
+          tersedia: frozenset[str] | None = None) -> list[str]:
+    """The commands offered as buttons under /start and /help, among those the role may run and the bot has."""
+    if peran is None:
+        return []
+    daftar = [*(UTAMA_KEPALA if kepala else ()),
+              *(UTAMA_KABKOTA if peran == "operator" and kabkota else UTAMA.get(peran, ()))]
+    return [c for c in dict.fromkeys(daftar) if boleh_perintah(peran, c) and (tersedia is None or c in tersedia)]
 
 
 def menu(peran: str | None, tersedia: frozenset[str] | None = None) -> list[Perintah]:

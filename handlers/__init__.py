@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import akun, grup, guard, umum
+from handlers import akun, grup, guard, menu, umum
 
 # -4: bot.saring; -3: the chat gate (private chats only); -1: bot.persistence ends stale conversations
 GRUP_GERBANG = -3
@@ -62,6 +62,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], *, flush: Any = Non
     features: list[BaseHandler[Any, Any, Any]] = []
     for name in FITUR:
         features += importlib.import_module(name).daftar()
+    features = menu.dengan_tombol(features)  # each command's /start menu button beside it
     # Last resort, in the same group so they only run when nothing above took the update; /batal here answers
     # "nothing to cancel" only when no conversation claimed it, whatever the order of FITUR.
     akhir: list[BaseHandler[Any, Any, Any]] = [

@@ -49,7 +49,8 @@ async def cmd_start(update: Update, context: PantauContext) -> None:
             await msg.reply_text(teks.SUDAH_TERDAFTAR.format(peran=PERAN_LABEL[p.role]))
             return
         salam = teks.SALAM[p.role].format(nama=p.name, unit=p.unit_code or "-", tps=_cakupan(p))
-        await msg.reply_text(f"{salam}\n\n{_bantuan(p.role, context.perintah)}")
+        await msg.reply_text(f"{salam}\n\n{_bantuan(p.role, context.perintah)}",
+                             reply_markup=await menu.papan_utama(context))
         return
     if code:
         await _daftar(update, context, code)
@@ -215,7 +216,8 @@ async def cmd_help(update: Update, context: PantauContext) -> None:
     """The commands of the user's role."""
     p = context.pengguna
     assert update.effective_message is not None
-    await update.effective_message.reply_text(_bantuan(p.role if p and p.aktif else None, context.perintah))
+    await update.effective_message.reply_text(_bantuan(p.role if p and p.aktif else None, context.perintah),
+                                              reply_markup=await menu.papan_utama(context))
 
 
 async def cmd_profil(update: Update, context: PantauContext) -> None:

@@ -3,7 +3,8 @@
 Steps: output line (buttons with pagu and absorption) → month (open months of the year, or typed) → cumulative
 amount ("Rp 1.500.000", "1,5 juta"). Above the pagu is refused with the reason; below an earlier month's amount
 is refused unless the operator marks it as a correction and gives a reason; re-reporting a month is a correction.
-The absorption is shown back at once.
+Then a summary with the absorption it would give: Kirim saves (once, however often it is tapped), Ubah asks the
+amount again, Batal saves nothing.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ from reports.teks import BULAN_PENDEK
 from storage import anggaran, kinerja, tahun_laporan
 
 AL = "al"
-MATA, PER, JUMLAH, ALASAN = "al_mata", "al_per", "al_jumlah", "al_alasan"
+MATA, PER, JUMLAH, ALASAN, KONFIRMASI = "al_mata", "al_per", "al_jumlah", "al_alasan", "al_konfirmasi"
+SIAP = "ringkas"  # draft key: the amount (and a correction's reason) accepted, the summary shown
 
 
 def _serapan(jumlah: int | None, pagu: int) -> str:
@@ -107,7 +109,7 @@ async def on_mata(update: Update, context: PantauContext) -> object:
         await tolak_tombol(query, tk.AL_BUKAN_UNIT)
         return MATA
     await pilih(query, m.kode)
-    d.update(mata=m.id, kode=m.kode, pagu=m.pagu, tahun=m.tahun)
+    d.update(mata=m.id, kode=m.kode, nama=m.nama, pagu=m.pagu, tahun=m.tahun)
     return await _tanya_periode(update, context, m, versions, closed)
 
 
@@ -196,7 +198,7 @@ async def on_jumlah(update: Update, context: PantauContext) -> object:
         await msg.reply_text(f"{exc.pesan}\n{tk.AL_KOREKSI_ATAU_LAGI}",
                              reply_markup=tombol.papan([(tk.AL_INI_KOREKSI, tombol.data(AL, "kor"))]))
         return JUMLAH
-    return await _simpan(update, context, None)
+    return await _ringkasan(update, context, d)
 
 
 async def on_koreksi(update: Update, context: PantauContext) -> object:
@@ -212,24 +214,77 @@ async def on_koreksi(update: Update, context: PantauContext) -> object:
 
 
 async def on_alasan(update: Update, context: PantauContext) -> object:
-    """The correction's reason, then save."""
-    msg = update.effective_message
+    """The correction's reason, then the summary."""
+    msg, d = update.effective_message, draf(context, AL)
     assert msg is not None
+    if "jumlah" not in d:
+        await msg.reply_text(teks.KEDALUWARSA)
+        return SELESAI
     try:
-        alasan = periksa_alasan(msg.text or "")
+        d["alasan"] = periksa_alasan(msg.text or "")
     except ParseError as exc:
         await msg.reply_text(f"{exc.pesan} {tk.COBA_LAGI}")
         return ALASAN
-    return await _simpan(update, context, alasan)
+    return await _ringkasan(update, context, d)
 
 
-async def _simpan(update: Update, context: PantauContext, alasan: str | None) -> object:
+def _papan_ringkasan() -> Any:
+    return tombol.papan([(tk.KIRIM, tombol.data(AL, "kirim")), (tk.AL_UBAH, tombol.data(AL, "ubah")),
+                         (tk.BATAL, tombol.data(AL, "batal"))])
+
+
+async def _ringkasan(update: Update, context: PantauContext, d: dict[str, Any]) -> object:
+    """Show what would be saved, with the absorption it gives, and wait for Kirim / Ubah / Batal."""
+    d[SIAP] = True
+    jumlah, pagu = d["jumlah"], d["pagu"]
+    await jawab(update, context, tk.AL_RINGKASAN.format(
+        kode=d["kode"], nama=d.get("nama", ""), periode=parse_periode(d["periode"]).label,
+        jumlah=format_rupiah(jumlah), pagu=format_rupiah(pagu), serapan=_serapan(jumlah, pagu),
+        sisa=format_rupiah(pagu - jumlah),
+        koreksi=tk.AL_RINGKASAN_KOREKSI.format(alasan=d["alasan"]) if d.get("alasan") else ""), _papan_ringkasan())
+    return KONFIRMASI
+
+
+async def on_kirim(update: Update, context: PantauContext) -> object:
+    """Kirim on the summary: save."""
+    query, d = update.callback_query, draf(context, AL)
+    assert query is not None
+    if not d.get(SIAP):
+        await tolak_tombol(query, teks.KEDALUWARSA)
+        return SELESAI
+    await pilih(query, tk.KIRIM)
+    return await _simpan(update, context)
+
+
+async def on_ubah(update: Update, context: PantauContext) -> object:
+    """Ubah on the summary: the amount is asked again (the output and the month are kept)."""
+    query, d = update.callback_query, draf(context, AL)
+    assert query is not None
+    if not d.get(SIAP):
+        await tolak_tombol(query, teks.KEDALUWARSA)
+        return SELESAI
+    await pilih(query, tk.AL_UBAH)
+    for k in (SIAP, "jumlah", "alasan"):
+        d.pop(k, None)
+    async with context.layanan.engine.connect() as conn:
+        versions = await anggaran.spending(conn, d["mata"])
+    return await _tanya_jumlah(update, context, d, versions)
+
+
+async def on_konfirmasi_teks(update: Update, context: PantauContext) -> object:
+    """Text while the summary waits for a button."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(tk.TEKAN_TOMBOL)
+    return KONFIRMASI
+
+
+async def _simpan(update: Update, context: PantauContext) -> object:
     """Save the draft once (the same update handled again shows the same receipt)."""
     svc, p, d = context.layanan, context.aktif, draf(context, AL)
     try:
         async with svc.engine.begin() as conn:
             b = await anggaran.record_spending(
-                conn, line_id=d["mata"], periode=d["periode"], jumlah=d["jumlah"], alasan=alasan, author=p,
+                conn, line_id=d["mata"], periode=d["periode"], jumlah=d["jumlah"], alasan=d.get("alasan"), author=p,
                 allowed_unit_ids=await kinerja.reporting_scope(conn, p.unit_id or 0), today=hari_ini(context),
                 now=svc.now(), draf=d.get(pelaporan.ID_DRAF))
     except (DitolakError, ParseError) as exc:
@@ -259,6 +314,8 @@ async def _tanya(update: Update, context: PantauContext, d: dict[str, Any], lang
         return await cmd_anggaran_lapor(update, context)
     if "periode" not in d:  # the output line chosen (its month question perhaps never shown): ask the month
         return await _tanya_periode(update, context, m, versions, closed)
+    if d.get(SIAP) and "jumlah" in d:  # everything entered: the summary (its question perhaps never shown)
+        return await _ringkasan(update, context, d)
     if langkah == ALASAN or (langkah == JUMLAH and "jumlah" in d and d.get("koreksi")):
         await jawab(update, context, tk.AL_MINTA_ALASAN)
         return ALASAN
@@ -283,6 +340,10 @@ def langkah() -> dict[object, list[BaseHandler[Any, PantauContext, Any]]]:
         PER: [CallbackQueryHandler(on_periode, pattern=r"^al:p:"), MessageHandler(teks_saja, on_periode)],
         JUMLAH: [CallbackQueryHandler(on_koreksi, pattern=r"^al:kor$"), MessageHandler(teks_saja, on_jumlah)],
         ALASAN: [MessageHandler(teks_saja, on_alasan)],
+        KONFIRMASI: [CallbackQueryHandler(on_kirim, pattern=r"^al:kirim$"),
+                     CallbackQueryHandler(on_ubah, pattern=r"^al:ubah$"),
+                     CallbackQueryHandler(pelaporan.on_batal, pattern=r"^al:batal$"),
+                     MessageHandler(teks_saja, on_konfirmasi_teks)],
     }
     return {k: pelaporan.catat_langkah(AL, v) for k, v in langkah_.items()}
 

@@ -81,11 +81,10 @@ def _belum(status: str | None) -> str:
 
 
 async def _jaga_tombol(query: CallbackQuery, status: str | None, peran: str | None) -> None:
-    prefix = (query.data or "").split(":", 1)[0]
     if status == "dicabut":
         await query.answer(teks.DICABUT, show_alert=True)
         raise ApplicationHandlerStop
-    allowed = akses.boleh_tombol(peran, prefix)
+    allowed = akses.boleh_tombol_data(peran, query.data)
     if allowed is None:
         await query.answer(teks.KEDALUWARSA, show_alert=True)
         raise ApplicationHandlerStop

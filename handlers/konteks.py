@@ -70,7 +70,13 @@ def percakapan(**kwargs: Any) -> ConversationHandler[PantauContext]:
 
     Buttons inside a conversation belong to the user's current step, not to one message; PTB warns about that
     choice (per_message=False) every time, so the warning is silenced here, once, on purpose.
+
+    A command entry point that has a /start menu button gets the button as an entry point beside it
+    (handlers.menu.dengan_tombol).
     """
+    from handlers.menu import dengan_tombol  # handlers.menu needs this module
+
+    kwargs["entry_points"] = dengan_tombol(kwargs["entry_points"])
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
         return ConversationHandler(per_message=False, **kwargs)

@@ -8,6 +8,9 @@ checks the role; the step checks the item and the user's scope). Two rules come 
   buttons (the other indicators or TPS, "Ingatkan besok");
 * a second tap on the button that started the flow still open starts nothing new (the flow's draft remembers
   the button; every way out of a flow forgets the draft).
+
+The /start and /help menu's buttons (handlers.menu) keep their message the same way; each starts its command
+afresh, as typing the command again does.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from telegram import CallbackQuery
 
+from domain import akses
 from handlers.teks import pengingat as tx
 
 MULAI = "mulai"
@@ -23,8 +27,10 @@ TANDA = "dari_tombol"  # draft key: the callback data of the reminder button tha
 
 
 def dari_pengingat(query: CallbackQuery | None) -> bool:
-    """Whether a button press is a reminder's flow button."""
-    return query is not None and (query.data or "").split(":")[1:2] == [MULAI]
+    """Whether a button press is a reminder's flow button, or a /start menu button ("mn:<command>"): the message
+    holding it stays as it is, and the flow goes on in a new message."""
+    data = (query.data or "") if query is not None else ""
+    return query is not None and (data.split(":")[1:2] == [MULAI] or data.startswith(f"{akses.MENU}:"))
 
 
 async def sudah_dimulai(query: CallbackQuery, draf: Any) -> bool:

@@ -21,6 +21,7 @@ from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler, TypeHandler
 
+from domain import akses
 from handlers import gangguan, kirim, mulai, teks, tombol
 from handlers.konteks import PantauContext, percakapan
 
@@ -207,7 +208,8 @@ def _lanjutan(s: Sambungan, update: Update, context: Any) -> gangguan.Lanjutan |
     d = (context.user_data or {}).get(s.kunci)
     q, msg = update.callback_query, update.message
     dimulai = isinstance(d, dict) and LANGKAH in d
-    milik = ((q is not None and (q.data or "").startswith(f"{s.tombol}:"))
+    milik = ((q is not None and ((q.data or "").startswith(f"{s.tombol}:")
+                                 or q.data == f"{akses.MENU}:{s.perintah.removeprefix('/')}"))  # its menu button
              or (msg is not None and (msg.text or "").split(" ")[0].split("@")[0] == s.perintah)
              # a typed answer; another command belongs to its own flow (a /gudang menu stays open meanwhile)
              or (msg is not None and not (msg.text or "").startswith("/") and dimulai))

@@ -170,6 +170,12 @@ TABEL: dict[tuple[str, str, str], tuple[str, str]] = {
     ("web", "POST /keluar", ""): ("keluar", WEB),  # last of the web rows: it ends the session
 }
 
+# The /start and /help menu's buttons ("mn:<command>"): each gets through exactly where its command does; a command
+# that has no menu button (or none at all), forged into one, is a stale menu for everybody.
+TABEL.update({("tombol", "mn", f"mn:{c}"): TABEL[("cmd", c, "")] for c in sorted(akses.PERINTAH_MENU)})
+TABEL.update({("tombol", "mn", "mn:undang"): ("sampai", "---- ---- ---- ---- - -----"),
+              ("tombol", "mn", "mn:tidak_ada"): ("sampai", "---- ---- ---- ---- - -----")})
+
 
 def harapan(kode: str) -> dict[str, bool]:
     """The expected outcome of each actor from a row's "yyy- ..." code."""

@@ -66,6 +66,22 @@ PUTUSAN_ADMIN = "{teks}\n\n→ {putusan} oleh {admin}."
 TERDAFTAR = "Pendaftaran berhasil. Anda terdaftar sebagai {peran}{cakupan}. Ketik /help untuk daftar perintah."
 SUDAH_TERDAFTAR = "Akun ini sudah terdaftar sebagai {peran}. Ketik /help untuk daftar perintah."
 BANTUAN_JUDUL = "Perintah yang bisa Anda pakai ({peran}):"
+MENU_VERIFIKASI = "✅ Verifikasi ({n} menunggu)"
+MENU_TOMBOL = {  # the /start and /help buttons of the main actions (domain.akses.UTAMA)
+    "tiba": "📦 Lapor logistik tiba",
+    "jadwal": "📅 Jadwal tenggat",
+    "realisasi": "📈 Lapor realisasi kinerja",
+    "anggaran_lapor": "💰 Lapor realisasi anggaran",
+    "rencana": "🗓️ Rencana aksi",
+    "tahapan": "🗂️ Tahapan pemutakhiran",
+    "gudang": "🏬 Gudang logistik",
+    "eskalasi": "🚨 Eskalasi terbuka",
+    "logistik": "🚚 Logistik di TPS",
+    "capaian": "📊 Capaian kinerja",
+    "anggaran": "💰 Anggaran",
+    "ekspor": "📥 Unduh data",
+    "siaran": "📣 Siaran",
+}
 BANTUAN_TOMBOL = "Pada pilihan bertombol, cukup ketuk tombolnya. Ketik /batal kapan saja untuk membatalkan."
 PROFIL = "Nama: {nama}\nPeran: {peran}\nStatus: {status}\nUnit: {unit}\nTPS: {tps}"
 UNDANG_PAKAI = (

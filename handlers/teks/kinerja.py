@@ -131,6 +131,12 @@ AL_KETIK_LAGI = "Ketik jumlah yang benar, atau /batal."
 AL_KOREKSI_ATAU_LAGI = "Ketik jumlah lain, atau tekan \"Ini koreksi\" bila memang ada koreksi, lalu tulis alasannya."
 AL_INI_KOREKSI = "Ini koreksi"
 AL_MINTA_ALASAN = "Tulis alasan koreksinya (misalnya pengembalian belanja ke kas negara):"
+AL_RINGKASAN = ("Ringkasan laporan Anda:\n"
+                "Output: {kode}  {nama}\nBulan: s.d. {periode}\nRealisasi kumulatif: {jumlah} dari pagu {pagu}\n"
+                "Penyerapan: {serapan}; sisa pagu {sisa}{koreksi}\n\n"
+                "Tekan Kirim untuk menyimpan, Ubah untuk mengetik jumlah lain, atau Batal.")
+AL_RINGKASAN_KOREKSI = "\nKoreksi, alasan: {alasan}"
+AL_UBAH = "✏️ Ubah"
 AL_TERSIMPAN = ("Tersimpan (versi {versi}): realisasi {kode} s.d. {periode} {jumlah} dari pagu {pagu}.\n"
                 "Penyerapan {serapan}; sisa pagu {sisa}.")
 

@@ -25,6 +25,14 @@ async def _mulai(b: BotUji, op: int, line_id: int, bulan: str) -> None:
     await b.tekan(op, f"al:p:{bulan}")
 
 
+async def _kirim(b: BotUji, op: int) -> str:
+    """Kirim on the summary the flow shows last; returns the receipt."""
+    assert (b.api.last(op).content or "").startswith("Ringkasan laporan Anda:")
+    assert [d for row in b.api.last(op).buttons for _, d in row] == ["al:kirim", "al:ubah", "al:batal"]
+    await b.tekan(op, "al:kirim")
+    return b.api.last(op).content or ""
+
+
 async def test_spending_flow_with_pagu_order_and_corrections(engine: AsyncEngine, database_url: str,
                                                              monkeypatch: pytest.MonkeyPatch,
                                                              capsys: pytest.CaptureFixture[str],
@@ -58,18 +66,20 @@ async def test_spending_flow_with_pagu_order_and_corrections(engine: AsyncEngine
         ]:
             out = await b.kirim(op, text or " ")
             assert expected in out[-1].content, (text, out[-1].content)
-        out = await b.kirim(op, "1,5 juta")
+        await b.kirim(op, "1,5 juta")
+        tanda = await _kirim(b, op)
         assert "Tersimpan (versi 1): realisasi 6871.QGE.001 s.d. September 2024 Rp1.500.000 dari pagu " \
-               "Rp20.208.000" in out[-1].content
-        assert "Penyerapan 7,42 %; sisa pagu Rp18.708.000" in out[-1].content
+               "Rp20.208.000" in tanda
+        assert "Penyerapan 7,42 %; sisa pagu Rp18.708.000" in tanda
         # October lower than September: refused unless marked as a correction with a reason
         await _mulai(b, op, line, "2024-M10")
         assert "Kumulatif s.d. September 2024: Rp1.500.000" in b.api.last(op).content
         out = await b.kirim(op, "Rp1.000.000")
         assert "lebih kecil dari realisasi kumulatif s.d. September 2024" in out[-1].content
         assert [d for row in out[-1].buttons for _, d in row] == ["al:kor"]
-        out = await b.kirim(op, "Rp 2.000.000")  # or simply another amount
-        assert "Tersimpan (versi 1)" in out[-1].content and "9,90 %" in out[-1].content
+        await b.kirim(op, "Rp 2.000.000")  # or simply another amount
+        tanda = await _kirim(b, op)
+        assert "Tersimpan (versi 1)" in tanda and "9,90 %" in tanda
         # September raised above October's figure: only as a correction
         await _mulai(b, op, line, "2024-M09")
         assert "sudah dilaporkan: Rp1.500.000 (versi 1)" in b.api.last(op).content
@@ -78,14 +88,16 @@ async def test_spending_flow_with_pagu_order_and_corrections(engine: AsyncEngine
         out = await b.kirim(op, "SP2D")
         assert "terlalu singkat" in out[-1].content
         out = await b.kirim(op, "SP2D tanggal 30 September tercatat terlambat")
-        assert "Tersimpan (versi 2)" in out[-1].content
+        assert "Koreksi, alasan: SP2D tanggal 30 September tercatat terlambat" in out[-1].content
+        assert "Tersimpan (versi 2)" in await _kirim(b, op)
         # a lower October figure, this time marked as a correction
         await _mulai(b, op, line, "2024-M11")
         out = await b.kirim(op, "1.800.000")
         assert "lebih kecil" in out[-1].content
         await b.tekan(op, "al:kor")
-        out = await b.kirim(op, "Pengembalian belanja ke kas negara")
-        assert "Tersimpan (versi 1)" in out[-1].content and "8,91 %" in out[-1].content
+        await b.kirim(op, "Pengembalian belanja ke kas negara")
+        tanda = await _kirim(b, op)
+        assert "Tersimpan (versi 1)" in tanda and "8,91 %" in tanda
         assert "kedaluwarsa" in (await tekan_paksa(b, op, "al:kor") or "")  # the flow is over
     async with engine.connect() as conn:
         br = t.budget_realisations
@@ -118,4 +130,53 @@ async def test_unit_without_outputs_and_double_taps(engine: AsyncEngine) -> None
         assert b.api.unanswered_callbacks() == []
         for forged in ("al:p:2024-M13", "al:p:", "al:x:1"):
             await tekan_paksa(b, op, forged)
+        assert b.api.unanswered_callbacks() == []
+
+
+async def _jumlah_realisasi(engine: AsyncEngine, line: int) -> list[tuple[str, int, int]]:
+    br = t.budget_realisations
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(br.c.periode, br.c.versi, br.c.jumlah)
+                                   .where(br.c.budget_line_id == line).order_by(br.c.id))).all()
+    return [tuple(r) for r in rows]
+
+
+async def test_summary_before_saving_kirim_ubah_batal(engine: AsyncEngine) -> None:
+    line = await _line_id(engine, "6871.QGE.001")
+    async with bot_uji(engine) as b:
+        op = await demo_tg(engine, "operator-uml")
+        await _mulai(b, op, line, "2024-M09")
+        out = await b.kirim(op, "1,5 juta")
+        assert out[-1].content == (
+            "Ringkasan laporan Anda:\nOutput: 6871.QGE.001  " + out[-1].content.split("  ", 1)[1].split("\n")[0]
+            + "\nBulan: s.d. September 2024\nRealisasi kumulatif: Rp1.500.000 dari pagu Rp20.208.000\n"
+            "Penyerapan: 7,42 %; sisa pagu Rp18.708.000\n\n"
+            "Tekan Kirim untuk menyimpan, Ubah untuk mengetik jumlah lain, atau Batal.")
+        assert await _jumlah_realisasi(engine, line) == []  # nothing saved before Kirim
+        out = await b.kirim(op, "2 juta")  # typing while the summary waits: the buttons are pointed at
+        assert "Tekan salah satu tombol" in out[-1].content
+        # Ubah: back to the amount, the output and month kept
+        await b.tekan(op, "al:ubah")
+        assert (b.api.last(op).content or "").startswith("Ketik realisasi KUMULATIF 6871.QGE.001 sampai akhir "
+                                                         "September 2024")
+        assert "kedaluwarsa" in (await tekan_paksa(b, op, "al:kirim") or "")  # the old summary's Kirim: refused
+        assert await _jumlah_realisasi(engine, line) == []
+        await b.kirim(op, "1.750.000")
+        assert "Rp1.750.000" in (b.api.last(op).content or "")
+        # Kirim tapped twice on the same message: saved once
+        ringkasan = b.api.last(op).message_id
+        await b.tekan(op, "al:kirim", message_id=ringkasan)
+        assert "Tersimpan (versi 1)" in (b.api.last(op).content or "")
+        await b.api.press(op, ringkasan, "al:kirim")  # the second tap on the same summary
+        await b.app.process_update(b.api.pending_updates()[-1].to_update(b.app.bot))
+        assert "kedaluwarsa" in (b.api.callback_answers[-1].text or "")
+        assert await _jumlah_realisasi(engine, line) == [("2024-M09", 1, 1_750_000)]
+        # Batal on the summary: nothing saved, the flow over
+        await _mulai(b, op, line, "2024-M10")
+        await b.kirim(op, "2 juta")
+        await b.tekan(op, "al:batal")
+        assert "dibatalkan" in (b.api.last(op).content or "").lower()
+        assert "kedaluwarsa" in (await tekan_paksa(b, op, "al:kirim") or "")
+        assert "kedaluwarsa" in (await tekan_paksa(b, op, "al:ubah") or "")
+        assert await _jumlah_realisasi(engine, line) == [("2024-M09", 1, 1_750_000)]
         assert b.api.unanswered_callbacks() == []

@@ -43,7 +43,7 @@ async def _realisasi(b: BotUji, engine: AsyncEngine, tg: int) -> list[Langkah]:
 
 async def _anggaran(b: BotUji, engine: AsyncEngine, tg: int) -> list[Langkah]:
     return [("teks", "/anggaran_lapor"), ("tombol", f"al:m:{await _kode(engine, t.budget_lines, '6871.QGE.001')}"),
-            ("tombol", "al:p:2024-M09"), ("teks", "1,5 juta")]
+            ("tombol", "al:p:2024-M09"), ("teks", "1,5 juta"), ("tombol", "al:kirim")]
 
 
 async def _rencana(b: BotUji, engine: AsyncEngine, tg: int) -> list[Langkah]:
@@ -86,7 +86,7 @@ ALUR = [
     Alur("realisasi", "operator-uml", _realisasi, t.realisations, "realisasi", "tersimpan sebagai versi 1", "rl",
          "pelaporan", "rl_konfirmasi", "sendMessage"),
     Alur("anggaran_lapor", "operator-uml", _anggaran, t.budget_realisations, "realisasi_anggaran",
-         "Tersimpan (versi 1)", "al", "pelaporan", "al_jumlah", "sendMessage"),
+         "Tersimpan (versi 1)", "al", "pelaporan", "al_konfirmasi", "sendMessage"),
     Alur("rencana", "operator-uml", _rencana, t.rencana_progress, "rencana_aksi", "Tersimpan:\n", "ra",
          "pelaporan", "ra_status", "sendMessage"),
     Alur("tahapan", "operator-kota", _tahapan, t.stage_completions, "tahapan", "Tersimpan: tahapan 20", "th",

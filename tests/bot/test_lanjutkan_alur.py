@@ -48,6 +48,8 @@ async def test_anggaran_month_kept_when_the_amount_question_never_showed(engine:
         assert "meneruskan laporan realisasi anggaran 6871.QGE.001" in teks
         assert _terakhir(b, tg).startswith("Ketik realisasi KUMULATIF 6871.QGE.001 sampai akhir September 2024")
         await b.kirim(tg, "1,5 juta")
+        assert _terakhir(b, tg).startswith("Ringkasan laporan Anda:")
+        await b.tekan(tg, "al:kirim")
         assert "Tersimpan (versi 1)" in _terakhir(b, tg)
     r = t.budget_realisations
     async with engine.connect() as conn:
@@ -77,10 +79,36 @@ async def test_anggaran_reason_asked_again_when_it_never_showed(engine: AsyncEng
             if _ == 1:
                 b.api.fail_next("sendMessage", 502, times=1000)
             await b.kirim(tg, "1,5 juta" if _ == 0 else "1,6 juta")
+            if _ == 0:
+                await b.tekan(tg, "al:kirim")
         await _lanjutkan(b, tg, "al")
         assert _terakhir(b, tg).startswith("Tulis alasan koreksinya")
         await b.kirim(tg, "salah ketik nilai kuitansi")
+        assert "Koreksi, alasan: salah ketik nilai kuitansi" in _terakhir(b, tg)
+        await b.tekan(tg, "al:kirim")
         assert "Tersimpan (versi 2)" in _terakhir(b, tg)
+
+
+async def test_anggaran_summary_shown_again_when_it_never_showed(engine: AsyncEngine) -> None:
+    tg = await demo_tg(engine, "operator-uml")
+    mata = await _kode(engine, t.budget_lines, "6871.QGE.001")
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        await b.kirim(tg, "/anggaran_lapor")
+        await b.tekan(tg, f"al:m:{mata}")
+        await b.tekan(tg, "al:p:2024-M09")
+        b.api.fail_next("sendMessage", 502, times=1000)
+        await b.kirim(tg, "1,5 juta")  # the amount is kept; the summary never shows
+        assert not _terakhir(b, tg).startswith("Ringkasan")
+        await _lanjutkan(b, tg, "al")
+        assert _terakhir(b, tg).startswith("Ringkasan laporan Anda:")
+        assert "Realisasi kumulatif: Rp1.500.000 dari pagu Rp20.208.000" in _terakhir(b, tg)
+        await b.tekan(tg, "al:kirim")
+        assert "Tersimpan (versi 1)" in _terakhir(b, tg)
+    r = t.budget_realisations
+    async with engine.connect() as conn:
+        n = (await conn.execute(sa.select(sa.func.count()).select_from(r).where(r.c.budget_line_id == mata,
+                                                                               r.c.periode == "2024-M09"))).scalar()
+    assert n == 1
 
 
 async def test_rencana_status_kept_when_the_progress_question_never_showed(engine: AsyncEngine) -> None:
@@ -230,3 +258,14 @@ async def test_a_command_telegram_never_answered_is_resumed_by_its_own_flow(engi
         await b.kirim(tg, "/gudang")
         assert "memulai catatan gudang" in await _lanjutkan(b, tg, "gd")
         assert "gd:terima" in [d for row in b.api.last(tg).buttons for _, d in row]
+
+
+async def test_a_flow_started_from_the_start_menu_resumes_with_lanjutkan(engine: AsyncEngine) -> None:
+    tg = await demo_tg(engine, "operator-uml")
+    mata = await _kode(engine, t.budget_lines, "6871.QGE.001")
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        await b.kirim(tg, "/start")
+        b.api.fail_next("sendMessage", 502, times=1000)
+        await b.tekan(tg, "mn:anggaran_lapor")  # the output list never shows
+        assert "memulai laporan realisasi anggaran" in await _lanjutkan(b, tg, "al")
+        assert f"al:m:{mata}" in [d for row in b.api.last(tg).buttons for _, d in row]

@@ -84,9 +84,10 @@ def test_cli_preview_around_lebaran_sends_nothing_on_a_holiday_and_names_the_mov
     now = ["--now", "2025-03-20T00:00:00+00:00"]
     assert main(["reminders", "preview", "--from", "2025-03-25", "--to", "2025-04-20", *now]) == 0
     out = capsys.readouterr().out.splitlines()
-    kosong = out.index("")
-    baris, ringkas = out[:kosong - 1], out[kosong + 1:]
-    assert out[kosong - 1].endswith(" pengingat.") and len(baris) > 20
+    assert out[5].startswith("Waktu (WIB)")
+    kosong = out.index("", 6)
+    baris, ringkas = out[6:kosong], out[kosong + 1:]
+    assert out[3] == f"Jumlah: {len(baris)} pengingat (tanpa tenggat dan jenis yang dijeda)" and len(baris) > 20
     hari = [date.fromisoformat(x[:10]) for x in baris]
     assert not set(hari) & LIBUR_2025
     assert {d for d in hari if d.month == 4 and d.day <= 7} == {date(2025, 4, 6)}  # the Sunday inside Lebaran

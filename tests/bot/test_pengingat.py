@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from bot.settings import Settings
 from handlers import teks
 from storage import outbox, tenggat
 from storage import tables as t
+from storage.db import create_engine
 from tests.bot.harness import BotUji, Jam, bot_uji
 from tests.bot.pengingat_uji import baris_outbox, lapor_tiba, lokal, tps_kab
 
@@ -352,17 +354,27 @@ async def test_reminders_never_go_out_between_nine_in_the_evening_and_six(engine
 # --- the command line preview ------------------------------------------------------------------------------
 
 
-def test_cli_preview_lists_what_the_sweep_would_send(database_url: str, monkeypatch: pytest.MonkeyPatch,
-                                                     tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
+def _tabel(out: str) -> list[str]:
+    """The rows of a preview's table (after its header and column line, before the moved deadlines)."""
+    baris = out.splitlines()
+    if len(baris) < 6:
+        return []
+    assert baris[4] == "" and baris[5].startswith("Waktu (WIB)       Penerima")
+    isi = baris[6:]
+    return isi[:isi.index("")] if "" in isi else isi
+
+
+def test_cli_preview_lists_what_the_sweep_would_send(cli: Callable[[list[str]], int],
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
     now = ["--now", "2024-11-20T00:00:00+00:00"]
-    assert main(["reminders", "preview", "--from", "2024-11-23", "--to", "23/11/2024", *now]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert out[-1] == "3 pengingat."
-    assert out[0].startswith("2024-11-23 07.00  Operator Demo Sub Bagian Umum dan  (910005)  #")
+    assert cli(["reminders", "preview", "--from", "2024-11-23", "--to", "23/11/2024", *now]) == 0
+    keluar = capsys.readouterr().out
+    out = _tabel(keluar)
+    assert keluar.splitlines()[3] == "Jumlah: 3 pengingat (tanpa tenggat dan jenis yang dijeda)" and len(out) == 3
+    # a long name is cut after its last whole word, with "…"
+    assert out[0].startswith("2024-11-23 07.00  Operator Demo Sub Bagian Umum dan… (910005)       #")
     assert "(910006)" in out[1] and "Logistik tiba di semua TPS (batas H-1) [KAB-1771]  H-3  rencana" in out[1]
-    assert main(["reminders", "preview", "--from", "2024-11-19", "--to", "2024-11-28", "--format", "json", *now]) == 0
+    assert cli(["reminders", "preview", "--from", "2024-11-19", "--to", "2024-11-28", "--format", "json", *now]) == 0
     js = json.loads(capsys.readouterr().out)
     assert js["jumlah"] == len(js["pengingat"]) > 10
     row = next(r for r in js["pengingat"] if r["penerima"]["telegram_id"] == PETUGAS)
@@ -374,23 +386,66 @@ def test_cli_preview_lists_what_the_sweep_would_send(database_url: str, monkeypa
                                "batas": "2024-11-26T16:59:00+00:00", "digeser": None},
                    "langkah": "h3", "tingkat": "penanggung", "status": "rencana", "langkah_digeser": None}
     # an admin's new deadline, paused, checked with the preview, then made live
-    assert main(["reminders", "add", "--title", "Rekap DPT", "--due", "Senin, 2 Desember 2024 16.00",
-                 "--unit", "KAB-1771", "--paused"]) == 0
+    assert cli(["reminders", "add", "--title", "Rekap DPT", "--due", "Senin, 2 Desember 2024 16.00",
+                "--unit", "KAB-1771", "--paused"]) == 0
     added = capsys.readouterr().out
     deadline = added.split("#", 1)[1].split(" ", 1)[0]
     assert "batas Senin, 2 Desember 2024 pukul 16.00 WIB" in added and f"resume {deadline}" in added
     window = ["--from", "2024-11-24", "--to", "2024-12-10", "--deadline", deadline, *now]
-    assert main(["reminders", "preview", *window]) == 0
-    assert capsys.readouterr().out.strip() == "0 pengingat."
-    assert main(["reminders", "preview", *window, "--include-paused"]) == 0
-    steps = [line.split("  ")[-2] for line in capsys.readouterr().out.splitlines()[:-1]]
+    assert cli(["reminders", "preview", *window]) == 0
+    assert capsys.readouterr().out.splitlines()[3] == (
+        f"Jumlah: 0 pengingat (tanpa tenggat dan jenis yang dijeda; hanya tenggat #{deadline})")
+    assert cli(["reminders", "preview", *window, "--include-paused"]) == 0
+    keluar = capsys.readouterr().out
+    assert keluar.splitlines()[3] == f"Jumlah: 12 pengingat (hanya tenggat #{deadline})"
+    steps = [line.split("  ")[-2] for line in _tabel(keluar)]
     assert steps == ["H-7", "H-3", "H-1", "hari H", "terlambat 1 hari", "eskalasi kepala unit", "terlambat 2 hari",
                      "terlambat 3 hari", "terlambat 4 hari", "terlambat 5 hari", "terlambat 6 hari",
                      "terlambat 7 hari"]
-    assert main(["reminders", "resume", deadline]) == 0
+    assert cli(["reminders", "resume", deadline]) == 0
     capsys.readouterr()
-    assert main(["reminders", "preview", *window]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "12 pengingat."
+    assert cli(["reminders", "preview", *window]) == 0
+    assert len(_tabel(capsys.readouterr().out)) == 12
+
+
+def test_cli_preview_says_what_it_shows_and_cuts_long_names_at_a_word(
+        cli: Callable[[list[str]], int], capsys: pytest.CaptureFixture[str], database_url: str) -> None:
+    async def siapkan() -> None:
+        e = create_engine(database_url)
+        try:
+            async with e.begin() as conn:  # a recipient and a deadline with long names, a unicode one among them
+                await conn.execute(sa.text("UPDATE users SET name = :n WHERE telegram_id = :t"),
+                                   {"n": "Petugas KPPS Ñoño Abdurrahmanwijayakusumaningrat Sulistyowati Demo",
+                                    "t": PETUGAS})
+                await tenggat.tambah_manual(conn, judul="Rekapitulasi penerimaan kotak suara dan bilik suara "
+                                            "kecamatan Selebar sebelum pleno", batas=lokal(date(2024, 12, 2), 16),
+                                            unit_code="KAB-1771", peran="operator", dijeda=False, actor="uji",
+                                            actor_id=None, now=datetime(2024, 11, 1, tzinfo=UTC))
+        finally:
+            await e.dispose()
+    asyncio.run(siapkan())
+    now = ["--now", "2024-11-20T00:00:00+00:00"]
+    assert cli(["reminders", "preview", "--from", "2024-11-23", "--to", "2024-11-25", *now]) == 0
+    keluar = capsys.readouterr().out
+    kepala = keluar.splitlines()[:6]
+    rows = _tabel(keluar)
+    assert kepala[:4] == ["Pratinjau pengingat tenggat (tidak ada yang dikirim)",
+                          "Tanggal: Sabtu, 23 November 2024 s.d. Senin, 25 November 2024",
+                          "Dihitung per: Rabu, 20 November 2024 pukul 07.00 WIB",
+                          f"Jumlah: {len(rows)} pengingat (tanpa tenggat dan jenis yang dijeda)"]
+    assert kepala[5].split() == ["Waktu", "(WIB)", "Penerima", "(ID", "Telegram)", "Tenggat", "[unit]", "Langkah",
+                                 "Status"]
+    petugas = [r for r in rows if f"({PETUGAS})" in r]
+    assert petugas and all(r[18:53] == "Petugas KPPS Ñoño…                 " for r in petugas)
+    rekap = [r for r in rows if "#" in r and "Rekapitulasi" in r]
+    assert rekap and all("Rekapitulasi penerimaan kotak suara dan bilik… [KAB-1771]" in r for r in rekap)
+    # every cut name ends at a whole word of the original
+    for r in rows:
+        nama = r[18:52].rstrip()
+        if nama.endswith("…"):
+            assert any(asli.startswith(nama[:-1] + " ") for asli in (
+                "Operator Demo Sub Bagian Umum dan Logistik", "Operator Logistik Demo KPU Kota Bengkulu",
+                "Petugas KPPS Ñoño Abdurrahmanwijayakusumaningrat Sulistyowati Demo")), nama
 
 
 @pytest.mark.parametrize(("args", "pesan"), [
