@@ -110,7 +110,6 @@ def langkah_tiba(api: FakeBotApi, tg: int, tps_id: int) -> list[Any]:
         lambda: api.press(tg, keyboard_id(api, tg), "tb:moda:PICKUP"),
         lambda: api.press(tg, keyboard_id(api, tg), "tb:kini"),
         lambda: api.send_photo(tg, file_id="foto-skala"),
-        lambda: api.press(tg, keyboard_id(api, tg), "tb:tanpalokasi"),
         lambda: api.press(tg, keyboard_id(api, tg), "tb:kirim"),
     ]
 
