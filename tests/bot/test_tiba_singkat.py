@@ -379,3 +379,37 @@ async def test_the_new_buttons_are_for_field_officers_only(engine: AsyncEngine, 
         await b.tekan(PETUGAS, data, message_id=out[-1].message_id)
         assert "kedaluwarsa" in (b.jawaban_terakhir() or "")
         assert b.api.unanswered_callbacks() == []
+
+
+@pytest.mark.parametrize("langkah", ["alasan", "lokasi"])
+async def test_a_new_step_telegram_never_showed_is_resumed_by_lanjutkan(engine: AsyncEngine, langkah: str) -> None:
+    from tests.bot.test_balasan_sibuk import SINGKAT
+
+    tps_id, kode = await satu_tps(engine)
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        b.jam.now = H_MIN_1
+        b.api.add_user(SATU, "Petugas Satu TPS")
+        await b.kirim(SATU, "/tiba")
+        for data in ("tb:ok", "tb:moda:PICKUP", "tb:kini"):
+            await b.tekan(SATU, data)
+        if langkah == "lokasi":
+            await b.tekan(SATU, "tb:tanpafoto:sinyal")
+        b.api.fail_next("editMessageText", 502, times=1000)
+        await b.tekan(SATU, "tb:tanpafoto:sinyal" if langkah == "alasan" else "tb:lokasi")
+        b.api.clear_faults()
+        assert await b.kirim_outbox() == 1
+        lanjut = b.api.last(SATU)
+        assert lanjut.buttons == [[("▶️ Lanjutkan", "tb:lanjut")]]
+        await b.tekan(SATU, "tb:lanjut", message_id=lanjut.message_id)
+        teks = b.api.last(SATU).text or ""
+        if langkah == "alasan":  # the reason was kept: the summary that never came
+            assert teks.startswith("Periksa laporan Anda") and "Foto: tidak ada (sinyal lemah)" in teks
+        else:  # the location question never showed: the user is still at the summary, and adds it from there
+            assert teks.startswith("Periksa laporan Anda") and "📍 Tambah lokasi" in str(b.api.last(SATU).buttons)
+            await b.tekan(SATU, "tb:lokasi")
+            assert (b.api.last(SATU).text or "").startswith("Bagikan lokasi Anda")
+            await kirim_lokasi(b, SATU, -3.8, 102.27)
+        await b.tekan(SATU, "tb:kirim")
+        assert f"Nomor tanda terima: TB-{kode}-1" in (b.api.last(SATU).text or "")
+    r = (await laporan(engine, tps_id))[0]
+    assert r.alasan_tanpa_foto == "sinyal lemah" and (r.lat is not None) == (langkah == "lokasi")
