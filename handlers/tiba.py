@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -448,7 +448,7 @@ async def _tanya_moda(update: Update, context: PantauContext, *, semua: bool = F
             d["moda_pilihan"] = _urut_moda(await arrivals.moda_transportasi(conn))
     saran = d.get("moda_saran")
     batal = [(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))]
-    if saran and not semua:
+    if saran and not semua and saran[0] in d["moda_pilihan"]:
         kode, asal = saran
         label = tl.TOMBOL_MODA_SARAN.format(nama=d["moda_pilihan"][kode], asal=tl.ASAL_MODA[asal])
         await tampil(update, tl.TANYA_MODA, tombol.papan([(label, tombol.data(TB, "moda", kode))],
@@ -489,7 +489,7 @@ def _tombol_waktu(d: dict[str, Any], svc: Layanan) -> list[list[tuple[str, str]]
     kini = [(tl.TOMBOL_KINI.format(jam=format_time(svc.now(), svc.timezone)), tombol.data(TB, "kini"))]
     if (lama := _tiba_lama(d)) is None:
         return [kini]
-    lokal = lama.astimezone(ZoneInfo(svc.timezone))
+    lokal = (lama if lama.tzinfo else lama.replace(tzinfo=UTC)).astimezone(ZoneInfo(svc.timezone))
     tetap = tl.TOMBOL_TETAP.format(tanggal=format_date(lokal.date()), jam=format_time(lama, svc.timezone))
     return [[(tetap, tombol.data(TB, "tetap"))], kini]
 
