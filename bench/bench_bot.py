@@ -4,8 +4,8 @@ The machine is split the way production is: the bot runs in its own process (`bo
 `pantau run`, talking HTTP to a fake Bot API), while "Telegram" — the fake Bot API served by uvicorn on
 127.0.0.1, with a simulated round trip (`FakeBotApi.latency`, 150 ms by default: the real distance to Telegram)
 — and the simulated users run in this process. Each user reports the arrival of logistics at their TPS with
-`/tiba` (8 updates: /tiba → TPS button → "Semua lengkap dan baik" → mode → "Baru saja" → a photo → "Lewati lokasi"
-→ "Kirim"), waiting for the bot's answer to every step (and `--jeda` seconds of thinking) before the next.
+`/tiba` (7 updates: /tiba → TPS button → "Semua lengkap dan baik" → mode → "Baru saja" → a photo → "Kirim"),
+waiting for the bot's answer to every step (and `--jeda` seconds of thinking) before the next.
 
 The floor is a bare PTB echo bot (same PTB, same HTTPXRequest settings, same update concurrency) answering the
 same update sequence with the same Bot API calls: a text or photo gets a reply, a button press gets
@@ -55,7 +55,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 JAM = datetime(2024, 11, 26, 3, 0, tzinfo=UTC)  # Selasa, 26 November 2024, 10.00 WIB: H-1, before the deadline
 TOKEN = "100000001:LOKAL-pantau-bench-bot"
 TG_AWAL = 8_500_000
-LANGKAH = 8  # updates per report
+LANGKAH = 7  # updates per report
 CLK = os.sysconf("SC_CLK_TCK")
 
 
@@ -357,19 +357,17 @@ class Pengguna:
         await self.langkah(tg, lambda: self.api.send_text(tg, "/tiba"))
         for data in (f"tb:tps:{tps_id}", "tb:ok", "tb:moda:PICKUP", "tb:kini"):
             await self.langkah(tg, self.tekan(tg, data))
-        await self.langkah(tg, lambda: self.api.send_photo(tg, file_id=f"bench-{tg}"))
-        for data in ("tb:tanpalokasi", "tb:kirim"):
-            await self.langkah(tg, self.tekan(tg, data))
+        await self.langkah(tg, lambda: self.api.send_photo(tg, file_id=f"bench-{tg}"))  # → the summary
+        await self.langkah(tg, self.tekan(tg, "tb:kirim"))
 
     async def gema(self, tg: int, n: int) -> None:
-        """The echo floor: the same kinds of updates in the same order (text, 4 taps, photo, 2 taps)."""
+        """The echo floor: the same kinds of updates in the same order (text, 4 taps, photo, a tap)."""
         for i in range(n):
             await self.langkah(tg, lambda i=i: self.api.send_text(tg, f"/tiba {i}"))  # type: ignore[misc]
             for _ in range(4):
                 await self.langkah(tg, self.tekan(tg))
             await self.langkah(tg, lambda: self.api.send_photo(tg, file_id=f"bench-{tg}"))
-            for _ in range(2):
-                await self.langkah(tg, self.tekan(tg))
+            await self.langkah(tg, self.tekan(tg))
 
 
 def _fake_api(petugas: list[tuple[int, list[int]]], latency: float, gangguan: float = 0.0) -> Any:

@@ -1,10 +1,13 @@
 """/tiba: a field officer reports what arrived at their TPS, one button per step, in about a minute.
 
-Steps: TPS (or a reminder's TPS button) → (second report: correction or additional delivery) → what should arrive,
-"Semua lengkap dan baik" or item-by-item deviations → transport mode → arrival time → photo (or a reason) →
-location (optional) → summary → receipt. Button steps edit the previous message; typed answers get a new one. The
-report and its escalation messages are written in one transaction (storage.arrivals + the outbox), once per draft.
-A step Telegram never showed leaves the conversation where it was; the outbox's "Lanjutkan" resumes it there.
+Steps: TPS (skipped for an officer with one; or a reminder's TPS button) → (second report: correction or additional
+delivery) → what should arrive, "Semua lengkap dan baik" or item-by-item deviations → transport mode (the one the
+kab/kota dispatched with, or the officer's last, offered first) → arrival time (a correction offers the reported
+time first) → photo, or a reason as a button (or typed) → summary, where a location can be added → receipt. An
+officer with one TPS and everything in order needs five taps after /tiba: all fine, mode, time, photo reason (or
+the photo itself), Kirim. Button steps edit the previous message; typed answers get a new one. The report and its
+escalation messages are written in one transaction (storage.arrivals + the outbox), once per draft. A step
+Telegram never showed leaves the conversation where it was; the outbox's "Lanjutkan" resumes it there.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,8 +35,9 @@ from telegram.ext import (
 from domain import logistik as lg
 from domain.angka import format_number
 from domain.cakupan import boleh_lapor_tps
+from domain.entitas import Pengguna
 from domain.errors import ParseError
-from domain.tanggal import format_datetime, format_time
+from domain.tanggal import format_date, format_datetime, format_time
 from handlers import gangguan, mulai, teks, tombol
 from handlers.konteks import Layanan, PantauContext, percakapan
 from handlers.pelaporan import hari_ini
@@ -114,7 +118,7 @@ async def cmd_tiba(update: Update, context: PantauContext) -> str | int:
     async with context.layanan.engine.connect() as conn:
         daftar_tps = await org.list_tps(conn, ids=sorted(p.tps_ids))
         if len(daftar_tps) == 1:  # most officers have one TPS: straight to it, on the same connection
-            bacaan = await _baca_tps(conn, context.layanan, daftar_tps[0].id)
+            bacaan = await _baca_tps(conn, context.layanan, daftar_tps[0].id, p)
         else:
             sudah = await arrivals.versi_terakhir(conn, [x.id for x in daftar_tps], acara.id)
     if len(daftar_tps) == 1:
@@ -183,26 +187,33 @@ async def on_tps_teks(update: Update, context: PantauContext) -> str | int | Non
     return None
 
 
-_BacaanTps = tuple[arrivals.KonteksTps, arrivals.Pengaturan, list[arrivals.Moda]]
+_BacaanTps = tuple[arrivals.KonteksTps, arrivals.Pengaturan, list[arrivals.Moda], tuple[str, str] | None]
 
 
-async def _baca_tps(conn: AsyncConnection, svc: Layanan, tps_id: int) -> _BacaanTps:
+async def _baca_tps(conn: AsyncConnection, svc: Layanan, tps_id: int, pelapor: Pengguna) -> _BacaanTps:
     """Everything the report needs until its summary, read at once (the mode step then needs no query)."""
     # The latest report of the event a report filed now belongs to: an earlier event's is no report to correct.
-    acara = await pemilihan.untuk_laporan(conn, svc.now().astimezone(ZoneInfo(svc.timezone)).date())
+    hari = svc.now().astimezone(ZoneInfo(svc.timezone)).date()
+    acara = await pemilihan.untuk_laporan(conn, hari)
     ktx = await arrivals.konteks_tps(conn, tps_id, tz=svc.timezone, pemilihan_id=acara)
     assert ktx is not None
-    return ktx, await arrivals.pengaturan(conn), await arrivals.moda_transportasi(conn)
+    return (ktx, await arrivals.pengaturan(conn), await arrivals.moda_transportasi(conn),
+            await arrivals.moda_saran(conn, tps_id, hari=hari, pelapor=pelapor))
 
 
 async def _baca(context: PantauContext, tps_id: int) -> _BacaanTps:
     async with context.layanan.engine.connect() as conn:
-        return await _baca_tps(conn, context.layanan, tps_id)
+        return await _baca_tps(conn, context.layanan, tps_id, context.aktif)
+
+
+def _urut_moda(moda: list[arrivals.Moda]) -> dict[str, str]:
+    """The modes to choose from, the ones that reached the most TPS in the 2024 data first (then as listed)."""
+    return {m.kode: m.nama for m in sorted(moda, key=lambda m: -(m.ke_tps or 0))}
 
 
 async def _mulai_tps(update: Update, context: PantauContext, bacaan: _BacaanTps) -> str:
     svc = context.layanan
-    ktx, atur, moda = bacaan
+    ktx, atur, moda, saran = bacaan
     d = _d(context)
     langkah = d.get(LANGKAH)  # the step the user last saw stays recorded until the new one is shown
     d.clear()
@@ -213,7 +224,11 @@ async def _mulai_tps(update: Update, context: PantauContext, bacaan: _BacaanTps)
               "harap": [[i.id, i.nama, i.satuan, n] for i, n in ktx.kebutuhan], "dev": {},
               "batas": ktx.batas.isoformat() if ktx.batas else None,
               "awal": ktx.paling_awal.isoformat() if ktx.paling_awal else None, "foto_wajib": atur.foto_wajib,
-              "moda_pilihan": {m.kode: m.nama for m in moda}})  # the mode step offers and checks these
+              "moda_pilihan": _urut_moda(moda)})  # the mode step offers and checks these
+    if saran is not None and saran[0] in d["moda_pilihan"]:
+        d["moda_saran"] = list(saran)  # offered first: [kode, where it comes from]
+    if ktx.terakhir is not None:
+        d["tiba_lama"] = ktx.terakhir.tiba_pada.isoformat()  # a correction offers the reported time first
     if ktx.terakhir is None:
         await tampil(update, _teks_periksa(d), _papan_periksa())
         return PERIKSA
@@ -425,14 +440,30 @@ async def on_selesai(update: Update, context: PantauContext) -> str:
 # --- steps 4–7: mode, time, photo, location ----------------------------------------------------------------
 
 
-async def _tanya_moda(update: Update, context: PantauContext) -> str:
+async def _tanya_moda(update: Update, context: PantauContext, *, semua: bool = False) -> str:
+    """The mode question: the likely mode as one button and "Moda lain…", or (none known, or asked) every mode."""
     d = _d(context)
     if not d.get("moda_pilihan"):  # a report begun before the modes were read with its TPS
         async with context.layanan.engine.connect() as conn:
-            d["moda_pilihan"] = {m.kode: m.nama for m in await arrivals.moda_transportasi(conn)}
+            d["moda_pilihan"] = _urut_moda(await arrivals.moda_transportasi(conn))
+    saran = d.get("moda_saran")
+    batal = [(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))]
+    if saran and not semua and saran[0] in d["moda_pilihan"]:
+        kode, asal = saran
+        label = tl.TOMBOL_MODA_SARAN.format(nama=d["moda_pilihan"][kode], asal=tl.ASAL_MODA[asal])
+        await tampil(update, tl.TANYA_MODA, tombol.papan([(label, tombol.data(TB, "moda", kode))],
+                                                         [(tl.TOMBOL_MODA_LAIN, tombol.data(TB, "modalain"))], batal))
+        return MODA
     rows = _baris_dua([(nama, tombol.data(TB, "moda", kode)) for kode, nama in d["moda_pilihan"].items()])
-    await tampil(update, tl.TANYA_MODA, tombol.papan(*rows, [(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))]))
+    await tampil(update, tl.TANYA_MODA, tombol.papan(*rows, batal))
     return MODA
+
+
+async def on_moda_lain(update: Update, context: PantauContext) -> str:
+    """"Moda lain…": every mode."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    return await _tanya_moda(update, context, semua=True)
 
 
 async def on_moda(update: Update, context: PantauContext) -> str | None:
@@ -448,12 +479,39 @@ async def on_moda(update: Update, context: PantauContext) -> str | None:
     return await _tanya_waktu(update, context)
 
 
+def _tiba_lama(d: dict[str, Any]) -> datetime | None:
+    """The reported arrival time a correction offers first (None for any other report)."""
+    return datetime.fromisoformat(d["tiba_lama"]) if d.get("jenis") == "koreksi" and d.get("tiba_lama") else None
+
+
+def _tombol_waktu(d: dict[str, Any], svc: Layanan) -> list[list[tuple[str, str]]]:
+    """"Tetap <reported time>" first for a correction, then "Baru saja"."""
+    kini = [(tl.TOMBOL_KINI.format(jam=format_time(svc.now(), svc.timezone)), tombol.data(TB, "kini"))]
+    if (lama := _tiba_lama(d)) is None:
+        return [kini]
+    lokal = (lama if lama.tzinfo else lama.replace(tzinfo=UTC)).astimezone(ZoneInfo(svc.timezone))
+    tetap = tl.TOMBOL_TETAP.format(tanggal=format_date(lokal.date()), jam=format_time(lama, svc.timezone))
+    return [[(tetap, tombol.data(TB, "tetap"))], kini]
+
+
 async def _tanya_waktu(update: Update, context: PantauContext) -> str:
-    svc = context.layanan
-    await tampil(update, tl.TANYA_WAKTU, tombol.papan(
-        [(tl.TOMBOL_KINI.format(jam=format_time(svc.now(), svc.timezone)), tombol.data(TB, "kini"))],
-        [(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))]))
+    d, svc = _d(context), context.layanan
+    lama = _tiba_lama(d)
+    text = tl.TANYA_WAKTU_KOREKSI.format(waktu=format_datetime(lama, svc.timezone)) if lama else tl.TANYA_WAKTU
+    await tampil(update, text, tombol.papan(*_tombol_waktu(d, svc), [(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))]))
     return WAKTU
+
+
+async def on_tetap(update: Update, context: PantauContext) -> str | None:
+    """A correction keeps the reported arrival time (one tap)."""
+    d, q = _d(context), update.callback_query
+    assert q is not None
+    if _tiba_lama(d) is None:
+        await _basi(update)
+        return None
+    await q.answer()
+    d["tiba"] = d["tiba_lama"]
+    return await _tanya_foto(update, context)
 
 
 async def on_kini(update: Update, context: PantauContext) -> str:
@@ -472,82 +530,118 @@ async def on_waktu(update: Update, context: PantauContext) -> str | None:
     try:
         tiba = lg.parse_waktu_tiba(msg.text or "", sekarang=svc.now(), tz=svc.timezone, paling_awal=awal)
     except ParseError as exc:
-        await msg.reply_text(tl.WAKTU_SALAH.format(galat=exc.pesan), reply_markup=tombol.papan(
-            [(tl.TOMBOL_KINI.format(jam=format_time(svc.now(), svc.timezone)), tombol.data(TB, "kini"))]))
+        await msg.reply_text(tl.WAKTU_SALAH.format(galat=exc.pesan), reply_markup=tombol.papan(*_tombol_waktu(d, svc)))
         return None
     d["tiba"] = tiba.isoformat()
     return await _tanya_foto(update, context)
 
 
 async def _tanya_foto(update: Update, context: PantauContext) -> str:
+    batal = [(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))]
     if _d(context).get("foto_wajib"):
-        await tampil(update, tl.TANYA_FOTO_WAJIB, tombol.papan([(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))]))
+        await tampil(update, tl.TANYA_FOTO_WAJIB, tombol.papan(batal))
     else:
-        await tampil(update, tl.TANYA_FOTO_BOLEH_LEWAT,
-                     tombol.papan([(tl.TOMBOL_LEWATI_FOTO, tombol.data(TB, "tanpafoto"))]))
+        alasan = [(label, tombol.data(TB, "tanpafoto", kunci)) for kunci, label in tl.ALASAN_TANPA_FOTO.items()]
+        await tampil(update, tl.TANYA_FOTO_BOLEH_LEWAT, tombol.papan(*_baris_dua(alasan), batal))
     return FOTO
 
 
 async def on_foto(update: Update, context: PantauContext) -> str:
-    """The photo: its Telegram file id is kept (the largest size)."""
+    """The photo: its Telegram file id is kept (the largest size); on to the summary."""
     msg = update.effective_message
     assert msg is not None and msg.photo
     d = _d(context)
     d["foto"], d["tanpa_foto"] = msg.photo[-1].file_id, None
-    return await _tanya_lokasi(update)
+    return await _tanya_konfirm(update, context)
 
 
 async def on_tanpa_foto(update: Update, context: PantauContext) -> str | None:
-    """Skip the photo (asks the reason) unless an admin made it mandatory."""
-    q = update.callback_query
+    """No photo, unless an admin made it mandatory: a reason button (one tap, on to the summary), or the bare
+    button of an earlier version (asks the reason to be typed)."""
+    q, d = update.callback_query, _d(context)
     assert q is not None
-    if _d(context).get("foto_wajib"):
+    if d.get("foto_wajib"):
         await q.answer(tl.FOTO_WAJIB, show_alert=True)
         return None
+    a = tombol.args(q.data, 2)
+    if tombol.args(q.data, 1) is not None:  # the bare button
+        await q.answer()
+        await tampil(update, tl.TANYA_ALASAN_FOTO)
+        return ALASAN_FOTO
+    if a is None or a[1] not in tl.ALASAN_TANPA_FOTO:
+        await _basi(update)
+        return None
     await q.answer()
-    await tampil(update, tl.TANYA_ALASAN_FOTO)
-    return ALASAN_FOTO
+    d["foto"], d["tanpa_foto"] = None, tl.ALASAN_TANPA_FOTO_TEKS[a[1]]
+    return await _tanya_konfirm(update, context)
+
+
+async def on_teks_foto(update: Update, context: PantauContext) -> str | None:
+    """Text at the photo step: the reason there is no photo (unless the photo is mandatory)."""
+    assert update.effective_message is not None
+    if _d(context).get("foto_wajib"):
+        await update.effective_message.reply_text(tl.FOTO_WAJIB)
+        return None
+    return await _alasan_foto(update, context, tl.ALASAN_FOTO_TERLALU_PENDEK)
 
 
 async def on_bukan_foto(update: Update, context: PantauContext) -> None:
-    """Something else than a photo while a photo is expected."""
+    """Something else than a photo or a reason while a photo is expected."""
     assert update.effective_message is not None
     await update.effective_message.reply_text(tl.FOTO_WAJIB if _d(context).get("foto_wajib") else tl.BUKAN_FOTO)
 
 
 async def on_alasan_foto(update: Update, context: PantauContext) -> str | None:
-    """Why there is no photo."""
+    """Why there is no photo (typed after the bare skip button of an earlier version)."""
+    return await _alasan_foto(update, context, tl.ALASAN_TERLALU_PENDEK)
+
+
+async def _alasan_foto(update: Update, context: PantauContext, terlalu_pendek: str) -> str | None:
+    """A typed reason for no photo (at least 3 letters): on to the summary."""
     assert update.effective_message is not None
     alasan = lg.catatan_bersih(update.effective_message.text)
     if alasan is None or len(alasan) < 3:
-        await update.effective_message.reply_text(tl.ALASAN_TERLALU_PENDEK)
+        await update.effective_message.reply_text(terlalu_pendek)
         return None
     d = _d(context)
     d["foto"], d["tanpa_foto"] = None, alasan
-    return await _tanya_lokasi(update)
+    return await _tanya_konfirm(update, context)
 
 
 async def _tanya_lokasi(update: Update) -> str:
-    await tampil(update, tl.TANYA_LOKASI, tombol.papan([(tl.TOMBOL_LEWATI_LOKASI, tombol.data(TB, "tanpalokasi"))]))
+    await tampil(update, tl.TANYA_LOKASI, tombol.papan([(tl.TOMBOL_KE_RINGKASAN, tombol.data(TB, "ringkasan"))]))
     return LOKASI
 
 
+async def on_tambah_lokasi(update: Update, context: PantauContext) -> str:
+    """"Tambah lokasi" in the summary: ask for the location (the summary comes back after it)."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    return await _tanya_lokasi(update)
+
+
 async def on_lokasi(update: Update, context: PantauContext) -> str:
-    """A shared location (or the skip button)."""
+    """A shared location: back to the summary, which now shows it."""
     d = _d(context)
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        d["lat"] = d["lon"] = None
-    else:
-        loc = update.effective_message.location if update.effective_message else None
-        assert loc is not None
-        d["lat"], d["lon"] = loc.latitude, loc.longitude
+    loc = update.effective_message.location if update.effective_message else None
+    assert loc is not None
+    d["lat"], d["lon"] = loc.latitude, loc.longitude
+    return await _tanya_konfirm(update, context)
+
+
+async def on_ke_ringkasan(update: Update, context: PantauContext) -> str:
+    """Back to the summary without a (new) location."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
     return await _tanya_konfirm(update, context)
 
 
 async def _tanya_konfirm(update: Update, context: PantauContext) -> str:
-    await tampil(update, _ringkasan(_d(context), context.layanan), tombol.papan(
-        [(tl.TOMBOL_KIRIM, tombol.data(TB, "kirim"))], [(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))]))
+    d = _d(context)
+    lokasi = tl.TOMBOL_GANTI_LOKASI if d.get("lat") is not None else tl.TOMBOL_TAMBAH_LOKASI
+    await tampil(update, _ringkasan(d, context.layanan), tombol.papan(
+        [(tl.TOMBOL_KIRIM, tombol.data(TB, "kirim"))], [(lokasi, tombol.data(TB, "lokasi"))],
+        [(tl.TOMBOL_BATAL, tombol.data(TB, "batal"))]))
     return KONFIRM
 
 
@@ -663,7 +757,7 @@ def _lanjutan(update: Update, context: Any) -> gangguan.Lanjutan | None:
     """The resume message for an update of this flow that Telegram could not answer."""
     d = (context.user_data or {}).get(KUNCI)
     q, msg = update.callback_query, update.message
-    milik = ((q is not None and (q.data or "").startswith(f"{TB}:"))
+    milik = ((q is not None and ((q.data or "").startswith(f"{TB}:") or q.data == "mn:tiba"))
              or (msg is not None and (msg.text or "").startswith("/tiba"))
              # a typed answer; another command belongs to its own flow
              or (msg is not None and not (msg.text or "").startswith("/") and isinstance(d, dict) and LANGKAH in d))
@@ -720,9 +814,9 @@ async def _tanya(update: Update, context: PantauContext, langkah: str) -> str | 
 _DIJAWAB: dict[str, tuple[str, Any]] = {
     MODA: (WAKTU, lambda d: bool(d.get("moda"))),
     WAKTU: (FOTO, lambda d: bool(d.get("tiba"))),
-    FOTO: (LOKASI, lambda d: bool(d.get("foto") or d.get("tanpa_foto"))),
-    ALASAN_FOTO: (LOKASI, lambda d: bool(d.get("tanpa_foto"))),
-    LOKASI: (KONFIRM, lambda d: "lat" in d),
+    FOTO: (KONFIRM, lambda d: bool(d.get("foto") or d.get("tanpa_foto"))),
+    ALASAN_FOTO: (KONFIRM, lambda d: bool(d.get("tanpa_foto"))),
+    LOKASI: (KONFIRM, lambda d: d.get("lat") is not None),
 }
 
 
@@ -795,14 +889,16 @@ def percakapan_tiba() -> ConversationHandler[PantauContext]:
             MASALAH: [_cb(on_masalah, "dev"), _pesan(TEKS, on_teks_lain)],
             ANGKA: [_pesan(TEKS, on_angka), _cb(on_masalah, "dev")],
             CATATAN: [_pesan(TEKS, on_catatan), _cb(on_catatan, "lewat")],
-            MODA: [_cb(on_moda, "moda"), _pesan(TEKS, on_teks_lain)],
-            WAKTU: [_cb(on_kini, "kini"), _pesan(TEKS, on_waktu)],
-            FOTO: [_pesan(filters.PHOTO, on_foto), _cb(on_tanpa_foto, "tanpafoto"),
+            MODA: [_cb(on_moda, "moda"), _cb(on_moda_lain, "modalain"), _pesan(TEKS, on_teks_lain)],
+            WAKTU: [_cb(on_kini, "kini"), _cb(on_tetap, "tetap"), _pesan(TEKS, on_waktu)],
+            FOTO: [_pesan(filters.PHOTO, on_foto), _cb(on_tanpa_foto, "tanpafoto"), _pesan(TEKS, on_teks_foto),
                    _pesan(~filters.COMMAND, on_bukan_foto)],
             ALASAN_FOTO: [_pesan(TEKS, on_alasan_foto)],
-            LOKASI: [_pesan(filters.LOCATION, on_lokasi), _cb(on_lokasi, "tanpalokasi"),
+            # a location is added from the summary; "tanpalokasi" is the skip button of an earlier version
+            LOKASI: [_pesan(filters.LOCATION, on_lokasi), _cb(on_ke_ringkasan, "ringkasan"),
+                     _cb(on_ke_ringkasan, "tanpalokasi"), _cb(on_tambah_lokasi, "lokasi"),
                      _pesan(~filters.COMMAND, on_bukan_lokasi)],
-            KONFIRM: [_cb(on_kirim, "kirim"), _pesan(TEKS, on_teks_lain)],
+            KONFIRM: [_cb(on_kirim, "kirim"), _cb(on_tambah_lokasi, "lokasi"), _pesan(TEKS, on_teks_lain)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, on_habis)],
         },
         fallbacks=[CommandHandler("batal", on_batal), _cb(on_batal, "batal"),

@@ -48,6 +48,7 @@ class Moda:
 
     kode: str
     nama: str
+    ke_tps: int | None = None  # how many TPS of the 2024 data were reached this way (most used first in /tiba)
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,8 @@ class HasilLaporan:
 # The statements of the arrival report's steps are built once: building one (and its cache key) anew costs more
 # than running it (a parameter per call instead).
 _Q_JENIS = sa.select(t.logistics_items).order_by(t.logistics_items.c.urutan, t.logistics_items.c.id)
-_Q_MODA = sa.select(t.transport_modes.c.kode, t.transport_modes.c.nama).order_by(t.transport_modes.c.id)
+_Q_MODA = (sa.select(t.transport_modes.c.kode, t.transport_modes.c.nama, t.transport_modes.c.ke_tps)
+           .order_by(t.transport_modes.c.id))
 _Q_ATURAN = (sa.select(t.app_settings.c.key, t.app_settings.c.value)
              .where(t.app_settings.c.key.in_([FOTO_WAJIB, KRITERIA_TEPAT])))
 
@@ -188,7 +190,7 @@ async def jenis_logistik(conn: AsyncConnection) -> list[lg.JenisLogistik]:
 async def moda_transportasi(conn: AsyncConnection) -> list[Moda]:
     """The transport modes (data/moda_transportasi_2024.csv)."""
     async def muat() -> tuple[Moda, ...]:
-        return tuple(Moda(k, n) for k, n in (await conn.execute(_Q_MODA)).all())
+        return tuple(Moda(k, n, ke) for k, n, ke in (await conn.execute(_Q_MODA)).all())
 
     return list(await _singgah(conn, "transport_modes", muat))
 
@@ -331,6 +333,37 @@ async def konteks_tps(conn: AsyncConnection, tps_id: int, *, tz: str = "Asia/Jak
     return KonteksTps(tps, row.kabkota_unit_id, row.kecamatan_id, batas, paling_awal,
                       tuple((i, lg.jumlah_diharapkan(i, tps.dpt)) for i in items),
                       await terakhir(conn, tps_id, pemilihan_id))
+
+
+# The mode a TPS's logistics most likely came with: the kab/kota's dispatch to TPS that covers it (the most
+# specific one, then the latest) of this year up to today, else the mode this officer reported last at their TPS.
+_Q_MODA_KIRIM = (sa.select(_d.c.moda).select_from(t.tps.join(_d, _d.c.kabkota_unit_id == t.tps.c.kabkota_unit_id))
+                 .where(t.tps.c.id == sa.bindparam("tps_id"), _d.c.tujuan == "tps", _d.c.moda.is_not(None),
+                        sa.or_(_d.c.kecamatan_id.is_(None), _d.c.kecamatan_id == t.tps.c.kecamatan_id),
+                        sa.or_(_d.c.tps_id.is_(None), _d.c.tps_id == t.tps.c.id),
+                        _d.c.tanggal >= sa.bindparam("awal"), _d.c.tanggal <= sa.bindparam("hari"))
+                 .order_by(_d.c.tps_id.is_(None), _d.c.kecamatan_id.is_(None), _d.c.tanggal.desc(), _d.c.id.desc())
+                 .limit(1))
+_Q_MODA_TERAKHIR = (sa.select(_a.c.moda).where(_a.c.tps_id.in_(sa.bindparam("ids", expanding=True)),
+                                               _a.c.reporter_id == sa.bindparam("uid"), _a.c.moda.is_not(None))
+                    .order_by(_a.c.id.desc()).limit(1))
+KIRIMAN_GUDANG, TERAKHIR_ANDA = "gudang", "terakhir"
+
+
+async def moda_saran(conn: AsyncConnection, tps_id: int, *, hari: date,
+                     pelapor: Pengguna | None = None) -> tuple[str, str] | None:
+    """The mode to offer first for a report of this TPS and where it comes from: (kode, ``KIRIMAN_GUDANG``) for
+    the /gudang dispatch to TPS that covers it (this year, up to ``hari``), else (kode, ``TERAKHIR_ANDA``) for the
+    mode the officer reported last at one of their TPS; None when neither is known."""
+    kirim = (await conn.execute(_Q_MODA_KIRIM, {"tps_id": tps_id, "awal": date(hari.year, 1, 1),
+                                                "hari": hari})).scalar()
+    if kirim:
+        return str(kirim), KIRIMAN_GUDANG
+    if pelapor is None or pelapor.id is None:
+        return None
+    ids = sorted(set(pelapor.tps_ids) | {tps_id})
+    terakhir_ = (await conn.execute(_Q_MODA_TERAKHIR, {"ids": ids, "uid": pelapor.id})).scalar()
+    return (str(terakhir_), TERAKHIR_ANDA) if terakhir_ else None
 
 
 # --- writing a report --------------------------------------------------------------------------------

@@ -70,26 +70,39 @@ ANGKA_SALAH = "{galat}\nKetik lagi angkanya (0–{maks}), atau ketuk Kembali."
 PENYIMPANGAN = {"kurang": "kurang {n}", "rusak": "rusak {n}", "salah": "salah jenis"}
 
 TANYA_MODA = "Dengan apa logistik diantar ke TPS?"
+TOMBOL_MODA_SARAN = "🚚 {nama} ({asal})"
+ASAL_MODA = {"gudang": "seperti kiriman gudang", "terakhir": "seperti laporan Anda sebelumnya"}
+TOMBOL_MODA_LAIN = "Moda lain…"
 TANYA_WAKTU = (
     "Kapan logistik tiba?\nKetuk \"Baru saja\", atau ketik jamnya (mis. 08.30) bila tiba hari ini, "
-    "atau tanggal dan jam (mis. 25/11/2024 14.00)."
+    "atau hari dan jam (mis. kemarin 14.00)."
+)
+TANYA_WAKTU_KOREKSI = (
+    "Kapan logistik tiba? Laporan sebelumnya: {waktu}.\nKetuk \"Tetap\" bila waktu itu benar, \"Baru saja\", "
+    "atau ketik jamnya (mis. 08.30) bila tiba hari ini, atau hari dan jam (mis. kemarin 14.00)."
 )
 TOMBOL_KINI = "🕒 Baru saja ({jam})"
+TOMBOL_TETAP = "✔️ Tetap {tanggal} {jam}"
 WAKTU_SALAH = "{galat}\nKetik lagi waktu tibanya, atau ketuk \"Baru saja\"."
 
 TANYA_FOTO = "Kirim satu foto logistik yang tiba (📎 → Kamera atau Galeri)."
-TANYA_FOTO_BOLEH_LEWAT = TANYA_FOTO + "\nBila tidak bisa memotret, ketuk \"Lewati foto\"."
+TANYA_FOTO_BOLEH_LEWAT = TANYA_FOTO + "\nTidak bisa memotret? Ketuk alasannya, atau ketik alasan lain."
 TANYA_FOTO_WAJIB = TANYA_FOTO + "\nFoto wajib untuk laporan ini."
-TOMBOL_LEWATI_FOTO = "Lewati foto"
+# The reasons offered as buttons at the photo step (key in the button, label, what the report keeps).
+ALASAN_TANPA_FOTO = {"kamera": "📵 Kamera/HP rusak", "sinyal": "📶 Sinyal lemah", "lupa": "🙈 Lupa memotret"}
+ALASAN_TANPA_FOTO_TEKS = {"kamera": "kamera/HP rusak", "sinyal": "sinyal lemah", "lupa": "lupa memotret"}
 FOTO_WAJIB = "Foto wajib untuk laporan ini. Kirim fotonya (📎 → Kamera atau Galeri)."
-BUKAN_FOTO = "Yang ditunggu adalah foto. Kirim foto, atau ketuk \"Lewati foto\"."
+BUKAN_FOTO = "Yang ditunggu adalah foto. Kirim foto, atau ketuk alasan tanpa foto (atau ketik alasannya)."
 TANYA_ALASAN_FOTO = "Mengapa tanpa foto? Tulis alasannya singkat (mis. kamera rusak):"
-
-TANYA_LOKASI = (
-    "Bagikan lokasi Anda (tidak wajib): 📎 → Lokasi → Kirim lokasi saat ini.\nAtau ketuk \"Lewati lokasi\"."
+ALASAN_FOTO_TERLALU_PENDEK = (
+    "Alasannya terlalu pendek. Kirim foto, ketuk salah satu alasan, atau tulis alasan minimal 3 huruf (atau /batal)."
 )
-TOMBOL_LEWATI_LOKASI = "Lewati lokasi"
-BUKAN_LOKASI = "Yang ditunggu adalah lokasi. Kirim lokasi, atau ketuk \"Lewati lokasi\"."
+
+TANYA_LOKASI = "Bagikan lokasi Anda: 📎 → Lokasi → Kirim lokasi saat ini. Lokasi tidak wajib."
+TOMBOL_KE_RINGKASAN = "⬅️ Kembali ke ringkasan"
+BUKAN_LOKASI = "Yang ditunggu adalah lokasi. Kirim lokasi, atau ketuk \"Kembali ke ringkasan\"."
+TOMBOL_TAMBAH_LOKASI = "📍 Tambah lokasi"
+TOMBOL_GANTI_LOKASI = "📍 Ganti lokasi"
 
 RINGKASAN = (
     "Periksa laporan Anda:\n"

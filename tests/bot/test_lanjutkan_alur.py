@@ -269,3 +269,18 @@ async def test_a_flow_started_from_the_start_menu_resumes_with_lanjutkan(engine:
         await b.tekan(tg, "mn:anggaran_lapor")  # the output list never shows
         assert "memulai laporan realisasi anggaran" in await _lanjutkan(b, tg, "al")
         assert f"al:m:{mata}" in [d for row in b.api.last(tg).buttons for _, d in row]
+
+
+async def test_a_tiba_started_from_the_start_menu_resumes_with_lanjutkan(engine: AsyncEngine) -> None:
+    tg = await demo_tg(engine, "petugas")
+    async with bot_uji(engine, kendali=SINGKAT) as b:
+        await b.kirim(tg, "/start")
+        b.api.fail_next("sendMessage", 502, times=1000)
+        await b.tekan(tg, "mn:tiba")  # the TPS list never shows
+        b.api.clear_faults()
+        assert await b.kirim_outbox() == 1
+        pesan = b.api.last(tg)
+        assert "memulai laporan logistik tiba" in (pesan.text or "")
+        assert [d for row in pesan.buttons for _, d in row] == ["tb:lanjut"]
+        await b.tekan(tg, "tb:lanjut", message_id=pesan.message_id)
+        assert any(d.startswith("tb:") and d != "tb:lanjut" for row in b.api.last(tg).buttons for _, d in row)

@@ -241,7 +241,6 @@ async def test_tps_button_opens_tiba_at_the_tps(engine: AsyncEngine) -> None:
         await b.tekan(PETUGAS, "tb:moda:PICKUP")
         await b.tekan(PETUGAS, "tb:kini")
         await b.app.process_update((await b.api.send_photo(PETUGAS, file_id="foto-tps-1")).to_update(b.app.bot))
-        await b.tekan(PETUGAS, "tb:tanpalokasi")
         await b.tekan(PETUGAS, "tb:kirim")
         assert f"TPS {kode1}: lengkap, baik dan tepat waktu" in b.api.last(PETUGAS).content
         _utuh(b, PETUGAS, reminder)
