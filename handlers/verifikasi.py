@@ -131,7 +131,7 @@ async def cmd_verifikasi(update: Update, context: PantauContext) -> None:
     for m in rows[:MAKS_BUTIR]:
         text = tkp.VF_BUTIR.format(
             kode=m.kode, periode=parse_periode(m.periode).label, usia=lama_menunggu(m.created_at, now), nama=m.nama,
-            unit=m.unit, nilai=nilai_teks(m.jenis, m.nilai), versi=m.versi, pelapor=m.pelapor or "-",
+            unit=m.unit, nilai=nilai_teks(m.jenis, m.nilai), versi=m.versi, pelapor=m.pelapor or "tidak tercatat",
             koreksi=tkp.VF_KOREKSI.format(alasan=tk.ringkas(m.alasan_koreksi, 200)) if m.alasan_koreksi else "",
             waktu=format_datetime(m.created_at, svc.timezone))
         await kirim.balas(msg, text, reply_markup=tombol.papan(

@@ -164,21 +164,29 @@ def _periode_demo(frekuensi: str, tahun: int, today: date) -> list[Periode]:
 
 
 async def _realisasi(conn: AsyncConnection, tahun: int, today: date, now: datetime) -> None:
-    """For the periods already over: every second reported indicator verified at its target, the others only
-    submitted (waiting for the unit head), so /capaian and the verification flow have something to show."""
-    it, ind = t.indicator_targets, t.indicators
-    q = (sa.select(ind.c.id, ind.c.frekuensi, it.c.nilai)
+    """For the periods already over, a realisation at the target: verified, except the latest period of every
+    second indicator, which waits for the unit head, so /capaian and the verification flow have something to
+    show. Each is reported by its unit's operator (when the demo has one) three days after its period ended."""
+    it, ind, u = t.indicator_targets, t.indicators, t.users
+    q = (sa.select(ind.c.id, ind.c.frekuensi, it.c.nilai, ind.c.unit_id)
          .select_from(it.join(ind, ind.c.id == it.c.indicator_id))
          .where(it.c.tahun == tahun, it.c.periode == str(tahun), it.c.sumber == "pk", ind.c.otomatis.is_(None))
          .order_by(ind.c.id))
+    operator: dict[int, int] = {}
+    for uid, unit in (await conn.execute(sa.select(u.c.id, u.c.unit_id).where(
+            u.c.role == "operator", u.c.status == "aktif", u.c.is_head.is_(False)).order_by(u.c.id))).all():
+        operator.setdefault(unit, uid)
     rows: list[dict[str, Any]] = []
-    for n, (ind_id, frekuensi, target) in enumerate((await conn.execute(q)).all()):
-        disetujui = n % 2 == 0
-        for p in _periode_demo(frekuensi, tahun, today):
+    for n, (ind_id, frekuensi, target, unit_id) in enumerate((await conn.execute(q)).all()):
+        periode = _periode_demo(frekuensi, tahun, today)
+        for p in periode:
+            disetujui = n % 2 == 0 or p != periode[-1]
+            diajukan = min(now, datetime.combine(p.selesai + timedelta(days=3), time(3, 0), tzinfo=UTC))
             rows.append({"indicator_id": ind_id, "tahun": tahun, "periode": p.kode, "versi": 1, "nilai": target,
-                         "bukti": [], "catatan": CATATAN, "sumber": "demo",
+                         "bukti": [], "catatan": CATATAN, "sumber": "demo", "author_id": operator.get(unit_id),
                          "status": "disetujui" if disetujui else "diajukan",
-                         "verified_at": now if disetujui else None, "created_at": now})
+                         "verified_at": min(now, diajukan + timedelta(days=1)) if disetujui else None,
+                         "created_at": diajukan})
     if rows:
         await conn.execute(t.realisations.insert(), rows)
 
@@ -204,3 +212,7 @@ async def _pemilihan_langsung(conn: AsyncConnection, today: date, tz: ZoneInfo, 
         norma=[pemilihan.Norma(k, per, None if c is None else c) for k, _, per, c in items]),
         actor="demo", now=now)
     await pemilihan.berlakukan(conn, today)
+    # yesterday every kab/kota's warehouse sent the TPS their logistics by pick-up: /tiba offers that mode first
+    await conn.execute(t.dispatches.insert(), [
+        {"kabkota_unit_id": u, "tujuan": "tps", "kecamatan_id": None, "tanggal": today - timedelta(days=1),
+         "moda": "PICKUP", "created_at": now} for u in kab])
