@@ -28,6 +28,7 @@ from admin.inti import (
     sesi,
     web,
 )
+from domain.tanggal import format_datetime
 from reports import anggaran, capaian, logistik, pemutakhiran
 from storage import org
 from storage import web as sesi_web
@@ -176,7 +177,9 @@ async def grafik_png(request: Request) -> Response:
     if nama not in GRAFIK:
         return pesan(request, 404, teks.TIDAK_DITEMUKAN)
     lap, kunci = await _laporan(request, nama)
-    png = await asyncio.to_thread(grafik.png, nama, lap, kunci)
+    w = web(request)
+    per = format_datetime(w.now(), w.timezone) if nama == "logistik" else None
+    png = await asyncio.to_thread(grafik.png, nama, lap, kunci, per)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})
 
 
