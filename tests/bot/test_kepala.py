@@ -154,7 +154,7 @@ async def test_a_head_approves_and_returns_on_the_web_with_the_one_rule(engine: 
     assert any("dikembalikan oleh Sekretaris Demo" in x and "Bukti dukung belum ada" in x for x in teks_op)
     async with engine.connect() as conn:
         jejak = (await conn.execute(sa.select(t.audit_log.c.action).where(
-            t.audit_log.c.entity == "realisasi", t.audit_log.c.entity_id.in_([q3, q4]),
+            t.audit_log.c.entity == "realisasi", t.audit_log.c.entity_id.in_([str(q3), str(q4)]),
             t.audit_log.c.action != "lapor")
             .order_by(t.audit_log.c.id))).scalars().all()
     assert list(jejak) == ["setujui", "kembalikan"]
