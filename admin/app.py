@@ -30,7 +30,7 @@ from admin.inti import (
 )
 from domain.tanggal import format_datetime
 from reports import anggaran, capaian, logistik, pemutakhiran
-from storage import org
+from storage import org, verifikasi
 from storage import web as sesi_web
 
 _HEADERS = [
@@ -164,6 +164,8 @@ async def dasbor(request: Request) -> Response:
     """Capaian, logistics progress, budget and voter-list stages, with their charts."""
     data = {n: (await _laporan(request, n))[0] for n in ("capaian", "anggaran", "pemutakhiran", "logistik")}
     data["lkjip"] = await lkjip.boleh(request)
+    async with web(request).engine.connect() as conn:  # a head's inbox, as /verifikasi and the digest count it
+        data["menunggu_verifikasi"] = len(await verifikasi.menunggu(conn, sesi(request).pengguna))
     return render(request, "dasbor.html", data)
 
 

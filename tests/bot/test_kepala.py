@@ -125,6 +125,8 @@ async def test_a_head_approves_and_returns_on_the_web_with_the_one_rule(engine: 
     kul = (await _rows(engine, "KUL-UML-2"))[0].id
     async with klien(w) as c:
         token = await masuk(c, w, "pimpinan")
+        assert '<a href="/realisasi?untuk=saya"><b>3 laporan menunggu verifikasi Anda</b></a>' in (
+            await c.get("/")).text  # the dashboard points to it
         inbox = (await c.get("/realisasi?untuk=saya")).text
         assert "(hanya lihat, kecuali verifikasi realisasi)" in inbox
         # the buttons stand beside what waits for this head, and only there
@@ -147,6 +149,7 @@ async def test_a_head_approves_and_returns_on_the_web_with_the_one_rule(engine: 
         assert (await c.post(f"/realisasi/{q2}/verifikasi", data={"keputusan": "setujui"})).status_code == 403
         sisa = (await c.get("/realisasi?untuk=saya")).text
         assert "Menunggu verifikasi Anda: 1" in sisa and f'action="/realisasi/{q2}/verifikasi"' in sisa
+        assert "1 laporan menunggu verifikasi Anda" in (await c.get("/")).text
     assert [r.status for r in await _rows(engine, "PDI-DATIN-2")] == ["diajukan", "disetujui", "dikembalikan"]
     # the operator is told, in the bot's words, and the decisions are audited with the head's name
     teks_op = [r.text for r in await baris_outbox(engine, "vf-hasil:")]
@@ -182,6 +185,7 @@ async def test_the_web_refuses_a_head_outside_their_units_their_own_report_and_a
         assert r.status_code == 403 and "hanya dapat melihat" in r.text
         semua = (await c.get("/realisasi")).text
         assert 'action="/realisasi/' not in semua and "(hanya lihat)" in semua
+        assert "menunggu verifikasi Anda" not in (await c.get("/")).text
     assert {r.status for r in [*await _rows(engine, "PDI-DATIN-2"), *await _rows(engine, "KUL-UML-2")]} == {
         "diajukan"}
 
