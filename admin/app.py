@@ -28,8 +28,9 @@ from admin.inti import (
     sesi,
     web,
 )
+from domain.tanggal import format_datetime
 from reports import anggaran, capaian, logistik, pemutakhiran
-from storage import org
+from storage import org, verifikasi
 from storage import web as sesi_web
 
 _HEADERS = [
@@ -163,6 +164,8 @@ async def dasbor(request: Request) -> Response:
     """Capaian, logistics progress, budget and voter-list stages, with their charts."""
     data = {n: (await _laporan(request, n))[0] for n in ("capaian", "anggaran", "pemutakhiran", "logistik")}
     data["lkjip"] = await lkjip.boleh(request)
+    async with web(request).engine.connect() as conn:  # a head's inbox, as /verifikasi and the digest count it
+        data["menunggu_verifikasi"] = len(await verifikasi.menunggu(conn, sesi(request).pengguna))
     return render(request, "dasbor.html", data)
 
 
@@ -176,7 +179,9 @@ async def grafik_png(request: Request) -> Response:
     if nama not in GRAFIK:
         return pesan(request, 404, teks.TIDAK_DITEMUKAN)
     lap, kunci = await _laporan(request, nama)
-    png = await asyncio.to_thread(grafik.png, nama, lap, kunci)
+    w = web(request)
+    per = format_datetime(w.now(), w.timezone) if nama == "logistik" else None
+    png = await asyncio.to_thread(grafik.png, nama, lap, kunci, per)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})
 
 

@@ -122,8 +122,9 @@ except Exception:  # the same: the stand-in above draws the chart
     _logistik_bersama = None  # type: ignore[assignment]
 
 
-def png(nama: str, lap: object, lingkup: str = "") -> bytes:
-    """The PNG of one dashboard chart (capaian, anggaran, pemutakhiran, logistik) for a report model."""
+def png(nama: str, lap: object, lingkup: str = "", per: str | None = None) -> bytes:
+    """The PNG of one dashboard chart (capaian, anggaran, pemutakhiran, logistik) for a report model; `per` names
+    the moment the logistics counts are from, as the bot's chart does."""
     if _bersama is not None:
         if isinstance(lap, LaporanCapaian):
             return _bersama.capaian(lap, lingkup=lingkup)
@@ -140,6 +141,6 @@ def png(nama: str, lap: object, lingkup: str = "") -> bytes:
     if isinstance(lap, LaporanLogistik):
         if _logistik_bersama is not None:
             return _logistik_bersama.render_png(judul_logistik(lap),
-                                                [(k.nama, k.tps, k.tiba, k.tepat) for k in lap.wilayah])
+                                                [(k.nama, k.tps, k.tiba, k.tepat) for k in lap.wilayah], per)
         return logistik(lap)
     raise TypeError(f"grafik {nama} tidak dikenal")

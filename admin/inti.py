@@ -219,8 +219,11 @@ def redirect(url: str) -> Response:
 # --- the guard -----------------------------------------------------------------------------------------
 
 
-def halaman(*, admin_saja: bool = False) -> Callable[[Endpoint], Endpoint]:
-    """Wrap an endpoint: a live session, the role allowed, and for every POST admin only plus a valid CSRF token."""
+def halaman(*, admin_saja: bool = False, kepala_boleh: bool = False) -> Callable[[Endpoint], Endpoint]:
+    """Wrap an endpoint: a live session, the role allowed, and for every POST admin only plus a valid CSRF token.
+
+    ``kepala_boleh``: a unit head may POST too (verifying what waits for them); the endpoint then applies the rule
+    that says on which reports (``domain.kinerja.periksa_verifikasi``)."""
 
     def deco(fn: Endpoint) -> Endpoint:
         @wraps(fn)
@@ -236,7 +239,7 @@ def halaman(*, admin_saja: bool = False) -> Callable[[Endpoint], Endpoint]:
             if admin_saja and s.pengguna.role != "admin":
                 return pesan(request, 403, teks.TIDAK_BERWENANG)
             if request.method == "POST":
-                if s.pengguna.role != "admin":
+                if s.pengguna.role != "admin" and not (kepala_boleh and s.pengguna.is_head):
                     return pesan(request, 403, teks.HANYA_BACA)
                 size = request.headers.get("content-length", "")
                 if size.isdigit() and int(size) > w.maks_unggah + 64 * 1024:

@@ -124,9 +124,10 @@ async def realisasi(request: Request) -> Response:
     return await _halaman_realisasi(request)
 
 
-@halaman()
+@halaman(kepala_boleh=True)
 async def realisasi_verifikasi(request: Request) -> Response:
-    """Approve or return a submitted realisation."""
+    """Approve or return a submitted realisation: an admin, or a head on what waits for them (the one rule of
+    ``storage.kinerja.decide``, as the bot's /verifikasi)."""
     w, admin, rid = web(request), sesi(request).pengguna, _id(request)
     keputusan = _f(request, "keputusan")
     if rid is None or keputusan not in ("setujui", "kembalikan"):
@@ -138,7 +139,8 @@ async def realisasi_verifikasi(request: Request) -> Response:
     except DitolakError as exc:
         return await _halaman_realisasi(request, exc.pesan, 400)
     w.wake_outbox()
-    return redirect("/realisasi?ok=diverifikasi")
+    return redirect("/realisasi?untuk=saya&ok=diverifikasi" if _f(request, "untuk") == "saya"
+                    else "/realisasi?ok=diverifikasi")
 
 
 @halaman()

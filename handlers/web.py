@@ -34,6 +34,8 @@ async def cmd_web(update: Update, context: PantauContext) -> None:
     text = teks.TAUTAN_MASUK.format(tautan=tautan_masuk(base, token))
     if p.role == "pimpinan":
         text += "\n" + teks.TAUTAN_PIMPINAN
+        if p.is_head:
+            text += " " + teks.TAUTAN_KEPALA
     # No preview: a preview fetcher must never be the one that opens the link.
     await msg.reply_text(text, link_preview_options=LinkPreviewOptions(is_disabled=True))
 

@@ -539,7 +539,8 @@ def _tabel_logistik(ps: _Penyusun) -> None:
         ps.p(f"Laporan ketibaan di Pantau: {format_number(lg.tiba)} dari {format_number(lg.total_tps)} TPS, "
              f"{format_number(lg.tepat)} tepat ({format_percent(lg.persen_tepat)}).")
         ps.gbr(3, "Ketibaan logistik di TPS per kabupaten/kota", grafik_logistik.render_png(
-            "Ketibaan logistik di TPS", [(k.nama, k.tps, k.tiba, k.tepat) for k in lg.wilayah]))
+            "Ketibaan logistik di TPS", [(k.nama, k.tps, k.tiba, k.tepat) for k in lg.wilayah],
+            format_date(ps.d.hari_ini)))  # the day the draft read its counts
 
 
 def _tabel_distribusi(ps: _Penyusun, ds: Distribusi) -> None:

@@ -7,4 +7,6 @@ TAUTAN_MASUK = (
     "Jangan teruskan tautan ini kepada siapa pun."
 )
 TAUTAN_PIMPINAN = "Akun pimpinan membuka web admin dalam mode hanya-lihat."
+TAUTAN_KEPALA = ("Sebagai kepala unit, Anda juga dapat menyetujui atau mengembalikan realisasi yang menunggu "
+                 "verifikasi Anda (halaman Realisasi).")
 TIDAK_BOLEH = "Maaf, web admin hanya untuk admin dan pimpinan."

@@ -141,6 +141,13 @@ async def test_login_import_fix_commit_dashboard_and_export(engine: AsyncEngine,
 
 async def test_pimpinan_on_a_phone_reads_but_cannot_change(engine: AsyncEngine, tmp_path: Path) -> None:
     async with masuk_peramban(engine, tmp_path, "pimpinan", layar=(390, 844)) as (page, base):
+        # The dashboard's charts keep a readable width and scroll inside their frame instead of shrinking.
+        await expect(page.locator("img.grafik")).to_have_count(4)
+        lebar = await page.evaluate("() => [...document.querySelectorAll('img.grafik')].map("
+                                    "i => [i.getBoundingClientRect().width, i.parentElement.scrollWidth > "
+                                    "i.parentElement.clientWidth])")
+        assert all(w >= 640 and gulir for w, gulir in lebar), lebar
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
         # The menu folds away on a phone and opens without JavaScript.
         await expect(page.get_by_role("link", name="TPS", exact=True)).to_have_count(0)
         await expect(page.locator("nav.lebar")).to_be_hidden()

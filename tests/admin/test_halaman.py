@@ -7,7 +7,9 @@ import csv
 import io
 import re
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -36,6 +38,26 @@ async def test_dashboard_shows_the_builders_figures_and_charts(engine: AsyncEngi
         await masuk(c, w, "kabag-kul")
         r = await c.get("/")
         assert "Bagian Keuangan, Umum dan Logistik" in r.text
+
+
+async def test_the_dashboards_logistics_chart_says_when_its_counts_are_from(engine: AsyncEngine,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from reports import grafik_logistik
+
+    judul: list[str] = []
+    asli = grafik_logistik.gambar
+
+    def intip(j: str, baris: Any, per: str | None = None) -> Any:
+        fig = asli(j, baris, per)
+        judul.extend(x.get_text() for x in fig.texts)
+        return fig
+
+    monkeypatch.setattr(grafik_logistik, "gambar", intip)
+    w = buat_web(engine, Jam(datetime(2026, 12, 7, 3, 15, tzinfo=UTC)))
+    async with klien(w) as c:
+        await masuk(c, w, "pimpinan")
+        assert (await c.get("/grafik/logistik.png")).status_code == 200
+    assert "per Senin, 7 Desember 2026 pukul 10.15 WIB" in judul  # as the bot's /logistik chart says it
 
 
 async def test_tps_pages_filters_and_export(engine: AsyncEngine) -> None:

@@ -154,6 +154,25 @@ def test_invite_uses_the_name_the_bot_learned_and_local_time(cli, capsys, databa
     assert " WIB, 1× pakai" in berlaku and " pukul " in berlaku and "UTC" not in berlaku and "-" not in berlaku
 
 
+def test_the_bot_remembers_the_name_getme_gave_it_for_the_invite_links(cli, capsys, database_url: str,  # type: ignore[no-untyped-def]
+                                                                         monkeypatch) -> None:
+    from bot.fakebotapi import FakeBotApi
+    from tests.bot.harness import bot_uji
+
+    monkeypatch.delenv("TELEGRAM_BOT_USERNAME", raising=False)
+
+    async def jalankan_bot() -> None:  # the bot starts once; Telegram's getMe answers with its real name
+        eng = create_engine(database_url)
+        async with bot_uji(eng, api=FakeBotApi(bot_username="kpu_kota_uji_bot")):
+            pass
+        await eng.dispose()
+
+    asyncio.run(jalankan_bot())
+    assert cli(["invite", "create", "--role", "operator", "--unit", "KUL-UML"]) == 0
+    out = capsys.readouterr().out
+    assert "https://t.me/kpu_kota_uji_bot?start=" in out and "pantau_bot" not in out
+
+
 def test_db_upgrade_says_what_it_did(cli, capsys, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'baru.db'}")
     assert cli(["db", "upgrade"]) == 0

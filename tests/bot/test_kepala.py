@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import pengingat
@@ -106,6 +107,87 @@ async def test_the_web_shows_the_same_list_to_the_head(engine: AsyncEngine) -> N
         assert r.status_code == 200 and "Menunggu verifikasi Anda: 1" in r.text
         assert "PDI-DATIN-2" in r.text and "menunggu 2 hari" in r.text
         assert "KUL-UML-2" not in r.text
+
+
+
+async def test_a_head_approves_and_returns_on_the_web_with_the_one_rule(engine: AsyncEngine) -> None:
+    async with bot_uji(engine) as b:
+        op = await demo_tg(engine, "operator")
+        for periode in ("2024-Q2", "2024-Q3", "2024-Q4"):
+            await _lapor(b, op, "PDI-DATIN-2", periode, "90")
+        await _lapor(b, await demo_tg(engine, "operator-uml"), "KUL-UML-2", "2024-Q3", "70")  # the Kabag's
+        # /web tells a head what they may do there
+        assert "Anda juga dapat menyetujui atau mengembalikan" in (
+            await b.kirim(await demo_tg(engine, "pimpinan"), "/web"))[-1].content
+        b.jam.now += timedelta(days=1)
+        w = buat_web(engine, Jam(b.jam.now))
+    q2, q3, q4 = (r.id for r in await _rows(engine, "PDI-DATIN-2"))
+    kul = (await _rows(engine, "KUL-UML-2"))[0].id
+    async with klien(w) as c:
+        token = await masuk(c, w, "pimpinan")
+        assert '<a href="/realisasi?untuk=saya"><b>3 laporan menunggu verifikasi Anda</b></a>' in (
+            await c.get("/")).text  # the dashboard points to it
+        inbox = (await c.get("/realisasi?untuk=saya")).text
+        assert "(hanya lihat, kecuali verifikasi realisasi)" in inbox
+        # the buttons stand beside what waits for this head, and only there
+        assert all(f'action="/realisasi/{i}/verifikasi"' in inbox for i in (q2, q3, q4))
+        assert f'action="/realisasi/{kul}/verifikasi"' not in (await c.get("/realisasi")).text
+        # Kembalikan without a reason is refused and nothing changes
+        r = await c.post(f"/realisasi/{q3}/verifikasi", data={"csrf": token, "keputusan": "kembalikan", "catatan": ""})
+        assert r.status_code == 400 and "Pengembalian perlu alasan" in r.text
+        r = await c.post(f"/realisasi/{q3}/verifikasi",
+                         data={"csrf": token, "keputusan": "setujui", "untuk": "saya"})
+        assert r.status_code == 303 and r.headers["location"] == "/realisasi?untuk=saya&ok=diverifikasi"
+        r = await c.post(f"/realisasi/{q4}/verifikasi",
+                         data={"csrf": token, "keputusan": "kembalikan", "catatan": "Bukti dukung belum ada"})
+        assert r.status_code == 303 and r.headers["location"] == "/realisasi?ok=diverifikasi"
+        # a second decision on the same report is refused as in the bot
+        r = await c.post(f"/realisasi/{q3}/verifikasi", data={"csrf": token, "keputusan": "kembalikan",
+                                                               "catatan": "Salah pilih tadi"})
+        assert r.status_code == 400 and "sudah diverifikasi" in r.text
+        # no CSRF token, no decision
+        assert (await c.post(f"/realisasi/{q2}/verifikasi", data={"keputusan": "setujui"})).status_code == 403
+        sisa = (await c.get("/realisasi?untuk=saya")).text
+        assert "Menunggu verifikasi Anda: 1" in sisa and f'action="/realisasi/{q2}/verifikasi"' in sisa
+        assert "1 laporan menunggu verifikasi Anda" in (await c.get("/")).text
+    assert [r.status for r in await _rows(engine, "PDI-DATIN-2")] == ["diajukan", "disetujui", "dikembalikan"]
+    # the operator is told, in the bot's words, and the decisions are audited with the head's name
+    teks_op = [r.text for r in await baris_outbox(engine, "vf-hasil:")]
+    assert any("disetujui oleh Sekretaris Demo" in x for x in teks_op)
+    assert any("dikembalikan oleh Sekretaris Demo" in x and "Bukti dukung belum ada" in x for x in teks_op)
+    async with engine.connect() as conn:
+        jejak = (await conn.execute(sa.select(t.audit_log.c.action).where(
+            t.audit_log.c.entity == "realisasi", t.audit_log.c.entity_id.in_([str(q3), str(q4)]),
+            t.audit_log.c.action != "lapor")
+            .order_by(t.audit_log.c.id))).scalars().all()
+    assert list(jejak) == ["setujui", "kembalikan"]
+
+
+async def test_the_web_refuses_a_head_outside_their_units_their_own_report_and_a_pimpinan_who_heads_nothing(
+        engine: AsyncEngine) -> None:
+    async with bot_uji(engine) as b:
+        await _lapor(b, await demo_tg(engine, "operator"), "PDI-DATIN-2", "2024-Q3", "90")
+        await _lapor(b, await demo_tg(engine, "operator-uml"), "KUL-UML-2", "2024-Q3", "70")
+        w = buat_web(engine, Jam(b.jam.now))
+    pdi, kul = (await _rows(engine, "PDI-DATIN-2"))[0].id, (await _rows(engine, "KUL-UML-2"))[0].id
+    async with engine.begin() as conn:  # the Kepala Bagian KUL wrote the KUL report themselves
+        kabag = (await conn.execute(sa.select(t.users.c.id).where(t.users.c.demo_key == "kabag-kul"))).scalar_one()
+        await conn.execute(t.realisations.update().where(t.realisations.c.id == kul).values(author_id=kabag))
+    async with klien(w) as c:
+        token = await masuk(c, w, "kabag-kul")
+        r = await c.post(f"/realisasi/{pdi}/verifikasi", data={"csrf": token, "keputusan": "setujui"})
+        assert r.status_code == 400 and "bukan kepala unit" in r.text  # another Bagian's report
+        r = await c.post(f"/realisasi/{kul}/verifikasi", data={"csrf": token, "keputusan": "setujui"})
+        assert r.status_code == 400 and "laporan Anda sendiri" in r.text
+        async with engine.begin() as conn:  # no longer a head: read-only again
+            await conn.execute(t.users.update().where(t.users.c.id == kabag).values(is_head=False))
+        r = await c.post(f"/realisasi/{pdi}/verifikasi", data={"csrf": token, "keputusan": "setujui"})
+        assert r.status_code == 403 and "hanya dapat melihat" in r.text
+        semua = (await c.get("/realisasi")).text
+        assert 'action="/realisasi/' not in semua and "(hanya lihat)" in semua
+        assert "menunggu verifikasi Anda" not in (await c.get("/")).text
+    assert {r.status for r in [*await _rows(engine, "PDI-DATIN-2"), *await _rows(engine, "KUL-UML-2")]} == {
+        "diajukan"}
 
 
 # --- /realisasi: a percentage above the target is confirmed -------------------------------------------------------

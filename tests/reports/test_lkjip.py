@@ -192,3 +192,25 @@ async def test_hambatan_and_upaya_come_from_verified_realisations(engine: AsyncE
     assert "Upaya yang dilaporkan: Kontrak sewa gudang ditandatangani sejak Januari." in ik2_draf
     assert "Belum diverifikasi" not in " ".join(draf)  # a submission waiting for verification is not a fact yet
     assert any("Kontrak sewa gudang" in x for x in draf if x.startswith("[Draf — lengkapi: rencana tindak lanjut"))
+
+
+async def test_the_logistics_chart_says_the_day_its_counts_are_from(engine: AsyncEngine,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from reports import grafik_logistik
+    from tests.storage.test_arrivals import demo_petugas, masukan, simpan, tps_kota
+
+    teks: list[str] = []
+    asli = grafik_logistik.gambar
+
+    def intip(judul: str, baris: object, per: str | None = None) -> object:
+        fig = asli(judul, baris, per)  # type: ignore[arg-type]
+        teks.extend(x.get_text() for x in fig.texts)
+        return fig
+
+    monkeypatch.setattr(grafik_logistik, "gambar", intip)
+    await simpan(engine, masukan((await tps_kota(engine, 1))[0].id), await demo_petugas(engine))
+    async with engine.connect() as conn:
+        data = await lkjip.build(conn, 2024, today=HARI)
+    assert data.logistik.tiba == 1
+    lkjip_docx.render(data)
+    assert "per 31 Desember 2024" in teks
