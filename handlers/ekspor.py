@@ -2,22 +2,19 @@
 
 An export streams from the database into a temporary file in a separate process, whatever its size: a national
 XLSX takes about a minute of CPU, and even a small one in a thread of the bot would hold the interpreter lock the
-bot's replies need. The processes form a small pool started lazily (opening /ekspor already starts it, so the
-first file does not wait for it) that stays for the next exports, at a lower CPU priority than the bot. A process
-that dies or an export past BATAS_WAKTU stops the pool (the next export starts a fresh one) and the admin gets a
-message. While it runs the chat shows "sending a file…"; a file over Telegram's 50 MB upload limit is zipped (in
-the export's process), and if it is still too big the admin is pointed to the admin web. Every export is written
-to the audit log.
+bot's replies need. The processes are reports.proses's pool (opening /ekspor already starts it, so the first file
+does not wait for it), at a lower CPU priority than the bot. A process that dies or an export past BATAS_WAKTU
+stops the pool (the next export starts a fresh one) and the admin gets a message. While it runs the chat shows
+"sending a file…"; a file over Telegram's 50 MB upload limit is zipped (in the export's process), and if it is
+still too big the admin is pointed to the admin web. Every export is written to the audit log.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import io
 import logging
-import multiprocessing
 import secrets
 import shutil
 import tempfile
@@ -35,7 +32,7 @@ from domain.angka import format_number
 from handlers import teks, tombol
 from handlers.konteks import PantauContext
 from handlers.teks import laporan as tl
-from reports import ekspor, lkj
+from reports import ekspor, lkj, proses
 from storage import audit, kinerja
 
 log = logging.getLogger("pantau.ekspor")
@@ -45,60 +42,16 @@ JEDA_AKSI = 4.0  # Telegram shows a chat action for about 5 seconds
 FORMAT = {"xlsx": ("xlsx", False, tl.T_XLSX_FORMAT), "csv": ("csv", False, tl.T_CSV),
           "bom": ("csv", True, tl.T_CSV_BOM)}
 TAHUN_MIN, TAHUN_MAKS = 2000, 2100
-PROSES_MAKS = 2  # exports of different admins at once; more wait for a free process
-NICE = 10  # the export processes' CPU priority below the bot's (os.nice)
 BATAS_WAKTU = 1800.0  # seconds: a national XLSX takes about one minute
 
 _berjalan: set[int] = set()
-_kolam: concurrent.futures.ProcessPoolExecutor | None = None
 KERJA = ekspor.jalankan_tugas  # what an export process runs for one export
-
-
-def _kolam_proses() -> concurrent.futures.ProcessPoolExecutor:
-    global _kolam
-    if _kolam is None:
-        # spawn: a fresh interpreter, not a fork of a process with an event loop and open connections.
-        _kolam = concurrent.futures.ProcessPoolExecutor(
-            max_workers=PROSES_MAKS, mp_context=multiprocessing.get_context("spawn"),
-            initializer=ekspor.siapkan_proses, initargs=(NICE,))
-    return _kolam
-
-
-def hentikan_kolam(kolam: concurrent.futures.ProcessPoolExecutor | None = None) -> None:
-    """Stop the export processes now (all of them, or those of `kolam` if it is still the current pool); the next
-    export starts a fresh pool. Exports still running in it fail."""
-    global _kolam
-    kolam = kolam or _kolam
-    if kolam is None:
-        return
-    if kolam is _kolam:
-        _kolam = None
-    # The executor cannot stop a running job: its processes are killed (the dict is the executor's own).
-    for proses in list((getattr(kolam, "_processes", None) or {}).values()):
-        with contextlib.suppress(Exception):
-            proses.kill()
-    kolam.shutdown(wait=False, cancel_futures=True)
-
-
-def panaskan() -> None:
-    """Start the pool's processes ahead of the first export (a no-op job makes the executor spawn one)."""
-    if _kolam is None:
-        with contextlib.suppress(Exception):
-            _kolam_proses().submit(int)
 
 
 async def jalankan(tugas: ekspor.TugasEkspor) -> ekspor.HasilEkspor:
     """Run one export in an export process. Raises ekspor.EksporGagal (the export's own error), BrokenProcessPool
-    (its process died) or TimeoutError (past BATAS_WAKTU: the pool is stopped)."""
-    kolam = _kolam_proses()
-    fut = asyncio.get_running_loop().run_in_executor(kolam, KERJA, tugas)
-    try:
-        return await asyncio.wait_for(fut, BATAS_WAKTU)
-    except (TimeoutError, BrokenProcessPool, asyncio.CancelledError):
-        # A hung export would hold its process for good, a dead one leaves the pool unusable, and one whose admin
-        # is gone (shutdown) would write a file nobody reads: stop the pool.
-        hentikan_kolam(kolam)
-        raise
+    (its process died) or TimeoutError (past BATAS_WAKTU); either of the last two stops the pool."""
+    return await proses.jalankan(KERJA, tugas, batas_waktu=BATAS_WAKTU, hentikan_bila_batal=True)
 
 
 async def _ubah(query: Any, text: str, markup: Any = None) -> None:
@@ -116,7 +69,7 @@ async def cmd_ekspor(update: Update, context: PantauContext) -> None:
     """The export menu: one button per dataset, and the LKj tables of the latest year."""
     msg = update.effective_message
     assert msg is not None
-    panaskan()
+    proses.panaskan()
     async with context.layanan.engine.connect() as conn:
         tahun = await kinerja.latest_year(conn)
     baris = _menu()

@@ -20,7 +20,7 @@ from handlers import ekspor as h_ekspor
 from handlers import laporan as h_laporan
 from handlers import teks
 from handlers.teks import laporan as tl
-from reports import ekspor, grafik
+from reports import ekspor, grafik, proses
 from storage import audit, demo
 from storage import tables as t
 from tests.bot.harness import BotUji, bot_uji, demo_tg
@@ -423,7 +423,7 @@ async def test_every_export_runs_in_a_separate_process_with_lower_priority(
     assert len(hasil) == 2 and {h.baris for h, _, _ in hasil} == {200}
     for h, mode, prioritas in hasil:
         assert h.pid != os.getpid() and mode == 0o600
-        assert prioritas == min(19, os.nice(0) + h_ekspor.NICE)  # the bot's replies win the CPU
+        assert prioritas == min(19, os.nice(0) + proses.NICE)  # the bot's replies win the CPU
 
 
 async def test_a_dead_export_process_tells_the_admin_and_the_next_export_works(
@@ -434,7 +434,7 @@ async def test_a_dead_export_process_tells_the_admin_and_the_next_export_works(
         out = await _ekspor(b, tg, "tahapan", "csv")
         assert out[-1].kind == "text" and out[-1].content.startswith("Maaf, ekspor Tahapan pemutakhiran terhenti")
         assert re.search(r"Kode: [0-9A-F]{6}$", out[-1].content)
-        assert h_ekspor._berjalan == set() and h_ekspor._kolam is None
+        assert h_ekspor._berjalan == set() and proses._kolam is None
         async with engine.connect() as conn:
             assert await audit.recent(conn, entity="dataset", limit=1) == []  # nothing was sent
         monkeypatch.setattr(h_ekspor, "KERJA", ekspor.jalankan_tugas)
@@ -447,17 +447,18 @@ async def test_a_hung_export_is_stopped_and_the_admin_told(engine: AsyncEngine, 
                                                            ) -> None:
     async with bot_uji(engine) as b:
         tg = await demo_tg(engine, "admin")
-        h_ekspor.panaskan()
-        kolam = h_ekspor._kolam
+        proses.panaskan()
+        kolam = proses._kolam
         assert kolam is not None
         kolam.submit(int).result(timeout=60)  # its process is up: the limit below counts the export only
+        anak = list(kolam._processes.values())
+        assert anak
         monkeypatch.setattr(h_ekspor, "KERJA", _macet)
         monkeypatch.setattr(h_ekspor, "BATAS_WAKTU", 1.0)
         out = await _ekspor(b, tg, "tps", "xlsx")
         assert out[-1].kind == "text" and out[-1].content.startswith("Maaf, ekspor TPS terlalu lama dan dihentikan")
-        assert h_ekspor._berjalan == set() and h_ekspor._kolam is None
-        proses = list(kolam._processes.values()) if kolam._processes else []
-        for p_ in proses:
+        assert h_ekspor._berjalan == set() and proses._kolam is None
+        for p_ in anak:  # killed, not left running the hung export
             p_.join(10)
             assert not p_.is_alive()
         monkeypatch.setattr(h_ekspor, "KERJA", ekspor.jalankan_tugas)
@@ -475,7 +476,7 @@ async def test_an_export_error_in_its_process_reaches_the_admin(engine: AsyncEng
         assert out[-1].kind == "text" and out[-1].content.startswith("Maaf, ekspor TPS gagal. Coba lagi")
         kode = out[-1].content.rsplit(" ", 1)[-1]
         assert any(kode in r.getMessage() and "Traceback" in r.getMessage() for r in caplog.records)
-        assert h_ekspor._berjalan == set() and h_ekspor._kolam is not None  # the pool itself is fine
+        assert h_ekspor._berjalan == set() and proses._kolam is not None  # the pool itself is fine
 
 
 async def test_capaian_shows_notes_and_demo_marks(engine: AsyncEngine) -> None:
