@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import logging
 import secrets
 import shutil
@@ -110,9 +109,8 @@ async def kirim_lkj(msg: Message, context: PantauContext, tahun: int) -> None:
     today = context.layanan.now().astimezone(ZoneInfo(context.layanan.timezone)).date()
     async with context.layanan.engine.connect() as conn:
         lap = await lkj.build(conn, tahun, today=today)
-    buf = io.BytesIO()
-    n = await asyncio.to_thread(lkj.tulis_xlsx, lap, buf, tz=context.layanan.timezone)
-    await msg.reply_document(buf.getvalue(), filename=f"pantau-lkj-{tahun}.xlsx",
+    isi, n = await proses.xlsx(lkj.tulis_xlsx, lap, tz=context.layanan.timezone)
+    await msg.reply_document(isi, filename=f"pantau-lkj-{tahun}.xlsx",
                              caption=tl.BERKAS_LKJ.format(tahun=tahun))
     await catat(context, "laporan-lkj", "xlsx", n, {"tahun": tahun})
 

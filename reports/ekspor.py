@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import csv
 import gc
+import io
 import json
 import os
 import threading
@@ -285,6 +286,20 @@ class Lembar:
         if not self._selesai:
             self._selesai = True
             self._filter()
+
+
+def daftar_xlsx(header: Sequence[str], rows: list[list[Any]]) -> bytes:
+    """A web list as a one-sheet workbook in memory: a bold frozen header, then the rows (cells neutralised)."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    ws = wb.add_worksheet("data")
+    bold = wb.add_format({"bold": True})
+    ws.write_row(0, 0, list(header), bold)
+    for i, r in enumerate(rows, start=1):
+        ws.write_row(i, 0, [netralkan(v) for v in r])
+    ws.freeze_panes(1, 0)
+    wb.close()
+    return buf.getvalue()
 
 
 # --- CSV -----------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import io
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
@@ -79,3 +80,15 @@ async def jalankan(fungsi: Callable[..., T], *args: Any, batas_waktu: float | No
         if hentikan_bila_batal:
             hentikan(k)
         raise
+
+
+def _ke_bytes(fungsi: Callable[..., int], args: tuple[Any, ...], kw: dict[str, Any]) -> tuple[bytes, int]:
+    buf = io.BytesIO()
+    n = fungsi(*args, buf, **kw)
+    return buf.getvalue(), n
+
+
+async def xlsx(fungsi: Callable[..., int], *args: Any, **kw: Any) -> tuple[bytes, int]:
+    """A workbook in memory written in an export process: `fungsi(*args, buf, **kw)` writes it into `buf` and returns
+    its data rows; the workbook's bytes and that count come back. The report it holds was built (and scoped) here."""
+    return await jalankan(_ke_bytes, fungsi, args, kw)
