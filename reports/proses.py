@@ -70,8 +70,9 @@ async def jalankan(fungsi: Callable[..., T], *args: Any, batas_waktu: float | No
     down) stops the pool too, rather than leave a long export writing a file nobody will read.
     """
     k = kolam()
-    fut = asyncio.get_running_loop().run_in_executor(k, fungsi, *args)
     try:
+        # Inside the try: a pool whose idle process died refuses the job at once (BrokenProcessPool).
+        fut = asyncio.get_running_loop().run_in_executor(k, fungsi, *args)
         return await asyncio.wait_for(fut, batas_waktu)
     except (TimeoutError, BrokenProcessPool):
         hentikan(k)

@@ -520,3 +520,21 @@ async def test_pemutakhiran_marks_demo_completions(engine: AsyncEngine) -> None:
         grafik.kosongkan_cache()
         text = (await b.kirim(await demo_tg(engine, "pimpinan"), "/pemutakhiran 2024"))[-1].content
         assert "Penerimaan DP4*" not in text and "Sinkronisasi oleh KPU*" in text
+
+
+async def test_an_export_process_that_died_while_idle_does_not_block_the_next_exports(
+        engine: AsyncEngine) -> None:
+    async with bot_uji(engine) as b:
+        tg = await demo_tg(engine, "admin")
+        proses.hentikan()
+        kolam = proses.kolam()
+        kolam.submit(int).result(timeout=60)
+        for p_ in list(kolam._processes.values()):
+            p_.kill()  # killed between two exports (out of memory, an operator's kill)
+            p_.join(10)
+        out = await _ekspor(b, tg, "tahapan", "csv")
+        if out[-1].kind == "text":  # the executor may notice the death only when the job is refused
+            assert out[-1].content.startswith("Maaf, ekspor Tahapan pemutakhiran terhenti")
+            out = await _ekspor(b, tg, "tahapan", "csv")
+        assert out[-1].kind == "document" and (out[-1].document or b"").count(b"\r\n") == 201
+        assert h_ekspor._berjalan == set()
