@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import hmac
 import io
@@ -29,6 +28,8 @@ from domain.angka import format_number, format_percent, format_rupiah
 from domain.cakupan import Cakupan
 from domain.entitas import PERAN_LABEL
 from domain.tanggal import format_date, format_datetime
+from reports import proses
+from reports.ekspor import daftar_xlsx
 from reports.tabel import netralkan
 from reports.teks import nilai_teks
 from storage import audit
@@ -360,7 +361,8 @@ def ekspor(request: Request, nama: str, header: Sequence[str],
 
     async def body() -> bytes:
         data = [[_sel(v) for v in r] async for r in _aliran(rows)]
-        isi = await asyncio.to_thread(_xlsx, header, data)
+        # Written in an export process: the workbook's CPU never delays the bot's replies (same process as the web).
+        isi = await proses.jalankan(daftar_xlsx, header, data)
         await _catat_unduhan(request, nama, fmt, len(data), True)
         return isi
 
@@ -378,18 +380,3 @@ class _XlsxResponse(Response):
         self.body = await self._make()
         self.headers["content-length"] = str(len(self.body))
         await super().__call__(scope, receive, send)
-
-
-def _xlsx(header: Sequence[str], rows: list[list[Any]]) -> bytes:
-    import xlsxwriter  # type: ignore[import-untyped]
-
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    ws = wb.add_worksheet("data")
-    bold = wb.add_format({"bold": True})
-    ws.write_row(0, 0, list(header), bold)
-    for i, r in enumerate(rows, start=1):
-        ws.write_row(i, 0, [netralkan(v) for v in r])
-    ws.freeze_panes(1, 0)
-    wb.close()
-    return buf.getvalue()

@@ -1,23 +1,23 @@
 """/ekspor for admins: pick a dataset and a format, get the file here; and the LKj workbook ("ek:l:<tahun>").
 
-An export streams from the database into a temporary file. Small ones run in a worker thread; from BARIS_PROSES
-rows on they run in a separate process (a national XLSX takes about a minute of CPU and must not slow the bot).
-While it runs the chat shows "sending a file…"; a file over Telegram's 50 MB upload limit is zipped, and if it is
+An export streams from the database into a temporary file in a separate process, whatever its size: a national
+XLSX takes about a minute of CPU, and even a small one in a thread of the bot would hold the interpreter lock the
+bot's replies need. The processes are reports.proses's pool (opening /ekspor already starts it, so the first file
+does not wait for it), at a lower CPU priority than the bot. A process that dies or an export past BATAS_WAKTU
+stops the pool (the next export starts a fresh one) and the admin gets a message. While it runs the chat shows
+"sending a file…"; a file over Telegram's 50 MB upload limit is zipped (in the export's process), and if it is
 still too big the admin is pointed to the admin web. Every export is written to the audit log.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
-import io
 import logging
-import multiprocessing
 import secrets
 import shutil
 import tempfile
-from functools import partial
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,28 +31,26 @@ from domain.angka import format_number
 from handlers import teks, tombol
 from handlers.konteks import PantauContext
 from handlers.teks import laporan as tl
-from reports import ekspor, lkj
+from reports import ekspor, lkj, proses
 from storage import audit, kinerja
 
 log = logging.getLogger("pantau.ekspor")
 EK = "ek"
-BARIS_PROSES = 50_000
 BATAS_UNGGAH = ekspor.BATAS_TELEGRAM
 JEDA_AKSI = 4.0  # Telegram shows a chat action for about 5 seconds
 FORMAT = {"xlsx": ("xlsx", False, tl.T_XLSX_FORMAT), "csv": ("csv", False, tl.T_CSV),
           "bom": ("csv", True, tl.T_CSV_BOM)}
 TAHUN_MIN, TAHUN_MAKS = 2000, 2100
+BATAS_WAKTU = 1800.0  # seconds: a national XLSX takes about one minute
 
 _berjalan: set[int] = set()
-_kolam: concurrent.futures.ProcessPoolExecutor | None = None
+KERJA = ekspor.jalankan_tugas  # what an export process runs for one export
 
 
-def _kolam_proses() -> concurrent.futures.ProcessPoolExecutor:
-    global _kolam
-    if _kolam is None:
-        # spawn: a fresh interpreter, not a fork of a process with an event loop and open connections.
-        _kolam = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    return _kolam
+async def jalankan(tugas: ekspor.TugasEkspor) -> ekspor.HasilEkspor:
+    """Run one export in an export process. Raises ekspor.EksporGagal (the export's own error), BrokenProcessPool
+    (its process died) or TimeoutError (past BATAS_WAKTU); either of the last two stops the pool."""
+    return await proses.jalankan(KERJA, tugas, batas_waktu=BATAS_WAKTU, hentikan_bila_batal=True)
 
 
 async def _ubah(query: Any, text: str, markup: Any = None) -> None:
@@ -70,6 +68,7 @@ async def cmd_ekspor(update: Update, context: PantauContext) -> None:
     """The export menu: one button per dataset, and the LKj tables of the latest year."""
     msg = update.effective_message
     assert msg is not None
+    proses.panaskan()
     async with context.layanan.engine.connect() as conn:
         tahun = await kinerja.latest_year(conn)
     baris = _menu()
@@ -110,9 +109,8 @@ async def kirim_lkj(msg: Message, context: PantauContext, tahun: int) -> None:
     today = context.layanan.now().astimezone(ZoneInfo(context.layanan.timezone)).date()
     async with context.layanan.engine.connect() as conn:
         lap = await lkj.build(conn, tahun, today=today)
-    buf = io.BytesIO()
-    n = await asyncio.to_thread(lkj.tulis_xlsx, lap, buf, tz=context.layanan.timezone)
-    await msg.reply_document(buf.getvalue(), filename=f"pantau-lkj-{tahun}.xlsx",
+    isi, n = await proses.xlsx(lkj.tulis_xlsx, lap, tz=context.layanan.timezone)
+    await msg.reply_document(isi, filename=f"pantau-lkj-{tahun}.xlsx",
                              caption=tl.BERKAS_LKJ.format(tahun=tahun))
     await catat(context, "laporan-lkj", "xlsx", n, {"tahun": tahun})
 
@@ -160,22 +158,25 @@ async def _ekspor(msg: Message, context: PantauContext, nama: str, kode_format: 
     try:
         now = svc.now()
         hari_ini = now.astimezone(ZoneInfo(svc.timezone)).date()
-        berkas = folder / ekspor.nama_berkas(nama, fmt, hari_ini)
-        kerja = partial(ekspor.ekspor_berkas, svc.engine.url.render_as_string(hide_password=False), nama, fmt,
-                        str(berkas), bom=bom, tz=svc.timezone, hari_ini=hari_ini)
+        tugas = ekspor.TugasEkspor(svc.engine.url.render_as_string(hide_password=False), nama, fmt,
+                                   str(folder / ekspor.nama_berkas(nama, fmt, hari_ini)), bom=bom, tz=svc.timezone,
+                                   hari_ini=hari_ini, zip_di_atas=BATAS_UNGGAH)
         try:
-            if n >= BARIS_PROSES:
-                baris = await asyncio.get_running_loop().run_in_executor(_kolam_proses(), kerja)
-            else:
-                baris = await asyncio.to_thread(kerja)
-        except Exception:
+            hasil = await jalankan(tugas)
+        except Exception as e:
             kode = secrets.token_hex(3).upper()
-            log.exception("ekspor %s gagal, kode=%s", nama, kode)
-            await msg.reply_text(tl.EKSPOR_GAGAL.format(judul=ds.judul, kode=kode))
+            if isinstance(e, TimeoutError):
+                log.error("ekspor %s melewati %s s, proses dihentikan, kode=%s", nama, BATAS_WAKTU, kode)
+                teks_ = tl.EKSPOR_WAKTU_HABIS
+            elif isinstance(e, BrokenProcessPool):
+                log.error("proses ekspor %s berhenti tiba-tiba, kode=%s", nama, kode)
+                teks_ = tl.EKSPOR_PROSES_MATI
+            else:
+                log.error("ekspor %s gagal, kode=%s: %s", nama, kode, e)
+                teks_ = tl.EKSPOR_GAGAL
+            await msg.reply_text(teks_.format(judul=ds.judul, kode=kode))
             return
-        dizip = berkas.stat().st_size > BATAS_UNGGAH
-        if dizip:
-            berkas = await asyncio.to_thread(ekspor.kemas_zip, berkas)
+        berkas, baris, dizip = Path(hasil.path), hasil.baris, hasil.dizip
         ukuran = berkas.stat().st_size
         selesai.set()
         if ukuran > BATAS_UNGGAH:

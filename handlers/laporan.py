@@ -1,7 +1,8 @@
 """Leaders' and operators' summaries with charts: /capaian (Tabel 3.2, with 3.3/3.4 and XLSX on buttons),
 /anggaran (pagu, realisasi, absorption, efficiency) and /pemutakhiran (stage status and a heat map).
 
-Charts render in a worker thread (asyncio.to_thread) and are cached briefly per scope by reports.grafik.
+Charts render in a worker thread (asyncio.to_thread) and are cached briefly per scope by reports.grafik; the XLSX
+workbooks are written in an export process (reports.proses) from the report built and scoped here.
 Buttons carry their whole state ("cp:v:<unit>:<tahun>:<triwulan>"), so an older keyboard still works; a forged
 one, or a unit outside the user's scope, gets teks.KEDALUWARSA.
 """
@@ -9,9 +10,7 @@ one, or a unit outside the user's scope, gets teks.KEDALUWARSA.
 from __future__ import annotations
 
 import asyncio
-import io
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -32,8 +31,7 @@ from handlers.lkjip import tombol_draf
 from handlers.tahun import tahun_laporan_ini
 from handlers.teks import laporan as tl
 from handlers.teks import tahun as tt
-from reports import anggaran, capaian, grafik, lkj, pemutakhiran, perbandingan
-from reports.ekspor import BukuKerja
+from reports import anggaran, capaian, grafik, lkj, pemutakhiran, perbandingan, proses
 from reports.pemutakhiran import LaporanPemutakhiran
 from storage import laporan as data
 from storage import org, tahun_laporan
@@ -305,29 +303,15 @@ async def on_capaian(update: Update, context: PantauContext) -> None:
         await kirim.balas(query.message, teks_)
 
 
-def _xlsx(tulis: Callable[[io.BytesIO], int]) -> tuple[bytes, int]:
-    buf = io.BytesIO()
-    n = tulis(buf)
-    return buf.getvalue(), n
-
-
 async def _kirim_xlsx_capaian(msg: Message, context: PantauContext, kode: str | None, tahun: int, tw: int) -> None:
     today = hari_ini(context)
     async with context.layanan.engine.connect() as conn:
         lap = await capaian.build(conn, tahun, kode, sampai=_periode(tahun, tw), today=today)
         band = await perbandingan.banding_tahun(conn, tahun, kode, today=today)
         ren = await perbandingan.banding_renstra(conn, tahun, kode, today=today)
-    tz = context.layanan.timezone
-
-    def tulis(buf: io.BytesIO) -> int:
-        bk = BukuKerja(buf, tz=tz, judul=f"Capaian {kode or 'IKU'} {tahun}")
-        lkj.lembar_capaian(bk, lap)
-        lkj.lembar_banding(bk, band)
-        lkj.lembar_renstra(bk, ren)
-        bk.tutup()
-        return bk.jumlah_baris
-
-    isi, n = await asyncio.to_thread(_xlsx, tulis)
+    # Written in an export process: the workbook's CPU never delays the bot's replies.
+    isi, n = await proses.xlsx(lkj.tulis_capaian_xlsx, lap, band, ren, tz=context.layanan.timezone,
+                               judul=f"Capaian {kode or 'IKU'} {tahun}")
     nama = f"pantau-capaian-{(kode or 'iku').lower()}-{tahun}{f'-tw{tw}' if tw else ''}.xlsx"
     await msg.reply_document(isi, filename=nama, caption=tl.BERKAS_CAPAIAN.format(judul=tl.judul_capaian(lap)))
     await catat_ekspor(context, "laporan-capaian", "xlsx", n, {"tahun": tahun, "triwulan": tw, "unit": kode})
@@ -384,7 +368,7 @@ async def on_anggaran(update: Update, context: PantauContext) -> None:
     await query.answer(tl.MENYIAPKAN)
     async with context.layanan.engine.connect() as conn:
         lap = await anggaran.build(conn, tahun, (await cakupan(conn, context.aktif)).organisasi_ids)
-    isi, n = await asyncio.to_thread(_xlsx, lambda buf: lkj.laporan_xlsx(lap, buf, tz=context.layanan.timezone))
+    isi, n = await proses.xlsx(lkj.laporan_xlsx, lap, tz=context.layanan.timezone)
     await query.message.reply_document(isi, filename=f"pantau-anggaran-{tahun}.xlsx",
                                        caption=tl.BERKAS_ANGGARAN.format(tahun=tahun))
     await catat_ekspor(context, "laporan-anggaran", "xlsx", n, {"tahun": tahun})
@@ -440,8 +424,7 @@ async def on_pemutakhiran(update: Update, context: PantauContext) -> None:
     await query.answer(tl.MENYIAPKAN)
     async with context.layanan.engine.connect() as conn:
         lap, nama, lingkup = await _pemutakhiran(conn, context.aktif, tahun, hari_ini(context))
-    isi, n = await asyncio.to_thread(
-        _xlsx, lambda buf: lkj.laporan_xlsx(lap, buf, tz=context.layanan.timezone, nama_kabkota=nama))
+    isi, n = await proses.xlsx(lkj.laporan_xlsx, lap, tz=context.layanan.timezone, nama_kabkota=nama)
     await query.message.reply_document(isi, filename=f"pantau-pemutakhiran-{tahun}.xlsx",
                                        caption=tl.BERKAS_PEMUTAKHIRAN.format(tahun=tahun))
     await catat_ekspor(context, "laporan-pemutakhiran", "xlsx", n, {"tahun": tahun, "kabkota": lingkup})

@@ -22,8 +22,11 @@ import asyncio
 import contextlib
 import csv
 import gc
+import io
 import json
+import os
 import threading
+import traceback
 import zipfile
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -283,6 +286,20 @@ class Lembar:
         if not self._selesai:
             self._selesai = True
             self._filter()
+
+
+def daftar_xlsx(header: Sequence[str], rows: list[list[Any]]) -> bytes:
+    """A web list as a one-sheet workbook in memory: a bold frozen header, then the rows (cells neutralised)."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    ws = wb.add_worksheet("data")
+    bold = wb.add_format({"bold": True})
+    ws.write_row(0, 0, list(header), bold)
+    for i, r in enumerate(rows, start=1):
+        ws.write_row(i, 0, [netralkan(v) for v in r])
+    ws.freeze_panes(1, 0)
+    wb.close()
+    return buf.getvalue()
 
 
 # --- CSV -----------------------------------------------------------------------------------------------------
@@ -684,6 +701,60 @@ def ekspor_berkas(url: str, nama: str, fmt: str, path: str, *, bom: bool = False
             await engine.dispose()
 
     return asyncio.run(jalan())
+
+
+# --- exports in a separate process -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TugasEkspor:
+    """One export for a separate process: everything it needs travels with it (pickled), nothing is inherited."""
+
+    url: str
+    nama: str
+    fmt: str
+    path: str
+    bom: bool = False
+    tz: str = "Asia/Jakarta"
+    hari_ini: date | None = None
+    batas: int | None = None
+    zip_di_atas: int | None = None  # a file larger than this many bytes is zipped (in the same process)
+
+
+@dataclass(frozen=True)
+class HasilEkspor:
+    """What an export process hands back: the file to send (zipped or not), its rows and bytes, and who wrote it."""
+
+    path: str
+    baris: int
+    byte: int
+    dizip: bool
+    pid: int
+
+
+class EksporGagal(Exception):
+    """An export that failed in its process: the cause and the process's traceback as text (always picklable,
+    whatever the driver's own exception holds)."""
+
+
+def siapkan_proses(nice: int) -> None:
+    """Start of an export process: a lower CPU priority than the bot's, private files (0600), modules loaded."""
+    with contextlib.suppress(OSError):
+        os.nice(nice)
+    os.umask(0o077)
+    import storage.db  # noqa: F401  (the first export need not pay for the imports)
+
+
+def jalankan_tugas(tugas: TugasEkspor) -> HasilEkspor:
+    """Run one export in this process (an export process's job): stream it to its file, zip it when too large."""
+    try:
+        n = ekspor_berkas(tugas.url, tugas.nama, tugas.fmt, tugas.path, bom=tugas.bom, tz=tugas.tz,
+                          hari_ini=tugas.hari_ini, batas=tugas.batas)
+        path, dizip = Path(tugas.path), False
+        if tugas.zip_di_atas is not None and path.stat().st_size > tugas.zip_di_atas:
+            path, dizip = kemas_zip(path), True
+        return HasilEkspor(str(path), n, path.stat().st_size, dizip, os.getpid())
+    except Exception as e:
+        raise EksporGagal(f"{type(e).__name__}: {e}\n{traceback.format_exc()}") from None
 
 
 def kemas_zip(path: str | Path, nama_di_dalam: str | None = None) -> Path:

@@ -249,6 +249,17 @@ def lembar_output(bk: BukuKerja, lkj: LaporanLkj) -> None:
                    f"{format_percent(e.penyerapan_persen)} = {e.rasio}.")
 
 
+def tulis_capaian_xlsx(lap: LaporanCapaian, band: LaporanBanding, ren: LaporanRenstra, target: str | Path | IO[bytes],
+                       *, tz: str = "Asia/Jakarta", judul: str | None = None) -> int:
+    """The /capaian workbook: Tabel 3.2, 3.3 and 3.4 of one unit and year; returns the data rows written."""
+    bk = BukuKerja(target, tz=tz, judul=judul)
+    lembar_capaian(bk, lap)
+    lembar_banding(bk, band)
+    lembar_renstra(bk, ren)
+    bk.tutup()
+    return bk.jumlah_baris
+
+
 def tulis_xlsx(lkj: LaporanLkj, target: str | Path | IO[bytes], *, tz: str = "Asia/Jakarta") -> int:
     """Write the LKj workbook; returns the data rows written."""
     bk = BukuKerja(target, tz=tz, judul=f"Tabel LKj {lkj.tahun}")

@@ -75,6 +75,10 @@ EKSPOR_TERLALU_BESAR = (
 )
 EKSPOR_BERJALAN = "Ekspor Anda yang sebelumnya masih berjalan; mohon tunggu berkasnya."
 EKSPOR_GAGAL = "Maaf, ekspor {judul} gagal. Coba lagi sebentar lagi; bila berulang, hubungi pengelola. Kode: {kode}"
+EKSPOR_PROSES_MATI = ("Maaf, ekspor {judul} terhenti di tengah jalan. Silakan ulangi dari /ekspor; bila berulang, "
+                      "hubungi pengelola. Kode: {kode}")
+EKSPOR_WAKTU_HABIS = ("Maaf, ekspor {judul} terlalu lama dan dihentikan. Coba lagi nanti atau unduh lewat web admin "
+                      "(ketik /web); bila berulang, hubungi pengelola. Kode: {kode}")
 
 
 def _rapikan(teks: str, maks: int | None) -> str:

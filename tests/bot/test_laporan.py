@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import os
 import re
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -16,7 +20,7 @@ from handlers import ekspor as h_ekspor
 from handlers import laporan as h_laporan
 from handlers import teks
 from handlers.teks import laporan as tl
-from reports import grafik
+from reports import ekspor, grafik, proses
 from storage import audit, demo
 from storage import tables as t
 from tests.bot.harness import BotUji, bot_uji, demo_tg
@@ -337,7 +341,14 @@ async def test_admin_exports_tps_as_xlsx_with_progress_and_audit(engine: AsyncEn
         assert b.api.unanswered_callbacks() == []
 
 
-async def test_only_admins_export(engine: AsyncEngine) -> None:
+async def test_only_admins_export(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    tugas: list[ekspor.TugasEkspor] = []
+
+    async def catat_tugas(t_: ekspor.TugasEkspor) -> ekspor.HasilEkspor:
+        tugas.append(t_)
+        raise AssertionError("no export for a non-admin")
+
+    monkeypatch.setattr(h_ekspor, "jalankan", catat_tugas)
     async with bot_uji(engine) as b:
         tg = await demo_tg(engine, "pimpinan")
         out = await b.kirim(tg, "/ekspor")
@@ -345,6 +356,10 @@ async def test_only_admins_export(engine: AsyncEngine) -> None:
         await b.kirim(tg, "/capaian")
         await b.tekan(tg, "ek:f:tps:xlsx")
         assert b.jawaban_terakhir() == teks.TOMBOL_TIDAK_BERWENANG
+        for kode in ("csv", "bom"):
+            await b.tekan(tg, f"ek:f:pengguna:{kode}")
+            assert b.jawaban_terakhir() == teks.TOMBOL_TIDAK_BERWENANG
+        assert tugas == [] and not any(m.kind == "document" for m in b.api.messages(tg))
 
 
 async def test_a_second_export_waits_for_the_first(engine: AsyncEngine) -> None:
@@ -376,12 +391,97 @@ async def test_big_files_are_zipped_or_sent_to_the_web(engine: AsyncEngine, monk
         assert log[0].new["terkirim"] is False and log[0].new["zip"] is True
 
 
-async def test_large_exports_run_in_a_separate_process(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(h_ekspor, "BARIS_PROSES", 0)
+def _mati(_tugas: object) -> None:
+    """An export process that dies mid-export (run in the export process, found there by its module name)."""
+    os._exit(3)
+
+
+def _macet(_tugas: object) -> None:
+    """An export process that never ends."""
+    time.sleep(600)
+
+
+def _db_hilang(tugas: ekspor.TugasEkspor) -> ekspor.HasilEkspor:
+    """An export whose database cannot be opened: the real job, with a path that cannot exist."""
+    return ekspor.jalankan_tugas(dataclasses.replace(tugas, url="sqlite:////tidak/ada/pantau.db"))
+
+
+async def test_every_export_runs_in_a_separate_process_with_lower_priority(
+        engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    hasil: list[tuple[ekspor.HasilEkspor, int, int]] = []
+    asli = h_ekspor.jalankan
+
+    async def intip(tugas: ekspor.TugasEkspor) -> ekspor.HasilEkspor:
+        h = await asli(tugas)
+        hasil.append((h, Path(h.path).stat().st_mode & 0o777, os.getpriority(os.PRIO_PROCESS, h.pid)))
+        return h
+
+    monkeypatch.setattr(h_ekspor, "jalankan", intip)
     async with bot_uji(engine) as b:
         tg = await demo_tg(engine, "admin")
-        out = await _ekspor(b, tg, "tahapan", "csv")
+        out = await _ekspor(b, tg, "tahapan", "csv")  # 200 rows: a small export takes the process path too
         assert out[-1].kind == "document" and (out[-1].document or b"").count(b"\r\n") == 201
+        out = await _ekspor(b, tg, "tahapan", "xlsx")
+        assert out[-1].kind == "document" and out[-1].document_name == "pantau-tahapan-2024-11-24.xlsx"
+        ws = openpyxl.load_workbook(io.BytesIO(out[-1].document or b"")).worksheets[0]
+        assert ws.max_row == 4 + 200
+    assert len(hasil) == 2 and {h.baris for h, _, _ in hasil} == {200}
+    for h, mode, prioritas in hasil:
+        assert h.pid != os.getpid() and mode == 0o600
+        assert prioritas == min(19, os.nice(0) + proses.NICE)  # the bot's replies win the CPU
+
+
+async def test_a_dead_export_process_tells_the_admin_and_the_next_export_works(
+        engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with bot_uji(engine) as b:
+        tg = await demo_tg(engine, "admin")
+        monkeypatch.setattr(h_ekspor, "KERJA", _mati)
+        out = await _ekspor(b, tg, "tahapan", "csv")
+        assert out[-1].kind == "text" and out[-1].content.startswith("Maaf, ekspor Tahapan pemutakhiran terhenti")
+        assert re.search(r"Kode: [0-9A-F]{6}$", out[-1].content)
+        assert h_ekspor._berjalan == set() and proses._kolam is None
+        async with engine.connect() as conn:
+            assert await audit.recent(conn, entity="dataset", limit=1) == []  # nothing was sent
+        monkeypatch.setattr(h_ekspor, "KERJA", ekspor.jalankan_tugas)
+        out = await _ekspor(b, tg, "tahapan", "csv")  # a fresh pool
+        assert out[-1].kind == "document" and (out[-1].document or b"").count(b"\r\n") == 201
+        assert b.api.unanswered_callbacks() == []
+
+
+async def test_a_hung_export_is_stopped_and_the_admin_told(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    async with bot_uji(engine) as b:
+        tg = await demo_tg(engine, "admin")
+        proses.panaskan()
+        kolam = proses._kolam
+        assert kolam is not None
+        kolam.submit(int).result(timeout=60)  # its process is up: the limit below counts the export only
+        anak = list(kolam._processes.values())
+        assert anak
+        monkeypatch.setattr(h_ekspor, "KERJA", _macet)
+        monkeypatch.setattr(h_ekspor, "BATAS_WAKTU", 1.0)
+        out = await _ekspor(b, tg, "tps", "xlsx")
+        assert out[-1].kind == "text" and out[-1].content.startswith("Maaf, ekspor TPS terlalu lama dan dihentikan")
+        assert h_ekspor._berjalan == set() and proses._kolam is None
+        for p_ in anak:  # killed, not left running the hung export
+            p_.join(10)
+            assert not p_.is_alive()
+        monkeypatch.setattr(h_ekspor, "KERJA", ekspor.jalankan_tugas)
+        monkeypatch.setattr(h_ekspor, "BATAS_WAKTU", 60.0)
+        out = await _ekspor(b, tg, "tahapan", "bom")
+        assert out[-1].kind == "document" and (out[-1].document or b"").startswith("\ufeffTahun".encode())
+
+
+async def test_an_export_error_in_its_process_reaches_the_admin(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(h_ekspor, "KERJA", _db_hilang)
+    async with bot_uji(engine) as b:
+        tg = await demo_tg(engine, "admin")
+        out = await _ekspor(b, tg, "tps", "csv")
+        assert out[-1].kind == "text" and out[-1].content.startswith("Maaf, ekspor TPS gagal. Coba lagi")
+        kode = out[-1].content.rsplit(" ", 1)[-1]
+        assert any(kode in r.getMessage() and "Traceback" in r.getMessage() for r in caplog.records)
+        assert h_ekspor._berjalan == set() and proses._kolam is not None  # the pool itself is fine
 
 
 async def test_capaian_shows_notes_and_demo_marks(engine: AsyncEngine) -> None:
@@ -425,3 +525,21 @@ async def test_pemutakhiran_marks_demo_completions(engine: AsyncEngine) -> None:
         grafik.kosongkan_cache()
         text = (await b.kirim(await demo_tg(engine, "pimpinan"), "/pemutakhiran 2024"))[-1].content
         assert "Penerimaan DP4*" not in text and "Sinkronisasi oleh KPU*" in text
+
+
+async def test_an_export_process_that_died_while_idle_does_not_block_the_next_exports(
+        engine: AsyncEngine) -> None:
+    async with bot_uji(engine) as b:
+        tg = await demo_tg(engine, "admin")
+        proses.hentikan()
+        kolam = proses.kolam()
+        kolam.submit(int).result(timeout=60)
+        for p_ in list(kolam._processes.values()):
+            p_.kill()  # killed between two exports (out of memory, an operator's kill)
+            p_.join(10)
+        out = await _ekspor(b, tg, "tahapan", "csv")
+        if out[-1].kind == "text":  # the executor may notice the death only when the job is refused
+            assert out[-1].content.startswith("Maaf, ekspor Tahapan pemutakhiran terhenti")
+            out = await _ekspor(b, tg, "tahapan", "csv")
+        assert out[-1].kind == "document" and (out[-1].document or b"").count(b"\r\n") == 201
+        assert h_ekspor._berjalan == set()
