@@ -351,7 +351,8 @@ async def _realisasi_baru(conn: Any, penulis_id: int | None = None) -> int:
     assert penulis is not None
     return int((await conn.execute(t.realisations.insert().values(
         indicator_id=ind, tahun=2024, periode="2024-Q3", versi=versi + 1, nilai="90", bukti=[], status="diajukan",
-        sumber="bot", author_id=penulis_id or penulis.id, created_at=datetime(2024, 10, 3, tzinfo=UTC)))).inserted_primary_key[0])
+        sumber="bot", author_id=penulis_id or penulis.id,
+        created_at=datetime(2024, 10, 3, tzinfo=UTC)))).inserted_primary_key[0])
 
 
 async def _satu_bot(b: BotUji, d: Dunia, kunci: tuple[str, str, str], cek: str, aktor: str) -> bool:
