@@ -19,6 +19,7 @@ from admin.inti import (
     HERE,
     Web,
     asal_sendiri,
+    beranda,
     halaman,
     lingkup,
     make_templates,
@@ -103,10 +104,10 @@ async def masuk(request: Request) -> Response:
     try:
         async with w.engine.begin() as conn:
             p = await sesi_web.redeem_login(conn, token if isinstance(token, str) else "", now=w.now())
-            cookie, _ = await sesi_web.create_session(conn, p, now=w.now())
+            cookie, baru = await sesi_web.create_session(conn, p, now=w.now())
     except sesi_web.TautanError as exc:
         return render(request, "masuk.html", {"token": None, "alasan": teks.TAUTAN[exc.kode]}, status=400)
-    resp = redirect("/")
+    resp = redirect(beranda(baru))
     resp.set_cookie(COOKIE, cookie, max_age=int(sesi_web.MASA_SESI.total_seconds()), httponly=True,
                     samesite="strict", secure=w.secure, path="/")
     return resp

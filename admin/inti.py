@@ -179,14 +179,30 @@ NAV: tuple[tuple[str, str, bool], ...] = (
 )
 
 
+KOTAK = ("/verifikasi", "Verifikasi")  # the inbox of what waits for a head's verification
+
+
+def beranda(s: sesi_web.Sesi | None) -> str:
+    """Where a session starts: the dashboard, or for a head-only session the inbox."""
+    return KOTAK[0] if s is not None and sesi_web.akses_web(s.pengguna) == sesi_web.KEPALA else "/"
+
+
 def render(request: Request, name: str, ctx: dict[str, Any] | None = None, status: int = 200) -> Response:
     """A page with the common context (user, CSRF token, menu, message after a redirect)."""
     s: sesi_web.Sesi | None = getattr(request.state, "sesi", None)
     w = web(request)
-    admin = s is not None and s.pengguna.role == "admin"
+    akses = sesi_web.akses_web(s.pengguna) if s else None
+    admin = akses == sesi_web.PENUH
+    if akses == sesi_web.KEPALA:  # a head-only session: the inbox and nothing else
+        nav = [KOTAK]
+    else:
+        nav = [(p, label) for p, label, only in NAV if admin or not only]
+        if s is not None and s.pengguna.is_head:
+            nav.insert(1, KOTAK)
     full = {
         "request": request, "sesi": s, "pengguna": s.pengguna if s else None, "admin": admin,
-        "csrf": s.csrf if s else "", "nav": [(p, label) for p, label, only in NAV if admin or not only],
+        "hanya_kotak": akses == sesi_web.KEPALA, "beranda": beranda(s),
+        "csrf": s.csrf if s else "", "nav": nav,
         "ok": teks.OK.get(request.query_params.get("ok", "")), "path": request.url.path,
         "waktu": lambda dt: format_datetime(dt, w.timezone) if dt else "–",
         "tautan": lambda **kw: _tautan(request, **kw),
@@ -223,8 +239,10 @@ def redirect(url: str) -> Response:
 def halaman(*, admin_saja: bool = False, kepala_boleh: bool = False) -> Callable[[Endpoint], Endpoint]:
     """Wrap an endpoint: a live session, the role allowed, and for every POST admin only plus a valid CSRF token.
 
-    ``kepala_boleh``: a unit head may POST too (verifying what waits for them); the endpoint then applies the rule
-    that says on which reports (``domain.kinerja.periksa_verifikasi``)."""
+    ``kepala_boleh``: a unit head may POST too (verifying what waits for them), and a head-only session
+    (``storage.web.akses_web``: an operator who heads a unit) may open it at all; the endpoint then applies the
+    rule that says on which reports (``domain.kinerja.periksa_verifikasi``). Every other page sends a head-only
+    session to its inbox: the dashboard by a redirect, the rest with a 403 that says where to go."""
 
     def deco(fn: Endpoint) -> Endpoint:
         @wraps(fn)
@@ -237,10 +255,15 @@ def halaman(*, admin_saja: bool = False, kepala_boleh: bool = False) -> Callable
                     return redirect("/masuk")
                 return pesan(request, 403, teks.PERLU_MASUK)
             request.state.sesi = s
-            if admin_saja and s.pengguna.role != "admin":
+            akses = sesi_web.akses_web(s.pengguna)
+            if akses == sesi_web.KEPALA and not kepala_boleh:
+                if request.method == "GET" and request.url.path == "/":
+                    return redirect(KOTAK[0])
+                return pesan(request, 403, teks.HANYA_VERIFIKASI)
+            if admin_saja and akses != sesi_web.PENUH:
                 return pesan(request, 403, teks.TIDAK_BERWENANG)
             if request.method == "POST":
-                if s.pengguna.role != "admin" and not (kepala_boleh and s.pengguna.is_head):
+                if akses != sesi_web.PENUH and not (kepala_boleh and s.pengguna.is_head):
                     return pesan(request, 403, teks.HANYA_BACA)
                 size = request.headers.get("content-length", "")
                 if size.isdigit() and int(size) > w.maks_unggah + 64 * 1024:

@@ -18,6 +18,7 @@ from domain.periode import parse_periode
 from domain.tanggal import lama_menunggu
 from reports.ekspor import samarkan_audit
 from storage import audit, kinerja, org, outbox, verifikasi, webdata
+from storage import web as sesi_web
 from storage.audit import GALAT_BOT, GALAT_SIBUK
 from storage.users import AksesError
 
@@ -130,6 +131,7 @@ async def realisasi_verifikasi(request: Request) -> Response:
     ``storage.kinerja.decide``, as the bot's /verifikasi)."""
     w, admin, rid = web(request), sesi(request).pengguna, _id(request)
     keputusan = _f(request, "keputusan")
+    dari_kotak = _f(request, "dari") == "kotak" or sesi_web.akses_web(admin) == sesi_web.KEPALA
     if rid is None or keputusan not in ("setujui", "kembalikan"):
         return pesan(request, 404, teks.TIDAK_DITEMUKAN)
     try:
@@ -137,10 +139,32 @@ async def realisasi_verifikasi(request: Request) -> Response:
             await kinerja.decide(conn, rid, approve=keputusan == "setujui", note=_f(request, "catatan"),
                                  verifier=admin, now=w.now())
     except DitolakError as exc:
+        if dari_kotak:
+            return await _halaman_kotak(request, exc.pesan, 400)
         return await _halaman_realisasi(request, exc.pesan, 400)
     w.wake_outbox()
+    if dari_kotak:
+        return redirect("/verifikasi?ok=diverifikasi")
     return redirect("/realisasi?untuk=saya&ok=diverifikasi" if _f(request, "untuk") == "saya"
                     else "/realisasi?ok=diverifikasi")
+
+
+async def _halaman_kotak(request: Request, galat: str | None = None, status: int = 200) -> Response:
+    w, saya = web(request), sesi(request).pengguna
+    ck = await lingkup(request)
+    async with w.engine.connect() as conn:
+        rows = [m for m in await verifikasi.menunggu(conn, saya) if ck.lihat_unit(m.unit_id)]
+    usia = {m.id: lama_menunggu(m.created_at, w.now()) for m in rows}
+    periode = {m.id: parse_periode(m.periode).label for m in rows}
+    return render(request, "verifikasi.html", {"rows": rows, "usia": usia, "periode": periode, "galat": galat,
+                                               "kepala": saya.is_head}, status=status)
+
+
+@halaman(kepala_boleh=True)
+async def kotak_verifikasi(request: Request) -> Response:
+    """What waits for this head's verification, as the bot's /verifikasi lists it (oldest first, with the age), with
+    Setujui / Kembalikan; the whole web of a head whose role is operator."""
+    return await _halaman_kotak(request)
 
 
 @halaman()
@@ -264,6 +288,7 @@ def routes() -> list[BaseRoute]:
         Route("/foto/{id:int}", foto),
         Route("/realisasi", realisasi),
         Route("/realisasi/{id:int}/verifikasi", realisasi_verifikasi, methods=["POST"]),
+        Route("/verifikasi", kotak_verifikasi),
         Route("/periode", periode_tutup, methods=["POST"]),
         Route("/eskalasi", eskalasi),
         Route("/eskalasi/{id:int}/tangani", eskalasi_tangani, methods=["POST"]),

@@ -12,6 +12,8 @@ LINTAS_SITUS = ("Permintaan masuk ini datang dari situs lain dan ditolak. Buka t
                 "di peramban Anda.")
 PERLU_MASUK = "Silakan masuk dulu: kirim /web di bot Pantau, lalu buka tautannya."
 TIDAK_BERWENANG = "Maaf, halaman atau tindakan ini tidak tersedia untuk peran Anda."
+HANYA_VERIFIKASI = ("Sebagai kepala unit, Anda hanya dapat membuka daftar laporan yang menunggu verifikasi Anda "
+                    "di web ini. Halaman lain tersedia untuk admin dan pimpinan.")
 HANYA_BACA = "Akun pimpinan hanya dapat melihat; perubahan dilakukan oleh admin."
 CSRF = "Formulir ini kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."
 TIDAK_DITEMUKAN = "Halaman atau data yang Anda cari tidak ditemukan."

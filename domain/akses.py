@@ -44,7 +44,8 @@ PERINTAH: tuple[Perintah, ...] = (
     Perintah("ekspor", ADMIN, "Unduh data (Excel/CSV)"),
     Perintah("siaran", ADMIN, "Kirim pengumuman ke peran/unit tertentu"),
     Perintah("undang", ADMIN, "Buat kode undangan: /undang <peran> <unit> [kode TPS…]"),
-    Perintah("web", PIMPINAN_KE_ATAS, "Tautan masuk ke web admin"),
+    # an operator only when they head a unit (storage.web.akses_web): their web is the verification inbox
+    Perintah("web", PELAPOR, "Tautan masuk ke web admin (admin, pimpinan, kepala unit)"),
     Perintah("profil", SEMUA, "Data akun dan cakupan Anda"),
     Perintah("help", SEMUA, "Bantuan: perintah yang bisa Anda pakai"),
     Perintah("bantuan", SEMUA, "Bantuan", di_menu=False),

@@ -1,4 +1,4 @@
-"""/web: a one-time login link to the admin web for admins and pimpinan (read-only)."""
+"""/web: a one-time login link to the admin web for admins, pimpinan (read-only) and unit heads (their inbox)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ async def cmd_web(update: Update, context: PantauContext) -> None:
         return
     base = context.application.bot_data.get("web_base_url") or BASIS_BAWAAN
     text = teks.TAUTAN_MASUK.format(tautan=tautan_masuk(base, token))
-    if p.role == "pimpinan":
+    if sesi_web.akses_web(p) == sesi_web.KEPALA:
+        text += "\n" + teks.TAUTAN_KEPALA_SAJA
+    elif p.role == "pimpinan":
         text += "\n" + teks.TAUTAN_PIMPINAN
         if p.is_head:
             text += " " + teks.TAUTAN_KEPALA

@@ -14,7 +14,11 @@ from domain.entitas import Pengguna
 from storage import audit, users
 from storage import tables as t
 
-PERAN_WEB = frozenset({"admin", "pimpinan"})  # who may use the admin web (pimpinan read-only)
+PERAN_WEB = frozenset({"admin", "pimpinan"})  # who may use the whole admin web (pimpinan read-only)
+# What a session may open: every page, and changes ("penuh", admins); every page read-only ("baca", pimpinan; a head
+# among them also decides on what waits for them); or only the inbox of what waits for their verification
+# ("kepala": a unit head whose role is operator, e.g. a Kepala Sub Bagian).
+PENUH, BACA, KEPALA = "penuh", "baca", "kepala"
 MASA_TAUTAN = timedelta(minutes=10)
 MASA_SESI = timedelta(hours=8)
 MAKS_TOKEN = 200  # longer strings are not ours; refused before hashing
@@ -42,9 +46,24 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def akses_web(p: Pengguna | None) -> str | None:
+    """How much of the admin web this user may open right now (PENUH, BACA, KEPALA), or None: not at all.
+
+    The one web role gate: logins, sessions and every page's guard (``admin.inti.halaman``) ask it."""
+    if p is None or not p.aktif:
+        return None
+    if p.role == "admin":
+        return PENUH
+    if p.role in PERAN_WEB:
+        return BACA
+    if p.role == "operator" and p.is_head:
+        return KEPALA
+    return None
+
+
 def boleh_web(p: Pengguna | None) -> bool:
     """Whether this user may hold a web session right now."""
-    return p is not None and p.aktif and p.role in PERAN_WEB
+    return akses_web(p) is not None
 
 
 async def create_login(conn: AsyncConnection, user_id: int, *, now: datetime, ttl: timedelta = MASA_TAUTAN) -> str:

@@ -9,6 +9,12 @@ nothing else: no other message there or in the private chat, no file, nothing wr
 Application over the fake Bot API, the web the real Starlette app (which has no group chats: the web ignores the
 group column). Commands, button prefixes and routes are read from the running apps: one added without a row fails
 this test.
+
+The web has one more kind of actor: a unit head whose role is operator (a Kepala Sub Bagian), whose web is only the
+inbox of what waits for their verification. Its columns follow a "|" in a web row's code: the head of the target
+report's unit (PDI-DATIN), the head of another unit (KUL-UML), of a unit of another organisation (BTENG-PDI), the
+head of PDI-DATIN deciding on a report they wrote themselves, and a revoked head of PDI-DATIN. A web row without
+them means "-----": refused everywhere (the dashboard sends them to the inbox; every other page answers 403).
 """
 
 from __future__ import annotations
@@ -44,6 +50,11 @@ DI_GRUP = "#grup"
 AKTOR_PRIBADI = (*(f"{p}{v}" for p in PERAN_KOLOM for v in VARIAN), "asing")
 AKTOR_GRUP = tuple(f"{p}{DI_GRUP}" for p in (*PERAN_KOLOM, "asing"))
 AKTOR = (*AKTOR_PRIBADI, *AKTOR_GRUP)
+# The operator heads of the web (the columns after "|"): own unit, another unit, another organisation, deciding on
+# their own report, revoked.
+AKTOR_KEPALA = ("opkepala", "opkepala@lain", "opkepala@bteng", "opkepala~sendiri", "opkepala-x")
+UNIT_KEPALA = {"opkepala": "PDI-DATIN", "opkepala@lain": "KUL-UML", "opkepala@bteng": "BTENG-PDI",
+               "opkepala~sendiri": "PDI-DATIN", "opkepala-x": "PDI-DATIN"}
 UNIT = {"admin": "PDI-REN", "pimpinan": "PROV", "operator": "KAB-1771", "petugas": "KAB-1771"}
 UNIT_VARIAN = {"@kab": "KAB-1701", "@bteng": "BTENG-KUL"}
 DEMO = {"pimpinan": "pimpinan", "operator": "operator-kota", "petugas": "petugas"}
@@ -60,7 +71,8 @@ KOTA_SAJA = "yyy- y--- y--- ---- - -----"  # Kota Bengkulu's field data: admins,
 PETUGAS_KOTA = "---- ---- ---- y--- - -----"  # Kota Bengkulu's petugas, at their own TPS
 OPERATOR_KOTA = "---- ---- y--- ---- - -----"  # Kota Bengkulu's operator, for its own stages
 ASING_SAJA = "---- ---- ---- ---- y -----"  # only an unregistered account asks for access
-PUBLIK = "yyyy yyyy yyyy yyyy y -----"  # the web's login pages (no group column on the web)
+PUBLIK = "yyyy yyyy yyyy yyyy y ----- | yyyyy"  # the web's login pages (no group column on the web)
+WEB_KEPALA = WEB + " | yyyy-"  # every web session, an operator head's too
 
 # kind, name (command, button prefix, or "METHOD path"), variant -> (what is checked, expected)
 TABEL: dict[tuple[str, str, str], tuple[str, str]] = {
@@ -86,7 +98,7 @@ TABEL: dict[tuple[str, str, str], tuple[str, str]] = {
     ("cmd", "ekspor", ""): ("peran", ADMIN),
     ("cmd", "siaran", ""): ("peran", ADMIN),
     ("cmd", "undang", ""): ("peran", ADMIN),
-    ("cmd", "web", ""): ("peran", WEB),
+    ("cmd", "web", ""): ("penanda:/masuk/", WEB),  # an operator gets a link only as a unit head (tests/admin)
     ("tombol", "ag", "ag:v:2024"): (f"penanda:{ANGGARAN}", PROVINSI),
     ("tombol", "al", "al:p:2024-11"): ("peran", OPERATOR),
     ("tombol", "cp", "cp:v:PDI-DATIN:2024:0"): ("sampai", PROVINSI),
@@ -145,7 +157,13 @@ TABEL: dict[tuple[str, str, str], tuple[str, str]] = {
     ("web", "GET /realisasi", "?unduh=csv"): ("penanda:PDI-DATIN-2", PROVINSI),
     ("web", "GET /realisasi", "?untuk=saya"): ("peran", WEB),
     # admins, and a head on the reports of their units (the province's pimpinan here), as the bot's vf button
-    ("web", "POST /realisasi/{id:int}/verifikasi", "/realisasi/{realisasi}/verifikasi"): ("db:realisasi", PROVINSI),
+    # an operator head: on their own unit's report only, never on their own report
+    ("web", "POST /realisasi/{id:int}/verifikasi", "/realisasi/{realisasi}/verifikasi"): (
+        "db:realisasi", PROVINSI + " | y----"),
+    # the inbox: every session may open it; a fresh report shows (with its buttons) only to the head it waits for,
+    # the nearest one up the tree (here PDI-DATIN's operator head, not the province's pimpinan), never its author
+    ("web", "GET /verifikasi", ""): ("peran", WEB_KEPALA),
+    ("web", "GET /verifikasi", "kotak"): ("kotak", "---- ---- ---- ---- - | y----"),
     ("web", "POST /periode", ""): ("peran", ADMIN),
     ("web", "GET /eskalasi", ""): ("penanda:Surat suara kurang 20", PROVINSI),
     ("web", "GET /eskalasi", "?unduh=csv"): ("penanda:Surat suara kurang 20", PROVINSI),
@@ -168,7 +186,7 @@ TABEL: dict[tuple[str, str, str], tuple[str, str]] = {
     ("web", "GET /impor/templat/{dataset}.{fmt}", "/impor/templat/tps.csv"): ("peran", ADMIN),
     ("web", "GET /impor/{id:int}", "/impor/999999"): ("peran", ADMIN),
     ("web", "POST /impor/{id:int}/simpan", "/impor/999999/simpan"): ("peran", ADMIN),
-    ("web", "POST /keluar", ""): ("keluar", WEB),  # last of the web rows: it ends the session
+    ("web", "POST /keluar", ""): ("keluar", WEB_KEPALA),  # last of the web rows: it ends the session
 }
 
 # The /start and /help menu's buttons ("mn:<command>"): each gets through exactly where its command does; a command
@@ -178,13 +196,19 @@ TABEL.update({("tombol", "mn", "mn:undang"): ("sampai", "---- ---- ---- ---- - -
               ("tombol", "mn", "mn:tidak_ada"): ("sampai", "---- ---- ---- ---- - -----")})
 
 
-def harapan(kode: str) -> dict[str, bool]:
-    """The expected outcome of each actor from a row's "yyy- ..." code."""
-    huruf = kode.replace(" ", "")
+def harapan(kode: str, *, kepala: bool = False) -> dict[str, bool]:
+    """The expected outcome of each actor from a row's "yyy- ... | y----" code; the operator heads' only when
+    ``kepala`` (the web)."""
+    utama, _, bagian_kepala = kode.partition("|")
+    huruf = utama.replace(" ", "")
     if len(huruf) == len(AKTOR_PRIBADI):
         huruf += "-" * len(AKTOR_GRUP)
     assert len(huruf) == len(AKTOR), kode
-    return {a: h == "y" for a, h in zip(AKTOR, huruf, strict=True)}
+    out = {a: h == "y" for a, h in zip(AKTOR, huruf, strict=True)}
+    if kepala:
+        k = bagian_kepala.strip() or "-" * len(AKTOR_KEPALA)
+        out.update({a: h == "y" for a, h in zip(AKTOR_KEPALA, k, strict=True)})
+    return out
 
 
 @dataclass
@@ -317,8 +341,8 @@ async def _status(engine: AsyncEngine, tabel: sa.Table, rid: int) -> str:
         return str((await conn.execute(sa.select(tabel.c.status).where(tabel.c.id == rid))).scalar_one())
 
 
-async def _realisasi_baru(conn: Any) -> int:
-    """A fresh submitted version of PDI-DATIN-2, written by the demo operator of PDI-DATIN."""
+async def _realisasi_baru(conn: Any, penulis_id: int | None = None) -> int:
+    """A fresh submitted version of PDI-DATIN-2, written by the demo operator of PDI-DATIN (or by this user)."""
     ind = (await conn.execute(sa.select(t.indicators.c.id).where(t.indicators.c.kode == "PDI-DATIN-2"))
            ).scalar_one()
     versi = (await conn.execute(sa.select(sa.func.max(t.realisations.c.versi)).where(
@@ -327,7 +351,8 @@ async def _realisasi_baru(conn: Any) -> int:
     assert penulis is not None
     return int((await conn.execute(t.realisations.insert().values(
         indicator_id=ind, tahun=2024, periode="2024-Q3", versi=versi + 1, nilai="90", bukti=[], status="diajukan",
-        sumber="bot", author_id=penulis.id, created_at=datetime(2024, 10, 3, tzinfo=UTC)))).inserted_primary_key[0])
+        sumber="bot", author_id=penulis_id or penulis.id,
+        created_at=datetime(2024, 10, 3, tzinfo=UTC)))).inserted_primary_key[0])
 
 
 async def _satu_bot(b: BotUji, d: Dunia, kunci: tuple[str, str, str], cek: str, aktor: str) -> bool:
@@ -464,14 +489,31 @@ async def _sesi(engine: AsyncEngine, d: Dunia, a: str, now: datetime) -> tuple[s
         return token, s.csrf
 
 
+async def _kepala_operator(engine: AsyncEngine, d: Dunia) -> None:
+    """The operator heads of the web's extra columns."""
+    now = datetime(2024, 11, 24, 8, 0, tzinfo=UTC)
+    async with engine.begin() as conn:
+        kode = {u.code: u.id for u in await org.units(conn)}
+        for i, a in enumerate(AKTOR_KEPALA):
+            d.tg[a] = 6_500_000 + i
+            d.uid[a] = (await conn.execute(t.users.insert().values(
+                telegram_id=d.tg[a], name=f"Uji {a}", role="operator", status="aktif", is_head=True,
+                unit_id=kode[UNIT_KEPALA[a]], created_at=now))).inserted_primary_key[0]
+
+
 async def test_web_matrix(engine: AsyncEngine) -> None:
     d = await _dunia(engine)
     assert _rute_web() == {n for j, n, _ in TABEL if j == "web"}, "a web route without a row in TABEL"
+    assert all("|" not in kode for (j, _, _), (_, kode) in TABEL.items() if j != "web")
+    await _kepala_operator(engine, d)
     w = buat_web(engine, ambil_foto=_foto)
-    sesi = {a: await _sesi(engine, d, a, w.now()) for a in AKTOR_PRIBADI}
+    aktor = (*AKTOR_PRIBADI, *AKTOR_KEPALA)
+    sesi = {a: await _sesi(engine, d, a, w.now()) for a in aktor}
     await _cabut(engine, d)
+    async with engine.begin() as conn:
+        await conn.execute(t.users.update().where(t.users.c.id == d.uid["opkepala-x"]).values(status="dicabut"))
     salah = []
-    for a in AKTOR_PRIBADI:
+    for a in aktor:
         async with klien(w) as c:
             if sesi[a]:
                 c.cookies.set(COOKIE, sesi[a][0])  # type: ignore[index]
@@ -480,15 +522,16 @@ async def test_web_matrix(engine: AsyncEngine) -> None:
                 if jenis != "web":
                     continue
                 metode, pola = nama.split(" ", 1)
-                if cek == "db:realisasi":  # a fresh report waiting to be decided, for each actor
+                if cek in ("db:realisasi", "kotak"):  # a fresh report waiting to be decided, for each actor
                     async with engine.begin() as conn:
-                        d.nilai["realisasi"] = await _realisasi_baru(conn)
+                        d.nilai["realisasi"] = await _realisasi_baru(
+                            conn, d.uid[a] if a.endswith("~sendiri") else None)
                 url = _isi(d, varian) if varian.startswith("/") else pola + (varian if varian.startswith("?") else "")
                 if metode == "GET":
                     r = await c.get(url)
                 else:
                     r = await c.post(url, data={"csrf": csrf, "token": "bukan-token", "keputusan": "setujui"})
-                boleh = harapan(kode)[a]
+                boleh = harapan(kode, kepala=True)[a]
                 dapat = (await _status(engine, t.realisations, d.nilai["realisasi"]) == "disetujui"
                          if cek == "db:realisasi" else _lolos(r, cek, d))
                 if dapat != boleh:
@@ -512,6 +555,8 @@ def _lolos(r: Any, cek: str, d: Dunia) -> bool:
         return False
     if cek == "unduhan":
         return r.status_code == 200
+    if cek == "kotak":  # the fresh report waits in this inbox, with its Setujui / Kembalikan
+        return r.status_code == 200 and f'action="/realisasi/{d.nilai["realisasi"]}/verifikasi"' in r.text
     if cek.startswith("penanda:"):
         return r.status_code == 200 and _isi(d, cek.removeprefix("penanda:")) in r.text
     return True

@@ -9,4 +9,6 @@ TAUTAN_MASUK = (
 TAUTAN_PIMPINAN = "Akun pimpinan membuka web admin dalam mode hanya-lihat."
 TAUTAN_KEPALA = ("Sebagai kepala unit, Anda juga dapat menyetujui atau mengembalikan realisasi yang menunggu "
                  "verifikasi Anda (halaman Realisasi).")
-TIDAK_BOLEH = "Maaf, web admin hanya untuk admin dan pimpinan."
+TAUTAN_KEPALA_SAJA = ("Sebagai kepala unit, di web Anda melihat laporan yang menunggu verifikasi Anda dan dapat "
+                      "menyetujui atau mengembalikannya (sama seperti /verifikasi).")
+TIDAK_BOLEH = "Maaf, web admin hanya untuk admin, pimpinan dan kepala unit."

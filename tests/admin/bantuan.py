@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from admin.app import create_app
 from admin.inti import COOKIE, Web
+from storage import tables as t
 from storage import users, web
 
 BASE = "http://127.0.0.1:8080"
@@ -58,9 +59,18 @@ async def masuk(c: httpx.AsyncClient, w: Web, who: str) -> str:
     return await csrf(c)
 
 
+async def jadi_operator(engine: AsyncEngine, who: str, *, kepala: bool = True) -> None:
+    """Make a demo user an operator, heading their unit or not (the Kepala Bagian KUL: a head whose role is
+    operator, whose web is only the inbox of what waits for their verification)."""
+    async with engine.begin() as conn:
+        await conn.execute(t.users.update().where(t.users.c.demo_key == who).values(role="operator", is_head=kepala))
+
+
 async def csrf(c: httpx.AsyncClient) -> str:
-    """The CSRF token shown in the pages' forms."""
+    """The CSRF token shown in the pages' forms (on the dashboard, or the inbox of a head-only session)."""
     r = await c.get("/")
+    if r.status_code == 303 and r.headers["location"] == "/verifikasi":
+        r = await c.get("/verifikasi")
     assert r.status_code == 200, r.text
     m = re.search(r'name="csrf" value="([^"]+)"', r.text)
     assert m

@@ -8,7 +8,7 @@ from starlette.routing import Mount, Route
 
 from admin.app import routes
 from storage import users
-from tests.admin.bantuan import buat_web, klien, masuk
+from tests.admin.bantuan import buat_web, jadi_operator, klien, masuk
 
 # GET pages: path -> admin only?
 HALAMAN: dict[str, bool] = {
@@ -34,6 +34,7 @@ HALAMAN: dict[str, bool] = {
     "/impor/1": True,
     "/tahun": False,
     "/pemilihan": False,
+    "/verifikasi": False,
 }
 # Every state-changing route (all admin only; pimpinan is read-only).
 AKSI = [
@@ -123,12 +124,43 @@ async def test_a_user_who_became_an_operator_loses_the_web(engine: AsyncEngine) 
     w = buat_web(engine)
     async with klien(w) as c:
         await masuk(c, w, "kabag-kul")
-        async with engine.begin() as conn:
-            from storage import tables as t
-
-            await conn.execute(t.users.update().where(t.users.c.demo_key == "kabag-kul").values(role="operator"))
+        await jadi_operator(engine, "kabag-kul", kepala=False)
         for path in HALAMAN:
-            assert (await c.get(path)).status_code == 303, path
+            r = await c.get(path)
+            assert r.status_code == 303 and r.headers["location"] == "/masuk", path
+
+
+async def test_an_operator_head_opens_only_their_inbox(engine: AsyncEngine) -> None:
+    """A head whose role is operator: the inbox and its decisions; every other page and action is refused."""
+    w = buat_web(engine)
+    await jadi_operator(engine, "kabag-kul")
+    async with klien(w) as c:
+        token = await masuk(c, w, "kabag-kul")
+        # the session started in the middle of a pimpinan's (now an operator's) day: the same answer everywhere
+        for path in HALAMAN:
+            r = await c.get(path)
+            if path == "/verifikasi":
+                assert r.status_code == 200
+                assert '<a href="/verifikasi" aria-current="page">Verifikasi</a>' in r.text
+                assert 'href="/realisasi"' not in r.text and 'href="/unit"' not in r.text  # the menu: the inbox only
+            elif path == "/":
+                assert r.status_code == 303 and r.headers["location"] == "/verifikasi"
+            else:
+                assert r.status_code == 403, (path, r.status_code)
+                assert "hanya dapat membuka daftar laporan yang menunggu verifikasi Anda" in r.text, path
+                assert '<a href="/verifikasi">Buka daftar verifikasi Anda</a>' in r.text
+        for path in ("/realisasi?unduh=csv", "/tps?unduh=xlsx", "/unduh/lkjip.docx?tahun=2024", "/foto/1",
+                     "/realisasi?untuk=saya"):
+            assert (await c.get(path)).status_code == 403, path
+        for path in AKSI:
+            r = await c.post(path, data={"csrf": token, "keputusan": "setujui", "peran": "admin", "unit": "PROV"})
+            if path.endswith("/verifikasi"):  # the rule decides: no report 1 waits for this head
+                assert r.status_code in (400, 404), (path, r.status_code)
+            else:
+                assert r.status_code == 403 and "menunggu verifikasi Anda" in r.text, (path, r.status_code)
+        # logging out works as for everyone
+        r = await c.post("/keluar", data={"csrf": token})
+        assert r.status_code == 303 and r.headers["location"] == "/masuk?ok=keluar"
 
 
 @pytest.mark.parametrize("path", AKSI)

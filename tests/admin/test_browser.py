@@ -9,6 +9,7 @@ import io
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,9 @@ from playwright.async_api import BrowserContext, Page, async_playwright, expect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.web import create_web_app
+from tests.admin.bantuan import jadi_operator
 from tests.bot.harness import BotUji, bot_uji, demo_tg
+from tests.bot.test_realisasi import _lapor, _rows
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -63,12 +66,12 @@ async def browser(tmp_path: Path) -> AsyncIterator[BrowserContext]:
             await ctx.close()
 
 
-async def _login(b: BotUji, page: Page, who: str) -> None:
+async def _login(b: BotUji, page: Page, who: str, judul: str = "Dasbor") -> None:
     out = await b.kirim(await demo_tg(b.engine, who), "/web")
     link = next(w for w in (out[-1].text or "").split() if "/masuk/" in w)
     await page.goto(link)
     await page.get_by_role("button", name="Masuk").click()
-    await expect(page.get_by_role("heading", name="Dasbor")).to_be_visible()
+    await expect(page.get_by_role("heading", name=judul)).to_be_visible()
 
 
 @asynccontextmanager
@@ -178,3 +181,41 @@ async def test_admin_edits_a_reminder_rule_in_the_browser(engine: AsyncEngine, t
         await baris.get_by_role("button", name="Simpan").click()
         await expect(page.get_by_text("Kebijakan pengingat disimpan")).to_be_visible()
         await expect(page.locator("tr", has_text="pelaporan").first).to_contain_text("H-5, hari H pukul 08.30")
+
+
+async def test_an_operator_head_signs_in_and_approves_what_waits(engine: AsyncEngine, tmp_path: Path) -> None:
+    """A head whose role is operator opens the bot's link, lands on their inbox, approves one report, and finds
+    nothing else on the web."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the browser flow runs once, on SQLite; the same routes run on PostgreSQL over httpx")
+    await jadi_operator(engine, "kabag-kul")
+    async with bot_uji(engine) as b:
+        op = await demo_tg(engine, "operator-uml")
+        await _lapor(b, op, "KUL-UML-2", "2024-Q3", "70")
+        b.jam.now += timedelta(days=2)
+        await _lapor(b, op, "KUL-UML-2", "2024-Q4", "80")
+        async with server(b) as base, browser(tmp_path) as ctx:
+            page = await ctx.new_page()
+            await _login(b, page, "kabag-kul", judul="Menunggu verifikasi Anda")
+            assert page.url == f"{base}/verifikasi"
+            baris = page.locator("tbody tr")
+            await expect(baris).to_have_count(2)
+            await expect(baris.nth(0)).to_contain_text("Triwulan III 2024")
+            await expect(baris.nth(0)).to_contain_text("menunggu 2 hari")
+            await expect(baris.nth(1)).to_contain_text("Triwulan IV 2024")
+            # the menu holds the inbox only
+            await expect(page.locator("nav.lebar a")).to_have_text(["Verifikasi"])
+            await baris.nth(0).get_by_role("button", name="Setujui KUL-UML-2").click()
+            await expect(page.get_by_role("status")).to_have_text("Verifikasi disimpan.")
+            await expect(page.locator("tbody tr")).to_have_count(1)
+            await expect(page.locator("tbody tr")).to_contain_text("Triwulan IV 2024")
+            # returning without a reason is refused where it was pressed
+            await page.get_by_role("button", name="Kembalikan KUL-UML-2").click()
+            await expect(page.get_by_role("alert")).to_contain_text("Pengembalian perlu alasan")
+            # any other page says where to go
+            await page.goto(f"{base}/realisasi")
+            await expect(page.get_by_text("hanya dapat membuka daftar laporan yang menunggu")).to_be_visible()
+            await page.get_by_role("link", name="Buka daftar verifikasi Anda").click()
+            await expect(page.get_by_role("heading", name="Menunggu verifikasi Anda")).to_be_visible()
+            await page.screenshot(path="/tmp/pantau-kepala.png", full_page=True)
+    assert [r.status for r in await _rows(engine, "KUL-UML-2")] == ["disetujui", "diajukan"]

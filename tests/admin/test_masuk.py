@@ -12,7 +12,7 @@ from admin.inti import COOKIE
 from bot import cli
 from storage import audit, users, web
 from storage import tables as t
-from tests.admin.bantuan import Jam, buat_web, csrf, klien, masuk, tautan
+from tests.admin.bantuan import Jam, buat_web, csrf, jadi_operator, klien, masuk, tautan
 from tests.bot.harness import bot_uji, demo_tg
 
 
@@ -92,13 +92,39 @@ async def test_operators_and_petugas_get_no_link_and_no_session(engine: AsyncEng
     for who in ("operator", "petugas"):
         with pytest.raises(web.TautanError):
             await tautan(w, who)
-    # A leader whose role changes after the link was made cannot use it.
+    # A leader who becomes an operator heading nothing after the link was made cannot use it.
     token = await tautan(w, "kabag-kul")
-    async with engine.begin() as conn:
-        await conn.execute(t.users.update().where(t.users.c.demo_key == "kabag-kul").values(role="operator"))
+    await jadi_operator(engine, "kabag-kul", kepala=False)
     async with klien(w) as c:
         r = await c.post("/masuk", data={"token": token})
         assert r.status_code == 400 and "tidak (lagi) berhak" in r.text
+
+
+async def test_an_operator_who_heads_a_unit_logs_in_to_their_inbox_a_plain_operator_does_not(
+        engine: AsyncEngine) -> None:
+    w = buat_web(engine)
+    await jadi_operator(engine, "kabag-kul")  # the Kepala Bagian KUL, an operator who heads the Bagian
+    token = await tautan(w, "kabag-kul")
+    async with klien(w) as c:
+        r = await c.post("/masuk", data={"token": token})
+        assert r.status_code == 303 and r.headers["location"] == "/verifikasi"
+        assert "HttpOnly" in r.headers["set-cookie"]
+        assert (await c.get("/masuk")).headers["location"] == "/"  # logged in: the start page...
+        assert (await c.get("/")).headers["location"] == "/verifikasi"  # ...is their inbox
+        page = await c.get("/verifikasi")
+        assert page.status_code == 200 and "Kepala Bagian KUL Demo · Operator (kepala unit: verifikasi saja)" in (
+            page.text)
+        assert "Menunggu verifikasi Anda" in page.text and ">Dasbor<" not in page.text
+    async with engine.connect() as conn:
+        assert (await audit.recent(conn, entity="web", limit=1))[0].action == "masuk"
+    # an operator who heads nothing gets neither a link nor a session; a head who stops heading loses the session
+    for who in ("operator", "operator-kota"):
+        with pytest.raises(web.TautanError):
+            await tautan(w, who)
+    async with klien(w) as c:
+        await masuk(c, w, "kabag-kul")
+        await jadi_operator(engine, "kabag-kul", kepala=False)
+        assert (await c.get("/verifikasi")).headers["location"] == "/masuk"
 
 
 async def test_session_expires_after_eight_hours_and_ends_when_access_is_revoked(engine: AsyncEngine) -> None:
@@ -174,11 +200,16 @@ async def test_web_command_sends_a_link_that_logs_in_once(engine: AsyncEngine) -
             assert (await c.post("/masuk", data={"token": token})).status_code == 400
         pimpinan = await demo_tg(engine, "pimpinan")
         assert "hanya-lihat" in ((await b.kirim(pimpinan, "/web"))[-1].text or "")
-        for who in ("operator", "petugas"):
-            reply = (await b.kirim(await demo_tg(engine, who), "/web"))[-1].text or ""
-            assert "tidak tersedia untuk peran Anda" in reply and "/masuk/" not in reply
+        reply = (await b.kirim(await demo_tg(engine, "petugas"), "/web"))[-1].text or ""
+        assert "tidak tersedia untuk peran Anda" in reply and "/masuk/" not in reply
+        reply = (await b.kirim(await demo_tg(engine, "operator"), "/web"))[-1].text or ""
+        assert reply == "Maaf, web admin hanya untuk admin, pimpinan dan kepala unit."
+        # an operator who heads a unit gets a link to their inbox
+        await jadi_operator(engine, "kabag-kul")
+        reply = (await b.kirim(await demo_tg(engine, "kabag-kul"), "/web"))[-1].text or ""
+        assert "/masuk/" in reply and "laporan yang menunggu verifikasi Anda" in reply and "hanya-lihat" not in reply
         async with engine.connect() as conn:
-            assert (await conn.execute(sa.select(sa.func.count()).select_from(t.web_logins))).scalar_one() == 2
+            assert (await conn.execute(sa.select(sa.func.count()).select_from(t.web_logins))).scalar_one() == 3
 
 
 def test_cli_web_login_prints_a_link_in_local_mode(database_url: str, monkeypatch: pytest.MonkeyPatch,
@@ -190,6 +221,8 @@ def test_cli_web_login_prints_a_link_in_local_mode(database_url: str, monkeypatc
     out = capsys.readouterr().out
     assert "http://10.0.0.5:9000/masuk/" in out and "10 menit" in out
     assert cli.main(["web-login", "--as", "petugas"]) == 2
+    assert "tidak berhak" in capsys.readouterr().err
+    assert cli.main(["web-login", "--as", "operator"]) == 2  # an operator who heads nothing
     assert "tidak berhak" in capsys.readouterr().err
     assert cli.main(["web-login", "--as", "tidak-ada"]) == 2
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:ABCDEFGHIJKLMNOP")

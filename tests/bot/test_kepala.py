@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import pengingat
 from storage import tables as t
-from tests.admin.bantuan import Jam, buat_web, klien, masuk
+from tests.admin.bantuan import Jam, buat_web, jadi_operator, klien, masuk
 from tests.bot.bantuan_kinerja import tekan_paksa
 from tests.bot.harness import BotUji, bot_uji, demo_tg
 from tests.bot.pengingat_uji import baris_outbox
@@ -228,3 +228,59 @@ async def test_other_values_are_not_asked_about(engine: AsyncEngine) -> None:
         assert "Kirim bukti" in (await b.kirim(op, "100"))[-1].content
         await b.tekan(op, "rl:yakin")  # a forged confirmation in another step
         assert "kedaluwarsa" in (b.jawaban_terakhir() or "")
+
+
+async def test_an_operator_head_verifies_from_the_web_as_from_the_bot(engine: AsyncEngine) -> None:
+    """A head whose role is operator (here the Kepala Bagian KUL): the web lists what the bot's /verifikasi lists,
+    in its order, and decides with the one rule: never another unit's report, never their own."""
+    await jadi_operator(engine, "kabag-kul")
+    async with bot_uji(engine) as b:
+        op, kabag = await demo_tg(engine, "operator-uml"), await demo_tg(engine, "kabag-kul")
+        await _lapor(b, op, "KUL-UML-2", "2024-Q3", "70")
+        b.jam.now += timedelta(days=3)
+        await _lapor(b, op, "KUL-UML-2", "2024-Q4", "80")
+        await _lapor(b, await demo_tg(engine, "operator"), "PDI-DATIN-2", "2024-Q3", "100")  # the Sekretaris's
+        b.jam.now += timedelta(hours=5)
+        bot = [x.splitlines()[0] for x in await _menunggu(b, kabag)]
+        w = buat_web(engine, Jam(b.jam.now))
+    q3, q4 = (r.id for r in await _rows(engine, "KUL-UML-2"))
+    lain = (await _rows(engine, "PDI-DATIN-2"))[-1].id
+    async with engine.begin() as conn:  # a report the head wrote themselves (it waits for the Sekretaris)
+        kabag_id = (await conn.execute(sa.select(t.users.c.id).where(t.users.c.demo_key == "kabag-kul"))).scalar_one()
+        ind = (await conn.execute(sa.select(t.indicators.c.id).where(t.indicators.c.kode == "KUL-UML-2"))).scalar_one()
+        sendiri = (await conn.execute(t.realisations.insert().values(
+            indicator_id=ind, tahun=2024, periode="2024-Q2", versi=1, nilai="60", bukti=[], status="diajukan",
+            sumber="bot", author_id=kabag_id, created_at=b.jam.now))).inserted_primary_key[0]
+    assert bot == ["KUL-UML-2 · Triwulan III 2024 · menunggu 3 hari", "KUL-UML-2 · Triwulan IV 2024 · menunggu 5 jam"]
+    async with klien(w) as c:
+        token = await masuk(c, w, "kabag-kul")
+        inbox = (await c.get("/verifikasi")).text
+        # the same list and order as the bot, with the age; nothing of other units, nothing of their own
+        assert "<b>2 laporan</b> menunggu verifikasi Anda" in inbox
+        assert inbox.index("Triwulan III 2024") < inbox.index("menunggu 3 hari") < inbox.index(
+            "Triwulan IV 2024") < inbox.index("menunggu 5 jam")
+        assert [f'action="/realisasi/{i}/verifikasi"' in inbox for i in (q3, q4, lain, sendiri)] == [
+            True, True, False, False]
+        assert "70 %" in inbox and "Operator Demo Sub Bagian Umum dan Logistik" in inbox
+        # Kembalikan needs a reason; the refusal stays on the inbox
+        r = await c.post(f"/realisasi/{q4}/verifikasi", data={"csrf": token, "keputusan": "kembalikan",
+                                                               "catatan": " ", "dari": "kotak"})
+        assert r.status_code == 400 and "Pengembalian perlu alasan" in r.text and "Periode ditutup" not in r.text
+        r = await c.post(f"/realisasi/{q3}/verifikasi", data={"csrf": token, "keputusan": "setujui", "dari": "kotak"})
+        assert r.status_code == 303 and r.headers["location"] == "/verifikasi?ok=diverifikasi"
+        r = await c.post(f"/realisasi/{q4}/verifikasi",
+                         data={"csrf": token, "keputusan": "kembalikan", "catatan": "Bukti dukung belum ada"})
+        assert r.status_code == 303 and r.headers["location"] == "/verifikasi?ok=diverifikasi"
+        # another unit's report and their own are refused by the same rule, with its words
+        r = await c.post(f"/realisasi/{lain}/verifikasi", data={"csrf": token, "keputusan": "setujui"})
+        assert r.status_code == 400 and "bukan kepala unit atau pimpinan atas unit pelapor" in r.text
+        r = await c.post(f"/realisasi/{sendiri}/verifikasi", data={"csrf": token, "keputusan": "setujui"})
+        assert r.status_code == 400 and "laporan Anda sendiri" in r.text
+        sisa = await c.get("/verifikasi?ok=diverifikasi")
+        assert "Verifikasi disimpan." in sisa.text and "Tidak ada laporan yang menunggu verifikasi Anda." in sisa.text
+    assert [r.status for r in await _rows(engine, "KUL-UML-2")] == [
+        "diajukan", "disetujui", "dikembalikan"]  # Q2 (their own) still waits, for the Sekretaris
+    assert [r.status for r in await _rows(engine, "PDI-DATIN-2")][-1] == "diajukan"
+    teks_op = [r.text for r in await baris_outbox(engine, "vf-hasil:")]
+    assert any("disetujui oleh Kepala Bagian KUL Demo" in x for x in teks_op)
+    assert any("dikembalikan oleh Kepala Bagian KUL Demo" in x and "Bukti dukung belum ada" in x for x in teks_op)
