@@ -22,6 +22,7 @@ from bot.fakebotapi import FakeBotApi
 from bot.pekerja import kunci_mulai
 from bot.settings import Settings
 from bot.web import WEBHOOK_PATH, create_web_app
+from reports import proses
 from storage import demo, libur
 from storage import tables as t
 from storage.db import create_engine, upgrade
@@ -82,6 +83,7 @@ async def serve(settings: Settings, *, load_demo: bool = True, stop: asyncio.Eve
         log.info("berhenti…")
         web.should_exit = True
         await web_task
+    proses.hentikan()  # an export still being written is dropped, not waited for (its admin asks again)
     await engine.dispose()
     log.info("selesai")
 
