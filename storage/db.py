@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.util import EMPTY_DICT, await_
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_POOL = 15
 
 
 def normalise_url(url: str) -> str:
@@ -184,7 +185,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         path = make_url(url).database
         if path and path != ":memory:" and not path.startswith("file:"):
             berkas_pribadi(Path(path))
-        engine = create_async_engine(url, echo=echo, module=_DbapiSekaliJalan(aiosqlite, sqlite3))
+        # As many connections as before at most (5 + 10 overflow), but all kept once opened: under many updates
+        # at once the overflow was opened and closed again and again (a thread and four pragmas each time).
+        pool: dict[str, Any] = {}
+        if path and path != ":memory:":  # a memory database keeps SQLAlchemy's single shared connection
+            pool = {"pool_size": SQLITE_POOL, "max_overflow": 0}
+        engine = create_async_engine(url, echo=echo, module=_DbapiSekaliJalan(aiosqlite, sqlite3), **pool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
