@@ -6,6 +6,7 @@ import collections
 import contextlib
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, cast
 
@@ -18,6 +19,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import EMPTY_DICT, await_
 
@@ -193,7 +195,37 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(url, echo=echo, module=_DbapiSekaliJalan(aiosqlite, sqlite3), **pool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
+    event.listen(engine.sync_engine, "checkin", _pg_kembali)
+    event.listen(engine.sync_engine, "checkout", _pg_periksa)
+    return engine
+
+
+# PostgreSQL: a pooled connection is checked before it is handed out, as SQLAlchemy's pool_pre_ping would, but
+# the round trip (BEGIN, an empty query, ROLLBACK: three with asyncpg) only for a connection that sat in the pool
+# longer than this; one used moments ago is checked by whether its socket is still open (a server restart or
+# pg_terminate_backend closes it, and asyncpg sees that as soon as the event loop runs). A dead one empties the
+# pool, as pre-ping does, so the others are replaced too.
+PING_SETELAH_S = 1.0
+_KEMBALI = "pantau.kembali"
+
+
+def _pg_kembali(_dbapi_conn: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_KEMBALI] = time.monotonic()
+
+
+def _pg_periksa(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+    kembali = record.info.get(_KEMBALI)
+    if kembali is None:
+        return  # just connected
+    if dbapi_conn._connection.is_closed():
+        raise InvalidatePoolError("sambungan PostgreSQL sudah tertutup")
+    if time.monotonic() - kembali >= PING_SETELAH_S:
+        try:
+            dbapi_conn.ping()
+        except Exception as exc:
+            raise InvalidatePoolError("sambungan PostgreSQL tidak menjawab") from exc
 
 
 def _alembic_config(connection: sa.Connection) -> Any:
