@@ -94,7 +94,9 @@ class KunciPengguna:
                         self._engine = self._engine or create_async_engine(self._url, poolclass=NullPool)
                         self._conn = await self._engine.connect()
                         await self._conn.execution_options(isolation_level="AUTOCOMMIT")
-                    res = await self._conn.exec_driver_sql(f"SELECT {fn}({NAMESPACE}, {int(objid)})")
+                    # Bound, not spelled into the text: two statements prepared once per connection instead of
+                    # one per user (asyncpg prepares every new text, and keeps only the last 100).
+                    res = await self._conn.exec_driver_sql(f"SELECT {fn}($1, $2)", (NAMESPACE, int(objid)))
                     return bool(res.scalar())
                 except Exception:
                     # The connection died (a PostgreSQL restart): its locks died with it. Reconnect once.

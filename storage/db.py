@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
+import sqlite3
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import aiosqlite
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.util import EMPTY_DICT, await_
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_POOL = 15
 
 
 def normalise_url(url: str) -> str:
@@ -39,6 +51,124 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _jalankan(conn: sqlite3.Connection, many: bool, operation: str,
+              parameters: Any) -> tuple[Any, int, Any, Any, bool]:
+    """In the connection's thread: one statement from cursor to its last row, so it is one trip to that thread;
+    with whether a transaction is open after it."""
+    cur = conn.cursor()
+    try:
+        if many:
+            cur.executemany(operation, parameters)
+        elif parameters is None:
+            cur.execute(operation)
+        else:
+            cur.execute(operation, parameters)
+        desc = cur.description
+        rows = cur.fetchall() if desc else None
+        return desc, cur.rowcount, cur.lastrowid, rows, conn.in_transaction
+    finally:
+        cur.close()
+
+
+class _KursorSekaliJalan(AsyncAdapt_aiosqlite_cursor):
+    """An aiosqlite cursor whose statement runs in one trip to the connection's thread.
+
+    SQLAlchemy's own adapter makes four (open the cursor, execute, fetch the rows, close), each a queue put, a
+    thread wake-up and a wake-up of the event loop; here the thread does all four at once and hands back the rows,
+    the description, rowcount and lastrowid, which is what the adapter kept anyway (it buffers every row)."""
+
+    __slots__ = ("_arraysize", "_desc", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: Any) -> None:
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._desc: Any = None
+        self._rowcount = -1
+        self._lastrowid: Any = None
+        self._arraysize = 1
+
+    @property
+    def description(self) -> Any:
+        return self._desc
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> Any:
+        return self._lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
+
+    async def _async_soft_close(self) -> None:
+        """Nothing to close: the thread closed its cursor already."""
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    def _jalan(self, many: bool, operation: Any, parameters: Any) -> None:
+        conn, adapt = self._connection, cast(Any, self._adapt_connection)
+        adapt._transaksi = True  # unknown until the statement is done
+        try:
+            self._desc, self._rowcount, self._lastrowid, rows, adapt._transaksi = await_(
+                conn._execute(_jalankan, conn._conn, many, operation, parameters))
+        except Exception as error:
+            adapt._handle_exception(error)
+        self._rows = collections.deque(rows) if rows is not None else collections.deque()
+
+    def execute(self, operation: Any, parameters: Any = None) -> None:
+        self._jalan(False, operation, parameters)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> None:
+        self._jalan(True, operation, seq_of_parameters)
+
+
+class _SambunganSekaliJalan(AsyncAdapt_aiosqlite_connection):
+    """Statements as _KursorSekaliJalan; a commit or rollback is not sent to the thread when the last statement
+    left no transaction open (sqlite3 would do nothing for it): the pool's rollback of every connection it takes
+    back, the commit of a block that only read. Whenever that is not known (a statement still running, cancelled
+    or failed, a streaming cursor) it is sent as before."""
+
+    __slots__ = ("_transaksi",)
+    _cursor_cls = _KursorSekaliJalan
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._transaksi = True
+
+    def cursor(self, server_side: bool = False) -> Any:
+        if server_side:
+            self._transaksi = True
+        return super().cursor(server_side)
+
+    def rollback(self) -> None:
+        if self._transaksi:
+            super().rollback()
+            self._transaksi = False
+
+    def commit(self) -> None:
+        if self._transaksi:
+            super().commit()
+            self._transaksi = False
+
+
+class _DbapiSekaliJalan(AsyncAdapt_aiosqlite_dbapi):
+    """aiosqlite for SQLAlchemy, each statement one trip to the connection's thread (see _KursorSekaliJalan)."""
+
+    def connect(self, *arg: Any, **kw: Any) -> Any:
+        sambungan = super().connect(*arg, **kw)
+        return _SambunganSekaliJalan(self, sambungan._connection)
+
+
 def berkas_pribadi(path: Path) -> None:
     """Create ``path`` empty and readable by its owner only (0600), unless it exists already.
 
@@ -57,10 +187,45 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         path = make_url(url).database
         if path and path != ":memory:" and not path.startswith("file:"):
             berkas_pribadi(Path(path))
-        engine = create_async_engine(url, echo=echo)
+        # As many connections as before at most (5 + 10 overflow), but all kept once opened: under many updates
+        # at once the overflow was opened and closed again and again (a thread and four pragmas each time).
+        pool: dict[str, Any] = {}
+        if path and path != ":memory:":  # a memory database keeps SQLAlchemy's single shared connection
+            pool = {"pool_size": SQLITE_POOL, "max_overflow": 0}
+        engine = create_async_engine(url, echo=echo, module=_DbapiSekaliJalan(aiosqlite, sqlite3), **pool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
+    event.listen(engine.sync_engine, "checkin", _pg_kembali)
+    event.listen(engine.sync_engine, "checkout", _pg_periksa)
+    return engine
+
+
+# PostgreSQL: a pooled connection is checked before it is handed out, as SQLAlchemy's pool_pre_ping would, but
+# the round trip (BEGIN, an empty query, ROLLBACK: three with asyncpg) only for a connection that sat in the pool
+# longer than this; one used moments ago is checked by whether its socket is still open (a server restart or
+# pg_terminate_backend closes it, and asyncpg sees that as soon as the event loop runs). A dead one empties the
+# pool, as pre-ping does, so the others are replaced too.
+PING_SETELAH_S = 1.0
+_KEMBALI = "pantau.kembali"
+
+
+def _pg_kembali(_dbapi_conn: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_KEMBALI] = time.monotonic()
+
+
+def _pg_periksa(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+    kembali = record.info.get(_KEMBALI)
+    if kembali is None:
+        return  # just connected
+    if dbapi_conn._connection.is_closed():
+        raise InvalidatePoolError("sambungan PostgreSQL sudah tertutup")
+    if time.monotonic() - kembali >= PING_SETELAH_S:
+        try:
+            dbapi_conn.ping()
+        except Exception as exc:
+            raise InvalidatePoolError("sambungan PostgreSQL tidak menjawab") from exc
 
 
 def _alembic_config(connection: sa.Connection) -> Any:

@@ -58,10 +58,21 @@ async def upsert_many(conn: AsyncConnection, rows: Sequence[tuple[str, str, Any]
         if data is None:
             raise ValueError("bot_persistence data must not be None; delete the row instead")
     if rows:
+        await conn.execute(_upsert(conn),
+                           [{"kind": kind, "key": key, "data": data, "diubah": now} for kind, key, data in rows])
+
+
+_UPSERT: dict[str, Any] = {}
+
+
+def _upsert(conn: AsyncConnection) -> Any:
+    """The upsert statement for the connection's dialect, built once (every persistence write uses it)."""
+    stmt = _UPSERT.get(conn.dialect.name)
+    if stmt is None:
         stmt = dialect_insert(conn, _TABLE)
-        stmt = stmt.on_conflict_do_update(index_elements=["kind", "key"],
-                                          set_={"data": stmt.excluded.data, "diubah": stmt.excluded.diubah})
-        await conn.execute(stmt, [{"kind": kind, "key": key, "data": data, "diubah": now} for kind, key, data in rows])
+        stmt = _UPSERT[conn.dialect.name] = stmt.on_conflict_do_update(
+            index_elements=["kind", "key"], set_={"data": stmt.excluded.data, "diubah": stmt.excluded.diubah})
+    return stmt
 
 
 _DELETE = sa.delete(_TABLE).where(_TABLE.c.kind == sa.bindparam("k"), _TABLE.c.key == sa.bindparam("kk"))
