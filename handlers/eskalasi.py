@@ -99,9 +99,9 @@ async def on_tandai(update: Update, context: PantauContext) -> object:
     assert q is not None and update.effective_chat is not None
     bersihkan(context)
     a = tombol.args(q.data, 1)
-    esk = await _milik(update, context, int(a[0])) if a and a[0].isdigit() and len(a[0]) < 12 else None
+    esk = await _milik(update, context, n) if a and (n := tombol.nomor(a[0])) is not None else None
     if esk is None:
-        if not (a and a[0].isdigit() and len(a[0]) < 12):
+        if not (a and tombol.nomor(a[0]) is not None):
             await tolak_tombol(q, teks.KEDALUWARSA)
         return SELESAI
     await q.answer()
@@ -136,10 +136,10 @@ async def on_tanpa_catatan(update: Update, context: PantauContext) -> object:
     q = update.callback_query
     assert q is not None
     a = tombol.args(q.data, 2)
-    if a is None or a[0] != "l" or not a[1].isdigit() or len(a[1]) >= 12:
+    if a is None or a[0] != "l" or (n := tombol.nomor(a[1])) is None:
         await tolak_tombol(q, teks.KEDALUWARSA)
         return SELESAI
-    esk = await _milik(update, context, int(a[1]))
+    esk = await _milik(update, context, n)
     d = dict(draf(context, ES))
     bersihkan(context)
     if esk is None:

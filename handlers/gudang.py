@@ -314,7 +314,8 @@ async def on_kec(update: Update, context: PantauContext) -> str | None:
     """The kecamatan (0: all of the kab/kota); ask the date."""
     arg, q, d = _arg(update), update.callback_query, _d(context)
     assert q is not None
-    kec_id = int(arg) if arg and arg.isascii() and arg.isdigit() and len(arg) < 12 else -1  # forged: no id
+    n = tombol.nomor(arg)
+    kec_id = -1 if n is None else n  # forged or stale: no kecamatan
     nama = tl.SEMUA_KEC
     if kec_id > 0:
         async with context.layanan.engine.connect() as conn:

@@ -23,6 +23,14 @@ def args(callback_data: str | None, n: int) -> list[str] | None:
     return parts[1:] if len(parts) == n + 1 else None
 
 
+def nomor(arg: str | None) -> int | None:
+    """A record id from a button's argument, or None when it cannot be one (forged or stale): ASCII digits only,
+    and small enough for any id column (PostgreSQL's integer stops at 2.147.483.647)."""
+    if arg is None or not (arg.isascii() and arg.isdigit()) or len(arg) > 9:
+        return None
+    return int(arg)
+
+
 def papan(*baris: list[tuple[str, str]]) -> InlineKeyboardMarkup:
     """An inline keyboard from rows of (label, callback data)."""
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=d) for label, d in row] for row in baris])

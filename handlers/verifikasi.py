@@ -37,7 +37,7 @@ MAKS_BUTIR = 10  # messages one /verifikasi sends; the rest after these are deci
 
 def _id(data: str | None, aksi: str) -> int | None:
     a = tombol.args(data, 2)
-    return int(a[1]) if a is not None and a[0] == aksi and a[1].isdigit() and len(a[1]) < 12 else None
+    return tombol.nomor(a[1]) if a is not None and a[0] == aksi else None
 
 
 async def on_setujui(update: Update, context: PantauContext) -> None:

@@ -114,7 +114,8 @@ async def test_stale_forged_out_of_scope_and_the_wrong_role(engine: AsyncEngine)
     async with bot_uji(engine, jam=Jam(NOW)) as b:
         op = await demo_tg(engine, "operator-kota")
         await b.kirim(op, "/start")
-        for forged in ("es:abc", "es:l:abc", "es:l", "es:99999999", "es:l:99999999", "es:x:1"):
+        for forged in ("es:abc", "es:l:abc", "es:l", "es:99999999", "es:l:99999999", "es:x:1",
+                       "es:2147483648", "es:l:99999999999"):  # beyond PostgreSQL's integer
             assert "kedaluwarsa" in (await tekan_paksa(b, op, forged) or ""), forged
         async with engine.connect() as conn:
             lain = (await conn.execute(sa.select(t.escalations.c.id).where(

@@ -498,3 +498,11 @@ async def test_nul_characters_are_replaced_before_any_handler_on_every_backend(
         await _tekan_apa_saja(b, tg, "tb:tps:\x00")
         penjaga.periksa("tiba dengan NUL")
         assert b.jawaban_terakhir() == teks.KEDALUWARSA
+
+
+@pytest.mark.parametrize("arg", ["2147483648", "99999999999", "9223372036854775808", "٣", "-1", ""])
+def test_a_button_id_out_of_any_id_columns_range_is_no_id(arg: str) -> None:
+    from handlers import tombol
+
+    assert tombol.nomor(arg) is None
+    assert tombol.nomor("999999999") == 999_999_999 and tombol.nomor("0") == 0

@@ -76,7 +76,7 @@ async def test_who_may_verify_and_where_the_message_goes(engine: AsyncEngine) ->
         await b.kirim(op_uml, "/start")
         assert "bukan kepala unit" in (await tekan_paksa(b, kabag, f"vf:ok:{rid}") or "")
         assert "bukan kepala unit" in (await tekan_paksa(b, op_uml, f"vf:kb:{rid}") or "")
-        for forged in ("vf:ok:abc", "vf:ok", "vf:ok:99999999", "vf:hapus:1"):
+        for forged in ("vf:ok:abc", "vf:ok", "vf:ok:99999999", "vf:hapus:1", "vf:ok:2147483648", "vf:kb:99999999999"):
             answer = await tekan_paksa(b, pimpinan, forged) or ""
             assert "kedaluwarsa" in answer or "tidak ditemukan" in answer, forged
         # a correction submitted before the head decided supersedes the first version
