@@ -219,8 +219,10 @@ async def counts_by_kabkota(conn: AsyncConnection, unit_ids: Sequence[int] | Non
                       .outerjoin(e_, sa.and_(e_.c.kabkota_unit_id == t.units.c.id,
                                              e_.c.pemilihan_id == _kunci(pemilihan_id))))
          .where(t.units.c.kind == "kabkota", r.c.tps > 0).order_by(t.units.c.code))
-    e = t.escalations
-    q_open = (sa.select(e.c.kabkota_unit_id, sa.func.count()).where(e.c.status == "terbuka")
+    e, a = t.escalations, t.arrival_reports
+    # the event's own open problems: those of another event's (or no event's) reports are not this one's
+    q_open = (sa.select(e.c.kabkota_unit_id, sa.func.count()).select_from(e.join(a, a.c.id == e.c.report_id))
+              .where(e.c.status == "terbuka", _acara(a.c.pemilihan_id) == _kunci(pemilihan_id))
               .group_by(e.c.kabkota_unit_id))
     if unit_ids is not None:
         q = q.where(t.units.c.id.in_(list(unit_ids)))

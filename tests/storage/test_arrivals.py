@@ -254,6 +254,9 @@ async def test_persen_tepat_is_indicator_6(engine: AsyncEngine) -> None:
         lap = await rl.build(conn, pemilihan_id=await pemilihan.untuk_laporan(conn, NOW.date()))
     assert lap.persen_tepat == await _persen(engine)
     assert (lap.tiba, lap.tepat, lap.bermasalah, lap.eskalasi_terbuka) == (3, 2, 1, 1)
+    async with engine.connect() as conn:  # the open problem is this event's: not counted for none or another
+        assert (await rl.build(conn, pemilihan_id=None)).eskalasi_terbuka == 0
+        assert (await rl.build(conn, pemilihan_id=999_999)).eskalasi_terbuka == 0
 
 
 async def test_indicator_6_counts_the_year_in_local_time_for_every_caller(engine: AsyncEngine) -> None:
