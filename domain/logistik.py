@@ -230,6 +230,9 @@ def _contoh_waktu(kemarin: date) -> str:
             f"tanggal dan jam (mis. {kemarin.day}/{kemarin.month}/{kemarin.year} 14.00).")
 
 
+_RE_TENGAH_MALAM = re.compile(r"(?<!\d)12(?:[.:]00)?\s*malam$", re.IGNORECASE)
+
+
 def parse_waktu_tiba(text: str, *, sekarang: datetime, tz: str, paling_awal: datetime | None = None) -> datetime:
     """Read when the logistics arrived: "08.30", "14:00", "jam 2 siang" (today), "kemarin 14.00" or
     "25/11/2024 14.00"; in the past only. A bare hour needs "jam"/"pukul", a part of the day, or nothing else
@@ -254,6 +257,8 @@ def parse_waktu_tiba(text: str, *, sekarang: datetime, tz: str, paling_awal: dat
         tanggal = hari_ini - timedelta(days=1)
     else:
         tanggal = parse_date(cocok.group("tgl"))
+    if bagian not in ("", "hari ini", "tadi") and _RE_TENGAH_MALAM.search(cocok.group("jam")):
+        tanggal += timedelta(days=1)  # "kemarin 12 malam": the midnight that ends that day
     hasil = datetime.combine(tanggal, jam, tzinfo=zona)
     # A minute of grace: the phone's clock and ours rarely agree to the second.
     if hasil > sekarang + timedelta(minutes=1):

@@ -134,7 +134,7 @@ _RE_AKHIRAN_ZONA = re.compile(r"\s*(wib|wita|wit)$", re.ASCII)
 _RE_BAGIAN_HARI = re.compile(r"\s*(pagi|siang|sore|petang|malam)$", re.ASCII)
 # The hours each part of the day may name, on the 24-hour clock: "2 siang" is 14, "12 malam" is midnight.
 _BAGIAN_HARI = {"pagi": range(0, 12), "siang": range(10, 16), "sore": range(15, 19), "petang": range(15, 19),
-                "malam": range(18, 28)}
+                "malam": range(18, 25)}
 
 
 def _normalisasi(teks: str) -> str:

@@ -91,5 +91,10 @@ def _ke_bytes(fungsi: Callable[..., int], args: tuple[Any, ...], kw: dict[str, A
 
 async def xlsx(fungsi: Callable[..., int], *args: Any, **kw: Any) -> tuple[bytes, int]:
     """A workbook in memory written in an export process: `fungsi(*args, buf, **kw)` writes it into `buf` and returns
-    its data rows; the workbook's bytes and that count come back. The report it holds was built (and scoped) here."""
-    return await jalankan(_ke_bytes, fungsi, args, kw)
+    its data rows; the workbook's bytes and that count come back. The report it holds was built (and scoped) here.
+    A pool stopped under it (another export's process died or ran too long) is no fault of this workbook's: it is
+    written once more, in the fresh pool."""
+    try:
+        return await jalankan(_ke_bytes, fungsi, args, kw)
+    except BrokenProcessPool:
+        return await jalankan(_ke_bytes, fungsi, args, kw)

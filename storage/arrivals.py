@@ -348,14 +348,15 @@ _Q_MODA_TERAKHIR = (sa.select(_a.c.moda).where(_a.c.tps_id.in_(sa.bindparam("ids
                                                _a.c.reporter_id == sa.bindparam("uid"), _a.c.moda.is_not(None))
                     .order_by(_a.c.id.desc()).limit(1))
 KIRIMAN_GUDANG, TERAKHIR_ANDA = "gudang", "terakhir"
+SARAN_HARI = 60  # how far back a warehouse dispatch still suggests the mode (a December dispatch counts in January)
 
 
 async def moda_saran(conn: AsyncConnection, tps_id: int, *, hari: date,
                      pelapor: Pengguna | None = None) -> tuple[str, str] | None:
     """The mode to offer first for a report of this TPS and where it comes from: (kode, ``KIRIMAN_GUDANG``) for
-    the /gudang dispatch to TPS that covers it (this year, up to ``hari``), else (kode, ``TERAKHIR_ANDA``) for the
-    mode the officer reported last at one of their TPS; None when neither is known."""
-    kirim = (await conn.execute(_Q_MODA_KIRIM, {"tps_id": tps_id, "awal": date(hari.year, 1, 1),
+    the /gudang dispatch to TPS that covers it (in the ``SARAN_HARI`` days up to ``hari``), else (kode,
+    ``TERAKHIR_ANDA``) for the mode the officer reported last at one of their TPS; None when neither is known."""
+    kirim = (await conn.execute(_Q_MODA_KIRIM, {"tps_id": tps_id, "awal": hari - timedelta(days=SARAN_HARI),
                                                 "hari": hari})).scalar()
     if kirim:
         return str(kirim), KIRIMAN_GUDANG

@@ -326,8 +326,8 @@ async def sisihkan_lama(conn: AsyncConnection, chat_id: int, *, simpan: int, ala
     """Settle all but the newest ``simpan`` queued messages of one chat as ``gagal`` with ``alasan`` (an admin can
     send one again from the web's outbox page); returns how many of each kind were set aside."""
     ids = (await conn.execute(
-        sa.select(_o.c.id, _o.c.kind).where(_o.c.chat_id == chat_id, _o.c.status == ANTRI)
-        .order_by(_o.c.id.desc()).offset(simpan))).all()
+        sa.select(_o.c.id, _o.c.kind).where(_o.c.chat_id == chat_id, _o.c.status == ANTRI, _claim_free(now))
+        .order_by(_o.c.id.desc()).offset(simpan))).all()  # one a sender holds now is left to it
     hasil: dict[str, int] = {}
     for outbox_id, kind in ids:
         if await _settle(conn, outbox_id, {"status": GAGAL, "last_error": alasan, "not_before": now}):

@@ -7,13 +7,14 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import tahun_cli
 from domain import angka, capaian, kinerja
 from domain import logistik as lg
 from domain.errors import ParseError
@@ -77,9 +78,19 @@ DITOLAK_DI_DATABASE_UJI = {
 }
 
 
+class _HariReadme(datetime):
+    """The day the README's year examples speak of (its year 2026 is the running one): they read the same on any
+    day the tests run."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _HariReadme:
+        return cls(2026, 12, 7, 3, 0, tzinfo=UTC).astimezone(tz) if tz else cls(2026, 12, 7, 10, 0)
+
+
 @pytest.mark.parametrize("perintah", [p for p in contoh_perintah() if not _dilewati(p)])
 def test_readme_command_runs(perintah: str, cli: Callable[[list[str]], int],
-                             capsys: pytest.CaptureFixture[str]) -> None:
+                             capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tahun_cli, "datetime", _HariReadme)
     try:
         rc = cli(shlex.split(perintah)[1:])
     except SystemExit as e:  # argparse: a usage error

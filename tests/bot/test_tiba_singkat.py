@@ -150,7 +150,7 @@ async def test_the_officers_last_mode_is_offered_first_and_a_dispatch_to_tps_bef
         await h.ketuk("Lupa memotret")
         await h.ketuk("Kirim laporan")
         # dispatches that did not bring the logistics to this TPS are no hint: to PPK, to another kecamatan, a
-        # dispatch of another year, one dated after today
+        # dispatch a year old, one dated after today
         async with engine.begin() as conn:
             lain = [x for x in (await logistik.counts_by_kecamatan(conn, kota.id)) if x.nama != tps_c[0].kecamatan]
             for tujuan, kec_id, tgl, moda in (("ppk", None, date(2024, 11, 25), "TRUK"),

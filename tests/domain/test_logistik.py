@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain import logistik as lg
+from domain.errors import ParseError
 from tests.domain.bantuan import CEPAT, pesan_galat
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -188,9 +189,16 @@ def test_parse_waktu_tiba_names_a_date_that_works_when_copied() -> None:
 def test_parse_waktu_tiba_yesterday_without_a_dispatch_limit() -> None:
     hasil = lg.parse_waktu_tiba("kemarin 14.00", sekarang=SEKARANG, tz="Asia/Jakarta")
     assert hasil == datetime(2024, 11, 25, 14, 0, tzinfo=WIB)
-    for teks, jam in (("kemarin jam 2 siang", 14), ("kemarin 8 malam", 20), ("kemarin 12 malam", 0)):
+    for teks, jam in (("kemarin jam 2 siang", 14), ("kemarin 8 malam", 20)):
         assert lg.parse_waktu_tiba(teks, sekarang=SEKARANG, tz="Asia/Jakarta") == datetime(2024, 11, 25, jam, 0,
                                                                                           tzinfo=WIB)
+    # "12 malam" of a day is the midnight that ends it; with no day named, the midnight just past
+    for teks in ("kemarin 12 malam", "kemarin jam 12.00 malam", "tadi jam 12 malam", "12 malam"):
+        assert lg.parse_waktu_tiba(teks, sekarang=SEKARANG, tz="Asia/Jakarta") == datetime(2024, 11, 26, 0, 0,
+                                                                                          tzinfo=WIB), teks
+    for teks in ("kemarin 13 malam", "kemarin jam 27 malam", "15 malam"):  # hours no night has
+        with pytest.raises(ParseError):
+            lg.parse_waktu_tiba(teks, sekarang=SEKARANG, tz="Asia/Jakarta")
 
 
 @pytest.mark.parametrize(
