@@ -151,11 +151,19 @@ async def _tunggu_antrean(antre: Antrean, api: FakeBotApi, timeout: float = 30.0
     await api.wait_idle(quiet=0.2, timeout=timeout)
 
 
+HANYA_LOKAL = ("pantau chat hanya untuk mode lokal: TELEGRAM_BOT_TOKEN terisi, jadi basis data ini milik bot yang "
+               "tersambung ke Telegram dan antrean pesannya milik pengguna sungguhan. Kosongkan TELEGRAM_BOT_TOKEN "
+               "dan pakai basis data lain untuk mencoba.")
+
+
 async def chat(settings: Settings, who: str | None, *, lines: Callable[[], str] | None = None,
                out: TextIO | None = None, files: Path = Path("chat-files"), now: datetime | None = None) -> int:
     """Run the terminal chat as a demo user (demo key), a Telegram id or a user id; `who` None is a new,
     unregistered account. Files the bot sends land in a folder of this session's own."""
     out = out or sys.stdout  # looked up now, not at import: the terminal of this run
+    if not settings.local_mode:  # the database of a connected bot: its queue belongs to real people
+        out.write(f"{HANYA_LOKAL}\n")
+        return 2
     engine = create_engine(settings.database_url)
     await upgrade(engine)
     user = None

@@ -134,3 +134,15 @@ def test_pantau_chat_on_the_command_line_keeps_others_queued(cli: Callable[[list
             await eng.dispose()
 
     assert asyncio.run(status()) == {"antri": 2}
+
+
+async def test_no_session_on_the_database_of_a_connected_bot(engine: AsyncEngine, database_url: str,
+                                                              tmp_path: Path) -> None:
+    """With a Telegram token the queue is real people's: a session would deliver it to a terminal, or set it aside."""
+    petugas = await demo_tg(engine, "petugas")
+    await _antre(engine, petugas, 7, "Pengingat petugas")
+    out = io.StringIO()
+    rc = await chat(Settings(DATABASE_URL=database_url, TELEGRAM_BOT_TOKEN="123456:ABCdefGHIjklMNO"), "petugas",
+                    lines=_naskah("/keluar"), out=out, files=tmp_path)
+    assert rc == 2 and "hanya untuk mode lokal" in out.getvalue()
+    assert await _status(engine, petugas) == {"antri": 7}
