@@ -53,6 +53,7 @@ async def test_the_dashboards_logistics_chart_says_when_its_counts_are_from(engi
         return fig
 
     monkeypatch.setattr(grafik_logistik, "gambar", intip)
+    grafik_logistik._render.cache_clear()  # drawn now, not taken from an earlier test's identical chart
     w = buat_web(engine, Jam(datetime(2026, 12, 7, 3, 15, tzinfo=UTC)))
     async with klien(w) as c:
         await masuk(c, w, "pimpinan")
