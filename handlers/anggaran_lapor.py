@@ -245,24 +245,16 @@ async def _ringkasan(update: Update, context: PantauContext, d: dict[str, Any]) 
     return KONFIRMASI
 
 
-async def on_kirim(update: Update, context: PantauContext) -> object:
-    """Kirim on the summary: save."""
+async def on_ringkasan(update: Update, context: PantauContext) -> object:
+    """Kirim (save) or Ubah (the amount is asked again; the output and the month are kept) on the summary."""
     query, d = update.callback_query, draf(context, AL)
     assert query is not None
     if not d.get(SIAP):
         await tolak_tombol(query, teks.KEDALUWARSA)
         return SELESAI
-    await pilih(query, tk.KIRIM)
-    return await _simpan(update, context)
-
-
-async def on_ubah(update: Update, context: PantauContext) -> object:
-    """Ubah on the summary: the amount is asked again (the output and the month are kept)."""
-    query, d = update.callback_query, draf(context, AL)
-    assert query is not None
-    if not d.get(SIAP):
-        await tolak_tombol(query, teks.KEDALUWARSA)
-        return SELESAI
+    if query.data == f"{AL}:kirim":
+        await pilih(query, tk.KIRIM)
+        return await _simpan(update, context)
     await pilih(query, tk.AL_UBAH)
     for k in (SIAP, "jumlah", "alasan"):
         d.pop(k, None)
@@ -340,8 +332,7 @@ def langkah() -> dict[object, list[BaseHandler[Any, PantauContext, Any]]]:
         PER: [CallbackQueryHandler(on_periode, pattern=r"^al:p:"), MessageHandler(teks_saja, on_periode)],
         JUMLAH: [CallbackQueryHandler(on_koreksi, pattern=r"^al:kor$"), MessageHandler(teks_saja, on_jumlah)],
         ALASAN: [MessageHandler(teks_saja, on_alasan)],
-        KONFIRMASI: [CallbackQueryHandler(on_kirim, pattern=r"^al:kirim$"),
-                     CallbackQueryHandler(on_ubah, pattern=r"^al:ubah$"),
+        KONFIRMASI: [CallbackQueryHandler(on_ringkasan, pattern=r"^al:(kirim|ubah)$"),
                      CallbackQueryHandler(pelaporan.on_batal, pattern=r"^al:batal$"),
                      MessageHandler(teks_saja, on_konfirmasi_teks)],
     }
