@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 import handlers
 from bot import pekerja, pengingat, saring
@@ -21,7 +21,7 @@ from bot.fakebotapi import FakeBotApi, FakeRequest
 from bot.kendali import KendaliBanjir
 from bot.outbox import OutboxSender
 from bot.pekerja import PekerjaJobQueue, PekerjaUpdateProcessor
-from bot.permintaan import PermintaanTerbagi, tanpa_proksi
+from bot.permintaan import PermintaanAiohttp
 from bot.persistence import GRUP_BASI, DbPersistence, akhiri_yang_basi, flush_after_update
 from bot.settings import Settings
 from bot.updates import PerUserUpdateProcessor
@@ -37,23 +37,21 @@ log = logging.getLogger("pantau.bot")
 LOCAL_TOKEN = "100000001:LOKAL-pantau-tanpa-telegram"
 # Updates of different users run side by side (one user's stay in order). Telegram is ~150 ms away, so the
 # number in flight bounds the rate (96 in flight ≈ 300 Bot API calls/s); the database pool and the CPU are the
-# next limits (bench/README.md). One httpx pool degrades above ~48 requests in flight, so the Bot API client
-# spreads them over 8 pools of 12 connections (bot/permintaan.py).
+# next limits (bench/README.md). The Bot API client keeps as many connections (bot/permintaan.py).
 MAX_CONCURRENT_UPDATES = 96
-HTTP_SHARDS = 8
-HTTP_PER_SHARD = 12
+HTTP_CONNECTIONS = 96
 
 PantauApp = Application[Any, PantauContext, Any, Any, Any, Any]
 
 
 def permintaan_http(base_url: str) -> BaseRequest:
     """The Bot API client for every call but getUpdates."""
-    return PermintaanTerbagi(base_url, shards=HTTP_SHARDS, per_shard=HTTP_PER_SHARD)
+    return PermintaanAiohttp(base_url, connections=HTTP_CONNECTIONS)
 
 
 def permintaan_poll(base_url: str) -> BaseRequest:
     """The client of the long poll (one connection; never a proxy for a Bot API on loopback)."""
-    return HTTPXRequest(connection_pool_size=1, httpx_kwargs={"trust_env": False} if tanpa_proksi(base_url) else None)
+    return PermintaanAiohttp(base_url, connections=1)
 
 
 def build_application(settings: Settings, engine: AsyncEngine, *, api: FakeBotApi | None = None,

@@ -1,24 +1,29 @@
-"""The Bot API HTTP client: several small httpx pools, so many requests in flight stay cheap.
+"""The Bot API HTTP client: one aiohttp session behind PTB's ``BaseRequest``.
 
-httpcore's connection pool re-examines every queued request against every connection each time a request
-starts or ends (``AsyncConnectionPool._assign_requests_to_connections``), so its CPU cost grows with
-requests × connections: with 100 requests in flight on one 48-connection pool a bare PTB echo bot spends five
-times as much CPU per update as with 40 (bench/bench_bot.py). Telegram is ~150 ms away, so a bot that wants a
-few hundred requests per second needs that many in flight. ``PermintaanTerbagi`` spreads requests over
-``shards`` independent ``HTTPXRequest`` clients of ``per_shard`` connections each and queues the excess in an
-``asyncio.Semaphore`` per shard (O(1)), so httpcore never holds more requests than connections.
+PTB's own client (``HTTPXRequest``) costs 1,6–2,0 ms of CPU per Bot API call on this project's benchmark
+machine (httpx, httpcore and anyio: cancel scopes, locks and a scan of every pooled connection per request),
+which made the HTTP client the largest single part of the bot's CPU per update. aiohttp does the same call for
+~0,3 ms (bench/README.md, "Klien HTTP"). Only the transport changes: PTB still builds every request and reads
+every answer (``BaseRequest.post`` turns 429, 400, 403, 502 … into its errors), so flood control, retries and
+the outbox see exactly the exceptions they saw before: ``TimedOut`` for any timeout, ``NetworkError`` for any other
+failure to get an answer.
 """
 
 from __future__ import annotations
 
-import asyncio
+import re
+from typing import Any
 from urllib.parse import urlsplit
 
-from telegram._utils.defaultvalue import DEFAULT_NONE
+import aiohttp
+from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram._utils.types import ODVInput
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
 
-__all__ = ["PermintaanTerbagi", "tanpa_proksi"]
+__all__ = ["PermintaanAiohttp", "tanpa_proksi"]
+
+_TOKEN_DI_URL = re.compile(r"/(file/)?bot[^/\s'\"]+")
 
 
 def tanpa_proksi(base_url: str) -> bool:
@@ -26,35 +31,56 @@ def tanpa_proksi(base_url: str) -> bool:
     return (urlsplit(base_url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
-class PermintaanTerbagi(BaseRequest):
-    """A BaseRequest over several small HTTPXRequest pools; a request goes to the least busy one."""
+class PermintaanAiohttp(BaseRequest):
+    """A BaseRequest on one aiohttp session of ``connections`` keep-alive connections.
 
-    __slots__ = ("_bebas", "_pools", "_sibuk")
+    Timeouts follow HTTPXRequest's defaults and meaning: ``connect`` to open a connection, ``pool`` to wait for a
+    free one (aiohttp counts both in its ``connect``), ``read`` between bytes of the answer, ``write`` (20 s when
+    files are uploaded) bounds the whole request together with the others. None means no limit.
+    """
 
-    def __init__(self, base_url: str, *, shards: int = 4, per_shard: int = 12, pool_timeout: float = 10.0,
-                 read_timeout: float | None = 5.0) -> None:
-        if shards < 1 or per_shard < 1:
-            raise ValueError("shards and per_shard must be at least 1")
-        kwargs = {"trust_env": False} if tanpa_proksi(base_url) else None
-        self._pools = [HTTPXRequest(connection_pool_size=per_shard, pool_timeout=pool_timeout,
-                                    read_timeout=read_timeout, httpx_kwargs=kwargs) for _ in range(shards)]
-        self._bebas = [asyncio.Semaphore(per_shard) for _ in range(shards)]
-        self._sibuk = [0] * shards
+    __slots__ = ("_base_url", "_connections", "_session", "_timeouts")
+
+    def __init__(self, base_url: str, *, connections: int = 96, read_timeout: float | None = 5.0,
+                 write_timeout: float | None = 5.0, connect_timeout: float | None = 5.0,
+                 pool_timeout: float | None = 1.0, media_write_timeout: float | None = 20.0) -> None:
+        if connections < 1:
+            raise ValueError("connections must be at least 1")
+        self._base_url = base_url
+        self._connections = connections
+        self._session: aiohttp.ClientSession | None = None
+        self._timeouts = {"read": read_timeout, "write": write_timeout, "connect": connect_timeout,
+                          "pool": pool_timeout, "media": media_write_timeout}
 
     @property
     def read_timeout(self) -> float | None:
         """The default read timeout (PTB adds a long poll's timeout to it)."""
-        return self._pools[0].read_timeout
+        return self._timeouts["read"]
 
     async def initialize(self) -> None:
-        """Open every pool."""
-        for pool in self._pools:
-            await pool.initialize()
+        """Open the session (on the running event loop)."""
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=self._connections)
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=not tanpa_proksi(self._base_url),
+                                                  headers={"User-Agent": self.USER_AGENT})
 
     async def shutdown(self) -> None:
-        """Close every pool."""
-        for pool in self._pools:
-            await pool.shutdown()
+        """Close the session and its connections."""
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
+
+    def _batas(self, read: ODVInput[float], write: ODVInput[float], connect: ODVInput[float],
+               pool: ODVInput[float], media: bool) -> aiohttp.ClientTimeout:
+        def pilih(nilai: ODVInput[float], nama: str) -> float | None:
+            return self._timeouts[nama] if isinstance(nilai, DefaultValue) else nilai  # type: ignore[return-value]
+
+        r, c, p = pilih(read, "read"), pilih(connect, "connect"), pilih(pool, "pool")
+        w = pilih(write, "media" if media else "write")
+        parts = (r, w, c, p)
+        total = None if any(x is None for x in parts) else sum(x for x in parts if x is not None)
+        tunggu = None if c is None or p is None else c + p
+        return aiohttp.ClientTimeout(total=total, connect=tunggu, sock_connect=c, sock_read=r)
 
     async def do_request(
         self,
@@ -66,12 +92,26 @@ class PermintaanTerbagi(BaseRequest):
         connect_timeout: ODVInput[float] = DEFAULT_NONE,
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """Send the request on the least busy pool, waiting (cheaply) when all are full."""
-        i = min(range(len(self._pools)), key=self._sibuk.__getitem__)
-        self._sibuk[i] += 1
+        """Send one request; (HTTP status, body), or TimedOut / NetworkError when no answer came."""
+        if self._session is None or self._session.closed:
+            raise RuntimeError("PermintaanAiohttp belum diinisialisasi")
+        files = request_data.multipart_data if request_data else None
+        fields = request_data.json_parameters if request_data else None
+        data: Any = fields
+        if files:
+            form = aiohttp.FormData()
+            for name, value in (fields or {}).items():
+                form.add_field(name, value)
+            for name, (filename, content, mimetype) in files.items():
+                form.add_field(name, content, filename=filename, content_type=mimetype)
+            data = form
+        timeout = self._batas(read_timeout, write_timeout, connect_timeout, pool_timeout, bool(files))
         try:
-            async with self._bebas[i]:
-                return await self._pools[i].do_request(url, method, request_data, read_timeout, write_timeout,
-                                                       connect_timeout, pool_timeout)
-        finally:
-            self._sibuk[i] -= 1
+            async with self._session.request(method, url, data=data, timeout=timeout) as res:
+                return res.status, await res.read()
+        except TimeoutError as err:  # aiohttp's timeouts are TimeoutErrors
+            raise TimedOut from err
+        except aiohttp.ClientError as err:
+            # Some aiohttp errors spell out the URL, and a Bot API URL carries the token.
+            pesan = _TOKEN_DI_URL.sub(lambda m: f"/{m.group(1) or ''}bot<token>", str(err))
+            raise NetworkError(f"aiohttp.{type(err).__name__}: {pesan}") from None
