@@ -708,7 +708,8 @@ async def on_kirim(update: Update, context: PantauContext) -> str | int | None:
         except arrivals.LogistikError as exc:
             await q.answer(tl.GAGAL_SIMPAN.format(galat=exc), show_alert=True)
             return None
-    svc.wake_outbox()
+    if hasil.eskalasi:
+        svc.wake_outbox()  # the escalations queued: sent now (a report without any queues nothing)
     context.user_data.pop(KUNCI, None)  # type: ignore[union-attr]
     status = tl.TERKIRIM_TEPAT if not hasil.masalah else tl.TERKIRIM_MASALAH.format(
         uraian="\n".join(f"• {u}" for u in hasil.uraian), penerima=penerima)

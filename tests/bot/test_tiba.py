@@ -145,6 +145,20 @@ async def test_one_tps_officer_starts_at_once_and_the_mode_step_reads_nothing(en
         assert f"Nomor tanda terima: TB-{kode}-1" in (b.api.last(satu).text or "")
 
 
+def hitung_bangun(b: BotUji) -> list[int]:
+    """Count the wake-ups of the outbox sender from now on."""
+    svc = b.app.bot_data["layanan"]
+    bangun: list[int] = []
+    asli = svc.wake_outbox
+
+    def wake() -> None:
+        bangun.append(1)
+        asli()
+
+    svc.wake_outbox = wake
+    return bangun
+
+
 async def test_every_deviation_kind_and_the_escalation_reaches_only_the_kabkota_officer(engine: AsyncEngine) -> None:
     items = await item_ids(engine)
     async with bot_uji(engine) as b:
@@ -183,7 +197,9 @@ async def test_every_deviation_kind_and_the_escalation_reaches_only_the_kabkota_
         ringkasan = await sampai_ringkasan(b)
         assert "• Kotak suara: kurang 1" in ringkasan and "• Daftar pasangan calon: salah jenis" in ringkasan
         before = hitung(b.api)
+        bangun = hitung_bangun(b)
         await b.tekan(PETUGAS, "tb:kirim")
+        assert bangun == [1]  # the escalation is queued: the outbox looks now, not at its next poll
         receipt = b.api.last(PETUGAS).text
         assert "tercatat ada masalah" in receipt and "petugas logistik KPU Kota Bengkulu (1 orang)" in receipt
         assert "Kotak suara: kurang 1 buah (tertinggal di PPS)" in receipt

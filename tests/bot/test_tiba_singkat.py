@@ -11,7 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import arrivals, logistik, org, users
 from tests.bot.harness import BotUji, bot_uji
-from tests.bot.test_tiba import H_MIN_1, OPERATOR_KOTA, PETUGAS, kirim_foto, kirim_lokasi, laporan, tps_kota
+from tests.bot.test_tiba import (
+    H_MIN_1,
+    OPERATOR_KOTA,
+    PETUGAS,
+    hitung_bangun,
+    kirim_foto,
+    kirim_lokasi,
+    laporan,
+    tps_kota,
+)
 from tests.storage.test_arrivals import petugas
 
 SATU = 5550600  # an officer with one TPS
@@ -83,8 +92,10 @@ async def test_all_fine_is_five_taps_without_typing_to_a_receipt(engine: AsyncEn
         assert "Foto: tidak ada (kamera/HP rusak)" in ringkasan and "Lokasi: tidak dibagikan" in ringkasan
         assert "Diantar dengan: Sepeda Motor/Sepeda Kayuh" in ringkasan
         assert h.tombol() == ["✅ Kirim laporan", "📍 Tambah lokasi", "✖️ Batal"]
+        bangun = hitung_bangun(b)
         terima = await h.ketuk("Kirim laporan")
         assert f"Nomor tanda terima: TB-{kode}-1" in terima
+        assert bangun == []  # nothing was queued: the outbox is not woken to find nothing (a write on SQLite)
         assert (h.masukan, h.ketikan) == (5, 0)
         # one bot message for the whole report: every step edited the answer to /tiba
         assert [m.text for m in b.api.messages(SATU)] == [terima]
