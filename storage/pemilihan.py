@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage import audit
+from storage import audit, tembolok
 from storage import tables as t
 from storage.db import inserted_id
 
@@ -99,10 +99,20 @@ def _pemilihan(r: Any) -> Pemilihan:
     return Pemilihan(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8], r[9])
 
 
+_Q_SEMUA = _q()
+
+
 async def semua(conn: AsyncConnection) -> list[Pemilihan]:
-    """Every event, by its start (events without a schedule last)."""
-    rows = [_pemilihan(r) for r in (await conn.execute(_q())).all()]
-    return sorted(rows, key=lambda e: (e.mulai is None, e.mulai or date.max, e.id))
+    """Every event, by its start (events without a schedule last).
+
+    Through the engine's short-lived cache (storage.tembolok): every step of /tiba, /gudang and /logistik asks
+    which event runs; an event or schedule written by another process is seen within its few seconds."""
+    async def muat() -> tuple[Pemilihan, ...]:
+        rows = [_pemilihan(r) for r in (await conn.execute(_Q_SEMUA)).all()]
+        return tuple(sorted(rows, key=lambda e: (e.mulai is None, e.mulai or date.max, e.id)))
+
+    cache = tembolok.untuk(conn.engine, "pemilihan", ("pemilihan", "pemilihan_jadwal"))
+    return list(await cache.ambil("semua", muat, conn=conn))
 
 
 async def berjalan(conn: AsyncConnection, hari: date) -> Pemilihan | None:

@@ -1,4 +1,5 @@
-"""Short-lived caches, per engine, of rows that rarely change: the user behind a Telegram account, master data.
+"""Short-lived caches, per engine, of rows that rarely change: the user behind a Telegram account, master data,
+the election events and their schedules.
 
 A cache names the tables its values are read from. Every statement of this process that writes one of them
 (INSERT, UPDATE, DELETE, …, whoever issues it: storage functions, the web admin, imports, raw SQL; the engine sees
@@ -25,7 +26,8 @@ TTL_S = 5.0
 MAKS_ISI = 4096
 # The tables a cache may be made of (tps: deleting one cascades to user_tps). They are watched from the moment
 # the engine is (``pasang``: the bot does it when it builds its services), whether a cache exists yet or not.
-DIAWASI = frozenset({"users", "user_tps", "units", "tps", "logistics_items", "transport_modes", "app_settings"})
+DIAWASI = frozenset({"users", "user_tps", "units", "tps", "logistics_items", "transport_modes", "app_settings",
+                     "pemilihan", "pemilihan_jadwal"})
 _POLA = re.compile(r"\b(" + "|".join(sorted(DIAWASI)) + r")\b", re.IGNORECASE)
 _DITULIS = "pantau.tabel_ditulis"  # Connection.info: the watched tables this connection wrote
 

@@ -68,3 +68,34 @@ async def test_the_next_events_schedule_is_put_in_force_once(engine: AsyncEngine
                                        .where(t.logistics_items.c.kode == "SS-BUP"))).scalar_one()
     assert [(u, b) for u, b in jadwal] == [(kota, h1)]
     assert Decimal(str(cadangan)) == 3
+
+
+async def test_the_events_are_read_once_per_few_seconds_and_again_after_any_write(engine: AsyncEngine) -> None:
+    from typing import Any
+
+    from sqlalchemy import event
+
+    from storage import tembolok
+
+    tembolok.pasang(engine)
+    baca: list[str] = []
+
+    def hitung(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "pemilihan_jadwal" in statement:
+            baca.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", hitung)
+    async with engine.connect() as conn:
+        pertama = await pemilihan.semua(conn)
+        assert await pemilihan.semua(conn) == pertama and pertama
+    assert len(baca) == 1  # the second answer came from the cache
+    async with engine.begin() as conn:  # a write of the event table: the cache is emptied
+        await conn.execute(sa.update(t.pemilihan).where(t.pemilihan.c.id == pertama[0].id).values(nama="Pilkada Uji"))
+    async with engine.connect() as conn:
+        assert (await pemilihan.semua(conn))[0].nama == "Pilkada Uji"
+    async with engine.begin() as conn:  # and a write of the schedule too
+        await conn.execute(sa.update(t.pemilihan_jadwal).values(pemungutan=date(2030, 1, 1)))
+    async with engine.connect() as conn:
+        assert all(e.pemungutan in (None, date(2030, 1, 1)) for e in await pemilihan.semua(conn))
+    assert len(baca) == 3
+    event.remove(engine.sync_engine, "before_cursor_execute", hitung)
