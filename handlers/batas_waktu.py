@@ -14,8 +14,10 @@ first use) looks every :data:`SAPU_DETIK` seconds for entries that fell due and 
 * **Each entry once.** A step pops the entry (PTB's ``handle_update`` calls ``schedule_removal`` on it) and records
   a new one; the sweep fires an entry only while it is still the one recorded for its key, and marks it taken
   so an overlapping sweep does not fire it again.
-* **Failures stay local.** A timeout that raises is logged and handed to the Application's error handlers (as PTB
-  does for a failing job, without the update); the other timeouts due in the same sweep still fire.
+* **Failures stay local.** A timeout that raises is handed to the Application's error handlers (as PTB does for a
+  failing job, without the update); the other timeouts due in the same sweep still fire. One that failed before
+  it fired (a guard without its database) is still recorded and the next sweep tries it again; one whose TIMEOUT
+  handler raised is gone, as in PTB.
 * **A guard.** When the Application's JobQueue is a :class:`PenjagaBatasWaktu` (worker mode, bot/pekerja.py),
   every timeout goes through its ``jaga_batas_waktu``, which decides whether and how to fire it.
 * **No running JobQueue.** As in PTB, the timeout is then ignored with a warning (PTB checks that before it asks
@@ -76,8 +78,8 @@ class BatasWaktu:
                 await jq.jaga_batas_waktu(self)
             else:
                 await self.picu()
-        except Exception as exc:
-            log.exception("batas waktu percakapan %s %s gagal dijalankan", self.handler.name, self.conversation_key)
+        except Exception as exc:  # as PTB does for a failing job: to the error handlers, without the update
+            self.diambil = False  # still recorded (it failed before firing, e.g. in the guard): the next sweep retries
             await application.process_error(None, exc)
 
     async def picu(self) -> None:
@@ -163,11 +165,16 @@ def pasang_sapu(application: Any) -> None:
 
 
 async def _job_sapu(context: Any) -> None:
-    # Fire in a task of the Application, so a slow timeout (a guard waiting for a lock) never holds the job.
+    # Fire in a task of the Application (awaited when it stops), so a slow timeout (a guard waiting for a lock)
+    # never holds the job; while the Application is stopping, right here.
     application = context.application
     due = _jatuh_tempo(application, time.monotonic())
-    if due:
+    if not due:
+        return
+    if application.running:
         application.create_task(_picu_semua(application, due), name=NAMA_SAPU)
+    else:
+        await _picu_semua(application, due)
 
 
 def _jatuh_tempo(application: Any, sekarang: float) -> list[BatasWaktu]:

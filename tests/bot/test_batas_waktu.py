@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -14,7 +15,7 @@ from bot.app import build_application
 from bot.fakebotapi import FakeBotApi
 from bot.persistence import percakapan_persisten
 from bot.settings import Settings
-from handlers import teks
+from handlers import batas_waktu, teks
 from handlers.batas_waktu import NAMA_SAPU, BatasWaktu, sapu
 from storage import persistence as store
 from tests.bot.harness import BotUji, bot_uji
@@ -142,3 +143,49 @@ async def test_without_a_running_job_queue_the_timeout_is_ignored_with_a_warning
         assert app.job_queue is not None and app.job_queue.jobs() == ()
     finally:
         await app.shutdown()
+
+
+async def test_the_sweep_job_fires_due_timeouts_on_its_own(engine: AsyncEngine,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batas_waktu, "SAPU_DETIK", 0.05)  # read when the first conversation adds the job
+    async with bot_uji(engine) as b:
+        await mulai(b, BARU)
+        await mulai(b, BARU + 1)
+        h = minta(b)
+        h.timeout_jobs[(BARU, BARU)].tenggat = time.monotonic()  # type: ignore[attr-defined]  # due now
+        batas = time.monotonic() + 5
+        while (BARU, BARU) in h.timeout_jobs:
+            assert time.monotonic() < batas, "sapu tidak berjalan"
+            await asyncio.sleep(0.02)
+        await b.api.wait_idle(quiet=0.05)
+        assert b.api.last(BARU).text == teks.WAKTU_HABIS
+        assert (BARU, BARU) not in h._conversations
+        assert (BARU + 1, BARU + 1) in h.timeout_jobs  # not due: still waiting
+        assert b.api.last(BARU + 1).text != teks.WAKTU_HABIS
+
+
+async def test_a_timeout_that_failed_before_firing_is_tried_again(engine: AsyncEngine,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    async with bot_uji(engine) as b:
+        galat: list[BaseException | None] = []
+
+        async def catat(update: object, context: Any) -> None:
+            galat.append(context.error)
+
+        b.app.add_error_handler(catat)
+        await mulai(b, BARU)
+        asli = BatasWaktu.picu
+        gagal = [True]
+
+        async def picu(self: BatasWaktu) -> None:
+            if gagal:
+                gagal.pop()
+                raise ConnectionError("basis data tidak menjawab")  # e.g. the worker guard's query
+            await asli(self)
+
+        monkeypatch.setattr(BatasWaktu, "picu", picu)
+        assert await sapu(b.app, time.monotonic() + NANTI) == 1
+        assert [type(e) for e in galat] == [ConnectionError]
+        assert b.api.last(BARU).text != teks.WAKTU_HABIS and (BARU, BARU) in minta(b).timeout_jobs
+        assert await sapu(b.app, time.monotonic() + NANTI) == 1  # the next sweep fires it
+        assert b.api.last(BARU).text == teks.WAKTU_HABIS and minta(b).timeout_jobs == {}
