@@ -19,11 +19,14 @@ POSTs over them) and runs in *worker mode*:
   without tracking, so nothing is written back), handles the update, writes the changes
   (``Application.update_persistence``) and only then releases the lock. Cost: one indexed SELECT per update
   (≈ 0,3–0,5 ms) and two tiny lock statements on PostgreSQL.
-* **Conversation timeouts.** A timeout job lives in the worker that handled the step. When it fires, it first
-  asks whether any worker received a newer update of that user (``storage.pembaruan.ada_yang_lebih_baru``); if
-  so the conversation has moved on elsewhere and this timeout is stale, so it is dropped. (The newer update
-  might have been outside the conversation, e.g. /help: then the conversation simply waits for the user's
-  next step instead of timing out; its state stays in the database.)
+* **Conversation timeouts.** A conversation's timeout is an entry in the memory of the worker that handled its
+  last step there, fired by that worker's timeout sweep (``handlers.batas_waktu``: one job every few seconds
+  for all conversations, not a job per step). The sweep hands it to ``PekerjaJobQueue.jaga_batas_waktu``, which
+  takes the user's lock and first asks whether any worker received a newer update of that user
+  (``storage.pembaruan.ada_yang_lebih_baru``); if so the conversation has moved on elsewhere and this timeout
+  is stale, so it is dropped. Otherwise it reloads the user's state, fires the timeout, writes the result and
+  releases the lock. (The newer update might have been outside the conversation, e.g. /help: then the
+  conversation simply waits for the user's next step instead of timing out; its state stays in the database.)
 * **Start-up, sweep, outbox.** Migrations, the demo load and the bootstrap admins run under one advisory lock
   (``kunci_mulai``), so workers starting together do not race; the reminder sweep queues under unique outbox
   keys and the outbox sender claims rows with a conditional UPDATE, so both are safe in every worker.
@@ -34,14 +37,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from telegram import Update
-from telegram.ext import Application, ConversationHandler, JobQueue
+from telegram.ext import Application, JobQueue
 
 from bot.persistence import (
     CHAT_DATA,
@@ -53,6 +56,7 @@ from bot.persistence import (
     percakapan_persisten,
 )
 from bot.updates import PerUserUpdateProcessor, kunci
+from handlers.batas_waktu import BatasWaktu
 from storage import pembaruan
 
 log = logging.getLogger("pantau.pekerja")
@@ -255,54 +259,42 @@ class PekerjaUpdateProcessor(PerUserUpdateProcessor):
 
 
 class PekerjaJobQueue(JobQueue[Any]):
-    """A JobQueue whose conversation timeouts give way when another worker moved the conversation on."""
+    """A JobQueue whose conversation timeouts give way when another worker moved the conversation on.
+
+    The timeouts themselves are fired by the sweep of handlers.batas_waktu, which hands each one to
+    :meth:`jaga_batas_waktu`.
+    """
 
     def __init__(self, engine: AsyncEngine, kunci_pengguna: KunciPengguna | None = None) -> None:
         super().__init__()
         self._engine_db = engine
         self._kunci_pengguna = kunci_pengguna
 
-    def run_once(self, callback: Any, when: Any, data: object | None = None, name: str | None = None,
-                 chat_id: int | None = None, user_id: int | None = None,
-                 job_kwargs: dict[str, Any] | None = None) -> Any:
-        """As JobQueue.run_once; a ConversationHandler's timeout is wrapped by ``_habis_dijaga``."""
-        if getattr(callback, "__func__", None) is ConversationHandler._trigger_timeout:
-            callback = self._habis_dijaga(callback)
-        return super().run_once(callback, when, data=data, name=name, chat_id=chat_id, user_id=user_id,
-                                job_kwargs=job_kwargs)
-
-    def _habis_dijaga(self, asli: Callable[[Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
-        handler: ConversationHandler[Any] = asli.__self__  # type: ignore[attr-defined]
-
-        async def habis(context: Any) -> None:
-            job = context.job
-            update = getattr(job.data, "update", None)
-            user = update.effective_user.id if isinstance(update, Update) and update.effective_user else None
-            if user is None or not isinstance(update, Update):
-                await asli(context)
+    async def jaga_batas_waktu(self, batas: BatasWaktu) -> None:
+        """Under the user's lock: drop the timeout if any worker has a newer update of that user, else reload the
+        user's state, fire it and write the result."""
+        update = batas.data.update
+        user = update.effective_user.id if isinstance(update, Update) and update.effective_user else None
+        if user is None or not isinstance(update, Update):
+            await batas.picu()
+            return
+        terkunci = self._kunci_pengguna is not None and await self._kunci_pengguna.ambil(user)
+        try:
+            async with self._engine_db.connect() as conn:
+                basi = await pembaruan.ada_yang_lebih_baru(conn, user, update.update_id)
+            if basi:
+                await batas.buang()
+                log.debug("batas waktu percakapan %s pengguna %s basi: diteruskan pekerja lain", batas.handler.name,
+                          user)
                 return
-            terkunci = self._kunci_pengguna is not None and await self._kunci_pengguna.ambil(user)
-            try:
-                async with self._engine_db.connect() as conn:
-                    basi = await pembaruan.ada_yang_lebih_baru(conn, user, update.update_id)
-                if basi:
-                    key = job.data.conversation_key
-                    async with handler._timeout_jobs_lock:
-                        if handler.timeout_jobs.get(key) is job:
-                            del handler.timeout_jobs[key]
-                    log.debug("batas waktu percakapan %s pengguna %s basi: diteruskan pekerja lain", handler.name,
-                              user)
-                    return
-                app = job.data.application
-                if isinstance(app.persistence, DbPersistence):
-                    await segarkan(app, app.persistence, update)
-                await asli(context)
-                await app.update_persistence()
-            finally:
-                if terkunci and self._kunci_pengguna is not None:
-                    await self._kunci_pengguna.lepas(user)
-
-        return habis
+            app = batas.data.application
+            if isinstance(app.persistence, DbPersistence):
+                await segarkan(app, app.persistence, update)
+            await batas.picu()
+            await app.update_persistence()
+        finally:
+            if terkunci and self._kunci_pengguna is not None:
+                await self._kunci_pengguna.lepas(user)
 
 
 async def catat_pembaruan(engine: AsyncEngine, update: Update, now: datetime) -> bool:

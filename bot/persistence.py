@@ -33,11 +33,11 @@ Several webhook workers (bot/pekerja.py) share the state through the database: b
 the worker reads that user's rows again with :meth:`DbPersistence.muat_untuk`.
 
 Every row carries the time it was last written; a running conversation's row is written again, at most once a
-minute, even while its steps keep the same state (:func:`flush_after_update` hands it over again). PTB's
-conversation timeouts are jobs in memory, gone after a restart: :func:`akhiri_yang_basi` (group ``GRUP_BASI``,
-after the guard) ends a conversation without a live timeout job whose row is older than its handler's timeout
-(plus ``TENGGANG``) before the user's next update reaches it, running the handler's TIMEOUT callbacks as PTB
-would have, so a reply days later is not taken as the answer to a stale step.
+minute, even while its steps keep the same state (:func:`flush_after_update` hands it over again). Conversation
+timeouts live in memory (``timeout_jobs``, fired by the sweep of handlers.batas_waktu), gone after a restart:
+:func:`akhiri_yang_basi` (group ``GRUP_BASI``, after the guard) ends a conversation without a live timeout whose
+row is older than its handler's timeout (plus ``TENGGANG``) before the user's next update reaches it, running the
+handler's TIMEOUT callbacks as PTB would have, so a reply days later is not taken as the answer to a stale step.
 """
 
 from __future__ import annotations
@@ -73,8 +73,8 @@ GRUP_BASI = -1  # after the guard (handlers.GRUP_JAGA), before the features
 DEFAULT_UPDATE_INTERVAL = 5.0
 # An unchanged conversation state is written again (its time refreshed) when its row is older than this ...
 SEGARKAN = timedelta(seconds=60)
-# ... so a conversation is stale only when its row is older than its timeout plus this margin: by then PTB's own
-# timeout job, had it survived, would have ended it.
+# ... so a conversation is stale only when its row is older than its timeout plus this margin: by then its timeout
+# (swept every few seconds), had it survived, would have ended it.
 TENGGANG = timedelta(minutes=2)
 USER_DATA = "user_data"
 CHAT_DATA = "chat_data"

@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackContext, ConversationHandler, ExtB
 from telegram.warnings import PTBUserWarning
 
 from domain.entitas import Pengguna
+from handlers.batas_waktu import Percakapan
 from storage import tembolok
 
 
@@ -72,11 +73,12 @@ def percakapan(**kwargs: Any) -> ConversationHandler[PantauContext]:
     choice (per_message=False) every time, so the warning is silenced here, once, on purpose.
 
     A command entry point that has a /start menu button gets the button as an entry point beside it
-    (handlers.menu.dengan_tombol).
+    (handlers.menu.dengan_tombol). Its conversation_timeout is kept by one sweep per Application instead of a
+    scheduler job per step (handlers.batas_waktu).
     """
     from handlers.menu import dengan_tombol  # handlers.menu needs this module
 
     kwargs["entry_points"] = dengan_tombol(kwargs["entry_points"])
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
-        return ConversationHandler(per_message=False, **kwargs)
+        return Percakapan(per_message=False, **kwargs)
