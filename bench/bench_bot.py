@@ -7,11 +7,13 @@ The machine is split the way production is: the bot runs in its own process (`bo
 `/tiba` (7 updates: /tiba → TPS button → "Semua lengkap dan baik" → mode → "Baru saja" → a photo → "Kirim"),
 waiting for the bot's answer to every step (and `--jeda` seconds of thinking) before the next.
 
-The floor is a bare PTB echo bot (same PTB, same HTTPXRequest settings, same update concurrency) answering the
+The floor is a bare PTB echo bot (same PTB, same Bot API client as Pantau, same update concurrency) answering the
 same update sequence with the same Bot API calls: a text or photo gets a reply, a button press gets
 answerCallbackQuery + editMessageText. Whatever Pantau costs above it is Pantau's own work (guard, handlers,
-database, persistence). Printed per bot: updates/s, p50/p99 of a step (update created → the bot's answer seen by
-"Telegram"), and the bot process's CPU per update (user + system time from /proc, so only the bot is counted).
+database, persistence). A second floor runs the same echo bot on PTB's own client (httpx, as Pantau used it
+before bot/permintaan.py moved to aiohttp); each Pantau run is printed against both. Printed per bot: updates/s,
+p50/p99 of a step (update created → the bot's answer seen by "Telegram"), and the bot process's CPU per update
+(user + system time from /proc, so only the bot is counted).
 
     .venv/bin/python bench/bench_bot.py                 # SQLite, 150 ms, 160 users
     .venv/bin/python bench/bench_bot.py --quick         # a smoke run (seconds)
@@ -109,10 +111,48 @@ def _bot_pantau(a: argparse.Namespace) -> None:
     asyncio.run(bot.run.serve(Settings(**env), load_demo=False))
 
 
+def _httpx_terbagi() -> Any:
+    """PTB's own client (httpx) as Pantau used it before aiohttp: 8 pools of 12 connections, a request to the least
+    busy (one pool of 96 costs several times more CPU per call: httpcore scans every connection per request)."""
+    from telegram.request import BaseRequest, HTTPXRequest
+
+    class Terbagi(BaseRequest):
+        def __init__(self) -> None:
+            self.pools = [HTTPXRequest(connection_pool_size=12, read_timeout=5.0, httpx_kwargs={"trust_env": False})
+                          for _ in range(8)]
+            self.bebas = [asyncio.Semaphore(12) for _ in self.pools]
+            self.sibuk = [0] * len(self.pools)
+
+        @property
+        def read_timeout(self) -> float | None:
+            return 5.0
+
+        async def initialize(self) -> None:
+            for pool in self.pools:
+                await pool.initialize()
+
+        async def shutdown(self) -> None:
+            for pool in self.pools:
+                await pool.shutdown()
+
+        async def do_request(self, url: str, method: str, request_data: Any = None,  # type: ignore[override]
+                             **kw: Any) -> tuple[int, bytes]:
+            i = min(range(len(self.pools)), key=self.sibuk.__getitem__)
+            self.sibuk[i] += 1
+            try:
+                async with self.bebas[i]:
+                    return await self.pools[i].do_request(url, method, request_data, **kw)
+            finally:
+                self.sibuk[i] -= 1
+
+    return Terbagi()
+
+
 def _bot_gema(a: argparse.Namespace) -> None:
     """A bare PTB bot making the same Bot API calls as Pantau for the same updates, until SIGTERM."""
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
     from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+    from telegram.request import HTTPXRequest
 
     import bot.app
 
@@ -134,8 +174,9 @@ def _bot_gema(a: argparse.Namespace) -> None:
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, stop.set)
         base = f"{a.api}/bot"
-        app: Any = (Application.builder().token(TOKEN).base_url(base)
-                    .request(bot.app.permintaan_http(base)).get_updates_request(bot.app.permintaan_poll(base))
+        req, poll = ((_httpx_terbagi(), HTTPXRequest(connection_pool_size=1, httpx_kwargs={"trust_env": False}))
+                     if a.klien == "httpx" else (bot.app.permintaan_http(base), bot.app.permintaan_poll(base)))
+        app: Any = (Application.builder().token(TOKEN).base_url(base).request(req).get_updates_request(poll)
                     .concurrent_updates(bot.app.MAX_CONCURRENT_UPDATES).build())
         app.add_handler(MessageHandler(filters.TEXT | filters.PHOTO, pesan))
         app.add_handler(CallbackQueryHandler(tombol))
@@ -426,7 +467,7 @@ async def _tunggu_siap(proses: list[subprocess.Popen[str]], ports: list[int] | N
 
 
 async def jalankan(nama: str, peran: str, petugas: list[tuple[int, list[int]]], a: argparse.Namespace, *,
-                   db: str = "", pekerja: int = 0, gangguan: float = 0.0) -> Hasil:
+                   db: str = "", pekerja: int = 0, gangguan: float = 0.0, klien: str = "") -> Hasil:
     """Start the bot process(es), let every user run, stop them; the bots' CPU comes from /proc."""
     from bot.run import webhook_secret
 
@@ -439,7 +480,7 @@ async def jalankan(nama: str, peran: str, petugas: list[tuple[int, list[int]]], 
         for i in range(n):
             cmd = [sys.executable, __file__, "--peran", peran, "--api", base, "--db", db,
                    "--konkuren", str(a.konkuren or 0), "--pool", str(a.pool or 0)] + (
-                       ["--batas-telegram"] if a.batas_telegram else [])
+                       ["--batas-telegram"] if a.batas_telegram else []) + (["--klien", klien] if klien else [])
             if ports is not None:
                 cmd += ["--port", str(ports[i])] + (["--webhook"] if pekerja else [])
             log = Path(tempfile.gettempdir()) / f"bench-bot-{os.getpid()}-{peran}-{i}.log"
@@ -484,12 +525,14 @@ async def jalankan(nama: str, peran: str, petugas: list[tuple[int, list[int]]], 
                  getattr(api, "ditolak", 0))
 
 
-def cetak(h: Hasil, dasar: Hasil | None) -> None:
-    """One line per run, with the ratios to the echo floor."""
+def cetak(h: Hasil, dasar: Hasil | None, httpx: Hasil | None = None) -> None:
+    """One line per run, with the ratios to the echo floor (and to the echo on PTB's own client)."""
     rasio = ""
     if dasar is not None and h is not dasar:
         rasio = (f"  ×floor: CPU/update {h.cpu_per_update_ms / dasar.cpu_per_update_ms:.2f}"
                  f"  p50 {h.persentil(50) / dasar.persentil(50):.2f}  p99 {h.persentil(99) / dasar.persentil(99):.2f}")
+        if httpx is not None:
+            rasio += f"  ×floor httpx: CPU/update {h.cpu_per_update_ms / httpx.cpu_per_update_ms:.2f}"
     print(f"{h.nama:<30} {h.pembaruan:>6} update {h.per_detik:7.1f} update/s  p50 {h.persentil(50):6.0f} ms  "
           f"p99 {h.persentil(99):6.0f} ms  CPU bot {h.cpu_per_update_ms:5.2f} ms/update "
           f"(+Telegram palsu {h.cpu_telegram / max(h.pembaruan, 1) * 1000:4.2f}"
@@ -532,6 +575,11 @@ async def utama(a: argparse.Namespace) -> None:
         dasar = await jalankan("PTB echo (lantai)", "gema", petugas, a)
         hasil.append(dasar)
         cetak(dasar, None)
+        httpx = None
+        if not a.tanpa_httpx:
+            httpx = await jalankan("PTB echo, klien httpx", "gema", petugas, a, klien="httpx")
+            hasil.append(httpx)
+            cetak(httpx, None)
         runs: list[tuple[str, str, int, float]] = [] if a.hanya_gema else [("Pantau /tiba SQLite", sqlite_url, 0, 0.0)]
         if a.gangguan and not a.hanya_gema:
             runs.append((f"Pantau /tiba SQLite 429 {a.gangguan:.0%}", sqlite_url, 0, a.gangguan))
@@ -542,7 +590,7 @@ async def utama(a: argparse.Namespace) -> None:
         if a.hanya:
             runs = [r for r in runs if _jenis(r[1], r[2]) in a.hanya]
         for nama, url, pekerja, gangguan in runs:
-            if url != sqlite_url or hasil[-1] is not dasar:
+            if url != sqlite_url or any(h is not dasar and h is not httpx for h in hasil):
                 petugas = await siapkan_db(url, users, per_user)
             h = await jalankan(nama, "pantau", petugas, a, db=url, pekerja=pekerja, gangguan=gangguan)
             n = await jumlah_laporan(url)
@@ -551,7 +599,7 @@ async def utama(a: argparse.Namespace) -> None:
             elif n != users * per_user:
                 raise RuntimeError(f"{nama}: {n} laporan tersimpan, seharusnya {users * per_user}")
             hasil.append(h)
-            cetak(h, dasar)
+            cetak(h, dasar, httpx)
     if a.json:
         Path(a.json).write_text(json.dumps(ringkas(hasil), indent=2, ensure_ascii=False))
 
@@ -567,6 +615,8 @@ def main() -> None:
     p.add_argument("--pg", help="also run on this PostgreSQL database (it is WIPED)")
     p.add_argument("--workers", type=int, default=2, help="webhook workers on PostgreSQL (with --pg; default 2)")
     p.add_argument("--json", help="write the figures to this file")
+    p.add_argument("--tanpa-httpx", action="store_true", help="skip the floor on PTB's own client (httpx)")
+    p.add_argument("--klien", default="", help=argparse.SUPPRESS)
     p.add_argument("--batas-telegram", action="store_true",
                    help="keep Telegram's 30 new messages/s for the whole bot (default: raised, to measure the CPU)")
     p.add_argument("--hanya", nargs="+", choices=("sqlite", "pg", "pekerja"),
