@@ -11,8 +11,14 @@ from pathlib import Path
 from typing import Any, cast
 
 import aiosqlite
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql.asyncpg import (
+    AsyncAdapt_asyncpg_connection,
+    AsyncAdapt_asyncpg_cursor,
+    AsyncAdapt_asyncpg_dbapi,
+)
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
@@ -195,10 +201,63 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(url, echo=echo, module=_DbapiSekaliJalan(aiosqlite, sqlite3), **pool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
+    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, module=_DbapiPgBacaLangsung(asyncpg))
     event.listen(engine.sync_engine, "checkin", _pg_kembali)
     event.listen(engine.sync_engine, "checkout", _pg_periksa)
     return engine
+
+
+# PostgreSQL: a transaction begins at its first statement that may write. SQLAlchemy's asyncpg adapter sends BEGIN
+# before the first statement of every connection use and ROLLBACK when it is returned to the pool, so a read of one
+# SELECT was three round trips. Under READ COMMITTED (the only level Pantau uses) each statement sees the data
+# committed when it starts whether or not a transaction is open, so a plain SELECT before the first write runs on
+# its own (one round trip), and a use that only reads sends neither BEGIN nor ROLLBACK. Any other statement —
+# INSERT, UPDATE, DELETE, WITH …, SELECT … FOR UPDATE/SHARE, and every SELECT once a transaction is open — goes as
+# before, in the transaction, which still begins before it; so do all statements at another isolation level.
+_BUKAN_BACA = ("FOR UPDATE", "FOR NO KEY UPDATE", "FOR SHARE", "FOR KEY SHARE")
+
+
+def baca_saja(operation: str) -> bool:
+    """Whether a statement is a plain SELECT (no row locks), which needs no open transaction to read."""
+    head = operation.lstrip()[:6].upper()
+    return head == "SELECT" and not any(k in operation.upper() for k in _BUKAN_BACA)
+
+
+class _KursorPgBacaLangsung(AsyncAdapt_asyncpg_cursor):
+    __slots__ = ()
+
+    async def _prepare_and_execute(self, operation: Any, parameters: Any) -> None:
+        conn = cast(_SambunganPgBacaLangsung, self._adapt_connection)
+        conn._tunda_begin = (conn._transaction is None and conn.isolation_level in (None, "read_committed")
+                             and not conn.readonly and not conn.deferrable and baca_saja(operation))
+        try:
+            await super()._prepare_and_execute(operation, parameters)
+        finally:
+            conn._tunda_begin = False
+
+
+class _SambunganPgBacaLangsung(AsyncAdapt_asyncpg_connection):
+    __slots__ = ("_tunda_begin",)
+    _cursor_cls = _KursorPgBacaLangsung
+
+    def __init__(self, *arg: Any, **kw: Any) -> None:
+        super().__init__(*arg, **kw)
+        self._tunda_begin = False
+
+    async def _start_transaction(self) -> None:
+        if self._tunda_begin:
+            return  # a plain SELECT before the first write: it runs on its own (see above)
+        await super()._start_transaction()
+
+
+class _DbapiPgBacaLangsung(AsyncAdapt_asyncpg_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> Any:
+        creator_fn = kw.pop("async_creator_fn", self.asyncpg.connect)
+        cache = kw.pop("prepared_statement_cache_size", 100)
+        nama = kw.pop("prepared_statement_name_func", None)
+        return await_(_SambunganPgBacaLangsung.create(self, creator_fn(*arg, **kw),
+                                                      prepared_statement_cache_size=cache,
+                                                      prepared_statement_name_func=nama))
 
 
 # PostgreSQL: a pooled connection is checked before it is handed out, as SQLAlchemy's pool_pre_ping would, but

@@ -120,3 +120,110 @@ async def test_postgres_a_pooled_connection_cut_a_moment_ago_is_replaced_before_
         baru = (await conn.execute(sa.text("SELECT pg_backend_pid()"))).scalar_one()
     assert baru != pid
     await engine.dispose()
+
+
+_JEJAK_PG: list[str] = []
+
+
+def _kata(sql: str) -> str:
+    return " ".join(sql.split()[:2]).upper().rstrip(";")
+
+
+def _catat_pg(_conn: Any) -> list[str]:
+    """From here, every statement asyncpg sends, in order (recorded by the ``pg`` fixture's patches)."""
+    _JEJAK_PG.clear()
+    return _JEJAK_PG
+
+
+@pytest.fixture
+async def pg(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("butuh PostgreSQL")
+    from asyncpg.connection import Connection
+    from asyncpg.prepared_stmt import PreparedStatement
+
+    fetch_asli, execute_asli = PreparedStatement.fetch, Connection.execute
+
+    async def fetch(self: PreparedStatement, *args: Any, **kw: Any) -> Any:
+        _JEJAK_PG.append(_kata(self.get_query()))
+        return await fetch_asli(self, *args, **kw)
+
+    async def execute(self: Connection, query: str, *args: Any, **kw: Any) -> Any:  # BEGIN, COMMIT, ROLLBACK
+        _JEJAK_PG.append(_kata(query))
+        return await execute_asli(self, query, *args, **kw)
+
+    monkeypatch.setattr(PreparedStatement, "fetch", fetch)
+    monkeypatch.setattr(Connection, "execute", execute)
+    engine = create_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.execute(sa.text("DROP TABLE IF EXISTS catatan"))
+    await _tabel(engine)
+    yield engine
+    await engine.dispose()
+
+
+async def test_postgres_a_use_that_only_reads_sends_no_begin_or_rollback(pg: AsyncEngine) -> None:
+    async with pg.connect() as conn:
+        jejak = _catat_pg(conn)
+        assert (await conn.execute(sa.text("SELECT 1"))).scalar_one() == 1
+        assert (await conn.execute(sa.select(sa.func.count()).select_from(_T))).scalar_one() == 0
+    async with pg.connect() as conn:  # the same pooled connection: the logger is still on it
+        await conn.execute(sa.select(_T.c.id))
+    assert jejak == ["SELECT 1", "SELECT COUNT(*)", "SELECT CATATAN.ID"], jejak
+
+
+async def test_postgres_a_write_begins_the_transaction_and_its_rollback_undoes_it(pg: AsyncEngine) -> None:
+    async with pg.begin() as conn:
+        jejak = _catat_pg(conn)
+        await conn.execute(sa.select(sa.func.count()).select_from(_T))  # read before the first write: on its own
+        await conn.execute(sa.insert(_T).values(id=1))
+        await conn.execute(sa.select(_T.c.id))  # inside the transaction now: sees its own write
+    assert jejak == ["SELECT COUNT(*)", "BEGIN", "INSERT INTO", "SELECT CATATAN.ID", "COMMIT"], jejak
+    with pytest.raises(RuntimeError):
+        async with pg.begin() as conn:
+            await conn.execute(sa.select(_T.c.id))
+            await conn.execute(sa.insert(_T).values(id=2))
+            raise RuntimeError("gagal di tengah")
+    async with pg.connect() as conn:
+        assert (await conn.execute(sa.select(_T.c.id))).scalars().all() == [1]
+
+
+async def test_postgres_row_locks_and_other_isolation_levels_begin_first(pg: AsyncEngine) -> None:
+    async with pg.begin() as conn:
+        jejak = _catat_pg(conn)
+        await conn.execute(sa.select(_T.c.id).with_for_update())
+        await conn.execute(sa.select(_T.c.id))
+    assert jejak[:2] == ["BEGIN", "SELECT CATATAN.ID"] and jejak[-1] == "COMMIT", jejak
+    async with pg.connect() as conn:
+        conn = await conn.execution_options(isolation_level="REPEATABLE READ")
+        jejak = _catat_pg(conn)
+        await conn.execute(sa.select(_T.c.id))
+        await conn.rollback()
+    assert jejak[0].startswith("BEGIN") and jejak[-1] == "ROLLBACK", jejak
+
+
+def test_only_a_plain_select_reads_without_a_transaction() -> None:
+    from storage.db import baca_saja
+
+    assert baca_saja("SELECT 1") and baca_saja("  select id from tps")
+    for sql in ("INSERT INTO t VALUES (1)", "WITH x AS (DELETE FROM t RETURNING id) SELECT * FROM x",
+                "SELECT id FROM t FOR UPDATE", "SELECT id FROM t FOR NO KEY UPDATE SKIP LOCKED",
+                "SELECT id FROM t FOR SHARE", "UPDATE t SET a = 1", ""):
+        assert not baca_saja(sql), sql
+
+
+async def test_postgres_a_webhook_update_is_recorded_in_one_statement(pg: AsyncEngine) -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from bot.pekerja import catat_pembaruan
+
+    upd: Any = SimpleNamespace(update_id=777001, effective_user=SimpleNamespace(id=42))
+    async with pg.connect() as conn:  # the pool's connection is open before counting
+        jejak = _catat_pg(conn)
+    assert await catat_pembaruan(pg, upd, datetime.now(UTC))
+    assert jejak == ["INSERT INTO"], jejak  # committed on its own: no BEGIN, no COMMIT
+    assert not await catat_pembaruan(pg, upd, datetime.now(UTC))  # a redelivery
+    async with pg.connect() as conn:
+        assert (await conn.execute(sa.text("SELECT count(*) FROM processed_updates WHERE update_id = 777001"))
+                ).scalar_one() == 1
