@@ -212,9 +212,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 # SELECT was three round trips. Under READ COMMITTED (the only level Pantau uses) each statement sees the data
 # committed when it starts whether or not a transaction is open, so a plain SELECT before the first write runs on
 # its own (one round trip), and a use that only reads sends neither BEGIN nor ROLLBACK. Any other statement —
-# INSERT, UPDATE, DELETE, WITH …, SELECT … FOR UPDATE/SHARE, and every SELECT once a transaction is open — goes as
-# before, in the transaction, which still begins before it; so do all statements at another isolation level.
-_BUKAN_BACA = ("FOR UPDATE", "FOR NO KEY UPDATE", "FOR SHARE", "FOR KEY SHARE")
+# INSERT, UPDATE, DELETE, WITH …, SELECT … FOR UPDATE/SHARE, a SELECT of a function whose effect lasts until the
+# transaction ends (an xact advisory lock, a sequence, set_config, NOTIFY), and every SELECT once a transaction is
+# open — goes as before, in the transaction, which begins before it; so do all statements at another isolation
+# level.
+_BUKAN_BACA = ("FOR UPDATE", "FOR NO KEY UPDATE", "FOR SHARE", "FOR KEY SHARE",  # row locks
+               "PG_ADVISORY_XACT", "NEXTVAL", "SETVAL", "SET_CONFIG", "PG_NOTIFY")  # bound to the transaction
 
 
 def baca_saja(operation: str) -> bool:

@@ -112,6 +112,8 @@ async def _tiba_per(conn: AsyncConnection, kunci: sa.ColumnElement[int],
     return {r[0]: [int(x) for x in r[1:]] for r in (await conn.execute(q)).all()}
 
 
+KELAS_KUNCI_RINGKASAN = 0x50414E + 1  # PostgreSQL advisory lock class: a kab/kota's row of tiba_kabkota ("PAN" + 1)
+
 # What one TPS adds to its kab/kota's row of tiba_kabkota, given its latest report's (tepat, lengkap, terlambat) or
 # None; the same judgement as ``_tiba_per``'s (a test holds the two together).
 _RINGKASAN = ("tps", "sulit", "tiba", "tiba_sulit", "tepat", "bermasalah", "terlambat", "tepat_sulit",
@@ -140,6 +142,7 @@ async def catat_laporan(conn: AsyncConnection, kabkota_unit_id: int, sulit: bool
     r = t.tiba_kabkota
     ubah = (r.update().where(r.c.pemilihan_id == _kunci(pemilihan_id), r.c.kabkota_unit_id == kabkota_unit_id)
             .values({k: r.c[k] + d for k, d in beda.items()}))
+    dikunci = False
     for _ in range(5):
         if (await conn.execute(ubah)).rowcount:
             return
@@ -150,6 +153,14 @@ async def catat_laporan(conn: AsyncConnection, kabkota_unit_id: int, sulit: bool
         if conn.dialect.name != "postgresql":
             await _hitung_ulang(conn, [kabkota_unit_id], timpa=False)  # SQLite: one writer at a time, no such race
             return
+        if not dikunci:
+            # Reports finding no row recount one at a time (a lock of this kab/kota's summary until commit): the
+            # next one then finds the row the first inserted and only adds to it. Without it, a burst of first
+            # reports recounted side by side, each recount deleting the row the one before had just inserted, and
+            # some reports ran out of rounds.
+            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(KELAS_KUNCI_RINGKASAN, kabkota_unit_id)))
+            dikunci = True
+            continue
         try:
             async with conn.begin_nested():
                 await _hitung_ulang(conn, [kabkota_unit_id], timpa=False)

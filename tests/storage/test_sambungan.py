@@ -208,7 +208,8 @@ def test_only_a_plain_select_reads_without_a_transaction() -> None:
     assert baca_saja("SELECT 1") and baca_saja("  select id from tps")
     for sql in ("INSERT INTO t VALUES (1)", "WITH x AS (DELETE FROM t RETURNING id) SELECT * FROM x",
                 "SELECT id FROM t FOR UPDATE", "SELECT id FROM t FOR NO KEY UPDATE SKIP LOCKED",
-                "SELECT id FROM t FOR SHARE", "UPDATE t SET a = 1", ""):
+                "SELECT id FROM t FOR SHARE", "UPDATE t SET a = 1", "",
+                "SELECT pg_advisory_xact_lock(1, 2)", "SELECT nextval('s')", "select set_config('a', 'b', true)"):
         assert not baca_saja(sql), sql
 
 

@@ -113,6 +113,21 @@ async def test_concurrent_reports_of_one_kabkota_all_count(engine: AsyncEngine) 
     assert sum(v[2] for v in isi.values()) == 6 and isi == await langsung(engine)
 
 
+async def test_a_burst_of_first_reports_in_a_kabkota_without_a_row_all_count(engine: AsyncEngine) -> None:
+    """The first reports of an event in a kab/kota, many at once (H-1 morning): each finds no row; on PostgreSQL
+    they recount one at a time (a lock per kab/kota), so none is refused for a summary "that keeps changing"."""
+    async with engine.begin() as conn:
+        semua = await org.list_tps(conn, kabkota="KAB-1771", limit=120)
+        kab = (await conn.execute(sa.select(t.tps.c.kabkota_unit_id).where(t.tps.c.id == semua[0].id))).scalar_one()
+    p = await petugas(engine, [x.id for x in semua])
+    for awal in range(0, 120, 40):  # three bursts, each of first reports finding the row gone
+        async with engine.begin() as conn:
+            await conn.execute(t.tiba_kabkota.delete().where(t.tiba_kabkota.c.kabkota_unit_id == kab))
+        await asyncio.gather(*(simpan(engine, masukan(x.id), p) for x in semua[awal:awal + 40]))
+    isi = await ringkasan(engine)
+    assert isi[(await acara(engine) or 0, kab)][2] == len(semua) == 120 and isi == await langsung(engine)
+
+
 async def test_importing_tps_recounts_their_kabkota(engine: AsyncEngine) -> None:
     header = ["kode", "nama", "kabkota", "kecamatan", "desa", "dpt", "sulit"]
     rows = [(2, ["17.71.01.2001-901", "TPS 901", "KAB-1771", "", "", "412", "ya"]),
