@@ -23,6 +23,7 @@ from telegram.request import BaseRequest, RequestData
 
 __all__ = ["PermintaanAiohttp", "tanpa_proksi"]
 
+UNGGAH_PER_BATAS = 1024 * 1024  # an upload's write timeout counts once per MB started
 _TOKEN_DI_URL = re.compile(r"/(file/)?bot[^/\s'\"]+")
 
 
@@ -36,7 +37,7 @@ class PermintaanAiohttp(BaseRequest):
 
     Timeouts follow HTTPXRequest's defaults and meaning: ``connect`` to open a connection, ``pool`` to wait for a
     free one (aiohttp counts both in its ``connect``), ``read`` between bytes of the answer, ``write`` (20 s when
-    files are uploaded) bounds the whole request together with the others. None means no limit.
+    files are uploaded, per MB of them) bounds the whole request together with the others. None means no limit.
     """
 
     __slots__ = ("_base_url", "_connections", "_session", "_timeouts")
@@ -71,12 +72,17 @@ class PermintaanAiohttp(BaseRequest):
             await session.close()
 
     def _batas(self, read: ODVInput[float], write: ODVInput[float], connect: ODVInput[float],
-               pool: ODVInput[float], media: bool) -> aiohttp.ClientTimeout:
+               pool: ODVInput[float], unggah: int | None) -> aiohttp.ClientTimeout:
+        """The timeouts of one request; ``unggah``: the bytes of the files it uploads (None: no files)."""
         def pilih(nilai: ODVInput[float], nama: str) -> float | None:
             return self._timeouts[nama] if isinstance(nilai, DefaultValue) else nilai  # type: ignore[return-value]
 
         r, c, p = pilih(read, "read"), pilih(connect, "connect"), pilih(pool, "pool")
-        w = pilih(write, "media" if media else "write")
+        w = pilih(write, "write" if unggah is None else "media")
+        if w is not None and unggah:
+            # httpx bounds each write, aiohttp only the whole request: an upload gets its write timeout per MB
+            # started (an export of 10 MB may take 200 s, i.e. it must move at least ~50 KB/s).
+            w *= max(1, -(-unggah // UNGGAH_PER_BATAS))
         parts = (r, w, c, p)
         total = None if any(x is None for x in parts) else sum(x for x in parts if x is not None)
         tunggu = None if c is None or p is None else c + p
@@ -105,7 +111,8 @@ class PermintaanAiohttp(BaseRequest):
             for name, (filename, content, mimetype) in files.items():
                 form.add_field(name, content, filename=filename, content_type=mimetype)
             data = form
-        timeout = self._batas(read_timeout, write_timeout, connect_timeout, pool_timeout, bool(files))
+        unggah = sum(len(c) for _, c, _ in files.values() if isinstance(c, bytes | bytearray)) if files else None
+        timeout = self._batas(read_timeout, write_timeout, connect_timeout, pool_timeout, unggah)
         try:
             async with self._session.request(method, url, data=data, timeout=timeout) as res:
                 return res.status, await res.read()
