@@ -36,22 +36,23 @@ class PermintaanAiohttp(BaseRequest):
     """A BaseRequest on one aiohttp session of ``connections`` keep-alive connections.
 
     Timeouts follow HTTPXRequest's defaults and meaning: ``connect`` to open a connection, ``pool`` to wait for a
-    free one (aiohttp counts both in its ``connect``), ``read`` between bytes of the answer, ``write`` (20 s when
-    files are uploaded, per MB of them) bounds the whole request together with the others. None means no limit.
+    free one (aiohttp counts both in its ``connect``), ``read`` between bytes of the answer (so a long download
+    goes on while it moves). aiohttp has no write timeout: a request that uploads files is bounded as a whole,
+    its ``write`` timeout (20 s) counted per MB of them. None means no limit.
     """
 
     __slots__ = ("_base_url", "_connections", "_session", "_timeouts")
 
     def __init__(self, base_url: str, *, connections: int = 96, read_timeout: float | None = 5.0,
-                 write_timeout: float | None = 5.0, connect_timeout: float | None = 5.0,
-                 pool_timeout: float | None = 1.0, media_write_timeout: float | None = 20.0) -> None:
+                 connect_timeout: float | None = 5.0, pool_timeout: float | None = 1.0,
+                 media_write_timeout: float | None = 20.0) -> None:
         if connections < 1:
             raise ValueError("connections must be at least 1")
         self._base_url = base_url
         self._connections = connections
         self._session: aiohttp.ClientSession | None = None
-        self._timeouts = {"read": read_timeout, "write": write_timeout, "connect": connect_timeout,
-                          "pool": pool_timeout, "media": media_write_timeout}
+        self._timeouts = {"read": read_timeout, "connect": connect_timeout, "pool": pool_timeout,
+                          "media": media_write_timeout}
 
     @property
     def read_timeout(self) -> float | None:
@@ -78,14 +79,13 @@ class PermintaanAiohttp(BaseRequest):
             return self._timeouts[nama] if isinstance(nilai, DefaultValue) else nilai  # type: ignore[return-value]
 
         r, c, p = pilih(read, "read"), pilih(connect, "connect"), pilih(pool, "pool")
-        w = pilih(write, "write" if unggah is None else "media")
-        if w is not None and unggah:
-            # httpx bounds each write, aiohttp only the whole request: an upload gets its write timeout per MB
-            # started (an export of 10 MB may take 200 s, i.e. it must move at least ~50 KB/s).
-            w *= max(1, -(-unggah // UNGGAH_PER_BATAS))
-        parts = (r, w, c, p)
-        total = None if any(x is None for x in parts) else sum(x for x in parts if x is not None)
         tunggu = None if c is None or p is None else c + p
+        total = None  # as httpx: the answer may take as long as it keeps coming (a download of an import file)
+        w = pilih(write, "media")
+        if unggah is not None and w is not None and r is not None and tunggu is not None:
+            # httpx bounds each write, aiohttp has no write timeout: an upload is bounded as a whole, by its write
+            # timeout per MB started (an export of 10 MB may take 200 s, i.e. it must move at least ~50 KB/s).
+            total = tunggu + r + w * max(1, -(-unggah // UNGGAH_PER_BATAS))
         return aiohttp.ClientTimeout(total=total, connect=tunggu, sock_connect=c, sock_read=r)
 
     async def do_request(
