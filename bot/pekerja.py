@@ -58,10 +58,11 @@ from bot.persistence import (
 from bot.updates import PerUserUpdateProcessor, kunci
 from handlers.batas_waktu import BatasWaktu
 from storage import pembaruan
+from storage.db import KUNCI_PANTAU
 
 log = logging.getLogger("pantau.pekerja")
 
-NAMESPACE = 0x50414E  # "PAN": the advisory-lock class of Pantau's locks
+NAMESPACE = KUNCI_PANTAU  # the advisory-lock class of the workers' locks (storage.db)
 KUNCI_MULAI = 0  # the start-up lock's id within the namespace
 TUNGGU_KUNCI_S = 30.0  # after this, go on without the lock (and say so): liveness over strict serialisation
 SIMPAN_PEMBARUAN = timedelta(hours=48)  # Telegram keeps an undelivered update for 24 hours

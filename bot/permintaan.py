@@ -3,10 +3,10 @@
 PTB's own client (``HTTPXRequest``) costs 1,6–2,0 ms of CPU per Bot API call on this project's benchmark
 machine (httpx, httpcore and anyio: cancel scopes, locks and a scan of every pooled connection per request),
 which made the HTTP client the largest single part of the bot's CPU per update. aiohttp does the same call for
-~0,3 ms (bench/README.md, "Klien HTTP"). Only the transport changes: PTB still builds every request and reads
-every answer (``BaseRequest.post`` turns 429, 400, 403, 502 … into its errors), so flood control, retries and
-the outbox see exactly the exceptions they saw before: ``TimedOut`` for any timeout, ``NetworkError`` for any other
-failure to get an answer.
+~0,3 ms (bench/README.md, "The Bot API client, reads without BEGIN, …"). Only the transport changes: PTB still
+builds every request and reads every answer (``BaseRequest.post`` turns 429, 400, 403, 502 … into its errors),
+so flood control, retries and the outbox see exactly the exceptions they saw before: ``TimedOut`` for any
+timeout, ``NetworkError`` for any other failure to get an answer.
 """
 
 from __future__ import annotations
@@ -35,16 +35,17 @@ def tanpa_proksi(base_url: str) -> bool:
 class PermintaanAiohttp(BaseRequest):
     """A BaseRequest on one aiohttp session of ``connections`` keep-alive connections.
 
-    Timeouts follow HTTPXRequest's defaults and meaning: ``connect`` to open a connection, ``pool`` to wait for a
-    free one (aiohttp counts both in its ``connect``), ``read`` between bytes of the answer (so a long download
-    goes on while it moves). aiohttp has no write timeout: a request that uploads files is bounded as a whole,
-    its ``write`` timeout (20 s) counted per MB of them. None means no limit.
+    Timeouts follow HTTPXRequest's meaning: ``connect`` to open a connection, ``pool`` to wait for a free one
+    (aiohttp counts both in its ``connect``; 10 s, as Pantau's httpx pools had, so a burst beyond the connections
+    waits its turn), ``read`` between bytes of the answer (so a long download goes on while it moves). aiohttp
+    has no write timeout: a request that uploads files is bounded as a whole, its ``write`` timeout (20 s)
+    counted per MB of them. None means no limit.
     """
 
     __slots__ = ("_base_url", "_connections", "_session", "_timeouts")
 
     def __init__(self, base_url: str, *, connections: int = 96, read_timeout: float | None = 5.0,
-                 connect_timeout: float | None = 5.0, pool_timeout: float | None = 1.0,
+                 connect_timeout: float | None = 5.0, pool_timeout: float | None = 10.0,
                  media_write_timeout: float | None = 20.0) -> None:
         if connections < 1:
             raise ValueError("connections must be at least 1")

@@ -30,6 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.util import EMPTY_DICT, await_
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# PostgreSQL advisory-lock classes (the first of the two keys), one place for all of Pantau's locks.
+KUNCI_PANTAU = 0x50414E  # "PAN": the workers' locks (bot/pekerja.py: start-up, one per user)
+KUNCI_RINGKASAN = KUNCI_PANTAU + 1  # a kab/kota's row of tiba_kabkota (storage/logistik.py)
 SQLITE_POOL = 15
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.entitas import Pengguna
 from storage import audit
 from storage import tables as t
+from storage.db import KUNCI_RINGKASAN
 from storage.sql import dialect_insert
 
 
@@ -112,8 +113,6 @@ async def _tiba_per(conn: AsyncConnection, kunci: sa.ColumnElement[int],
     return {r[0]: [int(x) for x in r[1:]] for r in (await conn.execute(q)).all()}
 
 
-KELAS_KUNCI_RINGKASAN = 0x50414E + 1  # PostgreSQL advisory lock class: a kab/kota's row of tiba_kabkota ("PAN" + 1)
-
 # What one TPS adds to its kab/kota's row of tiba_kabkota, given its latest report's (tepat, lengkap, terlambat) or
 # None; the same judgement as ``_tiba_per``'s (a test holds the two together).
 _RINGKASAN = ("tps", "sulit", "tiba", "tiba_sulit", "tepat", "bermasalah", "terlambat", "tepat_sulit",
@@ -158,7 +157,7 @@ async def catat_laporan(conn: AsyncConnection, kabkota_unit_id: int, sulit: bool
             # next one then finds the row the first inserted and only adds to it. Without it, a burst of first
             # reports recounted side by side, each recount deleting the row the one before had just inserted, and
             # some reports ran out of rounds.
-            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(KELAS_KUNCI_RINGKASAN, kabkota_unit_id)))
+            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(KUNCI_RINGKASAN, kabkota_unit_id)))
             dikunci = True
             continue
         try:

@@ -136,10 +136,10 @@ async def test_unopened_or_closed_client_says_so() -> None:
 def test_a_download_runs_while_it_moves_and_an_upload_gets_its_write_timeout_per_megabyte() -> None:
     req = PermintaanAiohttp("http://127.0.0.1:1/bot")
     teks = req._batas(DEFAULT_NONE, DEFAULT_NONE, DEFAULT_NONE, DEFAULT_NONE, None)
-    assert (teks.total, teks.connect, teks.sock_connect, teks.sock_read) == (None, 6.0, 5.0, 5.0)
+    assert (teks.total, teks.connect, teks.sock_connect, teks.sock_read) == (None, 15.0, 5.0, 5.0)
     kecil = req._batas(DEFAULT_NONE, DEFAULT_NONE, DEFAULT_NONE, DEFAULT_NONE, 1000)
-    assert kecil.total == 1 + 5 + 5 + 20
+    assert kecil.total == 10 + 5 + 5 + 20
     ekspor = req._batas(DEFAULT_NONE, DEFAULT_NONE, DEFAULT_NONE, DEFAULT_NONE, 10 * 1024 * 1024 + 1)
-    assert ekspor.total == 1 + 5 + 5 + 20 * 11  # a 10 MB workbook may take its 3,7 minutes
+    assert ekspor.total == 10 + 5 + 5 + 20 * 11  # a 10 MB workbook may take its 3,7 minutes
     assert req._batas(DEFAULT_NONE, None, DEFAULT_NONE, DEFAULT_NONE, 1000).total is None  # no write limit: none
     assert req._batas(2.0, 1.0, 1.0, 0.5, 1000).total == 4.5
