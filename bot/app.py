@@ -70,7 +70,7 @@ def build_application(settings: Settings, engine: AsyncEngine, *, api: FakeBotAp
     proses: PerUserUpdateProcessor
     if pekerja:
         proses = PekerjaUpdateProcessor(MAX_CONCURRENT_UPDATES, engine)
-        builder = builder.concurrent_updates(proses).job_queue(PekerjaJobQueue(engine, proses.kunci))
+        builder = builder.concurrent_updates(proses).job_queue(PekerjaJobQueue(engine, proses.partisi))
     else:
         proses = PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES)
         builder = builder.concurrent_updates(proses)
@@ -107,6 +107,8 @@ async def running(app: PantauApp, *, polling: bool = False, poll_interval: float
         if app.post_init:
             await app.post_init(app)
         await app.start()
+        if isinstance(app.update_processor, PekerjaUpdateProcessor):
+            await app.update_processor.partisi.mulai()  # take this worker's share of the users
         if polling:
             assert app.updater is not None
             await app.updater.start_polling(poll_interval=poll_interval)
@@ -115,6 +117,8 @@ async def running(app: PantauApp, *, polling: bool = False, poll_interval: float
         finally:
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()
+            if isinstance(app.update_processor, PekerjaUpdateProcessor):
+                await app.update_processor.partisi.berhenti()  # hand the users over while their updates finish
             await app.stop()
             if app.post_stop:
                 await app.post_stop(app)

@@ -3,30 +3,26 @@
 With ``PANTAU_WEBHOOK_URL`` set, every worker serves ``/telegram/webhook`` (a load balancer spreads Telegram's
 POSTs over them) and runs in *worker mode*:
 
-* **Each update once.** The webhook records the update id (``storage.pembaruan.catat``, an insert-ignore on the
-  primary key) before queueing it; a redelivery, to this worker or another, finds the id and is dropped. As in
-  polling mode, an update a worker accepted but had not handled when it died is not handled later: the user
-  sees no answer and repeats the step (everything the bot did answer is committed).
-* **One user at a time, across workers.** Before a user's update is processed the worker takes a PostgreSQL
-  advisory lock for that user (``pg_try_advisory_lock`` on one dedicated connection per worker, retried with
-  a short back-off) and holds it until the update's state is written; inside a worker the per-user queue of
-  ``bot.updates.PerUserUpdateProcessor`` already orders them. SQLite has no advisory locks and serves one
-  worker only (the lock is then a no-op).
-* **Shared conversation state.** PTB keeps conversation states and user_data in memory after loading them at
-  start-up; another worker may have moved a conversation on since. So, under the lock, the worker reads that
-  user's rows again in one query (``DbPersistence.muat_untuk``: user_data, chat_data and the state of every
-  persistent conversation for this chat and user) and puts them into the Application (conversation dicts
-  without tracking, so nothing is written back), handles the update, writes the changes
-  (``Application.update_persistence``) and only then releases the lock. Cost: one indexed SELECT per update
-  (≈ 0,3–0,5 ms) and two tiny lock statements on PostgreSQL.
+* **Each update once.** The webhook records the update id (``storage.pembaruan``, an insert-ignore on the primary
+  key) before handing it on; a redelivery, to this worker or another, finds the id and is dropped. As in polling
+  mode, an update a worker took but had not handled when it died is not handled later: the user sees no answer
+  and repeats the step (everything the bot did answer is committed).
+* **Each user in one worker.** Users fall into partitions, each owned by one live worker (``bot.partisi``). An
+  update of a user this worker owns is handled here (``terima_webhook``); any other is recorded with its JSON and
+  announced in the same statement, and the owner takes it from the table. Inside the owner, the per-user queue of
+  ``bot.updates.PerUserUpdateProcessor`` keeps one user's updates in order; there is no lock per update.
+* **State in memory, read once.** PTB keeps conversation states and user_data in memory. When a partition comes to
+  a worker (at start, or from a worker that left or gave it up), another worker may have moved its users on, so
+  before each such user's first update the worker reads that user's rows in one query (``segarkan``:
+  user_data, chat_data and the state of every persistent conversation for this chat and user) and puts them into
+  the Application (conversation dicts without tracking, so nothing is written back). Each update's changes are
+  written before it counts as finished, and a partition is given up only when its running updates finished.
 * **Conversation timeouts.** A conversation's timeout is an entry in the memory of the worker that handled its
-  last step there, fired by that worker's timeout sweep (``handlers.batas_waktu``: one job every few seconds
-  for all conversations, not a job per step). The sweep hands it to ``PekerjaJobQueue.jaga_batas_waktu``, which
-  takes the user's lock and first asks whether any worker received a newer update of that user
-  (``storage.pembaruan.ada_yang_lebih_baru``); if so the conversation has moved on elsewhere and this timeout
-  is stale, so it is dropped. Otherwise it reloads the user's state, fires the timeout, writes the result and
-  releases the lock. (The newer update might have been outside the conversation, e.g. /help: then the
-  conversation simply waits for the user's next step instead of timing out; its state stays in the database.)
+  last step, fired by that worker's timeout sweep (``handlers.batas_waktu``: one job every few seconds for all
+  conversations). The sweep hands it to ``PekerjaJobQueue.jaga_batas_waktu``: a worker that no longer owns the
+  user drops it, and so does one where any worker received a newer update of that user
+  (``storage.pembaruan.ada_yang_lebih_baru``: the conversation moved on elsewhere while the partition was away).
+  The conversation then waits for the user's next step, its state in the database (a stale one is ended then).
 * **Start-up, sweep, outbox.** Migrations, the demo load and the bootstrap admins run under one advisory lock
   (``kunci_mulai``), so workers starting together do not race; the reminder sweep queues under unique outbox
   keys and the outbox sender claims rows with a conditional UPDATE, so both are safe in every worker.
@@ -34,18 +30,19 @@ POSTs over them) and runs in *worker mode*:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from telegram import Update
 from telegram.ext import Application, JobQueue
 
+from bot.partisi import PemilikPartisi, partisi_dari
 from bot.persistence import (
     CHAT_DATA,
     CONV_PREFIX,
@@ -62,9 +59,8 @@ from storage.db import KUNCI_PANTAU
 
 log = logging.getLogger("pantau.pekerja")
 
-NAMESPACE = KUNCI_PANTAU  # the advisory-lock class of the workers' locks (storage.db)
+NAMESPACE = KUNCI_PANTAU  # the advisory-lock class of the start-up lock (storage.db)
 KUNCI_MULAI = 0  # the start-up lock's id within the namespace
-TUNGGU_KUNCI_S = 30.0  # after this, go on without the lock (and say so): liveness over strict serialisation
 SIMPAN_PEMBARUAN = timedelta(hours=48)  # Telegram keeps an undelivered update for 24 hours
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -73,86 +69,6 @@ App = Application[Any, Any, Any, Any, Any, Any]
 def is_postgres(engine: AsyncEngine) -> bool:
     """Whether the engine talks to PostgreSQL (the only backend with advisory locks)."""
     return engine.dialect.name == "postgresql"
-
-
-def _objid(user_id: int) -> int:
-    """A user id folded into PostgreSQL's int4 (two users sharing one only wait for each other)."""
-    x = (user_id ^ (user_id >> 32)) & 0xFFFFFFFF
-    return x - (1 << 32) if x >= 1 << 31 else x
-
-
-class KunciPengguna:
-    """Per-user advisory locks on one dedicated PostgreSQL connection (no-op on SQLite)."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._aktif = is_postgres(engine)
-        self._url = engine.url
-        self._engine: AsyncEngine | None = None
-        self._conn: AsyncConnection | None = None
-        self._mutex = asyncio.Lock()  # one statement at a time on the shared connection
-
-    async def _sql(self, fn: str, objid: int) -> bool:
-        async with self._mutex:
-            for percobaan in (1, 2):
-                try:
-                    if self._conn is None:
-                        self._engine = self._engine or create_async_engine(self._url, poolclass=NullPool)
-                        self._conn = await self._engine.connect()
-                        await self._conn.execution_options(isolation_level="AUTOCOMMIT")
-                    # Bound, not spelled into the text: two statements prepared once per connection instead of
-                    # one per user (asyncpg prepares every new text, and keeps only the last 100).
-                    res = await self._conn.exec_driver_sql(f"SELECT {fn}($1, $2)", (NAMESPACE, int(objid)))
-                    return bool(res.scalar())
-                except Exception:
-                    # The connection died (a PostgreSQL restart): its locks died with it. Reconnect once.
-                    await self._lupakan()
-                    if percobaan == 2:
-                        raise
-            raise AssertionError("unreachable")
-
-    async def _lupakan(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                await conn.close()
-
-    async def ambil(self, user_id: int) -> bool:
-        """Take the user's lock, waiting while another worker holds it; False when it was not taken."""
-        if not self._aktif:
-            return False
-        loop = asyncio.get_running_loop()
-        batas = loop.time() + TUNGGU_KUNCI_S
-        tunda = 0.002
-        while True:
-            try:
-                if await self._sql("pg_try_advisory_lock", _objid(user_id)):
-                    return True
-            except Exception:
-                log.exception("kunci pengguna %s: basis data tidak menjawab; diproses tanpa kunci", user_id)
-                return False
-            if loop.time() > batas:
-                log.warning("kunci pengguna %s masih dipegang pekerja lain setelah %.0f detik; diproses tanpa "
-                            "kunci", user_id, TUNGGU_KUNCI_S)
-                return False
-            await asyncio.sleep(tunda)
-            tunda = min(tunda * 2, 0.05)
-
-    async def lepas(self, user_id: int) -> None:
-        """Release the user's lock."""
-        if not self._aktif:
-            return
-        try:
-            await self._sql("pg_advisory_unlock", _objid(user_id))
-        except Exception:  # the session is gone, and its locks with it
-            log.warning("kunci pengguna %s tidak dapat dilepas (sesi basis data terputus)", user_id)
-
-    async def tutup(self) -> None:
-        """Close the connection (releasing any lock still held) and its engine."""
-        async with self._mutex:
-            await self._lupakan()
-            if self._engine is not None:
-                await self._engine.dispose()
-                self._engine = None
 
 
 @contextlib.asynccontextmanager
@@ -214,32 +130,48 @@ async def segarkan(app: App, persistence: DbPersistence, update: Update) -> None
 
 
 class PekerjaUpdateProcessor(PerUserUpdateProcessor):
-    """PerUserUpdateProcessor plus, per update: the user's advisory lock, a state refresh, and the write-back."""
+    """PerUserUpdateProcessor for the owner of some partitions: a user's state read before the first update since
+    the partition came here, each update's changes written before it counts as finished."""
 
     def __init__(self, max_concurrent_updates: int, engine: AsyncEngine) -> None:
         super().__init__(max_concurrent_updates)
-        self.kunci = KunciPengguna(engine)
+        self.partisi = PemilikPartisi(engine, self._terima)
         self._app: App | None = None
 
     def pasang(self, app: App) -> None:
         """Attach the Application whose state is refreshed (set right after it is built)."""
         self._app = app
 
+    def _terima(self, update_id: int, p: int, isi: str) -> None:
+        """A forwarded update, taken from the table: into the Application's queue."""
+        assert self._app is not None
+        try:
+            update = Update.de_json(json.loads(isi), self._app.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            log.error("pembaruan %s yang diteruskan tidak terbaca; dibuang", update_id)
+            return
+        self.partisi.pesan(p)
+        self.partisi.jalan(update_id, p)
+        self._app.update_queue.put_nowait(update)
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """The user's updates one at a time in this worker (the parent), and across workers (the lock)."""
+        """The user's updates one at a time (the parent), after reading the user's state when it is not known."""
         user = kunci(update)
         if user is None or self._app is None or not isinstance(update, Update):
-            await super().do_process_update(update, coroutine)
+            try:
+                await super().do_process_update(update, coroutine)
+            finally:
+                if isinstance(update, Update):
+                    self.partisi.selesai(update.update_id)
             return
         await super().do_process_update(update, self._dijaga(user, update, coroutine))
 
     async def _dijaga(self, user: int, update: Update, coroutine: Awaitable[Any]) -> None:
         assert self._app is not None
         app = self._app
-        terkunci = await self.kunci.ambil(user)
         try:
             persistence = app.persistence
-            if isinstance(persistence, DbPersistence):
+            if isinstance(persistence, DbPersistence) and self.partisi.perlu_dimuat(user):
                 try:
                     await segarkan(app, persistence, update)
                 except Exception:
@@ -248,54 +180,128 @@ class PekerjaUpdateProcessor(PerUserUpdateProcessor):
             await coroutine
             await app.update_persistence()
         finally:
-            if terkunci:
-                await self.kunci.lepas(user)
+            self.partisi.selesai(update.update_id)
 
     async def shutdown(self) -> None:
-        """Close the lock connection."""
-        await self.kunci.tutup()
+        """Give up the partitions (when :func:`bot.app.running` has not already)."""
+        await self.partisi.berhenti()
+
+
+async def terima_webhook(app: App, data: dict[str, Any], body: bytes) -> int:
+    """A webhook update in worker mode: handled here when its user is this worker's, else forwarded to the owner;
+    the HTTP status to answer (503 when the database cannot record it: Telegram delivers it again)."""
+    svc = app.bot_data["layanan"]
+    proses = app.update_processor
+    assert isinstance(proses, PekerjaUpdateProcessor)
+    pemilik = proses.partisi
+    mentah = kunci_mentah(data)
+    if mentah is not None and not pemilik.memiliki(partisi_dari(mentah[1])):
+        return await _teruskan(svc, data, body, *mentah)
+    try:
+        update = Update.de_json(data, app.bot)
+    except (ValueError, TypeError, KeyError, AttributeError):  # not an update
+        return 400
+    user = kunci(update)
+    p = partisi_dari(user) if user is not None else None
+    if user is not None and p is not None and not pemilik.memiliki(p):
+        return await _teruskan(svc, data, body, update.effective_user.id if update.effective_user else None, user)
+    if p is not None:
+        pemilik.pesan(p)  # from here a release of p waits for this update
+    try:
+        baru = await catat_pembaruan(svc.engine, update, svc.now())
+    except Exception:
+        log.exception("id pembaruan %s tidak dapat dicatat; Telegram akan mengirim ulang", update.update_id)
+        baru = None
+    if not baru:
+        if p is not None:
+            pemilik.batal(p)
+        return 503 if baru is None else 200
+    if p is not None:
+        pemilik.jalan(update.update_id, p)
+    await app.update_queue.put(update)
+    return 200
+
+
+async def _teruskan(svc: Any, data: dict[str, Any], body: bytes, user_id: int | None, kunci_: int) -> int:
+    """Record the update for the owner of its partition (a redelivery is dropped there, as here)."""
+    try:
+        isi = body.decode()
+    except UnicodeDecodeError:
+        isi = json.dumps(data, ensure_ascii=False)
+    try:
+        async with svc.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await pembaruan.teruskan(conn, data["update_id"], user_id, partisi=partisi_dari(kunci_), isi=isi,
+                                     now=svc.now())
+    except Exception:
+        log.exception("pembaruan %s tidak dapat diteruskan; Telegram akan mengirim ulang", data["update_id"])
+        return 503
+    return 200
+
+
+# The kinds of update whose user (or, without one, chat) can be read from the JSON as PTB reads it; any other is
+# parsed first (bot.updates.kunci).
+_JENIS = ("message", "edited_message", "callback_query", "inline_query", "chosen_inline_result", "my_chat_member",
+          "chat_member", "chat_join_request", "channel_post", "edited_channel_post")
+
+
+def kunci_mentah(data: dict[str, Any]) -> tuple[int | None, int] | None:
+    """(user id, ordering key) of an update's JSON, as :func:`bot.updates.kunci` gives for the parsed update; None
+    when the JSON does not say plainly (then it is parsed)."""
+    for jenis in _JENIS:
+        isi = data.get(jenis)
+        if not isinstance(isi, dict):
+            continue
+        dari = isi.get("from")
+        if isinstance(dari, dict) and type(dari.get("id")) is int:
+            return dari["id"], dari["id"]
+        if jenis == "callback_query":
+            return None
+        chat = isi.get("chat")
+        if dari is None and isinstance(chat, dict) and type(chat.get("id")) is int:
+            return None, chat["id"]
+        return None
+    return None
 
 
 # --- conversation timeouts across workers ---------------------------------------------------------------------
 
 
 class PekerjaJobQueue(JobQueue[Any]):
-    """A JobQueue whose conversation timeouts give way when another worker moved the conversation on.
+    """A JobQueue whose conversation timeouts give way when another worker has the user now.
 
     The timeouts themselves are fired by the sweep of handlers.batas_waktu, which hands each one to
     :meth:`jaga_batas_waktu`.
     """
 
-    def __init__(self, engine: AsyncEngine, kunci_pengguna: KunciPengguna | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, pemilik: PemilikPartisi | None = None) -> None:
         super().__init__()
         self._engine_db = engine
-        self._kunci_pengguna = kunci_pengguna
+        self._pemilik = pemilik
 
     async def jaga_batas_waktu(self, batas: BatasWaktu) -> None:
-        """Under the user's lock: drop the timeout if any worker has a newer update of that user, else reload the
-        user's state, fire it and write the result."""
+        """Drop the timeout if this worker no longer owns the user or any worker has a newer update of that user;
+        else read the user's state if it may have changed elsewhere, fire it and write the result."""
         update = batas.data.update
-        user = update.effective_user.id if isinstance(update, Update) and update.effective_user else None
-        if user is None or not isinstance(update, Update):
+        user = kunci(update)
+        if user is None or not isinstance(update, Update) or self._pemilik is None:
             await batas.picu()
             return
-        terkunci = self._kunci_pengguna is not None and await self._kunci_pengguna.ambil(user)
-        try:
-            async with self._engine_db.connect() as conn:
-                basi = await pembaruan.ada_yang_lebih_baru(conn, user, update.update_id)
-            if basi:
-                await batas.buang()
-                log.debug("batas waktu percakapan %s pengguna %s basi: diteruskan pekerja lain", batas.handler.name,
-                          user)
-                return
-            app = batas.data.application
-            if isinstance(app.persistence, DbPersistence):
-                await segarkan(app, app.persistence, update)
-            await batas.picu()
-            await app.update_persistence()
-        finally:
-            if terkunci and self._kunci_pengguna is not None:
-                await self._kunci_pengguna.lepas(user)
+        if not self._pemilik.memiliki(partisi_dari(user)):
+            await batas.buang()
+            log.debug("batas waktu percakapan %s pengguna %s: pengguna kini di pekerja lain", batas.handler.name, user)
+            return
+        async with self._engine_db.connect() as conn:
+            basi = await pembaruan.ada_yang_lebih_baru(conn, user, update.update_id)
+        if basi:
+            await batas.buang()
+            log.debug("batas waktu percakapan %s pengguna %s basi: diteruskan pekerja lain", batas.handler.name, user)
+            return
+        app = batas.data.application
+        if isinstance(app.persistence, DbPersistence) and self._pemilik.perlu_dimuat(user):
+            await segarkan(app, app.persistence, update)
+        await batas.picu()
+        await app.update_persistence()
 
 
 async def catat_pembaruan(engine: AsyncEngine, update: Update, now: datetime) -> bool:

@@ -43,22 +43,16 @@ def create_web_app(app: Application[Any, Any, Any, Any, Any, Any], *, mode: str,
         if webhook_secret is None or not hmac.compare_digest(token, webhook_secret):
             return Response(status_code=403)
         try:
-            data = json.loads(await request.body())
+            body = await request.body()
+            data = json.loads(body)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 return Response(status_code=400)
-            update = Update.de_json(data, app.bot)
+            if not app.bot_data.get("pekerja"):
+                update = Update.de_json(data, app.bot)
         except (ValueError, TypeError, KeyError, AttributeError):  # not JSON, or not an update
             return Response(status_code=400)
-        if app.bot_data.get("pekerja"):
-            # Telegram redelivers late or lost answers, possibly to another worker: the first to record it wins.
-            svc = app.bot_data["layanan"]
-            try:
-                baru = await pekerja.catat_pembaruan(svc.engine, update, svc.now())
-            except Exception:
-                log.exception("id pembaruan %s tidak dapat dicatat; Telegram akan mengirim ulang", update.update_id)
-                return Response(status_code=503)
-            if not baru:
-                return Response(status_code=200)
+        if app.bot_data.get("pekerja"):  # several workers: each update once, each user in one worker
+            return Response(status_code=await pekerja.terima_webhook(app, data, body))
         await app.update_queue.put(update)
         return Response(status_code=200)
 

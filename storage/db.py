@@ -31,8 +31,10 @@ from sqlalchemy.util import EMPTY_DICT, await_
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # PostgreSQL advisory-lock classes (the first of the two keys), one place for all of Pantau's locks.
-KUNCI_PANTAU = 0x50414E  # "PAN": the workers' locks (bot/pekerja.py: start-up, one per user)
+KUNCI_PANTAU = 0x50414E  # "PAN": the workers' start-up lock (bot/pekerja.py)
 KUNCI_RINGKASAN = KUNCI_PANTAU + 1  # a kab/kota's row of tiba_kabkota (storage/logistik.py)
+KUNCI_PEKERJA = KUNCI_PANTAU + 2  # one per live webhook worker, so they can count each other (bot/partisi.py)
+KUNCI_PARTISI = KUNCI_PANTAU + 3  # a partition of users, held by the worker owning it (bot/partisi.py)
 SQLITE_POOL = 15
 
 

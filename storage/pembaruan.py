@@ -2,31 +2,64 @@
 
 Telegram delivers a webhook update again when the answer is late or lost, and behind a load balancer the copy
 may reach another worker: the first worker to record an update id handles it, every copy is dropped
-(``catat``). The rows also say whether a user has a newer update than the one a conversation timeout was set
-for (``ada_yang_lebih_baru``): another worker moved that conversation on, so the old timeout is stale. Rows
-older than Telegram's 24-hour retention (we keep 48 h) are removed by ``bersihkan``.
+(``catat``). An update whose user belongs to another worker's partition is recorded with its JSON for that
+worker (``teruskan``), which takes it from there (``ambil_antrean``). The rows also say whether a user has a
+newer update than the one a conversation timeout was set for (``ada_yang_lebih_baru``): another worker moved
+that conversation on, so the old timeout is stale. Rows older than Telegram's 24-hour retention (we keep 48 h)
+are removed by ``bersihkan``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import tables as t
 from storage.sql import insert_ignore
 
 _P = t.processed_updates
+SALURAN = "pantau_pembaruan"  # the PostgreSQL channel announcing a forwarded update (its partition as payload)
 _B = t.bot_persistence
 
 
 async def catat(conn: AsyncConnection, update_id: int, user_id: int | None, *, now: datetime) -> bool:
-    """Record an update id; False when it was already recorded (a redelivery: drop it)."""
+    """Record an update id handled where it arrived; False when it was already recorded (a redelivery: drop it)."""
     return await insert_ignore(conn, _P, {"update_id": update_id, "user_id": user_id, "received_at": now},
                                conflict=["update_id"])
+
+
+async def teruskan(conn: AsyncConnection, update_id: int, user_id: int | None, *, partisi: int, isi: str,
+                   now: datetime) -> bool:
+    """Record an update for the owner of its partition and wake the workers listening on ``SALURAN`` (PostgreSQL
+    only), in one statement; False when it was already recorded (a redelivery: drop it)."""
+    baru = (pg_insert(_P).values(update_id=update_id, user_id=user_id, received_at=now, partisi=partisi, isi=isi,
+                                 diambil=False)
+            .on_conflict_do_nothing(index_elements=["update_id"]).returning(_P.c.partisi).cte("baru"))
+    stmt = sa.select(sa.func.pg_notify(SALURAN, sa.cast(baru.c.partisi, sa.Text))).select_from(baru)
+    return (await conn.execute(stmt)).first() is not None
+
+
+async def ambil_antrean(conn: AsyncConnection, partisi: Collection[int], *, batas: int = 500
+                        ) -> list[tuple[int, int, str]]:
+    """Take the forwarded updates waiting in these partitions, oldest first: (update id, partition, JSON) each,
+    marked taken in the same statement (a worker taking them at the same moment skips the rows locked here)."""
+    if not partisi:
+        return []
+    antre = (sa.select(_P.c.update_id).where(~_P.c.diambil, _P.c.partisi.in_(sorted(partisi)))
+             .order_by(_P.c.update_id).limit(batas).with_for_update(skip_locked=True))
+    rows = await conn.execute(sa.update(_P).where(_P.c.update_id.in_(antre)).values(diambil=True)
+                              .returning(_P.c.update_id, _P.c.partisi, _P.c.isi))
+    return sorted((int(uid), int(p), str(isi)) for uid, p, isi in rows.all())
+
+
+async def jumlah_antrean(conn: AsyncConnection) -> int:
+    """How many forwarded updates no worker has taken yet."""
+    return int((await conn.execute(sa.select(sa.func.count()).select_from(_P).where(~_P.c.diambil))).scalar_one())
 
 
 async def ada_yang_lebih_baru(conn: AsyncConnection, user_id: int, update_id: int) -> bool:

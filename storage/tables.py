@@ -726,8 +726,15 @@ processed_updates = sa.Table(
     sa.Column("update_id", sa.BigInteger, primary_key=True, autoincrement=False),  # Telegram's update_id
     sa.Column("user_id", sa.BigInteger, nullable=True),  # the Telegram user behind it (None: channel posts)
     sa.Column("received_at", UTCDateTime, nullable=False),
+    # Forwarded to the worker owning the user's partition (bot/pekerja.py): the partition, the update's JSON, and
+    # whether the owner took it (an update handled where it arrived has no JSON and was taken at once).
+    sa.Column("partisi", sa.SmallInteger, nullable=True),
+    sa.Column("isi", sa.Text, nullable=True),
+    sa.Column("diambil", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Index("ix_processed_updates_user", "user_id", "update_id"),
     sa.Index("ix_processed_updates_received_at", "received_at"),
+    sa.Index("ix_processed_updates_antrean", "partisi", "update_id", postgresql_where=sa.text("NOT diambil"),
+             sqlite_where=sa.text("NOT diambil")),
 )
 
 # --- the LKjIP: decrees and the figures a published report prints -----------------------------------

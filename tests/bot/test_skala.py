@@ -18,13 +18,15 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import Bot
+from telegram import Bot, Update
 from telegram.ext import ConversationHandler
 
 from bot.app import PantauApp, build_application, running
 from bot.fakebotapi import FakeBotApi, FakeRequest, UpdateDict
 from bot.outbox import OutboxSender
-from bot.pekerja import KunciPengguna, kunci_mulai, percakapan_persisten
+from bot.partisi import JUMLAH_PARTISI, PemilikPartisi, partisi_dari
+from bot.pekerja import PekerjaUpdateProcessor, kunci_mentah, kunci_mulai, percakapan_persisten
+from bot.updates import kunci
 from bot.run import webhook_secret
 from bot.settings import Settings
 from bot.web import WEBHOOK_PATH, create_web_app
@@ -55,9 +57,16 @@ class Pekerja:
         assert r.status_code == 200
         self.diterima += 1
 
+    @property
+    def partisi(self) -> PemilikPartisi:
+        proses = self.app.update_processor
+        assert isinstance(proses, PekerjaUpdateProcessor)
+        return proses.partisi
+
     def sibuk(self) -> bool:
-        """Whether an update is queued or being processed."""
-        return not self.app.update_queue.empty() or self.app.update_processor.current_concurrent_updates > 0
+        """Whether an update is being taken from the table, queued or being processed."""
+        return (self.partisi.mengambil or not self.app.update_queue.empty()
+                or self.app.update_processor.current_concurrent_updates > 0)
 
 
 @contextlib.asynccontextmanager
@@ -79,12 +88,33 @@ async def pekerja(url: str, api: FakeBotApi, jam: Jam, nama: str) -> AsyncIterat
 
 
 async def tenang(api: FakeBotApi, *workers: Pekerja) -> None:
-    """Wait until every worker has handled what it received and the Bot API is quiet."""
+    """Wait until no forwarded update waits in the table, every worker has handled what it has and the Bot API is
+    quiet."""
     deadline = time.monotonic() + 10
-    while any(w.sibuk() for w in workers):
+    while True:
+        async with workers[0].engine.connect() as conn:
+            antre = await pembaruan.jumlah_antrean(conn)
+        if not antre and not any(w.sibuk() for w in workers):
+            break
         assert time.monotonic() < deadline, "pekerja tidak selesai"
         await asyncio.sleep(0.005)
     await api.wait_idle(quiet=0.01)
+
+
+async def seimbang(*workers: Pekerja) -> None:
+    """Wait until the workers own every partition between them, an equal share each."""
+    deadline = time.monotonic() + 10
+    while True:
+        milik = [w.partisi.milik for w in workers]
+        if sum(map(len, milik)) == JUMLAH_PARTISI == len(set().union(*milik)) and \
+                max(map(len, milik)) - min(map(len, milik)) <= 1:
+            return
+        assert time.monotonic() < deadline, f"partisi tidak seimbang: {[len(m) for m in milik]}"
+        await asyncio.sleep(0.01)
+
+
+def pemilik(p: int, *workers: Pekerja) -> Pekerja:
+    return next(w for w in workers if p in w.partisi.milik)
 
 
 def keyboard_id(api: FakeBotApi, tg: int) -> int:
@@ -125,6 +155,7 @@ async def test_two_workers_share_one_conversation_and_handle_each_update_once(da
     api, jam = FakeBotApi(), Jam(H_MIN_1)
     api.add_user(PETUGAS, "Petugas Demo")
     async with pekerja(database_url, api, jam, "A") as a, pekerja(database_url, api, jam, "B") as b:
+        await seimbang(a, b)
         tps = (await tps_petugas(a.engine))[0]
         ids = []
         for i, buat in enumerate(langkah_tiba(api, PETUGAS, tps)):
@@ -146,6 +177,10 @@ async def test_two_workers_share_one_conversation_and_handle_each_update_once(da
             conv = (await conn.execute(sa.select(sa.func.count()).select_from(t.bot_persistence)
                                        .where(t.bot_persistence.c.kind == "conv:tiba"))).scalar_one()
         assert [r.update_id for r in rows] == ids and {r.user_id for r in rows} == {PETUGAS}
+        async with a.engine.connect() as conn:
+            diteruskan = (await conn.execute(sa.select(sa.func.count()).select_from(t.processed_updates).where(
+                t.processed_updates.c.isi.is_not(None)))).scalar_one()
+        assert 0 < diteruskan < len(ids)  # what reached the other worker went to the owner through the table
         assert conv == 0  # the conversation ended, in the database and for both workers
         # a second report starts cleanly on either worker: neither holds a stale state
         await b.kirim(await api.send_text(PETUGAS, "/tiba"))
@@ -154,75 +189,102 @@ async def test_two_workers_share_one_conversation_and_handle_each_update_once(da
 
 
 @perlu_pg
-async def test_a_stale_timeout_in_one_worker_does_not_end_the_conversation_the_other_moved_on(
-        database_url: str) -> None:
+async def test_a_user_moves_with_the_partition_and_a_stale_timeout_gives_way(database_url: str) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("dua pekerja butuh PostgreSQL")
     api, jam = FakeBotApi(), Jam(H_MIN_1)
     api.add_user(PETUGAS, "Petugas Demo")
-    async with pekerja(database_url, api, jam, "A") as a, pekerja(database_url, api, jam, "B") as b:
+
+    def job(w: Pekerja) -> Any:
+        h = next(h for h in percakapan_persisten(w.app) if h.name == "tiba")
+        return h.timeout_jobs.get((PETUGAS, PETUGAS))
+
+    async with pekerja(database_url, api, jam, "A") as a:
+        await seimbang(a)  # alone, A owns every user
         tps = (await tps_petugas(a.engine))[0]
         langkah = langkah_tiba(api, PETUGAS, tps)
-        await a.kirim(await langkah[0]())  # /tiba on A: A schedules the timeout
-        await tenang(api, a, b)
-        await b.kirim(await langkah[1]())  # the TPS on B
-        await tenang(api, a, b)
-
-        def job(w: Pekerja) -> Any:
-            h = next(h for h in percakapan_persisten(w.app) if h.name == "tiba")
-            return h.timeout_jobs.get((PETUGAS, PETUGAS))
-
-        stale, fresh = job(a), job(b)
-        assert stale is not None and fresh is not None
-        before = len(api.messages(PETUGAS))
-        # A's sweep fires A's timeout: B has a newer update of this user, so it gives way
-        assert await sapu(a.app, time.monotonic() + 3600) == 1
-        assert job(a) is None
-        assert len(api.messages(PETUGAS)) == before
-        async with a.engine.connect() as conn:
-            assert await conn.scalar(sa.select(t.bot_persistence.c.data).where(
-                t.bot_persistence.c.kind == "conv:tiba")) == "periksa"
-        await a.kirim(await langkah[2]())  # and the conversation goes on, on A
-        await tenang(api, a, b)
-        assert "moda" in (api.last(PETUGAS).text or "").lower() or api.last(PETUGAS).buttons
-        assert job(a) is not None
-        assert await sapu(a.app, time.monotonic() + 3600) == 1  # now a real timeout: told, and the conversation ends
-        await tenang(api, a, b)
-        assert teks.WAKTU_HABIS in (api.last(PETUGAS).text or "")
-        async with a.engine.connect() as conn:
-            assert await conn.scalar(sa.select(sa.func.count()).select_from(t.bot_persistence).where(
-                t.bot_persistence.c.kind == "conv:tiba")) == 0
-        # B still remembers "periksa" in memory, but reads the database first: the press is refused as stale
-        await b.kirim(await api.press(PETUGAS, keyboard_id(api, PETUGAS), "tb:ok"))
-        await tenang(api, a, b)
+        await a.kirim(await langkah[0]())  # /tiba on A: A sets the timeout
+        await tenang(api, a)
+        async with pekerja(database_url, api, jam, "B") as b:
+            await seimbang(a, b)  # B came: A gave up its upper half of the partitions, this user's among them
+            assert partisi_dari(PETUGAS) >= JUMLAH_PARTISI // 2 and pemilik(partisi_dari(PETUGAS), a, b) is b
+            assert job(a) is not None and job(b) is None
+            await a.kirim(await langkah[1]())  # the TPS, to the worker that lost the user: forwarded to B
+            await tenang(api, a, b)
+            assert job(b) is not None
+            async with a.engine.connect() as conn:
+                assert await conn.scalar(sa.select(t.bot_persistence.c.data).where(
+                    t.bot_persistence.c.kind == "conv:tiba")) == "periksa"  # B read /tiba's state and moved on
+            before = len(api.messages(PETUGAS))
+            # A's sweep fires A's timeout: A no longer owns the user, so it gives way
+            assert await sapu(a.app, time.monotonic() + 3600) == 1
+            assert job(a) is None and len(api.messages(PETUGAS)) == before
+            await a.kirim(await langkah[2]())  # and the conversation goes on, on B
+            await tenang(api, a, b)
+            assert "moda" in (api.last(PETUGAS).text or "").lower() or api.last(PETUGAS).buttons
+            assert await sapu(b.app, time.monotonic() + 3600) == 1  # a real timeout: told, and the conversation ends
+            await tenang(api, a, b)
+            assert teks.WAKTU_HABIS in (api.last(PETUGAS).text or "")
+        # B left: A takes its partitions back, and with them the user, whose state A reads first: in A's memory
+        # /tiba still waits for a TPS, in the database the conversation ended.
+        await seimbang(a)
+        await a.kirim(await api.press(PETUGAS, keyboard_id(api, PETUGAS), "tb:ok"))
+        await tenang(api, a)
         assert api.callback_answers[-1].text == teks.KEDALUWARSA
 
 
 @perlu_pg
-async def test_the_user_lock_makes_the_other_worker_wait(database_url: str) -> None:
+async def test_updates_forwarded_to_a_worker_that_died_are_handled_by_the_next_owner(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if not database_url.startswith("postgresql"):
-        pytest.skip("kunci advisori hanya ada di PostgreSQL")
-    e1, e2 = create_engine(database_url), create_engine(database_url)
-    k1, k2 = KunciPengguna(e1), KunciPengguna(e2)
-    try:
-        assert await k1.ambil(PETUGAS)
-        kedua = asyncio.create_task(k2.ambil(PETUGAS))
-        await asyncio.sleep(0.2)
-        assert not kedua.done()  # the other worker waits ...
-        assert await k2.ambil(PETUGAS + 1)  # ... for this user only
-        await k1.lepas(PETUGAS)
-        assert await asyncio.wait_for(kedua, 2)
-        await k2.lepas(PETUGAS)
-        await k2.lepas(PETUGAS + 1)
-        await k1.tutup()  # a worker that dies releases what it held
-        assert await k1.ambil(PETUGAS)
-        await k1.tutup()
-        assert await asyncio.wait_for(k2.ambil(PETUGAS), 2)
-    finally:
-        await k1.tutup()
-        await k2.tutup()
-        await e1.dispose()
-        await e2.dispose()
+        pytest.skip("dua pekerja butuh PostgreSQL")
+    from bot import partisi
+
+    monkeypatch.setattr(partisi, "SEIMBANG_DETIK", 0.2)
+    api, jam = FakeBotApi(), Jam(H_MIN_1)
+    api.add_user(PETUGAS, "Petugas Demo")
+    async with pekerja(database_url, api, jam, "A") as a, pekerja(database_url, api, jam, "B") as b:
+        await seimbang(a, b)
+        p = partisi_dari(PETUGAS)
+        pemilik_, lain = (a, b) if p in a.partisi.milik else (b, a)
+        # The owner's session ends without a word (as when its process is killed): its locks go with it, but it is
+        # not listening any more either, so an update forwarded now waits in the table.
+        pemilik_.partisi.aktif = False  # this worker keeps its hands off from here on, as a dead one would
+        for tugas in pemilik_.partisi._tugas:
+            tugas.cancel()
+        await pemilik_.partisi._putus()
+        await lain.kirim(await api.send_text(PETUGAS, "/profil"))
+        # The other worker counts one live worker at its next balance, takes every partition and the waiting update
+        await asyncio.sleep(0.1)
+        assert not api.messages(PETUGAS)  # nobody owns the user for now
+        await seimbang(lain)
+        await tenang(api, lain)
+        assert len(api.messages(PETUGAS)) == 1
+        async with a.engine.connect() as conn:
+            assert await pembaruan.jumlah_antrean(conn) == 0
+
+
+async def test_the_user_of_a_webhook_update_is_read_from_its_json_as_from_the_parsed_update() -> None:
+    api = FakeBotApi(token="123456789:UJI-skala")
+    api.add_user(PETUGAS, "Petugas Demo")
+    bot = Bot(api.token, request=FakeRequest(api))
+    api.add_group(-100123, "KPU Kota Bengkulu")
+    await bot.initialize()
+    pesan = await bot.send_message(PETUGAS, "pilih")
+    pembaruan_ = [await api.send_text(PETUGAS, "/tiba"), await api.send_photo(PETUGAS, file_id="f"),
+                  await api.send_text(PETUGAS, "/capaian", chat_id=-100123),
+                  await api.press(PETUGAS, pesan.message_id, "tb:ok")]
+    for upd in pembaruan_:
+        data = dict(upd)
+        mentah = kunci_mentah(data)
+        assert mentah is not None and mentah[1] == kunci(Update.de_json(data, bot))
+    # a channel post has no user: the chat orders it, as PTB's effective_chat does
+    kanal = {"update_id": 5, "channel_post": {"message_id": 1, "date": 0, "chat": {"id": -1009, "type": "channel"},
+                                                "text": "x"}}
+    assert kunci_mentah(kanal) == (None, -1009) and kunci(Update.de_json(kanal, bot)) == -1009
+    # an update whose user the JSON does not say plainly is parsed instead
+    assert kunci_mentah({"update_id": 6, "poll": {"id": "p"}}) is None
+    assert kunci_mentah({"update_id": 7, "message": {"from": {"id": "12"}, "chat": {"id": 1}}}) is None
 
 
 @perlu_pg
