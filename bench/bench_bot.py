@@ -18,7 +18,7 @@ p50/p99 of a step (update created → the bot's answer seen by "Telegram"), and 
     .venv/bin/python bench/bench_bot.py                 # SQLite, 150 ms, 160 users
     .venv/bin/python bench/bench_bot.py --quick         # a smoke run (seconds)
     .venv/bin/python bench/bench_bot.py --pg postgresql://postgres@127.0.0.1:5432/bench   # also PostgreSQL (WIPED)
-    .venv/bin/python bench/bench_bot.py --pg URL --workers 2   # also two webhook workers on PostgreSQL
+    .venv/bin/python bench/bench_bot.py --pg URL --workers 1 2 3   # webhook workers on PostgreSQL (default 1 2)
     .venv/bin/python bench/bench_bot.py --latency 0     # loopback only: CPU per update against the floor
     .venv/bin/python bench/bench_bot.py --gangguan 0.05 # also a run where 5 % of Bot API calls get a 429
 
@@ -585,8 +585,8 @@ async def utama(a: argparse.Namespace) -> None:
             runs.append((f"Pantau /tiba SQLite 429 {a.gangguan:.0%}", sqlite_url, 0, a.gangguan))
         if a.pg:
             runs.append(("Pantau /tiba PostgreSQL", a.pg, 0, 0.0))
-            if a.workers > 1:
-                runs.append((f"Pantau /tiba PG {a.workers} webhook", a.pg, a.workers, 0.0))
+            for n in a.workers:
+                runs.append((f"Pantau /tiba PG {n} webhook", a.pg, n, 0.0))
         if a.hanya:
             runs = [r for r in runs if _jenis(r[1], r[2]) in a.hanya]
         for nama, url, pekerja, gangguan in runs:
@@ -613,7 +613,8 @@ def main() -> None:
     p.add_argument("--latency", type=float, default=0.15, help="seconds per Bot API round trip (default 0.15)")
     p.add_argument("--jeda", type=float, default=0.0, help="seconds a user thinks between steps (default 0)")
     p.add_argument("--pg", help="also run on this PostgreSQL database (it is WIPED)")
-    p.add_argument("--workers", type=int, default=2, help="webhook workers on PostgreSQL (with --pg; default 2)")
+    p.add_argument("--workers", type=int, nargs="*", default=[1, 2],
+                   help="runs with this many webhook workers on PostgreSQL (with --pg; default 1 and 2)")
     p.add_argument("--json", help="write the figures to this file")
     p.add_argument("--tanpa-httpx", action="store_true", help="skip the floor on PTB's own client (httpx)")
     p.add_argument("--klien", default="", help=argparse.SUPPRESS)

@@ -36,6 +36,7 @@ KUNCI_RINGKASAN = KUNCI_PANTAU + 1  # a kab/kota's row of tiba_kabkota (storage/
 KUNCI_PEKERJA = KUNCI_PANTAU + 2  # one per live webhook worker, so they can count each other (bot/partisi.py)
 KUNCI_PARTISI = KUNCI_PANTAU + 3  # a partition of users, held by the worker owning it (bot/partisi.py)
 SQLITE_POOL = 15
+PG_POOL = 20
 
 
 def normalise_url(url: str) -> str:
@@ -206,7 +207,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(url, echo=echo, module=_DbapiSekaliJalan(aiosqlite, sqlite3), **pool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, module=_DbapiPgBacaLangsung(asyncpg))
+    # The same for PostgreSQL (10 + 10 before): each overflow connection opened and closed again cost a connect,
+    # an SSL offer and a backend start-up, several times a second under load.
+    engine = create_async_engine(url, echo=echo, pool_size=PG_POOL, max_overflow=0,
+                                 module=_DbapiPgBacaLangsung(asyncpg))
     event.listen(engine.sync_engine, "checkin", _pg_kembali)
     event.listen(engine.sync_engine, "checkout", _pg_periksa)
     return engine
