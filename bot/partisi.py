@@ -8,10 +8,12 @@ statement); the owner, listening, takes it from the table (``ambil_antrean``).
 
 Balance: every live worker holds one ``KUNCI_PEKERJA`` lock, so each can count the others in ``pg_locks`` and
 owns at most ⌈partitions / workers⌉. A worker over its share releases partitions (after their running updates
-finished), one under it takes free ones. Workers say when they come, release or leave on a second channel, and
-balance every ``SEIMBANG_DETIK`` seconds anyway: a worker that dies says nothing, but its session ends and its
-locks with it, so its partitions are free for the others at their next balance. Updates forwarded to a partition
-without an owner wait in the table until one takes it.
+finished), one under it takes free ones. Workers say when they come, and which partitions they gave up, on a
+second channel, and balance every ``SEIMBANG_DETIK`` seconds anyway. A worker that dies says nothing, but its
+session ends and its locks with it; a worker whose session ended while it lives finds out at its next balance
+(every statement on the session is bounded) and stops owning anything. So a partition that went free without a
+word is taken only after ``tenggang()``, longer than that. Updates forwarded to a partition without an owner wait
+in the table until one takes it.
 
 A partition that comes to a worker brings users whose state another worker may have changed: their state is read
 from the database before each one's first update (``perlu_dimuat``). SQLite serves one worker, which is then the
@@ -26,7 +28,7 @@ import logging
 import math
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -46,9 +48,14 @@ BATAS_AMBIL = 500  # forwarded updates taken per statement
 _HITUNG_PEKERJA = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 "
                    "AND classid = $1::int8::oid AND database = (SELECT oid FROM pg_database "
                    "WHERE datname = current_database())")
-_PARTISI_DIPEGANG = ("SELECT objid::int8 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 "
+_PARTISI_DIPEGANG = ("SELECT objid::int8, pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 "
                      "AND classid = $1::int8::oid AND database = (SELECT oid FROM pg_database "
                      "WHERE datname = current_database())")
+
+
+def tenggang() -> float:
+    """How long a partition whose owner vanished without a word stays untaken (its owner's time to notice)."""
+    return 2 * SEIMBANG_DETIK + 1.0
 
 
 def partisi_dari(kunci: int) -> int:
@@ -60,13 +67,15 @@ class PemilikPartisi:
     """The partitions this worker owns, the listening session that holds them, and the forwarded updates' intake.
 
     ``terima(update_id, partisi, isi)`` hands one forwarded update (its JSON) to the Application; it is called in
-    order of update id and must not wait.
+    order of update id and must not wait. ``simpan()`` writes what the Application has not written yet.
     """
 
-    def __init__(self, engine: AsyncEngine, terima: Callable[[int, int, str], None]) -> None:
+    def __init__(self, engine: AsyncEngine, terima: Callable[[int, int, str], None],
+                 simpan: Callable[[], Awaitable[None]] | None = None) -> None:
         self.aktif = engine.dialect.name == "postgresql"
         self._engine = engine
         self._terima = terima
+        self._simpan = simpan  # writes the state the Application still holds (before a partition is given up)
         self.milik: set[int] = set()
         self._dimuat: dict[int, set[int]] = {}  # partition → keys whose state was read since it came here
         self._jalan: Counter[int] = Counter()  # partition → updates handed to the Application, not finished
@@ -81,6 +90,8 @@ class PemilikPartisi:
         self._conn: AsyncConnection | None = None
         self._apg: Any = None  # the asyncpg connection under _conn
         self._nomor = random.randrange(1, 2**31)  # this worker's KUNCI_PEKERJA id
+        self._dipegang_lalu: dict[int, int] = {}  # others' partitions at the last balance → the session holding it
+        self._hilang_sejak: dict[int, float] = {}  # partitions whose owner vanished → since when (see _amati)
         self.mengambil = False  # a take is running (tests wait for it)
 
     # --- what the webhook and the update processor ask ---------------------------------------------------------
@@ -149,9 +160,10 @@ class PemilikPartisi:
                 await tugas
         self._tugas = []
         try:
-            for p in sorted(self.milik):
+            dilepas = sorted(self.milik)
+            for p in dilepas:
                 await self._lepas(p)
-            await self._kabari()
+            await self._kabari(dilepas)
         except Exception:
             log.warning("partisi tidak dapat dilepas satu per satu; sesi ditutup", exc_info=True)
         await self._putus()
@@ -161,7 +173,7 @@ class PemilikPartisi:
     async def _sesi(self) -> Any:
         """The session holding this worker's locks and listening (connected on first use)."""
         if self._apg is None:
-            if self._conn is not None:  # ended under us (_sesi_putus): let it go
+            if self._conn is not None:  # a session that ended: let it go
                 conn, self._conn = self._conn, None
                 with contextlib.suppress(Exception):
                     await conn.close()
@@ -173,7 +185,7 @@ class PemilikPartisi:
                 await apg.fetchval("SELECT pg_advisory_lock($1, $2)", KUNCI_PEKERJA, self._nomor)
                 await apg.add_listener(pembaruan.SALURAN, self._dengar_pembaruan)
                 await apg.add_listener(SALURAN_SEIMBANG, self._dengar_seimbang)
-                apg.add_termination_listener(self._sesi_putus)
+                await apg.execute(f"NOTIFY {SALURAN_SEIMBANG}")  # a worker came (or came back): balance now
             except BaseException:
                 await conn.close()
                 raise
@@ -183,16 +195,8 @@ class PemilikPartisi:
     async def _sql(self, sql: str, *args: Any) -> Any:
         async with self._kunci_sql:
             apg = await self._sesi()
-            return await apg.fetch(sql, *args)
-
-    def _sesi_putus(self, _conn: Any) -> None:
-        """The session ended (a PostgreSQL restart): its locks are gone, so are this worker's partitions."""
-        if self.milik:
-            log.warning("sesi partisi terputus: %d partisi dilepas", len(self.milik))
-        self.milik.clear()
-        self._dimuat.clear()
-        self._apg = None
-        self._perlu_seimbang.set()
+            # Bounded: a session that stopped answering must be noticed (and its partitions given up) in time
+            return await asyncio.wait_for(apg.fetch(sql, *args), SEIMBANG_DETIK)
 
     async def _putus(self) -> None:
         self.milik.clear()
@@ -211,11 +215,15 @@ class PemilikPartisi:
             if int(payload) in self.milik:
                 self._perlu_ambil.set()
 
-    def _dengar_seimbang(self, _conn: Any, pid: int, _channel: str, _payload: str) -> None:
+    def _dengar_seimbang(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        for p in filter(None, payload.split(",")):  # given up in order: free to take at once
+            with contextlib.suppress(ValueError):
+                self._dipegang_lalu.pop(int(p), None)
+                self._hilang_sejak.pop(int(p), None)
         self._perlu_seimbang.set()
 
-    async def _kabari(self) -> None:
-        await self._sql(f"SELECT pg_notify('{SALURAN_SEIMBANG}', '')")
+    async def _kabari(self, dilepas: list[int]) -> None:
+        await self._sql("SELECT pg_notify($1, $2)", SALURAN_SEIMBANG, ",".join(map(str, dilepas)))
 
     # --- balance -------------------------------------------------------------------------------------------------
 
@@ -234,16 +242,18 @@ class PemilikPartisi:
     async def _seimbangkan(self) -> None:
         """Own ⌈partitions / live workers⌉ partitions: release the surplus, take free ones up to the share."""
         pekerja = int((await self._sql(_HITUNG_PEKERJA, KUNCI_PEKERJA))[0][0])
+        dipegang = {int(r[0]): int(r[1]) for r in await self._sql(_PARTISI_DIPEGANG, KUNCI_PARTISI)}
+        self._amati(dipegang)
         bagian = math.ceil(JUMLAH_PARTISI / max(pekerja, 1))
         if len(self.milik) > bagian:
-            for p in sorted(self.milik, reverse=True)[: len(self.milik) - bagian]:
+            dilepas = sorted(self.milik, reverse=True)[: len(self.milik) - bagian]
+            for p in dilepas:
                 await self._lepas(p)
-            await self._kabari()
+            await self._kabari(dilepas)
             return
         if len(self.milik) == bagian:
             return
-        dipegang = {int(r[0]) for r in await self._sql(_PARTISI_DIPEGANG, KUNCI_PARTISI)}
-        bebas = [p for p in range(JUMLAH_PARTISI) if p not in dipegang]
+        bebas = [p for p in range(JUMLAH_PARTISI) if p not in dipegang and p not in self._hilang_sejak]
         random.shuffle(bebas)  # workers balancing at the same moment try different ones first
         for p in bebas:
             if len(self.milik) >= bagian:
@@ -252,6 +262,20 @@ class PemilikPartisi:
                 self._dimuat[p] = set()
                 self.milik.add(p)
                 self._perlu_ambil.set()
+
+    def _amati(self, dipegang: dict[int, int]) -> None:
+        """Note the partitions another worker held at the last balance and that are free now without having been
+        given up in order: that worker's session ended, but the worker may not know yet and still be handling its
+        users (it finds out at its next balance, at most ``SEIMBANG_DETIK`` and a bounded statement later). Such a
+        partition is taken only after ``tenggang()``."""
+        now = asyncio.get_running_loop().time()
+        for p in self._dipegang_lalu:
+            if p not in dipegang:
+                self._hilang_sejak.setdefault(p, now)
+        for p, sejak in list(self._hilang_sejak.items()):
+            if p in dipegang or now - sejak >= tenggang():
+                del self._hilang_sejak[p]
+        self._dipegang_lalu = {p: pid for p, pid in dipegang.items() if p not in self.milik}
 
     async def _lepas(self, p: int) -> None:
         async with self._kunci_ambil:  # no take in progress still hands over an update of p
@@ -262,6 +286,11 @@ class PemilikPartisi:
             await asyncio.sleep(0.005)
         if self._jalan.get(p):
             log.warning("partisi %d dilepas sementara %d pembaruan masih berjalan", p, self._jalan[p])
+        if self._simpan is not None:  # what an update left unwritten (e.g. one stopped before the last group)
+            try:
+                await self._simpan()
+            except Exception:
+                log.exception("status pengguna partisi %d tidak tersimpan sebelum dilepas", p)
         self._dimuat.pop(p, None)
         await self._sql("SELECT pg_advisory_unlock($1, $2)", KUNCI_PARTISI, p)
 

@@ -16,7 +16,8 @@ POSTs over them) and runs in *worker mode*:
   before each such user's first update the worker reads that user's rows in one query (``segarkan``:
   user_data, chat_data and the state of every persistent conversation for this chat and user) and puts them into
   the Application (conversation dicts without tracking, so nothing is written back). Each update's changes are
-  written before it counts as finished, and a partition is given up only when its running updates finished.
+  written by its last handler group, as in polling mode; a partition is given up only when its running updates
+  finished and anything left unwritten is written.
 * **Conversation timeouts.** A conversation's timeout is an entry in the memory of the worker that handled its
   last step, fired by that worker's timeout sweep (``handlers.batas_waktu``: one job every few seconds for all
   conversations). The sweep hands it to ``PekerjaJobQueue.jaga_batas_waktu``: a worker that no longer owns the
@@ -131,12 +132,16 @@ async def segarkan(app: App, persistence: DbPersistence, update: Update) -> None
 
 class PekerjaUpdateProcessor(PerUserUpdateProcessor):
     """PerUserUpdateProcessor for the owner of some partitions: a user's state read before the first update since
-    the partition came here, each update's changes written before it counts as finished."""
+    the partition came here; what is left unwritten is written before a partition is given up."""
 
     def __init__(self, max_concurrent_updates: int, engine: AsyncEngine) -> None:
         super().__init__(max_concurrent_updates)
-        self.partisi = PemilikPartisi(engine, self._terima)
+        self.partisi = PemilikPartisi(engine, self._terima, self._simpan)
         self._app: App | None = None
+
+    async def _simpan(self) -> None:
+        if self._app is not None:
+            await self._app.update_persistence()
 
     def pasang(self, app: App) -> None:
         """Attach the Application whose state is refreshed (set right after it is built)."""
@@ -177,8 +182,7 @@ class PekerjaUpdateProcessor(PerUserUpdateProcessor):
                 except Exception:
                     # Handling it anyway is better than losing it; with the database away the step fails visibly.
                     log.exception("status pengguna %s tidak dapat dimuat ulang", user)
-            await coroutine
-            await app.update_persistence()
+            await coroutine  # its changes are written by its last handler group (bot.persistence.flush_after_update)
         finally:
             self.partisi.selesai(update.update_id)
 

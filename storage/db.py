@@ -37,6 +37,9 @@ KUNCI_PEKERJA = KUNCI_PANTAU + 2  # one per live webhook worker, so they can cou
 KUNCI_PARTISI = KUNCI_PANTAU + 3  # a partition of users, held by the worker owning it (bot/partisi.py)
 SQLITE_POOL = 15
 PG_POOL = 20
+# Statements prepared per PostgreSQL connection (SQLAlchemy's default is 100: Pantau runs more distinct statements
+# than that, so a busy connection prepared the same ones again and again, a round trip each).
+PG_SIAP_PAKAI = 1000
 
 
 def normalise_url(url: str) -> str:
@@ -265,7 +268,7 @@ class _SambunganPgBacaLangsung(AsyncAdapt_asyncpg_connection):
 class _DbapiPgBacaLangsung(AsyncAdapt_asyncpg_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> Any:
         creator_fn = kw.pop("async_creator_fn", self.asyncpg.connect)
-        cache = kw.pop("prepared_statement_cache_size", 100)
+        cache = kw.pop("prepared_statement_cache_size", PG_SIAP_PAKAI)
         nama = kw.pop("prepared_statement_name_func", None)
         return await_(_SambunganPgBacaLangsung.create(self, creator_fn(*arg, **kw),
                                                       prepared_statement_cache_size=cache,

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import tables as t
@@ -27,8 +26,28 @@ SALURAN = "pantau_pembaruan"  # the PostgreSQL channel announcing a forwarded up
 _B = t.bot_persistence
 
 
+# On PostgreSQL the webhook's statements are sent as written (one to three per update, on every worker): the same
+# rows as the Core statements, without building and keying a statement each time.
+_CATAT_PG = ("INSERT INTO processed_updates (update_id, user_id, received_at) VALUES ($1, $2, $3) "
+             "ON CONFLICT (update_id) DO NOTHING RETURNING update_id")
+_TERUSKAN_PG = ("WITH baru AS (INSERT INTO processed_updates (update_id, user_id, received_at, partisi, isi, diambil) "
+                "VALUES ($1, $2, $3, $4, $5, false) ON CONFLICT (update_id) DO NOTHING RETURNING partisi) "
+                f"SELECT pg_notify('{SALURAN}', partisi::text) FROM baru")
+_AMBIL_PG = ("UPDATE processed_updates SET diambil = true WHERE update_id IN (SELECT update_id FROM processed_updates "
+             "WHERE NOT diambil AND partisi = ANY($1::smallint[]) ORDER BY update_id LIMIT $2 FOR UPDATE SKIP LOCKED) "
+             "RETURNING update_id, partisi, isi")
+
+
+def _utc_naif(now: datetime) -> datetime:
+    """A time as the UTCDateTime columns store it (naive UTC)."""
+    return t.UTCDateTime().process_bind_param(now, None)  # type: ignore[arg-type, return-value]
+
+
 async def catat(conn: AsyncConnection, update_id: int, user_id: int | None, *, now: datetime) -> bool:
     """Record an update id handled where it arrived; False when it was already recorded (a redelivery: drop it)."""
+    if conn.dialect.name == "postgresql":
+        rows = await conn.exec_driver_sql(_CATAT_PG, (update_id, user_id, _utc_naif(now)))
+        return rows.first() is not None
     return await insert_ignore(conn, _P, {"update_id": update_id, "user_id": user_id, "received_at": now},
                                conflict=["update_id"])
 
@@ -37,24 +56,20 @@ async def teruskan(conn: AsyncConnection, update_id: int, user_id: int | None, *
                    now: datetime) -> bool:
     """Record an update for the owner of its partition and wake the workers listening on ``SALURAN`` (PostgreSQL
     only), in one statement; False when it was already recorded (a redelivery: drop it)."""
-    baru = (pg_insert(_P).values(update_id=update_id, user_id=user_id, received_at=now, partisi=partisi, isi=isi,
-                                 diambil=False)
-            .on_conflict_do_nothing(index_elements=["update_id"]).returning(_P.c.partisi).cte("baru"))
-    stmt = sa.select(sa.func.pg_notify(SALURAN, sa.cast(baru.c.partisi, sa.Text))).select_from(baru)
-    return (await conn.execute(stmt)).first() is not None
+    rows = await conn.exec_driver_sql(_TERUSKAN_PG, (update_id, user_id, _utc_naif(now), partisi, isi))
+    return rows.first() is not None
 
 
 async def ambil_antrean(conn: AsyncConnection, partisi: Collection[int], *, batas: int = 500
                         ) -> list[tuple[int, int, str]]:
-    """Take the forwarded updates waiting in these partitions, oldest first: (update id, partition, JSON) each,
-    marked taken in the same statement (a worker taking them at the same moment skips the rows locked here)."""
+    """Take the forwarded updates waiting in these partitions (PostgreSQL), oldest first: (update id, partition,
+    JSON) each, marked taken in the same statement (a worker taking them at the same moment skips the rows locked
+    here)."""
     if not partisi:
         return []
-    antre = (sa.select(_P.c.update_id).where(~_P.c.diambil, _P.c.partisi.in_(sorted(partisi)))
-             .order_by(_P.c.update_id).limit(batas).with_for_update(skip_locked=True))
-    rows = await conn.execute(sa.update(_P).where(_P.c.update_id.in_(antre)).values(diambil=True)
-                              .returning(_P.c.update_id, _P.c.partisi, _P.c.isi))
-    return sorted((int(uid), int(p), str(isi)) for uid, p, isi in rows.all())
+    rows = await conn.exec_driver_sql(_AMBIL_PG, (sorted(partisi), batas))
+    hasil: list[tuple[Any, ...]] = [tuple(r) for r in rows.all()]
+    return sorted((int(uid), int(p), str(isi)) for uid, p, isi in hasil)
 
 
 async def jumlah_antrean(conn: AsyncConnection) -> int:

@@ -34,7 +34,7 @@ from handlers import teks
 from handlers.batas_waktu import sapu
 from storage import org, outbox, pembaruan
 from storage import tables as t
-from storage.db import create_engine
+from storage.db import KUNCI_PARTISI, create_engine
 from tests.bot.harness import Jam
 from tests.conftest import PG_URL
 
@@ -260,6 +260,48 @@ async def test_updates_forwarded_to_a_worker_that_died_are_handled_by_the_next_o
         await seimbang(lain)
         await tenang(api, lain)
         assert len(api.messages(PETUGAS)) == 1
+        async with a.engine.connect() as conn:
+            assert await pembaruan.jumlah_antrean(conn) == 0
+
+
+@perlu_pg
+async def test_a_worker_whose_session_ends_gives_its_users_up_and_takes_a_share_again(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("dua pekerja butuh PostgreSQL")
+    from bot import partisi
+
+    monkeypatch.setattr(partisi, "SEIMBANG_DETIK", 0.2)
+    api, jam = FakeBotApi(), Jam(H_MIN_1)
+    api.add_user(PETUGAS, "Petugas Demo")
+    async with pekerja(database_url, api, jam, "A") as a, pekerja(database_url, api, jam, "B") as b:
+        await seimbang(a, b)
+        await asyncio.sleep(0.5)  # a balance or two more: each has seen who holds what
+        p = partisi_dari(PETUGAS)
+        pemilik_, lain = (a, b) if p in a.partisi.milik else (b, a)
+        # PostgreSQL ends the owner's session (a restart, an administrator): its locks are gone at once, but the
+        # worker learns it only at its next balance, so the other must not take the partitions before then
+        async with lain.engine.connect() as conn:
+            pid = await conn.scalar(sa.text(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = :k AND objid = :p AND granted"),
+                {"k": KUNCI_PARTISI, "p": p})
+            assert await conn.scalar(sa.text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+        lain.partisi._perlu_seimbang.set()
+        await asyncio.sleep(0.1)
+        assert p not in lain.partisi.milik  # within its owner's time to notice
+        # The worker finds out, gives everything up, reconnects and takes a share again (its old partitions were
+        # still free); at no moment do both own the user.
+        sesi_lama = pemilik_.partisi._apg
+        deadline = time.monotonic() + 10
+        while pemilik_.partisi._apg in (None, sesi_lama) or p not in pemilik_.partisi.milik | lain.partisi.milik:
+            assert not (p in lain.partisi.milik and p in pemilik_.partisi.milik), "dua pekerja memegang pengguna"
+            assert time.monotonic() < deadline, "pekerja tidak tersambung lagi"
+            await asyncio.sleep(0.005)
+        await seimbang(a, b)
+        for w in (a, b):
+            await w.kirim(await api.send_text(PETUGAS, "/profil"))
+        await tenang(api, a, b)
+        assert len(api.messages(PETUGAS)) == 2
         async with a.engine.connect() as conn:
             assert await pembaruan.jumlah_antrean(conn) == 0
 
