@@ -379,9 +379,19 @@ App = Any  # an Application of any context types
 
 
 def percakapan_persisten(app: App) -> list[ConversationHandler[Any]]:
-    """Every persistent ConversationHandler of the Application (top level; Pantau has no nested ones)."""
-    return [h for group in app.handlers.values() for h in group
-            if isinstance(h, ConversationHandler) and h.persistent and h.name]
+    """Every persistent ConversationHandler of the Application (top level; Pantau has no nested ones).
+
+    Asked at every update: kept with the Application, and looked for again only when its handlers changed."""
+    jumlah = sum(map(len, app.handlers.values()))
+    simpan = app.bot_data.get(_PERCAKAPAN)
+    if simpan is None or simpan[0] != jumlah:
+        simpan = app.bot_data[_PERCAKAPAN] = (jumlah, [
+            h for group in app.handlers.values() for h in group
+            if isinstance(h, ConversationHandler) and h.persistent and h.name])
+    return list(simpan[1])
+
+
+_PERCAKAPAN = "pantau.percakapan_persisten"  # bot_data: (handler count, the persistent conversations)
 
 
 def kunci_percakapan(h: ConversationHandler[Any], update: Update) -> tuple[int, ...] | None:

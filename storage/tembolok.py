@@ -12,6 +12,7 @@ before the bot or its web admin runs anything), so no write can be under way uns
 """
 from __future__ import annotations
 
+import functools
 import re
 import time
 import weakref
@@ -78,6 +79,12 @@ class Tembolok(Generic[K, V]):
         return nilai
 
 
+@functools.lru_cache(maxsize=4096)
+def _tabel_ditulis(statement: str) -> frozenset[str]:
+    """The watched tables a statement names (a statement's text repeats: the parameters are bound, not in it)."""
+    return frozenset(m.lower() for m in _POLA.findall(statement))
+
+
 class _Pengawas:
     """The caches of one engine and the listeners that empty them."""
 
@@ -97,7 +104,7 @@ class _Pengawas:
     def sebelum(self, conn: sa.Connection, _cur: Any, statement: str, *_: Any) -> None:
         if statement[:24].lstrip()[:6].upper() == "SELECT":
             return
-        tabel = {m.lower() for m in _POLA.findall(statement)}
+        tabel = _tabel_ditulis(statement)
         if tabel:
             sudah = conn.info.get(_DITULIS, frozenset())
             for t in tabel - sudah:
