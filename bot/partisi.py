@@ -153,12 +153,20 @@ class PemilikPartisi:
         if not self.aktif or self._berhenti:
             return
         self._berhenti = True
-        for tugas in self._tugas:
-            tugas.cancel()
-        for tugas in self._tugas:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await tugas
+        seimbang, ambil = self._tugas or (None, None)
         self._tugas = []
+        if seimbang is not None:
+            seimbang.cancel()  # no partition is taken any more
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await seimbang
+        if ambil is not None:
+            # Not cancelled: updates a take marked as taken must reach the Application, which still runs. The loop
+            # takes what waits once more and ends.
+            self._perlu_ambil.set()
+            try:
+                await asyncio.wait_for(ambil, TUNGGU_SELESAI_S)
+            except (TimeoutError, Exception):
+                log.warning("pengambilan pembaruan yang diteruskan tidak selesai saat berhenti", exc_info=True)
         try:
             dilepas = sorted(self.milik)
             for p in dilepas:
@@ -297,15 +305,19 @@ class PemilikPartisi:
     # --- forwarded updates ---------------------------------------------------------------------------------------
 
     async def _ulang_ambil(self) -> None:
-        while not self._berhenti:
+        while True:
             await self._perlu_ambil.wait()
             self._perlu_ambil.clear()
             try:
                 await self.ambil()
             except Exception:
                 log.exception("pembaruan yang diteruskan tidak dapat diambil; dicoba lagi")
+                if self._berhenti:
+                    return
                 await asyncio.sleep(1.0)
                 self._perlu_ambil.set()
+            if self._berhenti:
+                return
 
     async def ambil(self) -> int:
         """Take the forwarded updates waiting in this worker's partitions and hand them over; how many."""

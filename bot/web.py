@@ -35,8 +35,11 @@ def create_web_app(app: Application[Any, Any, Any, Any, Any, Any], *, mode: str,
         except Exception as exc:  # health must answer, whatever the database does
             db = f"galat: {type(exc).__name__}"
         status = 200 if db == "ok" else 503
-        return JSONResponse({"status": "ok" if status == 200 else "galat", "basis_data": db, "mode": mode},
-                            status_code=status)
+        isi: dict[str, Any] = {"status": "ok" if status == 200 else "galat", "basis_data": db, "mode": mode}
+        proses = app.update_processor
+        if isinstance(proses, pekerja.PekerjaUpdateProcessor) and proses.partisi.aktif:
+            isi["partisi"] = len(proses.partisi.milik)  # this worker's share of the users (bot/partisi.py)
+        return JSONResponse(isi, status_code=status)
 
     async def webhook(request: Request) -> Response:
         token = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")

@@ -156,6 +156,8 @@ async def test_two_workers_share_one_conversation_and_handle_each_update_once(da
     api.add_user(PETUGAS, "Petugas Demo")
     async with pekerja(database_url, api, jam, "A") as a, pekerja(database_url, api, jam, "B") as b:
         await seimbang(a, b)
+        for w in (a, b):  # each says its share
+            assert (await w.client.get("/health")).json()["partisi"] == JUMLAH_PARTISI // 2
         tps = (await tps_petugas(a.engine))[0]
         ids = []
         for i, buat in enumerate(langkah_tiba(api, PETUGAS, tps)):
