@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
 import random
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -185,7 +186,10 @@ class PemilikPartisi:
                 conn, self._conn = self._conn, None
                 with contextlib.suppress(Exception):
                     await conn.close()
-            self._eng = self._eng or create_async_engine(self._engine.url, poolclass=NullPool)
+            # Named after the process, so pg_stat_activity and pg_locks tell which worker holds which partitions
+            self._eng = self._eng or create_async_engine(
+                self._engine.url, poolclass=NullPool,
+                connect_args={"server_settings": {"application_name": f"pantau partisi {os.getpid()}"}})
             conn = await self._eng.connect()
             try:
                 raw = await conn.get_raw_connection()

@@ -35,7 +35,7 @@ from bot.fakebotapi_http import create_http_app
 from bot.outbox import OutboxSender
 from storage import org, outbox
 from storage import tables as t
-from storage.db import create_engine, inserted_id
+from storage.db import KUNCI_PARTISI, create_engine, inserted_id
 from tests.bot.bantuan_pemilihan import pemilihan_hari_ini
 from tests.bot.harness import Jam, bot_uji
 from tests.conftest import _pg_admin
@@ -73,13 +73,15 @@ async def telegram_http(api: FakeBotApi) -> AsyncIterator[str]:
 class PantauRun:
     """`pantau run` in a subprocess (polling the fake Bot API), started and killed like in production."""
 
-    def __init__(self, url: str, base: str, tmp: Path) -> None:
+    def __init__(self, url: str, base: str, tmp: Path, *, webhook: bool = False) -> None:
         self.port = _port()
         self.log = tmp / f"pantau-{self.port}.log"
         env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
         env.update(DATABASE_URL=url, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=base, PANTAU_WEB_PORT=str(self.port),
                    PTB_TIMEDELTA="true", PYTHONPATH=str(ROOT))
         env.pop("PANTAU_WEBHOOK_URL", None)
+        if webhook:  # a webhook worker: several share the database (bot/pekerja.py)
+            env["PANTAU_WEBHOOK_URL"] = "https://pantau.uji.invalid"
         self._out = self.log.open("w")
         self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--no-demo"], cwd=tmp, env=env,
                                      stdout=self._out, stderr=subprocess.STDOUT)
@@ -272,6 +274,128 @@ async def test_kill_9_under_load_then_restart_loses_nothing_acknowledged(databas
         sisa = (await conn.execute(sa.select(t.outbox.c.dedup_key).where(
             t.outbox.c.status != "terkirim", t.outbox.c.dedup_key.like("pengingat:uji:%")))).scalars().all()
         assert not sisa, (sisa, diklaim)
+    await engine.dispose()
+
+
+class Pengantar:
+    """Telegram in webhook mode behind a load balancer: each update POSTed to the next live worker."""
+
+    def __init__(self, workers: list[PantauRun]) -> None:
+        from bot.run import webhook_secret
+
+        self.workers, self.secret, self.n = workers, webhook_secret(TOKEN), 0
+        self.client = httpx.AsyncClient(trust_env=False, timeout=10)
+
+    def hidup(self) -> list[PantauRun]:
+        return [w for w in self.workers if w.proc.poll() is None]
+
+    async def kirim(self, upd: Any) -> Any:
+        for _ in range(50):  # a worker that does not take it (killed meanwhile, 503): the next one, as Telegram
+            hidup = self.hidup()
+            w = hidup[self.n % len(hidup)]
+            self.n += 1
+            with contextlib.suppress(httpx.TransportError):
+                r = await self.client.post(f"http://127.0.0.1:{w.port}/telegram/webhook", json=dict(upd),
+                                           headers={"X-Telegram-Bot-Api-Secret-Token": self.secret})
+                if r.status_code == 200:
+                    return upd
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"pembaruan {upd['update_id']} tidak diterima")
+
+
+async def test_kill_9_of_one_webhook_worker_the_other_takes_its_users_over(database_url: str, tmp_path: Path) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("dua pekerja butuh PostgreSQL")
+    from bot.partisi import JUMLAH_PARTISI, partisi_dari
+
+    engine = create_engine(database_url)
+    await pemilihan_hari_ini(engine)
+    petugas = await buat_petugas(engine, 6, 2)
+    api = FakeBotApi(token=TOKEN)
+    for tg, _ in petugas:
+        api.add_user(tg, f"Petugas {tg}")
+    api.latency = 0.01
+    async with telegram_http(api) as base:
+        workers = [PantauRun(database_url, base, tmp_path, webhook=True) for _ in range(2)]
+        pengantar = Pengantar(workers)
+        try:
+            for w in workers:
+                await w.siap()
+
+            async def bagian(w: PantauRun) -> int:
+                return int((await pengantar.client.get(f"http://127.0.0.1:{w.port}/health")).json()["partisi"])
+
+            deadline = time.monotonic() + 20
+            while [await bagian(w) for w in workers] != [JUMLAH_PARTISI // 2] * 2:
+                assert time.monotonic() < deadline, "partisi tidak terbagi"
+                await asyncio.sleep(0.1)
+
+            def lewat(tg: int) -> Any:  # the officer's actions go through the load balancer
+                asli = api.send_text, api.press, api.send_photo
+
+                class Api:
+                    async def send_text(self, *a: Any, **k: Any) -> Any:
+                        return await pengantar.kirim(await asli[0](*a, **k))
+
+                    async def press(self, *a: Any, **k: Any) -> Any:
+                        return await pengantar.kirim(await asli[1](*a, **k))
+
+                    async def send_photo(self, *a: Any, **k: Any) -> Any:
+                        return await pengantar.kirim(await asli[2](*a, **k))
+
+                    def __getattr__(self, nama: str) -> Any:
+                        return getattr(api, nama)
+
+                return Api()
+
+            # A half-way report: it must go on at the other worker once its owner is killed
+            tengah, tps_tengah = petugas[0]
+            petugas = petugas[1:]
+            p = Petugas(lewat(tengah), tengah, tps_tengah)  # type: ignore[arg-type]
+            await p.langkah(lambda: p.api.send_text(tengah, "/tiba"))
+            await p.langkah(lambda: p.api.press(tengah, keyboard(api, tengah), f"tb:tps:{tps_tengah[0]}"))
+            await p.langkah(lambda: p.api.press(tengah, keyboard(api, tengah), "tb:ok"))
+            # kill the worker holding the officer's partition (its session is named after its process)
+            async with engine.connect() as conn:
+                nama = await conn.scalar(sa.text(
+                    "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+                    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :k AND l.objid = :p"),
+                    {"k": KUNCI_PARTISI, "p": partisi_dari(tengah)})
+            mati = next(w for w in workers if nama == f"pantau partisi {w.proc.pid}")
+            beban = [asyncio.create_task(Petugas(lewat(tg), tg, tps).lapor_terus())  # type: ignore[arg-type]
+                     for tg, tps in petugas]
+            await api.wait_for(lambda: bool(diakui(api, [tg for tg, _ in petugas])), timeout=60)
+            await asyncio.sleep(0.3)
+            assert not any(x.done() for x in beban), [x.exception() for x in beban if x.done()]
+            mati.bunuh()
+            for x in beban:
+                x.cancel()
+            await asyncio.gather(*beban, return_exceptions=True)
+            hidup = next(w for w in workers if w is not mati)
+            # the survivor takes every partition over (after the dead worker's time to notice)
+            deadline = time.monotonic() + 30
+            while await bagian(hidup) != JUMLAH_PARTISI:
+                assert time.monotonic() < deadline, "partisi pekerja yang mati tidak diambil alih"
+                await asyncio.sleep(0.2)
+            # every user is served again, the half-way report goes on where it stood, whoever owned the user
+            for d in ("tb:moda:PICKUP", "tb:kini"):
+                await p.langkah(lambda d=d: p.api.press(tengah, keyboard(api, tengah), d))  # type: ignore[misc]
+            await p.langkah(lambda: p.api.send_photo(tengah, file_id="foto-kill"))
+            await p.langkah(lambda: p.api.press(tengah, keyboard(api, tengah), "tb:kirim"))
+            assert "Nomor tanda terima" in (api.last(tengah).text or ""), api.last(tengah).text
+        finally:
+            for w in workers:
+                if w.proc.poll() is None:
+                    await w.hentikan()
+            await pengantar.client.aclose()
+    diakui_semua = diakui(api, [tg for tg, _ in petugas] + [tengah])
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(t.arrival_reports.c.nomor))).scalars().all()
+        tanpa_baris = (await conn.execute(
+            sa.select(sa.func.count()).select_from(t.arrival_reports)
+            .where(~sa.exists().where(t.arrival_lines.c.report_id == t.arrival_reports.c.id)))).scalar_one()
+    assert diakui_semua <= set(rows) and len(rows) == len(set(rows))  # every acknowledged report, once, whole
+    assert tanpa_baris == 0
     await engine.dispose()
 
 
