@@ -26,9 +26,9 @@ from bot.fakebotapi import FakeBotApi, FakeRequest, UpdateDict
 from bot.outbox import OutboxSender
 from bot.partisi import JUMLAH_PARTISI, PemilikPartisi, partisi_dari
 from bot.pekerja import PekerjaUpdateProcessor, kunci_mentah, kunci_mulai, percakapan_persisten
-from bot.updates import kunci
 from bot.run import webhook_secret
 from bot.settings import Settings
+from bot.updates import kunci
 from bot.web import WEBHOOK_PATH, create_web_app
 from handlers import teks
 from handlers.batas_waktu import sapu
