@@ -10,9 +10,11 @@ Balance: every live worker holds one ``KUNCI_PEKERJA`` lock, so each can count t
 owns at most ⌈partitions / workers⌉. A worker over its share releases partitions (after their running updates
 finished), one under it takes free ones. Workers say when they come, and which partitions they gave up, on a
 second channel, and balance every ``SEIMBANG_DETIK`` seconds anyway. A worker that dies says nothing, but its
-session ends and its locks with it; a worker whose session ended while it lives finds out at its next balance
-(every statement on the session is bounded) and stops owning anything. So a partition that went free without a
-word is taken only after ``tenggang()``, longer than that. Updates forwarded to a partition without an owner wait
+session ends and its locks with it. A worker owns its partitions only while its session answers: a heartbeat asks
+twice per ``SEIMBANG_DETIK`` (every statement on the session is bounded), and a worker whose session has not
+answered for that long owns nothing, whether or not it noticed why. So a partition that went free without a word
+is taken only after ``tenggang()``, longer than that lease, and a worker with a new session waits out a lease
+before taking partitions nobody announced. Updates forwarded to a partition without an owner wait
 in the table until one takes it.
 
 A partition that comes to a worker brings users whose state another worker may have changed: their state is read
@@ -91,6 +93,8 @@ class PemilikPartisi:
         self._conn: AsyncConnection | None = None
         self._apg: Any = None  # the asyncpg connection under _conn
         self._nomor = random.randrange(1, 2**31)  # this worker's KUNCI_PEKERJA id
+        self._sah_sampai = 0.0  # the lease: this worker owns its partitions until then (see _sah)
+        self._sesi_baru = False  # the session was just opened: its first balance waits (see _amati)
         self._dipegang_lalu: dict[int, int] = {}  # others' partitions at the last balance → the session holding it
         self._hilang_sejak: dict[int, float] = {}  # partitions whose owner vanished → since when (see _amati)
         self.mengambil = False  # a take is running (tests wait for it)
@@ -98,8 +102,13 @@ class PemilikPartisi:
     # --- what the webhook and the update processor ask ---------------------------------------------------------
 
     def memiliki(self, p: int) -> bool:
-        """Whether this worker handles partition p now."""
-        return not self.aktif or p in self.milik
+        """Whether this worker handles partition p now: it holds p, and its session answered within the lease."""
+        return not self.aktif or (p in self.milik and self._sah())
+
+    def _sah(self) -> bool:
+        """Whether the session answered within ``SEIMBANG_DETIK`` (a heartbeat asks twice as often): a worker whose
+        session ended stops owning anything by then, whether or not it has noticed."""
+        return asyncio.get_running_loop().time() < self._sah_sampai
 
     def pesan(self, p: int) -> None:
         """An update of partition p is on its way to the Application: a release of p waits for it from now on."""
@@ -122,17 +131,18 @@ class PemilikPartisi:
             self.batal(p)
 
     def perlu_dimuat(self, kunci: int) -> bool:
-        """Whether this user's state must be read from the database first: the first update since the partition
-        came here (always, for a partition this worker does not own: e.g. an update without a partition key)."""
+        """Whether this user's state must be read from the database first: not read since the partition came here
+        (always, for a partition this worker does not own: e.g. an update without a partition key)."""
         if not self.aktif:
             return False
         dimuat = self._dimuat.get(partisi_dari(kunci))
-        if dimuat is None:
-            return True
-        if kunci in dimuat:
-            return False
-        dimuat.add(kunci)
-        return True
+        return dimuat is None or kunci not in dimuat
+
+    def sudah_dimuat(self, kunci: int) -> None:
+        """The user's state was read (only then: after a failed read the next update reads again)."""
+        dimuat = self._dimuat.get(partisi_dari(kunci))
+        if dimuat is not None:
+            dimuat.add(kunci)
 
     # --- life ----------------------------------------------------------------------------------------------------
 
@@ -146,7 +156,8 @@ class PemilikPartisi:
             log.exception("partisi belum dapat diambil; dicoba lagi")
             await self._putus()
         self._tugas = [asyncio.create_task(self._ulang_seimbang(), name="partisi-seimbang"),
-                       asyncio.create_task(self._ulang_ambil(), name="partisi-ambil")]
+                       asyncio.create_task(self._ulang_ambil(), name="partisi-ambil"),
+                       asyncio.create_task(self._ulang_denyut(), name="partisi-denyut")]
         self._perlu_ambil.set()
 
     async def berhenti(self) -> None:
@@ -154,12 +165,13 @@ class PemilikPartisi:
         if not self.aktif or self._berhenti:
             return
         self._berhenti = True
-        seimbang, ambil = self._tugas or (None, None)
+        seimbang, ambil, denyut = self._tugas or (None, None, None)
         self._tugas = []
-        if seimbang is not None:
-            seimbang.cancel()  # no partition is taken any more
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await seimbang
+        for tugas in (seimbang, denyut):
+            if tugas is not None:
+                tugas.cancel()  # no partition is taken any more
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await tugas
         if ambil is not None:
             # Not cancelled: updates a take marked as taken must reach the Application, which still runs. The loop
             # takes what waits once more and ends.
@@ -170,8 +182,9 @@ class PemilikPartisi:
                 log.warning("pengambilan pembaruan yang diteruskan tidak selesai saat berhenti", exc_info=True)
         try:
             dilepas = sorted(self.milik)
-            for p in dilepas:
-                await self._lepas(p)
+            await self._lepas(dilepas)
+            # no longer a live worker before the others hear it, so they count without it
+            await self._sql("SELECT pg_advisory_unlock($1, $2)", KUNCI_PEKERJA, self._nomor)
             await self._kabari(dilepas)
         except Exception:
             log.warning("partisi tidak dapat dilepas satu per satu; sesi ditutup", exc_info=True)
@@ -202,17 +215,22 @@ class PemilikPartisi:
                 await conn.close()
                 raise
             self._conn, self._apg = conn, apg
+            self._sesi_baru = True
         return self._apg
 
     async def _sql(self, sql: str, *args: Any) -> Any:
         async with self._kunci_sql:
             apg = await self._sesi()
             # Bounded: a session that stopped answering must be noticed (and its partitions given up) in time
-            return await asyncio.wait_for(apg.fetch(sql, *args), SEIMBANG_DETIK)
+            mulai = asyncio.get_running_loop().time()
+            rows = await asyncio.wait_for(apg.fetch(sql, *args), SEIMBANG_DETIK)
+            self._sah_sampai = mulai + SEIMBANG_DETIK  # it answered: the lease runs from when it was asked
+            return rows
 
     async def _putus(self) -> None:
         self.milik.clear()
         self._dimuat.clear()
+        self._sah_sampai = 0.0
         conn, self._conn, self._apg = self._conn, None, None
         if conn is not None:
             with contextlib.suppress(Exception):
@@ -259,8 +277,7 @@ class PemilikPartisi:
         bagian = math.ceil(JUMLAH_PARTISI / max(pekerja, 1))
         if len(self.milik) > bagian:
             dilepas = sorted(self.milik, reverse=True)[: len(self.milik) - bagian]
-            for p in dilepas:
-                await self._lepas(p)
+            await self._lepas(dilepas)
             await self._kabari(dilepas)
             return
         if len(self.milik) == bagian:
@@ -278,9 +295,16 @@ class PemilikPartisi:
     def _amati(self, dipegang: dict[int, int]) -> None:
         """Note the partitions another worker held at the last balance and that are free now without having been
         given up in order: that worker's session ended, but the worker may not know yet and still be handling its
-        users (it finds out at its next balance, at most ``SEIMBANG_DETIK`` and a bounded statement later). Such a
-        partition is taken only after ``tenggang()``."""
+        users until its lease runs out (``SEIMBANG_DETIK`` after its session last answered). Such a partition is
+        taken only after ``tenggang()``."""
         now = asyncio.get_running_loop().time()
+        if self._sesi_baru:
+            # A new session (start-up, reconnect) knows nothing of who held what: a partition free now may have
+            # been freed a moment ago by a session that ended, whose worker still owns it until its lease runs out.
+            self._sesi_baru = False
+            for p in range(JUMLAH_PARTISI):
+                if p not in dipegang and p not in self.milik:
+                    self._hilang_sejak.setdefault(p, now - tenggang() + SEIMBANG_DETIK + 0.5)
         for p in self._dipegang_lalu:
             if p not in dipegang:
                 self._hilang_sejak.setdefault(p, now)
@@ -289,22 +313,45 @@ class PemilikPartisi:
                 del self._hilang_sejak[p]
         self._dipegang_lalu = {p: pid for p, pid in dipegang.items() if p not in self.milik}
 
-    async def _lepas(self, p: int) -> None:
-        async with self._kunci_ambil:  # no take in progress still hands over an update of p
-            self.milik.discard(p)
+    async def _lepas(self, dilepas: list[int]) -> None:
+        """Give partitions up, all at once: no new update of theirs is handled here from now on, and each is unlocked
+        as soon as its running updates finished (and what they left unwritten is written)."""
+        async with self._kunci_ambil:  # no take in progress still hands over an update of them
+            self.milik.difference_update(dilepas)
         loop = asyncio.get_running_loop()
         batas = loop.time() + TUNGGU_SELESAI_S
-        while self._jalan.get(p) and loop.time() < batas:
-            await asyncio.sleep(0.005)
-        if self._jalan.get(p):
-            log.warning("partisi %d dilepas sementara %d pembaruan masih berjalan", p, self._jalan[p])
-        if self._simpan is not None:  # what an update left unwritten (e.g. one stopped before the last group)
+        sisa = list(dilepas)
+        while sisa:
+            selesai = [p for p in sisa if not self._jalan.get(p) or loop.time() >= batas]
+            if not selesai:
+                await asyncio.sleep(0.005)
+                continue
+            for p in selesai:
+                if self._jalan.get(p):
+                    log.warning("partisi %d dilepas sementara %d pembaruan masih berjalan", p, self._jalan[p])
+            if self._simpan is not None:  # what an update left unwritten (e.g. one stopped before the last group)
+                try:
+                    await asyncio.wait_for(self._simpan(), TUNGGU_SELESAI_S)
+                except Exception:
+                    log.exception("status pengguna partisi %s tidak tersimpan sebelum dilepas", selesai)
+            for p in selesai:
+                self._dimuat.pop(p, None)
+                await self._sql("SELECT pg_advisory_unlock($1, $2)", KUNCI_PARTISI, p)
+                sisa.remove(p)
+
+    async def _ulang_denyut(self) -> None:
+        """Ask the session twice per lease whether it still answers; when it does not, own nothing until the next
+        balance has reconnected."""
+        while not self._berhenti:
+            await asyncio.sleep(SEIMBANG_DETIK / 2)
+            if self._apg is None:
+                continue
             try:
-                await self._simpan()
+                await self._sql("SELECT 1")
             except Exception:
-                log.exception("status pengguna partisi %d tidak tersimpan sebelum dilepas", p)
-        self._dimuat.pop(p, None)
-        await self._sql("SELECT pg_advisory_unlock($1, $2)", KUNCI_PARTISI, p)
+                log.warning("sesi partisi tidak menjawab: %d partisi dilepas", len(self.milik), exc_info=True)
+                await self._putus()
+                self._perlu_seimbang.set()
 
     # --- forwarded updates ---------------------------------------------------------------------------------------
 
@@ -329,7 +376,7 @@ class PemilikPartisi:
         async with self._kunci_ambil:
             self.mengambil = True
             try:
-                while self.milik:
+                while self.milik and self._sah():
                     async with self._engine.connect() as conn:
                         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                         rows = await pembaruan.ambil_antrean(conn, self.milik, batas=BATAS_AMBIL)

@@ -152,8 +152,8 @@ class PekerjaUpdateProcessor(PerUserUpdateProcessor):
         assert self._app is not None
         try:
             update = Update.de_json(json.loads(isi), self._app.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            log.error("pembaruan %s yang diteruskan tidak terbaca; dibuang", update_id)
+        except Exception:  # one unreadable row must not cost the rest of the take
+            log.exception("pembaruan %s yang diteruskan tidak terbaca; dibuang", update_id)
             return
         self.partisi.pesan(p)
         self.partisi.jalan(update_id, p)
@@ -179,6 +179,7 @@ class PekerjaUpdateProcessor(PerUserUpdateProcessor):
             if isinstance(persistence, DbPersistence) and self.partisi.perlu_dimuat(user):
                 try:
                     await segarkan(app, persistence, update)
+                    self.partisi.sudah_dimuat(user)
                 except Exception:
                     # Handling it anyway is better than losing it; with the database away the step fails visibly.
                     log.exception("status pengguna %s tidak dapat dimuat ulang", user)
@@ -211,19 +212,23 @@ async def terima_webhook(app: App, data: dict[str, Any], body: bytes) -> int:
         return await _teruskan(svc, data, body, update.effective_user.id if update.effective_user else None, user)
     if p is not None:
         pemilik.pesan(p)  # from here a release of p waits for this update
+    diserahkan = False
     try:
-        baru = await catat_pembaruan(svc.engine, update, svc.now())
-    except Exception:
-        log.exception("id pembaruan %s tidak dapat dicatat; Telegram akan mengirim ulang", update.update_id)
-        baru = None
-    if not baru:
+        try:
+            baru = await catat_pembaruan(svc.engine, update, svc.now())
+        except Exception:
+            log.exception("id pembaruan %s tidak dapat dicatat; Telegram akan mengirim ulang", update.update_id)
+            return 503
+        if not baru:
+            return 200
         if p is not None:
+            pemilik.jalan(update.update_id, p)
+        app.update_queue.put_nowait(update)
+        diserahkan = True
+        return 200
+    finally:
+        if p is not None and not diserahkan:  # also when the request is cancelled half way
             pemilik.batal(p)
-        return 503 if baru is None else 200
-    if p is not None:
-        pemilik.jalan(update.update_id, p)
-    await app.update_queue.put(update)
-    return 200
 
 
 async def _teruskan(svc: Any, data: dict[str, Any], body: bytes, user_id: int | None, kunci_: int) -> int:
@@ -291,21 +296,28 @@ class PekerjaJobQueue(JobQueue[Any]):
         if user is None or not isinstance(update, Update) or self._pemilik is None:
             await batas.picu()
             return
-        if not self._pemilik.memiliki(partisi_dari(user)):
+        p = partisi_dari(user)
+        if not self._pemilik.memiliki(p):
             await batas.buang()
             log.debug("batas waktu percakapan %s pengguna %s: pengguna kini di pekerja lain", batas.handler.name, user)
             return
-        async with self._engine_db.connect() as conn:
-            basi = await pembaruan.ada_yang_lebih_baru(conn, user, update.update_id)
-        if basi:
-            await batas.buang()
-            log.debug("batas waktu percakapan %s pengguna %s basi: diteruskan pekerja lain", batas.handler.name, user)
-            return
-        app = batas.data.application
-        if isinstance(app.persistence, DbPersistence) and self._pemilik.perlu_dimuat(user):
-            await segarkan(app, app.persistence, update)
-        await batas.picu()
-        await app.update_persistence()
+        self._pemilik.pesan(p)  # running work of partition p: a release waits for it
+        try:
+            async with self._engine_db.connect() as conn:
+                basi = await pembaruan.ada_yang_lebih_baru(conn, user, update.update_id)
+            if basi:
+                await batas.buang()
+                log.debug("batas waktu percakapan %s pengguna %s basi: diteruskan pekerja lain", batas.handler.name,
+                          user)
+                return
+            app = batas.data.application
+            if isinstance(app.persistence, DbPersistence) and self._pemilik.perlu_dimuat(user):
+                await segarkan(app, app.persistence, update)
+                self._pemilik.sudah_dimuat(user)
+            await batas.picu()
+            await app.update_persistence()
+        finally:
+            self._pemilik.batal(p)
 
 
 async def catat_pembaruan(engine: AsyncEngine, update: Update, now: datetime) -> bool:

@@ -285,6 +285,7 @@ async def test_a_worker_whose_session_ends_gives_its_users_up_and_takes_a_share_
         pemilik_, lain = (a, b) if p in a.partisi.milik else (b, a)
         # PostgreSQL ends the owner's session (a restart, an administrator): its locks are gone at once, but the
         # worker learns it only at its next balance, so the other must not take the partitions before then
+        sesi_lama = pemilik_.partisi._apg
         async with lain.engine.connect() as conn:
             pid = await conn.scalar(sa.text(
                 "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = :k AND objid = :p AND granted"),
@@ -293,12 +294,11 @@ async def test_a_worker_whose_session_ends_gives_its_users_up_and_takes_a_share_
         lain.partisi._perlu_seimbang.set()
         await asyncio.sleep(0.1)
         assert p not in lain.partisi.milik  # within its owner's time to notice
-        # The worker finds out, gives everything up, reconnects and takes a share again (its old partitions were
-        # still free); at no moment do both own the user.
-        sesi_lama = pemilik_.partisi._apg
+        # The worker finds out, gives everything up, reconnects and takes a share again; at no moment do both own
+        # the user.
         deadline = time.monotonic() + 10
         while pemilik_.partisi._apg in (None, sesi_lama) or p not in pemilik_.partisi.milik | lain.partisi.milik:
-            assert not (p in lain.partisi.milik and p in pemilik_.partisi.milik), "dua pekerja memegang pengguna"
+            assert not (lain.partisi.memiliki(p) and pemilik_.partisi.memiliki(p)), "dua pekerja memegang pengguna"
             assert time.monotonic() < deadline, "pekerja tidak tersambung lagi"
             await asyncio.sleep(0.005)
         await seimbang(a, b)
@@ -330,10 +330,14 @@ async def test_a_partition_is_given_up_only_after_its_running_updates_finished(d
 
     try:
         await pemilik_.mulai()
+        deadline = time.monotonic() + 10
+        while len(pemilik_.milik) < JUMLAH_PARTISI:  # a new session waits out a lease before taking anything
+            assert time.monotonic() < deadline, "partisi tidak diambil"
+            await asyncio.sleep(0.05)
         assert pemilik_.milik == set(range(JUMLAH_PARTISI)) == await dipegang()
         pemilik_.pesan(5)  # an update of partition 5 on its way ...
         pemilik_.jalan(99, 5)
-        lepas = asyncio.create_task(pemilik_._lepas(5))
+        lepas = asyncio.create_task(pemilik_._lepas([5]))
         await asyncio.sleep(0.2)
         assert not pemilik_.memiliki(5)  # new updates of partition 5 are forwarded from now on ...
         assert not lepas.done() and 5 in await dipegang() and ditulis == []  # ... but it is not given up yet
@@ -345,6 +349,44 @@ async def test_a_partition_is_given_up_only_after_its_running_updates_finished(d
     finally:
         await pemilik_.berhenti()
         await engine.dispose()
+
+
+@perlu_pg
+async def test_a_worker_stuck_giving_up_a_partition_still_stops_owning_when_its_session_ends(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("partisi hanya ada di PostgreSQL")
+    from bot import partisi
+
+    monkeypatch.setattr(partisi, "SEIMBANG_DETIK", 0.2)
+    e1, e2 = create_engine(database_url), create_engine(database_url)
+    a, b = PemilikPartisi(e1, lambda *_: None), PemilikPartisi(e2, lambda *_: None)
+    try:
+        await a.mulai()
+        deadline = time.monotonic() + 10
+        while len(a.milik) < JUMLAH_PARTISI:
+            assert time.monotonic() < deadline, "partisi tidak diambil"
+            await asyncio.sleep(0.02)
+        a.pesan(JUMLAH_PARTISI - 1)  # an update that does not finish, in a partition A will give up
+        a.jalan(99, JUMLAH_PARTISI - 1)
+        await b.mulai()  # B comes: A gives up half, and waits for that update
+        while a.memiliki(JUMLAH_PARTISI - 2) or len(b.milik) < JUMLAH_PARTISI // 2 - 1:
+            assert time.monotonic() < deadline + 10, "B tidak mendapat bagian"
+            await asyncio.sleep(0.02)
+        assert a._jalan  # still waiting: A's balance is busy giving up the last one
+        async with e2.connect() as conn:
+            pid = await conn.scalar(sa.text(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = :k AND objid = 0 AND granted"),
+                {"k": KUNCI_PARTISI})
+            assert await conn.scalar(sa.text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+        await asyncio.sleep(0.5)  # longer than the lease
+        assert not a.memiliki(0)  # A no longer owns anything, though its balance has not come round
+        a.selesai(99)
+    finally:
+        await a.berhenti()
+        await b.berhenti()
+        await e1.dispose()
+        await e2.dispose()
 
 
 async def test_the_user_of_a_webhook_update_is_read_from_its_json_as_from_the_parsed_update() -> None:
