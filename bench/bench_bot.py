@@ -464,6 +464,14 @@ async def _tunggu_siap(proses: list[subprocess.Popen[str]], ports: list[int] | N
                 await asyncio.sleep(0.05)
             else:
                 raise RuntimeError("bot tidak siap dalam 30 detik")
+        # Webhook workers on PostgreSQL: until the users are dealt out, updates wait in the table for an owner (a
+        # worker takes partitions nobody announced only after a lease); the load starts once every one is owned.
+        for _ in range(600):
+            bagian = [(await client.get(f"http://127.0.0.1:{port}/health")).json().get("partisi") for port in ports]
+            if None in bagian or sum(bagian) >= 64:
+                return
+            await asyncio.sleep(0.05)
+        raise RuntimeError(f"partisi tidak terbagi dalam 30 detik: {bagian}")
 
 
 async def jalankan(nama: str, peran: str, petugas: list[tuple[int, list[int]]], a: argparse.Namespace, *,
