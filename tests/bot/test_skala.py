@@ -113,6 +113,21 @@ async def seimbang(*workers: Pekerja) -> None:
         await asyncio.sleep(0.01)
 
 
+@contextlib.asynccontextmanager
+async def dua_pekerja(url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[FakeBotApi, Pekerja, Pekerja]]:
+    """Two workers balancing every 0,2 s, each having seen who holds what, and the officer: (the fake Telegram, the
+    officer's owner, the other worker)."""
+    from bot import partisi
+
+    monkeypatch.setattr(partisi, "SEIMBANG_DETIK", 0.2)
+    api, jam = FakeBotApi(), Jam(H_MIN_1)
+    api.add_user(PETUGAS, "Petugas Demo")
+    async with pekerja(url, api, jam, "A") as a, pekerja(url, api, jam, "B") as b:
+        await seimbang(a, b)
+        await asyncio.sleep(0.5)  # a balance or two more
+        yield (api, a, b) if partisi_dari(PETUGAS) in a.partisi.milik else (api, b, a)
+
+
 def pemilik(p: int, *workers: Pekerja) -> Pekerja:
     return next(w for w in workers if p in w.partisi.milik)
 
@@ -242,15 +257,7 @@ async def test_updates_forwarded_to_a_worker_that_died_are_handled_by_the_next_o
         database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("dua pekerja butuh PostgreSQL")
-    from bot import partisi
-
-    monkeypatch.setattr(partisi, "SEIMBANG_DETIK", 0.2)
-    api, jam = FakeBotApi(), Jam(H_MIN_1)
-    api.add_user(PETUGAS, "Petugas Demo")
-    async with pekerja(database_url, api, jam, "A") as a, pekerja(database_url, api, jam, "B") as b:
-        await seimbang(a, b)
-        p = partisi_dari(PETUGAS)
-        pemilik_, lain = (a, b) if p in a.partisi.milik else (b, a)
+    async with dua_pekerja(database_url, monkeypatch) as (api, pemilik_, lain):
         # The owner's session ends without a word (as when its process is killed): its locks go with it, but it is
         # not listening any more either, so an update forwarded now waits in the table.
         pemilik_.partisi.aktif = False  # this worker keeps its hands off from here on, as a dead one would
@@ -264,7 +271,7 @@ async def test_updates_forwarded_to_a_worker_that_died_are_handled_by_the_next_o
         await seimbang(lain)
         await tenang(api, lain)
         assert len(api.messages(PETUGAS)) == 1
-        async with a.engine.connect() as conn:
+        async with lain.engine.connect() as conn:
             assert await pembaruan.jumlah_antrean(conn) == 0
 
 
@@ -273,18 +280,10 @@ async def test_a_worker_whose_session_ends_gives_its_users_up_and_takes_a_share_
         database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("dua pekerja butuh PostgreSQL")
-    from bot import partisi
-
-    monkeypatch.setattr(partisi, "SEIMBANG_DETIK", 0.2)
-    api, jam = FakeBotApi(), Jam(H_MIN_1)
-    api.add_user(PETUGAS, "Petugas Demo")
-    async with pekerja(database_url, api, jam, "A") as a, pekerja(database_url, api, jam, "B") as b:
-        await seimbang(a, b)
-        await asyncio.sleep(0.5)  # a balance or two more: each has seen who holds what
+    async with dua_pekerja(database_url, monkeypatch) as (api, pemilik_, lain):
         p = partisi_dari(PETUGAS)
-        pemilik_, lain = (a, b) if p in a.partisi.milik else (b, a)
         # PostgreSQL ends the owner's session (a restart, an administrator): its locks are gone at once, but the
-        # worker learns it only at its next balance, so the other must not take the partitions before then
+        # worker owns its partitions until its lease runs out, so the other must not take them before then
         sesi_lama = pemilik_.partisi._apg
         async with lain.engine.connect() as conn:
             pid = await conn.scalar(sa.text(
@@ -301,12 +300,12 @@ async def test_a_worker_whose_session_ends_gives_its_users_up_and_takes_a_share_
             assert not (lain.partisi.memiliki(p) and pemilik_.partisi.memiliki(p)), "dua pekerja memegang pengguna"
             assert time.monotonic() < deadline, "pekerja tidak tersambung lagi"
             await asyncio.sleep(0.005)
-        await seimbang(a, b)
-        for w in (a, b):
+        await seimbang(pemilik_, lain)
+        for w in (pemilik_, lain):
             await w.kirim(await api.send_text(PETUGAS, "/profil"))
-        await tenang(api, a, b)
+        await tenang(api, pemilik_, lain)
         assert len(api.messages(PETUGAS)) == 2
-        async with a.engine.connect() as conn:
+        async with lain.engine.connect() as conn:
             assert await pembaruan.jumlah_antrean(conn) == 0
 
 
