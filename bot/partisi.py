@@ -207,6 +207,9 @@ class PemilikPartisi:
             try:
                 raw = await conn.get_raw_connection()
                 apg: Any = raw.driver_connection
+                # A new number for each session: the lock of a previous session that is not quite gone (a half-open
+                # connection the server has not reaped) never makes this one wait
+                self._nomor = random.randrange(1, 2**31)
                 await apg.fetchval("SELECT pg_advisory_lock($1, $2)", KUNCI_PEKERJA, self._nomor)
                 await apg.add_listener(pembaruan.SALURAN, self._dengar_pembaruan)
                 await apg.add_listener(SALURAN_SEIMBANG, self._dengar_seimbang)

@@ -276,6 +276,21 @@ async def test_updates_forwarded_to_a_worker_that_died_are_handled_by_the_next_o
 
 
 @perlu_pg
+async def test_a_forwarded_update_wakes_its_owner_at_once(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("dua pekerja butuh PostgreSQL")
+    from bot import partisi
+
+    async with dua_pekerja(database_url, monkeypatch) as (api, _pemilik, lain):
+        monkeypatch.setattr(partisi, "SEIMBANG_DETIK", 60.0)  # no balance (and no look at the table) for a minute
+        await asyncio.sleep(0.5)
+        mulai = time.monotonic()
+        await lain.kirim(await api.send_text(PETUGAS, "/profil"))  # forwarded: the owner hears it on its channel
+        await api.wait_for(lambda: bool(api.messages(PETUGAS)), timeout=5)
+        assert time.monotonic() - mulai < 2
+
+
+@perlu_pg
 async def test_a_worker_whose_session_ends_gives_its_users_up_and_takes_a_share_again(
         database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if not database_url.startswith("postgresql"):
