@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool
 
 from storage import pembaruan
-from storage.db import KUNCI_PARTISI, KUNCI_PEKERJA
+from storage.db import KUNCI_PARTISI, KUNCI_PEKERJA, autocommit, is_postgres
 
 log = logging.getLogger("pantau.partisi")
 
@@ -75,7 +75,7 @@ class PemilikPartisi:
 
     def __init__(self, engine: AsyncEngine, terima: Callable[[int, int, str], None],
                  simpan: Callable[[], Awaitable[None]] | None = None) -> None:
-        self.aktif = engine.dialect.name == "postgresql"
+        self.aktif = is_postgres(engine)
         self._engine = engine
         self._terima = terima
         self._simpan = simpan  # writes the state the Application still holds (before a partition is given up)
@@ -380,8 +380,7 @@ class PemilikPartisi:
             self.mengambil = True
             try:
                 while self.milik and self._sah():
-                    async with self._engine.connect() as conn:
-                        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                    async with autocommit(self._engine) as conn:
                         rows = await pembaruan.ambil_antrean(conn, self.milik, batas=BATAS_AMBIL)
                     for update_id, p, isi in rows:
                         self._terima(update_id, p, isi)

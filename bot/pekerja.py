@@ -56,7 +56,7 @@ from bot.persistence import (
 from bot.updates import PerUserUpdateProcessor, kunci
 from handlers.batas_waktu import BatasWaktu
 from storage import pembaruan
-from storage.db import KUNCI_PANTAU
+from storage.db import KUNCI_PANTAU, autocommit, is_postgres
 
 log = logging.getLogger("pantau.pekerja")
 
@@ -65,11 +65,6 @@ KUNCI_MULAI = 0  # the start-up lock's id within the namespace
 SIMPAN_PEMBARUAN = timedelta(hours=48)  # Telegram keeps an undelivered update for 24 hours
 
 App = Application[Any, Any, Any, Any, Any, Any]
-
-
-def is_postgres(engine: AsyncEngine) -> bool:
-    """Whether the engine talks to PostgreSQL (the only backend with advisory locks)."""
-    return engine.dialect.name == "postgresql"
 
 
 @contextlib.asynccontextmanager
@@ -238,8 +233,7 @@ async def _teruskan(svc: Any, data: dict[str, Any], body: bytes, user_id: int | 
     except UnicodeDecodeError:
         isi = json.dumps(data, ensure_ascii=False)
     try:
-        async with svc.engine.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        async with autocommit(svc.engine) as conn:
             await pembaruan.teruskan(conn, data["update_id"], user_id, partisi=partisi_dari(kunci_), isi=isi,
                                      now=svc.now())
     except Exception:
@@ -325,8 +319,7 @@ async def catat_pembaruan(engine: AsyncEngine, update: Update, now: datetime) ->
 
     One statement that commits on its own (autocommit): one round trip instead of BEGIN, INSERT and COMMIT."""
     user = update.effective_user.id if update.effective_user else None
-    async with engine.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+    async with autocommit(engine) as conn:
         return await pembaruan.catat(conn, update.update_id, user, now=now)
 
 

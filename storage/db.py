@@ -7,6 +7,7 @@ import contextlib
 import os
 import sqlite3
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -193,6 +194,18 @@ def berkas_pribadi(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def is_postgres(engine: AsyncEngine) -> bool:
+    """Whether the engine talks to PostgreSQL (advisory locks, LISTEN/NOTIFY, several workers)."""
+    return engine.dialect.name == "postgresql"
+
+
+@contextlib.asynccontextmanager
+async def autocommit(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A pooled connection whose statements commit on their own: one round trip for a one-statement write."""
+    async with engine.connect() as conn:
+        yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
