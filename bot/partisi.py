@@ -18,8 +18,10 @@ before taking partitions nobody announced. Updates forwarded to a partition with
 in the table until one takes it.
 
 A partition that comes to a worker brings users whose state another worker may have changed: their state is read
-from the database before each one's first update (``perlu_dimuat``). SQLite serves one worker, which is then the
-owner of everything (``aktif`` is False).
+from the database before each one's first update (``perlu_dimuat``). It may also bring updates forwarded to it
+while it was away or without an owner: until the worker has taken those from the table, an update of the partition
+reaching it directly waits behind them (``serahkan``), so a user's steps stay in order across the handover.
+SQLite serves one worker, which is then the owner of everything (``aktif`` is False).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import math
 import os
 import random
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -70,19 +72,24 @@ class PemilikPartisi:
     """The partitions this worker owns, the listening session that holds them, and the forwarded updates' intake.
 
     ``terima(update_id, partisi, isi)`` hands one forwarded update (its JSON) to the Application; it is called in
-    order of update id and must not wait. ``simpan()`` writes what the Application has not written yet.
+    order of update id and must not wait. ``taruh(update)`` hands over an update received here directly (see
+    :meth:`serahkan`) and must not wait either. ``simpan()`` writes what the Application has not written yet.
     """
 
     def __init__(self, engine: AsyncEngine, terima: Callable[[int, int, str], None],
-                 simpan: Callable[[], Awaitable[None]] | None = None) -> None:
+                 simpan: Callable[[], Awaitable[None]] | None = None,
+                 taruh: Callable[[Any], None] | None = None) -> None:
         self.aktif = is_postgres(engine)
         self._engine = engine
         self._terima = terima
         self._simpan = simpan  # writes the state the Application still holds (before a partition is given up)
+        self._taruh = taruh or (lambda _update: None)
         self.milik: set[int] = set()
         self._dimuat: dict[int, set[int]] = {}  # partition → keys whose state was read since it came here
         self._jalan: Counter[int] = Counter()  # partition → updates handed to the Application, not finished
         self._id_jalan: dict[int, int] = {}  # update id → its partition, for the count above
+        self._menyusul: set[int] = set()  # partitions come here whose forwarded backlog is not taken yet
+        self._tertunda: dict[int, list[Any]] = {}  # partition → updates received directly, waiting for that backlog
         self._kunci_ambil = asyncio.Lock()  # a release waits for a take in progress
         self._kunci_sql = asyncio.Lock()  # one statement at a time on the session
         self._perlu_ambil = asyncio.Event()
@@ -123,6 +130,22 @@ class PemilikPartisi:
     def jalan(self, update_id: int, p: int) -> None:
         """The update reserved with :meth:`pesan` is handed over under this id."""
         self._id_jalan[update_id] = p
+
+    def serahkan(self, update_id: int, p: int, update: Any) -> None:
+        """Hand on an update of partition p received here directly (reserved with :meth:`pesan`): at once, or, while
+        the updates forwarded to p before it came here are still in the table, right after those."""
+        self.jalan(update_id, p)
+        if p in self._menyusul:
+            self._tertunda.setdefault(p, []).append(update)
+        else:
+            self._taruh(update)
+
+    def _susul(self, partisi: Collection[int]) -> None:
+        """These partitions' backlog was taken (or they are given up): the updates waiting behind it go on."""
+        for p in sorted(partisi):
+            self._menyusul.discard(p)
+            for update in self._tertunda.pop(p, []):
+                self._taruh(update)
 
     def selesai(self, update_id: int) -> None:
         """That update finished."""
@@ -232,6 +255,7 @@ class PemilikPartisi:
 
     async def _putus(self) -> None:
         self.milik.clear()
+        self._susul(list(self._menyusul))  # received and recorded here: handled here, as any update in flight
         self._dimuat.clear()
         self._sah_sampai = 0.0
         conn, self._conn, self._apg = self._conn, None, None
@@ -292,6 +316,7 @@ class PemilikPartisi:
                 break
             if (await self._sql("SELECT pg_try_advisory_lock($1, $2)", KUNCI_PARTISI, p))[0][0]:
                 self._dimuat[p] = set()
+                self._menyusul.add(p)
                 self.milik.add(p)
                 self._perlu_ambil.set()
 
@@ -321,6 +346,7 @@ class PemilikPartisi:
         as soon as its running updates finished (and what they left unwritten is written)."""
         async with self._kunci_ambil:  # no take in progress still hands over an update of them
             self.milik.difference_update(dilepas)
+            self._susul(dilepas)  # received and recorded here: handled here before the partition goes
         loop = asyncio.get_running_loop()
         batas = loop.time() + TUNGGU_SELESAI_S
         sisa = list(dilepas)
@@ -379,6 +405,7 @@ class PemilikPartisi:
         async with self._kunci_ambil:
             self.mengambil = True
             try:
+                menyusul = self._menyusul & self.milik  # their backlog is all taken once this take is complete
                 while self.milik and self._sah():
                     async with autocommit(self._engine) as conn:
                         rows = await pembaruan.ambil_antrean(conn, self.milik, batas=BATAS_AMBIL)
@@ -386,6 +413,7 @@ class PemilikPartisi:
                         self._terima(update_id, p, isi)
                     n += len(rows)
                     if len(rows) < BATAS_AMBIL:
+                        self._susul(menyusul)
                         break
             finally:
                 self.mengambil = False

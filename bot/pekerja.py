@@ -131,7 +131,7 @@ class PekerjaUpdateProcessor(PerUserUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int, engine: AsyncEngine) -> None:
         super().__init__(max_concurrent_updates)
-        self.partisi = PemilikPartisi(engine, self._terima, self._simpan)
+        self.partisi = PemilikPartisi(engine, self._terima, self._simpan, self._taruh)
         self._app: App | None = None
 
     async def _simpan(self) -> None:
@@ -141,6 +141,10 @@ class PekerjaUpdateProcessor(PerUserUpdateProcessor):
     def pasang(self, app: App) -> None:
         """Attach the Application whose state is refreshed (set right after it is built)."""
         self._app = app
+
+    def _taruh(self, update: Update) -> None:
+        assert self._app is not None
+        self._app.update_queue.put_nowait(update)
 
     def _terima(self, update_id: int, p: int, isi: str) -> None:
         """A forwarded update, taken from the table: into the Application's queue."""
@@ -152,7 +156,7 @@ class PekerjaUpdateProcessor(PerUserUpdateProcessor):
             return
         self.partisi.pesan(p)
         self.partisi.jalan(update_id, p)
-        self._app.update_queue.put_nowait(update)
+        self._taruh(update)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """The user's updates one at a time (the parent), after reading the user's state when it is not known."""
@@ -217,8 +221,9 @@ async def terima_webhook(app: App, data: dict[str, Any], body: bytes) -> int:
         if not baru:
             return 200
         if p is not None:
-            pemilik.jalan(update.update_id, p)
-        app.update_queue.put_nowait(update)
+            pemilik.serahkan(update.update_id, p, update)  # behind what was forwarded to p before it came here
+        else:
+            app.update_queue.put_nowait(update)
         diserahkan = True
         return 200
     finally:

@@ -277,6 +277,46 @@ async def test_updates_forwarded_to_a_worker_that_died_are_handled_by_the_next_o
 
 
 @perlu_pg
+async def test_an_update_reaching_the_new_owner_directly_waits_for_those_forwarded_before_the_handover(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("dua pekerja butuh PostgreSQL")
+    async with dua_pekerja(database_url, monkeypatch) as (api, pemilik_, lain):
+        p = partisi_dari(PETUGAS)
+        for perintah in ("/profil", "/batal"):  # what each step answers on its own
+            await pemilik_.kirim(await api.send_text(PETUGAS, perintah))
+            await tenang(api, pemilik_, lain)
+        jawaban = [m.text for m in api.messages(PETUGAS)]
+        assert len(jawaban) == 2 and jawaban[0] != jawaban[1]
+        # The owner dies (see above): the user's first step reaches the other worker and waits in the table
+        pemilik_.partisi.aktif = False
+        for tugas in pemilik_.partisi._tugas:
+            tugas.cancel()
+        await pemilik_.partisi._putus()
+        gerbang = asyncio.Event()
+        asli = pembaruan.ambil_antrean
+
+        async def ambil_lambat(conn: Any, partisi: Any, **kw: Any) -> Any:
+            if p in partisi:  # the new owner's first take of the partition is slow
+                await gerbang.wait()
+            return await asli(conn, partisi, **kw)
+
+        monkeypatch.setattr(pembaruan, "ambil_antrean", ambil_lambat)
+        await lain.kirim(await api.send_text(PETUGAS, "/profil"))
+        deadline = time.monotonic() + 10
+        while not (lain.partisi.memiliki(p) and lain.partisi.mengambil):
+            assert time.monotonic() < deadline, "partisi tidak diambil alih"
+            await asyncio.sleep(0.01)
+        # The user's second step reaches the new owner directly while the first still waits in the table
+        await lain.kirim(await api.send_text(PETUGAS, "/batal"))
+        await asyncio.sleep(0.3)
+        assert len(api.messages(PETUGAS)) == 2  # nothing overtook the first step
+        gerbang.set()
+        await tenang(api, lain)
+        assert [m.text for m in api.messages(PETUGAS)][2:] == jawaban  # both answered, in the user's order
+
+
+@perlu_pg
 async def test_a_forwarded_update_wakes_its_owner_at_once(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("dua pekerja butuh PostgreSQL")
@@ -335,7 +375,13 @@ async def test_a_partition_is_given_up_only_after_its_running_updates_finished(d
     async def simpan() -> None:
         ditulis.append("simpan")
 
-    pemilik_ = PemilikPartisi(engine, lambda *_: None, simpan)
+    diserahkan: list[str] = []
+
+    def taruh(update: str) -> None:
+        diserahkan.append(update)
+        pemilik_.selesai(100)
+
+    pemilik_ = PemilikPartisi(engine, lambda *_: None, simpan, taruh)
 
     async def dipegang() -> set[int]:
         async with engine.connect() as conn:
@@ -359,6 +405,14 @@ async def test_a_partition_is_given_up_only_after_its_running_updates_finished(d
         pemilik_.selesai(99)
         await asyncio.wait_for(lepas, 2)
         assert ditulis == ["simpan"] and 5 not in await dipegang()
+        # An update received directly while partition 6's forwarded backlog is not taken yet waits behind it; when
+        # the partition is given up first, it is handled here all the same (it was recorded here) before the unlock
+        pemilik_._menyusul.add(6)
+        pemilik_.pesan(6)
+        pemilik_.serahkan(100, 6, "pembaruan 100")
+        assert diserahkan == []
+        await asyncio.wait_for(pemilik_._lepas([6]), 2)
+        assert diserahkan == ["pembaruan 100"] and 6 not in await dipegang()
         await pemilik_.berhenti()  # stopping gives every partition up
         assert await dipegang() == set() and not pemilik_.milik
     finally:
