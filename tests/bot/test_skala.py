@@ -24,7 +24,7 @@ from telegram.ext import ConversationHandler
 from bot.app import PantauApp, build_application, running
 from bot.fakebotapi import FakeBotApi, FakeRequest, UpdateDict
 from bot.outbox import OutboxSender
-from bot.partisi import JUMLAH_PARTISI, PemilikPartisi, partisi_dari
+from bot.partisi import JUMLAH_PARTISI, SESI_TCP, PemilikPartisi, partisi_dari
 from bot.pekerja import PekerjaUpdateProcessor, kunci_mentah, kunci_mulai, percakapan_persisten
 from bot.run import webhook_secret
 from bot.settings import Settings
@@ -396,6 +396,9 @@ async def test_a_partition_is_given_up_only_after_its_running_updates_finished(d
             assert time.monotonic() < deadline, "partisi tidak diambil"
             await asyncio.sleep(0.05)
         assert pemilik_.milik == set(range(JUMLAH_PARTISI)) == await dipegang()
+        # the server gives up on the session of a worker whose machine went silent within seconds
+        pengaturan = [(await pemilik_._sql(f"SHOW {nama}"))[0][0] for nama in SESI_TCP]
+        assert pengaturan == list(SESI_TCP.values())
         pemilik_.pesan(5)  # an update of partition 5 on its way ...
         pemilik_.jalan(99, 5)
         lepas = asyncio.create_task(pemilik_._lepas([5]))
