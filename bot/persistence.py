@@ -54,6 +54,7 @@ from telegram.ext import BasePersistence, CallbackContext, ConversationHandler, 
 
 from storage import pembaruan
 from storage import persistence as store
+from storage.db import autocommit, is_postgres
 
 __all__ = [
     "DEFAULT_UPDATE_INTERVAL",
@@ -216,7 +217,10 @@ class DbPersistence(BasePersistence[Data, Data, Data]):
             runs[-1][1].append((kind, key, value))
         now = self._jam()
         try:
-            async with self._engine.begin() as conn:
+            # One statement is atomic on its own on PostgreSQL (asyncpg's executemany too): it commits by itself, one
+            # round trip instead of BEGIN, the statement and COMMIT. Several go in one transaction.
+            sendiri = len(runs) == 1 and is_postgres(self._engine)
+            async with (autocommit(self._engine) if sendiri else self._engine.begin()) as conn:
                 for hapus, rows in runs:
                     if hapus:
                         await store.delete_many(conn, [(kind, key) for kind, key, _ in rows])
