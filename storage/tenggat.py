@@ -848,14 +848,17 @@ async def penundaan(conn: AsyncConnection, deadline_ids: Sequence[int],
     return out
 
 
+_PREFIKS_PER_HAPUS = 100
+
+
 async def _batalkan(conn: AsyncConnection, prefixes: Sequence[str], *, now: datetime) -> int:
     """Take queued, unclaimed reminders with these key prefixes out of the outbox (they were never sent)."""
     o = t.outbox
     n = 0
-    for prefix in prefixes:
+    for i in range(0, len(prefixes), _PREFIKS_PER_HAPUS):  # one statement for the usual few
         res = await conn.execute(o.delete().where(
-            o.c.dedup_key.startswith(prefix, autoescape=True), o.c.status == outbox.ANTRI,
-            o.c.kind.in_((KIND_PENGINGAT, KIND_ESKALASI)),
+            sa.or_(*(o.c.dedup_key.startswith(p, autoescape=True) for p in prefixes[i:i + _PREFIKS_PER_HAPUS])),
+            o.c.status == outbox.ANTRI, o.c.kind.in_((KIND_PENGINGAT, KIND_ESKALASI)),
             sa.or_(o.c.claimed_until.is_(None), o.c.claimed_until < now)))
         n += res.rowcount or 0
     return n
@@ -866,15 +869,14 @@ async def tarik_pengingat_tps(conn: AsyncConnection, tps_id: int, *, now: dateti
 
     An officer with another TPS still to report gets a fresh reminder (naming only that one) from the next sweep.
     """
-    tp, dl = t.tps, t.deadlines
-    kab = (await conn.execute(sa.select(tp.c.kabkota_unit_id).where(tp.c.id == tps_id))).scalar_one_or_none()
-    if kab is None:
-        return 0
-    tenggat_ids = (await conn.execute(sa.select(dl.c.id).where(dl.c.jenis == "logistik", dl.c.unit_id == kab))
-                   ).scalars().all()
-    petugas = (await conn.execute(sa.select(t.user_tps.c.user_id).where(t.user_tps.c.tps_id == tps_id))
-               ).scalars().all()
-    return await _batalkan(conn, [kunci_prefix(d, u) for d in tenggat_ids for u in petugas], now=now)
+    tp, dl, ut = t.tps, t.deadlines, t.user_tps
+    # The kab/kota's logistics deadlines × the TPS's officers, in one query
+    pasangan = (await conn.execute(
+        sa.select(dl.c.id, ut.c.user_id)
+        .select_from(tp.join(dl, sa.and_(dl.c.unit_id == tp.c.kabkota_unit_id, dl.c.jenis == "logistik"))
+                     .join(ut, ut.c.tps_id == tp.c.id))
+        .where(tp.c.id == tps_id).order_by(dl.c.id, ut.c.user_id))).all()
+    return await _batalkan(conn, [kunci_prefix(d, u) for d, u in pasangan], now=now)
 
 
 async def pengingat_basi(conn: AsyncConnection, key: str) -> bool:

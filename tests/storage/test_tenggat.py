@@ -229,6 +229,34 @@ async def test_a_petugas_who_reported_their_tps_gets_no_more_reminders(engine: A
     assert (await _penerima(engine, kota))["penanggung"] == [910006]
 
 
+async def test_a_reported_tps_takes_back_exactly_its_officers_waiting_logistics_reminders(engine: AsyncEngine) -> None:
+    now = lokal(date(2024, 11, 25), 9)
+    async with engine.begin() as conn:
+        kab_ids = {k: await unit_id(conn, k) for k in ("KAB-1703", "KAB-1771")}
+        logistik = [d for d in await tenggat.daftar_tenggat(conn, zona=ZONA, jenis=["logistik"])
+                    if d.unit_id in kab_ids.values()]
+        tps = (await tps_kab(conn, "KAB-1703", sulit=True))[0]
+        petugas = {await tambah_pengguna(conn, tg=tg, nama=f"Petugas {tg}", peran="petugas", unit="KAB-1703",
+                                         now=now, tps=[tps]) for tg in (920001, 920002)}
+        lain = (await conn.execute(sa.select(t.users.c.id).where(t.users.c.telegram_id == 910007))).scalar_one()
+    kota = [d.id for d in logistik if d.unit_id == kab_ids["KAB-1703"]]  # H-1, and H-1 of the hard-to-reach
+    kab_lain = [d.id for d in logistik if d.unit_id == kab_ids["KAB-1771"]]
+    assert len(kota) >= 2 and kab_lain
+    ditarik = {tenggat.kunci(d, u, langkah) for d in kota for u in petugas for langkah in ("h3", "h1")}
+    tetap = {tenggat.kunci(d, lain, "h1") for d in kota} | {tenggat.kunci(d, u, "h1") for d in kab_lain
+                                                              for u in petugas}
+    async with engine.begin() as conn:
+        for i, key in enumerate(sorted(ditarik | tetap | {"pengingat:diklaim"})):
+            await outbox.enqueue(conn, key=key, chat_id=7000 + i, text=key, kind="pengingat", now=now)
+        # one the sender has claimed (it may be on its way to Telegram) stays
+        diklaim = sorted(ditarik)[0]
+        await conn.execute(t.outbox.update().where(t.outbox.c.dedup_key == diklaim)
+                           .values(claimed_until=now + timedelta(minutes=1)))
+        assert await tenggat.tarik_pengingat_tps(conn, tps, now=now) == len(ditarik) - 1
+    sisa = {r.dedup_key for r in await baris_outbox(engine)}
+    assert sisa == tetap | {diklaim, "pengingat:diklaim"}
+
+
 # --- the sweep ---------------------------------------------------------------------------------------------
 
 
