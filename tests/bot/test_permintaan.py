@@ -11,7 +11,7 @@ import asyncio
 import socket
 
 import pytest
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
@@ -52,6 +52,22 @@ async def test_a_whole_conversation_uploads_and_downloads(api: FakeBotApi) -> No
             dok = await app.bot.send_document(USER, document=b"a;b\n1;2\n", filename="ekspor.csv")
             assert dok.document is not None and dok.document.file_name == "ekspor.csv"
             await api.wait_idle()
+
+
+async def test_texts_and_keyboards_arrive_as_written(api: FakeBotApi) -> None:
+    teks = "Realisasi 90,24 % & sisa = Rp1.234.567 + 5 % — “Kota Bengkulu” ✅ 𝟙\n<b>tebal</b> ?a=1&b=2"
+    papan = InlineKeyboardMarkup([[InlineKeyboardButton("Setujui ✅", callback_data="vf:ok:7&x=1")],
+                                  [InlineKeyboardButton("Kembali ↩", callback_data="kembali")]])
+    async with asyncio.timeout(30), serve(api) as base:
+        bot = _bot(api, base)
+        async with bot:
+            pesan = await bot.send_message(USER, teks, reply_markup=papan)
+            assert pesan.text == teks and api.last(USER).text == teks
+            panggilan = api.calls_to("sendMessage")[-1].params
+            assert panggilan["chat_id"] == USER and panggilan["reply_markup"] == papan.to_dict()
+            assert pesan.reply_markup == papan
+            await bot.edit_message_text("diubah ✏️", chat_id=USER, message_id=pesan.message_id)
+            assert api.last(USER).text == "diubah ✏️"
 
 
 async def test_telegram_errors_arrive_as_ptb_exceptions(api: FakeBotApi) -> None:
