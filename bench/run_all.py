@@ -27,6 +27,7 @@ def rencana(quick: bool, pg: str | None) -> list[tuple[str, list[str]]]:
     runs = [
         ("bench_bot.py", [*q, *(["--pg", pg] if pg else [])]),
         ("bench_bot.py", [*q, "--latency", "0"]),
+        ("bench_sql.py", [*q, *(["--pg", pg] if pg else [])]),  # after bench_bot, which gave --pg its schema
         ("bench_tiba.py", [*q, "--http"]),
         ("bench_pengingat.py", ["--pasangan", "2000", "--pesan", "200"] if quick else []),
         ("bench_laporan.py", q),
