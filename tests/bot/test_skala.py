@@ -132,6 +132,14 @@ def pemilik(p: int, *workers: Pekerja) -> Pekerja:
     return next(w for w in workers if p in w.partisi.milik)
 
 
+async def mati(w: Pekerja) -> None:
+    """The worker's session ends and the worker keeps its hands off from here on, as a killed one would."""
+    w.partisi.aktif = False
+    for tugas in w.partisi._tugas:
+        tugas.cancel()
+    await w.partisi._putus()
+
+
 def keyboard_id(api: FakeBotApi, tg: int) -> int:
     return next(m.message_id for m in reversed(api.messages(tg)) if m.buttons)
 
@@ -261,10 +269,7 @@ async def test_updates_forwarded_to_a_worker_that_died_are_handled_by_the_next_o
     async with dua_pekerja(database_url, monkeypatch) as (api, pemilik_, lain):
         # The owner's session ends without a word (as when its process is killed): its locks go with it, but it is
         # not listening any more either, so an update forwarded now waits in the table.
-        pemilik_.partisi.aktif = False  # this worker keeps its hands off from here on, as a dead one would
-        for tugas in pemilik_.partisi._tugas:
-            tugas.cancel()
-        await pemilik_.partisi._putus()
+        await mati(pemilik_)
         await lain.kirim(await api.send_text(PETUGAS, "/profil"))
         # The other worker counts one live worker at its next balance, takes every partition and the waiting update
         await asyncio.sleep(0.1)
@@ -288,11 +293,8 @@ async def test_an_update_reaching_the_new_owner_directly_waits_for_those_forward
             await tenang(api, pemilik_, lain)
         jawaban = [m.text for m in api.messages(PETUGAS)]
         assert len(jawaban) == 2 and jawaban[0] != jawaban[1]
-        # The owner dies (see above): the user's first step reaches the other worker and waits in the table
-        pemilik_.partisi.aktif = False
-        for tugas in pemilik_.partisi._tugas:
-            tugas.cancel()
-        await pemilik_.partisi._putus()
+        # The owner dies: the user's first step reaches the other worker and waits in the table
+        await mati(pemilik_)
         gerbang = asyncio.Event()
         asli = pembaruan.ambil_antrean
 
