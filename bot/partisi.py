@@ -18,15 +18,19 @@ before taking partitions nobody announced. Updates forwarded to a partition with
 in the table until one takes it.
 
 A partition that comes to a worker brings users whose state another worker may have changed: their state is read
-from the database before each one's first update (``perlu_dimuat``). It may also bring updates forwarded to it
-while it was away or without an owner: until the worker has taken those from the table, an update of the partition
-reaching it directly waits behind them (``serahkan``), so a user's steps stay in order across the handover.
-SQLite serves one worker, which is then the owner of everything (``aktif`` is False).
+from the database before each one's first update (``perlu_dimuat``). Order: an update reaching its owner directly
+may have been preceded by updates of its partition forwarded to the table and not taken yet: those forwarded while
+the partition was away or without an owner, or one that reached another worker a moment earlier (the webhook's
+record of the update says so, ``storage.pembaruan.catat_di_partisi``). Until a take that started after that has
+run, the partition's direct updates are held (``tahan``, ``serahkan``) and go in update-id order among the rows
+taken; a partition given up takes its backlog first, and one whose session is lost puts its held updates back in
+the table for the next owner. SQLite serves one worker, which is then the owner of everything (``aktif`` is False).
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import logging
 import math
@@ -34,6 +38,7 @@ import os
 import random
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -60,6 +65,15 @@ _HITUNG_PEKERJA = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AN
 _PARTISI_DIPEGANG = ("SELECT objid::int8, pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 "
                      "AND classid = $1::int8::oid AND database = (SELECT oid FROM pg_database "
                      "WHERE datname = current_database())")
+
+
+@dataclass(order=True, frozen=True)
+class _Tertahan:
+    """An update received directly, held behind its partition's backlog."""
+
+    update_id: int
+    update: Any = field(compare=False)
+    isi: bytes | str = field(compare=False, default=b"")
 
 
 def tenggang() -> float:
@@ -92,8 +106,10 @@ class PemilikPartisi:
         self._dimuat: dict[int, set[int]] = {}  # partition → keys whose state was read since it came here
         self._jalan: Counter[int] = Counter()  # partition → updates handed to the Application, not finished
         self._id_jalan: dict[int, int] = {}  # update id → its partition, for the count above
-        self._menyusul: set[int] = set()  # partitions come here whose forwarded backlog is not taken yet
-        self._tertunda: dict[int, list[Any]] = {}  # partition → updates received directly, waiting for that backlog
+        # Partitions whose forwarded backlog is not taken yet → the first take that may end the wait (see tahan)
+        self._menyusul: dict[int, int] = {}
+        self._tertunda: dict[int, list[_Tertahan]] = {}  # partition → updates received directly, held, by id
+        self._angkatan = 0  # takes started so far
         self._kunci_ambil = asyncio.Lock()  # a release waits for a take in progress
         self._kunci_sql = asyncio.Lock()  # one statement at a time on the session
         self._perlu_ambil = asyncio.Event()
@@ -135,21 +151,39 @@ class PemilikPartisi:
         """The update reserved with :meth:`pesan` is handed over under this id."""
         self._id_jalan[update_id] = p
 
-    def serahkan(self, update_id: int, p: int, update: Any) -> None:
+    def tahan(self, p: int) -> None:
+        """Updates forwarded to partition p wait in the table: hold p's direct updates until a take that starts
+        from now on has run (one already running may have looked before they were there)."""
+        self._menyusul.setdefault(p, self._angkatan + 1)
+        self._perlu_ambil.set()
+
+    def serahkan(self, update_id: int, p: int, update: Any, isi: bytes | str = b"") -> None:
         """Hand on an update of partition p received here directly (reserved with :meth:`pesan`): at once, or, while
-        the updates forwarded to p before it came here are still in the table, right after those."""
+        p is held (:meth:`tahan`), in update-id order among the updates taken from the table. ``isi``: its JSON, in
+        case it must go back to the table."""
         self.jalan(update_id, p)
         if p in self._menyusul:
-            self._tertunda.setdefault(p, []).append(update)
+            bisect.insort(self._tertunda.setdefault(p, []), _Tertahan(update_id, update, isi))
         else:
             self._taruh(update)
 
+    def _sebelum(self, p: int, update_id: int) -> None:
+        """A forwarded update of p is handed over: first the held ones of p received before it."""
+        antre = self._tertunda.get(p)
+        while antre and antre[0].update_id < update_id:
+            self._taruh(antre.pop(0).update)
+
     def _susul(self, partisi: Collection[int]) -> None:
-        """These partitions' backlog was taken (or they are given up): the updates waiting behind it go on."""
+        """These partitions' backlog was taken: the updates held behind it go on."""
         for p in sorted(partisi):
-            self._menyusul.discard(p)
-            for update in self._tertunda.pop(p, []):
-                self._taruh(update)
+            self._menyusul.pop(p, None)
+            for t in self._tertunda.pop(p, []):
+                self._taruh(t.update)
+
+    def _serahkan_baris(self, rows: list[tuple[int, int, str]]) -> None:
+        for update_id, p, isi in rows:
+            self._sebelum(p, update_id)
+            self._terima(update_id, p, isi)
 
     def selesai(self, update_id: int) -> None:
         """That update finished."""
@@ -227,15 +261,21 @@ class PemilikPartisi:
                 with contextlib.suppress(Exception):
                     await conn.close()
             # Named after the process, so pg_stat_activity and pg_locks tell which worker holds which partitions;
-            # and with the server's TCP keepalive and send timeout short, so the session of a worker whose machine
-            # vanished (no FIN) ends, and frees its partitions, within seconds rather than the system's two hours
+            # and with the server's TCP keepalive and send timeout short (SESI_TCP, below), so the session of a
+            # worker whose machine vanished (no FIN) ends, and frees its partitions, within seconds rather than the
+            # system's two hours
             self._eng = self._eng or create_async_engine(
                 self._engine.url, poolclass=NullPool,
-                connect_args={"server_settings": {"application_name": f"pantau partisi {os.getpid()}", **SESI_TCP}})
+                connect_args={"server_settings": {"application_name": f"pantau partisi {os.getpid()}"}})
             conn = await self._eng.connect()
             try:
                 raw = await conn.get_raw_connection()
                 apg: Any = raw.driver_connection
+                for nama, nilai in SESI_TCP.items():  # set here, not at connect: a pooler may refuse them there
+                    try:
+                        await apg.execute("SELECT set_config($1, $2, false)", nama, nilai)
+                    except Exception as exc:
+                        log.warning("pengaturan %s sesi partisi tidak dapat dipasang: %s", nama, exc)
                 # A new number for each session: the lock of a previous session that is not quite gone (a half-open
                 # connection the server has not reaped) never makes this one wait
                 self._nomor = random.randrange(1, 2**31)
@@ -261,7 +301,11 @@ class PemilikPartisi:
 
     async def _putus(self) -> None:
         self.milik.clear()
-        self._susul(list(self._menyusul))  # received and recorded here: handled here, as any update in flight
+        tertahan = [(p, t) for p, antre in self._tertunda.items() for t in antre]
+        self._menyusul.clear()
+        self._tertunda.clear()
+        if tertahan:
+            await self._kembalikan(tertahan)
         self._dimuat.clear()
         self._sah_sampai = 0.0
         conn, self._conn, self._apg = self._conn, None, None
@@ -322,7 +366,7 @@ class PemilikPartisi:
                 break
             if (await self._sql("SELECT pg_try_advisory_lock($1, $2)", KUNCI_PARTISI, p))[0][0]:
                 self._dimuat[p] = set()
-                self._menyusul.add(p)
+                self.tahan(p)  # updates forwarded while it was away wait in the table
                 self.milik.add(p)
                 self._perlu_ambil.set()
 
@@ -347,12 +391,37 @@ class PemilikPartisi:
                 del self._hilang_sejak[p]
         self._dipegang_lalu = {p: pid for p, pid in dipegang.items() if p not in self.milik}
 
+    async def _kembalikan(self, tertahan: list[tuple[int, _Tertahan]]) -> None:
+        """Held updates of partitions this worker no longer owns go back to the table, for the next owner in order
+        with the backlog they waited for; when the database does not take them, they are handled here rather than
+        lost (they were recorded here)."""
+        try:
+            async with autocommit(self._engine) as conn:
+                for p, t in tertahan:
+                    isi = t.isi.decode() if isinstance(t.isi, bytes) else t.isi
+                    await asyncio.wait_for(pembaruan.kembalikan(conn, t.update_id, partisi=p, isi=isi),
+                                           SEIMBANG_DETIK)
+        except Exception:
+            log.warning("%d pembaruan yang ditahan tidak dapat dikembalikan ke antrean; ditangani di sini",
+                        len(tertahan), exc_info=True)
+            for _, t in tertahan:
+                self._taruh(t.update)
+            return
+        for _, t in tertahan:
+            self.selesai(t.update_id)  # not handled here after all
+
     async def _lepas(self, dilepas: list[int]) -> None:
         """Give partitions up, all at once: no new update of theirs is handled here from now on, and each is unlocked
         as soon as its running updates finished (and what they left unwritten is written)."""
         async with self._kunci_ambil:  # no take in progress still hands over an update of them
             self.milik.difference_update(dilepas)
-            self._susul(dilepas)  # received and recorded here: handled here before the partition goes
+            ditahan = [p for p in dilepas if p in self._menyusul]
+            if ditahan:  # their backlog first, then what was held behind it: here, before the partitions go
+                try:
+                    await self._ambil_dari(ditahan)
+                except Exception:
+                    log.warning("antrean partisi %s tidak dapat diambil sebelum dilepas", ditahan, exc_info=True)
+                self._susul(ditahan)
         loop = asyncio.get_running_loop()
         batas = loop.time() + TUNGGU_SELESAI_S
         sisa = list(dilepas)
@@ -407,20 +476,28 @@ class PemilikPartisi:
 
     async def ambil(self) -> int:
         """Take the forwarded updates waiting in this worker's partitions and hand them over; how many."""
-        n = 0
         async with self._kunci_ambil:
             self.mengambil = True
             try:
-                menyusul = self._menyusul & self.milik  # their backlog is all taken once this take is complete
-                while self.milik and self._sah():
-                    async with autocommit(self._engine) as conn:
-                        rows = await pembaruan.ambil_antrean(conn, self.milik, batas=BATAS_AMBIL)
-                    for update_id, p, isi in rows:
-                        self._terima(update_id, p, isi)
-                    n += len(rows)
-                    if len(rows) < BATAS_AMBIL:
-                        self._susul(menyusul)
-                        break
+                self._angkatan += 1
+                angkatan = self._angkatan
+                if not self.milik or not self._sah():
+                    return 0
+                n = await self._ambil_dari(self.milik)
+                # Complete: the partitions held since before this take started have their backlog taken
+                self._susul([p for p, sejak in self._menyusul.items() if sejak <= angkatan and p in self.milik])
+                return n
             finally:
                 self.mengambil = False
-        return n
+
+    async def _ambil_dari(self, partisi: Collection[int]) -> int:
+        """Take every forwarded update waiting in these partitions and hand them over in order (``_kunci_ambil``
+        held); how many."""
+        n = 0
+        while True:
+            async with autocommit(self._engine) as conn:
+                rows = await pembaruan.ambil_antrean(conn, partisi, batas=BATAS_AMBIL)
+            self._serahkan_baris(rows)
+            n += len(rows)
+            if len(rows) < BATAS_AMBIL:
+                return n

@@ -10,7 +10,10 @@ POSTs over them) and runs in *worker mode*:
 * **Each user in one worker.** Users fall into partitions, each owned by one live worker (``bot.partisi``). An
   update of a user this worker owns is handled here (``terima_webhook``); any other is recorded with its JSON and
   announced in the same statement, and the owner takes it from the table. Inside the owner, the per-user queue of
-  ``bot.updates.PerUserUpdateProcessor`` keeps one user's updates in order; there is no lock per update.
+  ``bot.updates.PerUserUpdateProcessor`` keeps one user's updates in order; there is no lock per update. An update
+  reaching its owner directly while updates of its partition forwarded before it still wait in the table (the
+  record of its id says so; or the partition has just come to this worker) is held and goes after them
+  (``PemilikPartisi.serahkan``).
 * **State in memory, read once.** PTB keeps conversation states and user_data in memory. When a partition comes to
   a worker (at start, or from a worker that left or gave it up), another worker may have moved its users on, so
   before each such user's first update the worker reads that user's rows in one query (``segarkan``:
@@ -214,14 +217,16 @@ async def terima_webhook(app: App, data: dict[str, Any], body: bytes) -> int:
     diserahkan = False
     try:
         try:
-            baru = await catat_pembaruan(svc.engine, update, svc.now())
+            baru, antre = await catat_pembaruan(svc.engine, update, svc.now(), partisi=p if pemilik.aktif else None)
         except Exception:
             log.exception("id pembaruan %s tidak dapat dicatat; Telegram akan mengirim ulang", update.update_id)
             return 503
         if not baru:
             return 200
         if p is not None:
-            pemilik.serahkan(update.update_id, p, update)  # behind what was forwarded to p before it came here
+            if antre:  # updates of its partition forwarded before it wait in the table: it goes after them
+                pemilik.tahan(p)
+            pemilik.serahkan(update.update_id, p, update, body)
         else:
             app.update_queue.put_nowait(update)
         diserahkan = True
@@ -319,13 +324,17 @@ class PekerjaJobQueue(JobQueue[Any]):
             self._pemilik.batal(p)
 
 
-async def catat_pembaruan(engine: AsyncEngine, update: Update, now: datetime) -> bool:
-    """Record a webhook update's id; False when another delivery of it was recorded first.
+async def catat_pembaruan(engine: AsyncEngine, update: Update, now: datetime, *, partisi: int | None = None
+                          ) -> tuple[bool, bool]:
+    """Record a webhook update's id: (False when another delivery of it was recorded first, and with ``partisi``
+    (PostgreSQL) whether updates forwarded to that partition before it wait in the table).
 
     One statement that commits on its own (autocommit): one round trip instead of BEGIN, INSERT and COMMIT."""
     user = update.effective_user.id if update.effective_user else None
     async with autocommit(engine) as conn:
-        return await pembaruan.catat(conn, update.update_id, user, now=now)
+        if partisi is not None:
+            return await pembaruan.catat_di_partisi(conn, update.update_id, user, partisi=partisi, now=now)
+        return await pembaruan.catat(conn, update.update_id, user, now=now), False
 
 
 async def job_bersihkan(context: Any) -> None:

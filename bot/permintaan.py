@@ -118,7 +118,8 @@ class PermintaanAiohttp(BaseRequest):
         elif request_data is not None and (parameters := request_data.parameters):
             # A JSON body (the Bot API takes one): one json.dumps in C, where a form body percent-encodes every
             # byte of the texts and keyboards in Python
-            data = json.dumps(parameters, ensure_ascii=False, separators=(",", ":")).encode()
+            # (ASCII with escapes: a lone surrogate in a text cannot make the encoding fail)
+            data = json.dumps(parameters, separators=(",", ":")).encode()
             headers = _JSON
         unggah = sum(len(c) for _, c, _ in files.values() if isinstance(c, bytes | bytearray)) if files else None
         timeout = self._batas(read_timeout, write_timeout, connect_timeout, pool_timeout, unggah)

@@ -3,7 +3,9 @@
 Telegram delivers a webhook update again when the answer is late or lost, and behind a load balancer the copy
 may reach another worker: the first worker to record an update id handles it, every copy is dropped
 (``catat``). An update whose user belongs to another worker's partition is recorded with its JSON for that
-worker (``teruskan``), which takes it from there (``ambil_antrean``). The rows also say whether a user has a
+worker (``teruskan``), which takes it from there (``ambil_antrean``); the owner's own record of an update says
+whether such updates of the partition still wait (``catat_di_partisi``), and an update it held behind them goes
+back to the table if it loses the partition first (``kembalikan``). The rows also say whether a user has a
 newer update than the one a conversation timeout was set for (``ada_yang_lebih_baru``): another worker moved
 that conversation on, so the old timeout is stale. Rows older than Telegram's 24-hour retention (we keep 48 h)
 are removed by ``bersihkan``.
@@ -33,6 +35,13 @@ _CATAT_PG = ("INSERT INTO processed_updates (update_id, user_id, received_at) VA
 _TERUSKAN_PG = ("WITH baru AS (INSERT INTO processed_updates (update_id, user_id, received_at, partisi, isi, diambil) "
                 "VALUES ($1, $2, $3, $4, $5, false) ON CONFLICT (update_id) DO NOTHING RETURNING partisi) "
                 f"SELECT pg_notify('{SALURAN}', partisi::text) FROM baru")
+# The same record, and whether updates forwarded to the update's partition before it still wait in the table
+_CATAT_PARTISI_PG = ("INSERT INTO processed_updates (update_id, user_id, received_at) VALUES ($1, $2, $3) "
+                     "ON CONFLICT (update_id) DO NOTHING RETURNING EXISTS (SELECT 1 FROM processed_updates "
+                     "WHERE NOT diambil AND partisi = $4::smallint AND update_id < $1)")
+_KEMBALIKAN_PG = ("WITH k AS (UPDATE processed_updates SET partisi = $2, isi = $3, diambil = false "
+                  "WHERE update_id = $1 RETURNING partisi) "
+                  f"SELECT pg_notify('{SALURAN}', partisi::text) FROM k")
 _AMBIL_PG = ("UPDATE processed_updates SET diambil = true WHERE update_id IN (SELECT update_id FROM processed_updates "
              "WHERE NOT diambil AND partisi = ANY($1::smallint[]) ORDER BY update_id LIMIT $2 FOR UPDATE SKIP LOCKED) "
              "RETURNING update_id, partisi, isi")
@@ -50,6 +59,21 @@ async def catat(conn: AsyncConnection, update_id: int, user_id: int | None, *, n
         return rows.first() is not None
     return await insert_ignore(conn, _P, {"update_id": update_id, "user_id": user_id, "received_at": now},
                                conflict=["update_id"])
+
+
+async def catat_di_partisi(conn: AsyncConnection, update_id: int, user_id: int | None, *, partisi: int,
+                           now: datetime) -> tuple[bool, bool]:
+    """As :func:`catat` (PostgreSQL), for an update its partition's owner received: (recorded, whether updates
+    forwarded to that partition before it wait in the table, not taken yet)."""
+    row = (await conn.exec_driver_sql(_CATAT_PARTISI_PG, (update_id, user_id, _utc_naif(now), partisi))).first()
+    return (False, False) if row is None else (True, bool(row[0]))
+
+
+async def kembalikan(conn: AsyncConnection, update_id: int, *, partisi: int, isi: str) -> bool:
+    """Put a recorded update back in the table for the owner of its partition, announced as a forwarded one is
+    (PostgreSQL); False when its record is gone."""
+    rows = await conn.exec_driver_sql(_KEMBALIKAN_PG, (update_id, partisi, isi))
+    return rows.first() is not None
 
 
 async def teruskan(conn: AsyncConnection, update_id: int, user_id: int | None, *, partisi: int, isi: str,

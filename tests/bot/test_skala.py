@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -34,7 +35,7 @@ from handlers import teks
 from handlers.batas_waktu import sapu
 from storage import org, outbox, pembaruan
 from storage import tables as t
-from storage.db import KUNCI_PARTISI, create_engine
+from storage.db import KUNCI_PARTISI, autocommit, create_engine
 from tests.bot.harness import Jam
 from tests.conftest import PG_URL
 
@@ -281,6 +282,35 @@ async def test_updates_forwarded_to_a_worker_that_died_are_handled_by_the_next_o
             assert await pembaruan.jumlah_antrean(conn) == 0
 
 
+PERINTAH = ("/profil", "/batal", "/start")  # three steps with different answers
+
+
+async def jawaban_sendiri(api: FakeBotApi, w: Pekerja, *workers: Pekerja) -> list[list[str | None]]:
+    """What each of PERINTAH answers on its own, in turn (one user, through the worker w)."""
+    jawaban = []
+    for perintah in PERINTAH:
+        sebelum = len(api.messages(PETUGAS))
+        await w.kirim(await api.send_text(PETUGAS, perintah))
+        await tenang(api, *workers)
+        jawaban.append([m.text for m in api.messages(PETUGAS)[sebelum:]])
+    assert all(jawaban) and len({tuple(j) for j in jawaban}) == len(PERINTAH)
+    return jawaban
+
+
+def ambil_tertahan(monkeypatch: pytest.MonkeyPatch, p: int) -> asyncio.Event:
+    """From now on a take from the table that includes partition p waits for the returned gate."""
+    gerbang = asyncio.Event()
+    asli = pembaruan.ambil_antrean
+
+    async def ambil_lambat(conn: Any, partisi: Any, **kw: Any) -> Any:
+        if p in partisi:
+            await gerbang.wait()
+        return await asli(conn, partisi, **kw)
+
+    monkeypatch.setattr(pembaruan, "ambil_antrean", ambil_lambat)
+    return gerbang
+
+
 @perlu_pg
 async def test_an_update_reaching_the_new_owner_directly_waits_for_those_forwarded_before_the_handover(
         database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -288,34 +318,53 @@ async def test_an_update_reaching_the_new_owner_directly_waits_for_those_forward
         pytest.skip("dua pekerja butuh PostgreSQL")
     async with dua_pekerja(database_url, monkeypatch) as (api, pemilik_, lain):
         p = partisi_dari(PETUGAS)
-        for perintah in ("/profil", "/batal"):  # what each step answers on its own
-            await pemilik_.kirim(await api.send_text(PETUGAS, perintah))
-            await tenang(api, pemilik_, lain)
-        jawaban = [m.text for m in api.messages(PETUGAS)]
-        assert len(jawaban) == 2 and jawaban[0] != jawaban[1]
+        jawaban = await jawaban_sendiri(api, pemilik_, pemilik_, lain)
+        awal = len(api.messages(PETUGAS))
         # The owner dies: the user's first step reaches the other worker and waits in the table
         await mati(pemilik_)
-        gerbang = asyncio.Event()
-        asli = pembaruan.ambil_antrean
-
-        async def ambil_lambat(conn: Any, partisi: Any, **kw: Any) -> Any:
-            if p in partisi:  # the new owner's first take of the partition is slow
-                await gerbang.wait()
-            return await asli(conn, partisi, **kw)
-
-        monkeypatch.setattr(pembaruan, "ambil_antrean", ambil_lambat)
-        await lain.kirim(await api.send_text(PETUGAS, "/profil"))
+        gerbang = ambil_tertahan(monkeypatch, p)  # the new owner's first take of the partition is slow
+        await lain.kirim(await api.send_text(PETUGAS, PERINTAH[0]))
         deadline = time.monotonic() + 10
         while not (lain.partisi.memiliki(p) and lain.partisi.mengambil):
             assert time.monotonic() < deadline, "partisi tidak diambil alih"
             await asyncio.sleep(0.01)
-        # The user's second step reaches the new owner directly while the first still waits in the table
-        await lain.kirim(await api.send_text(PETUGAS, "/batal"))
+        # The second step reaches the new owner directly while the first still waits in the table; the third is
+        # forwarded by a worker that did not know yet (it waits in the table behind the first)
+        await lain.kirim(await api.send_text(PETUGAS, PERINTAH[1]))
+        ketiga = await api.send_text(PETUGAS, PERINTAH[2])
+        async with autocommit(lain.engine) as conn:
+            assert await pembaruan.teruskan(conn, ketiga.update_id, PETUGAS, partisi=p, isi=json.dumps(dict(ketiga)),
+                                            now=datetime.now(UTC))
         await asyncio.sleep(0.3)
-        assert len(api.messages(PETUGAS)) == 2  # nothing overtook the first step
+        assert len(api.messages(PETUGAS)) == awal  # nothing overtook the first step
         gerbang.set()
         await tenang(api, lain)
-        assert [m.text for m in api.messages(PETUGAS)][2:] == jawaban  # both answered, in the user's order
+        # all answered, in the user's order
+        assert [m.text for m in api.messages(PETUGAS)][awal:] == [t for j in jawaban for t in j]
+
+
+@perlu_pg
+async def test_an_update_reaching_its_owner_directly_waits_for_one_forwarded_just_before(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("dua pekerja butuh PostgreSQL")
+    async with dua_pekerja(database_url, monkeypatch) as (api, pemilik_, lain):
+        p = partisi_dari(PETUGAS)
+        jawaban = await jawaban_sendiri(api, pemilik_, pemilik_, lain)
+        awal = len(api.messages(PETUGAS))
+        # No handover: the first step reaches the other worker and is forwarded; the owner is slow to take it (its
+        # notification late, a take of many rows) when the second step reaches the owner directly
+        gerbang = ambil_tertahan(monkeypatch, p)
+        await lain.kirim(await api.send_text(PETUGAS, PERINTAH[0]))
+        await pemilik_.kirim(await api.send_text(PETUGAS, PERINTAH[1]))
+        await asyncio.sleep(0.3)
+        assert len(api.messages(PETUGAS)) == awal  # the second did not overtake the first
+        gerbang.set()
+        await tenang(api, pemilik_, lain)
+        assert [m.text for m in api.messages(PETUGAS)][awal:] == [t for j in jawaban[:2] for t in j]
+        # and with nothing waiting, a direct step is handled at once
+        await pemilik_.kirim(await api.send_text(PETUGAS, PERINTAH[2]))
+        await api.wait_for(lambda: len(api.messages(PETUGAS)) > awal + len(jawaban[0]) + len(jawaban[1]), timeout=2)
 
 
 @perlu_pg
@@ -379,11 +428,14 @@ async def test_a_partition_is_given_up_only_after_its_running_updates_finished(d
 
     diserahkan: list[str] = []
 
-    def taruh(update: str) -> None:
+    def terima(update_id: int, p: int, isi: str) -> None:  # a forwarded update, taken from the table
+        diserahkan.append(isi)
+
+    def taruh(update: str) -> None:  # one received directly
         diserahkan.append(update)
         pemilik_.selesai(100)
 
-    pemilik_ = PemilikPartisi(engine, lambda *_: None, simpan, taruh)
+    pemilik_ = PemilikPartisi(engine, terima, simpan, taruh)
 
     async def dipegang() -> set[int]:
         async with engine.connect() as conn:
@@ -411,13 +463,16 @@ async def test_a_partition_is_given_up_only_after_its_running_updates_finished(d
         await asyncio.wait_for(lepas, 2)
         assert ditulis == ["simpan"] and 5 not in await dipegang()
         # An update received directly while partition 6's forwarded backlog is not taken yet waits behind it; when
-        # the partition is given up first, it is handled here all the same (it was recorded here) before the unlock
-        pemilik_._menyusul.add(6)
+        # the partition is given up first, its backlog is taken and handled here, then the held update, then the
+        # partition goes
+        async with autocommit(engine) as conn:
+            await pembaruan.teruskan(conn, 98, PETUGAS, partisi=6, isi="pembaruan 98", now=datetime.now(UTC))
+        pemilik_.tahan(6)
         pemilik_.pesan(6)
         pemilik_.serahkan(100, 6, "pembaruan 100")
         assert diserahkan == []
         await asyncio.wait_for(pemilik_._lepas([6]), 2)
-        assert diserahkan == ["pembaruan 100"] and 6 not in await dipegang()
+        assert diserahkan == ["pembaruan 98", "pembaruan 100"] and 6 not in await dipegang()
         await pemilik_.berhenti()  # stopping gives every partition up
         assert await dipegang() == set() and not pemilik_.milik
     finally:
@@ -426,20 +481,61 @@ async def test_a_partition_is_given_up_only_after_its_running_updates_finished(d
 
 
 @perlu_pg
-async def test_updates_held_behind_a_backlog_are_handled_when_the_session_is_lost(database_url: str) -> None:
+async def test_updates_held_behind_a_backlog_go_back_to_the_table_when_the_session_is_lost(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("partisi hanya ada di PostgreSQL")
     engine = create_engine(database_url)
     diserahkan: list[str] = []
     pemilik_ = PemilikPartisi(engine, lambda *_: None, taruh=diserahkan.append)
+    now = datetime.now(UTC)
+
+    async def terima_langsung(update_id: int, p: int) -> None:
+        async with autocommit(engine) as conn:  # recorded by the webhook, as in terima_webhook
+            assert await pembaruan.catat_di_partisi(conn, update_id, PETUGAS, partisi=p, now=now) == (True, False)
+        pemilik_.milik.add(p)
+        pemilik_.tahan(p)  # p just came here: its forwarded backlog is not taken yet
+        pemilik_.pesan(p)
+        pemilik_.serahkan(update_id, p, f"pembaruan {update_id}", f'{{"update_id": {update_id}}}'.encode())
+
     try:
-        pemilik_.milik.add(7)
-        pemilik_._menyusul.add(7)  # partition 7 just came here: its forwarded backlog is not taken yet
-        pemilik_.pesan(7)
-        pemilik_.serahkan(101, 7, "pembaruan 101")
+        await terima_langsung(101, 7)
         assert diserahkan == []
-        await pemilik_._putus()  # the session is gone before the take: recorded here, so handled here
-        assert diserahkan == ["pembaruan 101"] and not pemilik_.milik
+        await pemilik_._putus()  # the session is gone before the take: the next owner handles it, in order
+        assert diserahkan == [] and not pemilik_.milik and not pemilik_._jalan
+        async with autocommit(engine) as conn:
+            assert await pembaruan.ambil_antrean(conn, [7]) == [(101, 7, '{"update_id": 101}')]
+
+        async def gagal(*_: Any, **__: Any) -> bool:
+            raise OSError("basis data tidak menjawab")
+
+        monkeypatch.setattr(pembaruan, "kembalikan", gagal)
+        await terima_langsung(102, 8)
+        await pemilik_._putus()  # and when the table cannot take it back, it is handled here rather than lost
+        assert diserahkan == ["pembaruan 102"]
+    finally:
+        await engine.dispose()
+
+
+@perlu_pg
+async def test_the_owners_record_of_an_update_says_whether_forwarded_ones_of_its_partition_wait(
+        database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("antrean hanya ada di PostgreSQL")
+    engine = create_engine(database_url)
+    now = datetime.now(UTC)
+    try:
+        async with autocommit(engine) as conn:
+            assert await pembaruan.teruskan(conn, 5001, 1, partisi=3, isi="a", now=now)
+            assert await pembaruan.catat_di_partisi(conn, 5002, 1, partisi=3, now=now) == (True, True)
+            assert await pembaruan.catat_di_partisi(conn, 5002, 1, partisi=3, now=now) == (False, False)  # again
+            assert await pembaruan.catat_di_partisi(conn, 5003, 2, partisi=4, now=now) == (True, False)
+            assert await pembaruan.catat_di_partisi(conn, 5000, 1, partisi=3, now=now) == (True, False)  # older
+            assert await pembaruan.ambil_antrean(conn, [3]) == [(5001, 3, "a")]
+            assert await pembaruan.catat_di_partisi(conn, 5004, 1, partisi=3, now=now) == (True, False)  # taken
+            assert await pembaruan.kembalikan(conn, 5004, partisi=3, isi="b")
+            assert await pembaruan.ambil_antrean(conn, [3]) == [(5004, 3, "b")]
+            assert not await pembaruan.kembalikan(conn, 9999, partisi=3, isi="c")  # no such record
     finally:
         await engine.dispose()
 

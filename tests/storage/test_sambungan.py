@@ -222,9 +222,9 @@ async def test_postgres_a_webhook_update_is_recorded_in_one_statement(pg: AsyncE
     upd: Any = SimpleNamespace(update_id=777001, effective_user=SimpleNamespace(id=42))
     async with pg.connect() as conn:  # the pool's connection is open before counting
         jejak = _catat_pg(conn)
-    assert await catat_pembaruan(pg, upd, datetime.now(UTC))
+    assert (await catat_pembaruan(pg, upd, datetime.now(UTC)))[0]
     assert jejak == ["INSERT INTO"], jejak  # committed on its own: no BEGIN, no COMMIT
-    assert not await catat_pembaruan(pg, upd, datetime.now(UTC))  # a redelivery
+    assert not (await catat_pembaruan(pg, upd, datetime.now(UTC)))[0]  # a redelivery
     async with pg.connect() as conn:
         assert (await conn.execute(sa.text("SELECT count(*) FROM processed_updates WHERE update_id = 777001"))
                 ).scalar_one() == 1
