@@ -395,6 +395,8 @@ class PemilikPartisi:
         """Held updates of partitions this worker no longer owns go back to the table, for the next owner in order
         with the backlog they waited for; when the database does not take them, they are handled here rather than
         lost (they were recorded here)."""
+        if not tertahan:
+            return
         try:
             async with autocommit(self._engine) as conn:
                 for p, t in tertahan:
@@ -420,7 +422,12 @@ class PemilikPartisi:
                 try:
                     await self._ambil_dari(ditahan)
                 except Exception:
+                    # The backlog stays in the table: what was held behind it goes back there too, for the next owner
                     log.warning("antrean partisi %s tidak dapat diambil sebelum dilepas", ditahan, exc_info=True)
+                    tertahan = [(p, t) for p in ditahan for t in self._tertunda.pop(p, [])]
+                    for p in ditahan:
+                        self._menyusul.pop(p, None)
+                    await self._kembalikan(tertahan)
                 self._susul(ditahan)
         loop = asyncio.get_running_loop()
         batas = loop.time() + TUNGGU_SELESAI_S

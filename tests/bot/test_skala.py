@@ -417,7 +417,8 @@ async def test_a_worker_whose_session_ends_gives_its_users_up_and_takes_a_share_
 
 
 @perlu_pg
-async def test_a_partition_is_given_up_only_after_its_running_updates_finished(database_url: str) -> None:
+async def test_a_partition_is_given_up_only_after_its_running_updates_finished(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("partisi hanya ada di PostgreSQL")
     engine = create_engine(database_url)
@@ -473,6 +474,26 @@ async def test_a_partition_is_given_up_only_after_its_running_updates_finished(d
         assert diserahkan == []
         await asyncio.wait_for(pemilik_._lepas([6]), 2)
         assert diserahkan == ["pembaruan 98", "pembaruan 100"] and 6 not in await dipegang()
+        # When that backlog cannot be taken as the partition goes, what was held behind it goes back to the table
+        # behind it, for the next owner
+        asli = pembaruan.ambil_antrean
+
+        async def gagal(*_: Any, **__: Any) -> Any:
+            raise OSError("basis data tidak menjawab")
+
+        monkeypatch.setattr(pembaruan, "ambil_antrean", gagal)  # no take works from here on
+        async with autocommit(engine) as conn:
+            await pembaruan.teruskan(conn, 102, PETUGAS, partisi=4, isi="pembaruan 102", now=datetime.now(UTC))
+            assert await pembaruan.catat_di_partisi(conn, 103, PETUGAS, partisi=4, now=datetime.now(UTC)) == (
+                True, True)
+        pemilik_.tahan(4)
+        pemilik_.pesan(4)
+        pemilik_.serahkan(103, 4, "pembaruan 103", b"isi 103")
+        await asyncio.wait_for(pemilik_._lepas([4]), 2)
+        monkeypatch.setattr(pembaruan, "ambil_antrean", asli)
+        assert diserahkan == ["pembaruan 98", "pembaruan 100"] and 4 not in await dipegang()
+        async with autocommit(engine) as conn:
+            assert await pembaruan.ambil_antrean(conn, [4]) == [(102, 4, "pembaruan 102"), (103, 4, "isi 103")]
         await pemilik_.berhenti()  # stopping gives every partition up
         assert await dipegang() == set() and not pemilik_.milik
     finally:
