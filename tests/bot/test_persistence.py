@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import (
@@ -34,7 +35,7 @@ from bot.persistence import (
     flush_handler,
 )
 from storage import persistence as store
-from storage.db import create_engine
+from storage.db import autocommit, create_engine
 
 TOKEN = "123:ABC"
 SARI = 1001
@@ -207,6 +208,22 @@ async def test_storage_writes_many_rows_with_one_statement(empty_engine: AsyncEn
             await store.upsert_many(conn, [("user_data", "1", {"a": 4}), ("user_data", "2", None)])
         with pytest.raises(ValueError, match="key"):
             await store.delete_many(conn, [("user_data", "9" * 81)])
+
+
+async def test_a_many_row_write_on_its_own_is_written_whole_or_not_at_all(empty_engine: AsyncEngine) -> None:
+    """On PostgreSQL a one-statement batch commits by itself (bot/persistence.py): that is safe only while the
+    driver sends all its rows as one atomic statement, however many (beyond any paging of rows)."""
+    if empty_engine.dialect.name != "postgresql":
+        pytest.skip("tanpa transaksi hanya di PostgreSQL")
+    baris: list[tuple[str, str, Any]] = [("user_data", str(i), {"i": i}) for i in range(1500)]
+    baris.append(("user_data", "rusak\x00", {"i": -1}))  # PostgreSQL refuses a NUL in text: the last row fails
+    async with autocommit(empty_engine) as conn:
+        with pytest.raises(DBAPIError):
+            await store.upsert_many(conn, baris)
+    assert await rows(empty_engine, "user_data") == {}
+    async with autocommit(empty_engine) as conn:
+        await store.upsert_many(conn, baris[:-1])
+    assert len(await rows(empty_engine, "user_data")) == 1500
 
 
 async def test_an_update_writes_its_rows_in_one_statement_and_nothing_when_unchanged(
