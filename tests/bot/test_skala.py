@@ -297,6 +297,15 @@ async def jawaban_sendiri(api: FakeBotApi, w: Pekerja, *workers: Pekerja) -> lis
     return jawaban
 
 
+@contextlib.asynccontextmanager
+async def jawaban_dua_pekerja(url: str, monkeypatch: pytest.MonkeyPatch
+                              ) -> AsyncIterator[tuple[FakeBotApi, Pekerja, Pekerja, list[list[str | None]], int]]:
+    """dua_pekerja, with what each of PERINTAH answers on its own and how many messages the officer has then."""
+    async with dua_pekerja(url, monkeypatch) as (api, pemilik_, lain):
+        jawaban = await jawaban_sendiri(api, pemilik_, pemilik_, lain)
+        yield api, pemilik_, lain, jawaban, len(api.messages(PETUGAS))
+
+
 def ambil_tertahan(monkeypatch: pytest.MonkeyPatch, p: int) -> asyncio.Event:
     """From now on a take from the table that includes partition p waits for the returned gate."""
     gerbang = asyncio.Event()
@@ -316,10 +325,8 @@ async def test_an_update_reaching_the_new_owner_directly_waits_for_those_forward
         database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("dua pekerja butuh PostgreSQL")
-    async with dua_pekerja(database_url, monkeypatch) as (api, pemilik_, lain):
+    async with jawaban_dua_pekerja(database_url, monkeypatch) as (api, pemilik_, lain, jawaban, awal):
         p = partisi_dari(PETUGAS)
-        jawaban = await jawaban_sendiri(api, pemilik_, pemilik_, lain)
-        awal = len(api.messages(PETUGAS))
         # The owner dies: the user's first step reaches the other worker and waits in the table
         await mati(pemilik_)
         gerbang = ambil_tertahan(monkeypatch, p)  # the new owner's first take of the partition is slow
@@ -348,10 +355,8 @@ async def test_an_update_reaching_its_owner_directly_waits_for_one_forwarded_jus
         database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("dua pekerja butuh PostgreSQL")
-    async with dua_pekerja(database_url, monkeypatch) as (api, pemilik_, lain):
+    async with jawaban_dua_pekerja(database_url, monkeypatch) as (api, pemilik_, lain, jawaban, awal):
         p = partisi_dari(PETUGAS)
-        jawaban = await jawaban_sendiri(api, pemilik_, pemilik_, lain)
-        awal = len(api.messages(PETUGAS))
         # No handover: the first step reaches the other worker and is forwarded; the owner is slow to take it (its
         # notification late, a take of many rows) when the second step reaches the owner directly
         gerbang = ambil_tertahan(monkeypatch, p)
