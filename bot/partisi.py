@@ -173,12 +173,18 @@ class PemilikPartisi:
         while antre and antre[0].update_id < update_id:
             self._taruh(antre.pop(0).update)
 
-    def _susul(self, partisi: Collection[int]) -> None:
-        """These partitions' backlog was taken: the updates held behind it go on."""
+    def _lepas_tahanan(self, partisi: Collection[int]) -> list[tuple[int, _Tertahan]]:
+        """These partitions are held no more: their held updates, in order, for the caller to hand on."""
+        tertahan = []
         for p in sorted(partisi):
             self._menyusul.pop(p, None)
-            for t in self._tertunda.pop(p, []):
-                self._taruh(t.update)
+            tertahan += [(p, t) for t in self._tertunda.pop(p, [])]
+        return tertahan
+
+    def _susul(self, partisi: Collection[int]) -> None:
+        """These partitions' backlog was taken: the updates held behind it go on."""
+        for _, t in self._lepas_tahanan(partisi):
+            self._taruh(t.update)
 
     def _serahkan_baris(self, rows: list[tuple[int, int, str]]) -> None:
         for update_id, p, isi in rows:
@@ -301,11 +307,7 @@ class PemilikPartisi:
 
     async def _putus(self) -> None:
         self.milik.clear()
-        tertahan = [(p, t) for p, antre in self._tertunda.items() for t in antre]
-        self._menyusul.clear()
-        self._tertunda.clear()
-        if tertahan:
-            await self._kembalikan(tertahan)
+        await self._kembalikan(self._lepas_tahanan(list(self._menyusul)))
         self._dimuat.clear()
         self._sah_sampai = 0.0
         conn, self._conn, self._apg = self._conn, None, None
@@ -424,10 +426,7 @@ class PemilikPartisi:
                 except Exception:
                     # The backlog stays in the table: what was held behind it goes back there too, for the next owner
                     log.warning("antrean partisi %s tidak dapat diambil sebelum dilepas", ditahan, exc_info=True)
-                    tertahan = [(p, t) for p in ditahan for t in self._tertunda.pop(p, [])]
-                    for p in ditahan:
-                        self._menyusul.pop(p, None)
-                    await self._kembalikan(tertahan)
+                    await self._kembalikan(self._lepas_tahanan(ditahan))
                 self._susul(ditahan)
         loop = asyncio.get_running_loop()
         batas = loop.time() + TUNGGU_SELESAI_S

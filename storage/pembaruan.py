@@ -30,18 +30,17 @@ _B = t.bot_persistence
 
 # On PostgreSQL the webhook's statements are sent as written (one to three per update, on every worker): the same
 # rows as the Core statements, without building and keying a statement each time.
-_CATAT_PG = ("INSERT INTO processed_updates (update_id, user_id, received_at) VALUES ($1, $2, $3) "
-             "ON CONFLICT (update_id) DO NOTHING RETURNING update_id")
-_TERUSKAN_PG = ("WITH baru AS (INSERT INTO processed_updates (update_id, user_id, received_at, partisi, isi, diambil) "
-                "VALUES ($1, $2, $3, $4, $5, false) ON CONFLICT (update_id) DO NOTHING RETURNING partisi) "
-                f"SELECT pg_notify('{SALURAN}', partisi::text) FROM baru")
+_CATAT = ("INSERT INTO processed_updates (update_id, user_id, received_at) VALUES ($1, $2, $3) "
+          "ON CONFLICT (update_id) DO NOTHING RETURNING ")
+_CATAT_PG = _CATAT + "update_id"
 # The same record, and whether updates forwarded to the update's partition before it still wait in the table
-_CATAT_PARTISI_PG = ("INSERT INTO processed_updates (update_id, user_id, received_at) VALUES ($1, $2, $3) "
-                     "ON CONFLICT (update_id) DO NOTHING RETURNING EXISTS (SELECT 1 FROM processed_updates "
-                     "WHERE NOT diambil AND partisi = $4::smallint AND update_id < $1)")
+_CATAT_PARTISI_PG = _CATAT + ("EXISTS (SELECT 1 FROM processed_updates "
+                              "WHERE NOT diambil AND partisi = $4::smallint AND update_id < $1)")
+_UMUMKAN = f"SELECT pg_notify('{SALURAN}', partisi::text) FROM k"  # announce the rows of CTE k to their owner
+_TERUSKAN_PG = ("WITH k AS (INSERT INTO processed_updates (update_id, user_id, received_at, partisi, isi, diambil) "
+                "VALUES ($1, $2, $3, $4, $5, false) ON CONFLICT (update_id) DO NOTHING RETURNING partisi) " + _UMUMKAN)
 _KEMBALIKAN_PG = ("WITH k AS (UPDATE processed_updates SET partisi = $2, isi = $3, diambil = false "
-                  "WHERE update_id = $1 RETURNING partisi) "
-                  f"SELECT pg_notify('{SALURAN}', partisi::text) FROM k")
+                  "WHERE update_id = $1 RETURNING partisi) " + _UMUMKAN)
 _AMBIL_PG = ("UPDATE processed_updates SET diambil = true WHERE update_id IN (SELECT update_id FROM processed_updates "
              "WHERE NOT diambil AND partisi = ANY($1::smallint[]) ORDER BY update_id LIMIT $2 FOR UPDATE SKIP LOCKED) "
              "RETURNING update_id, partisi, isi")

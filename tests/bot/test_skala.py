@@ -37,12 +37,19 @@ from storage import org, outbox, pembaruan
 from storage import tables as t
 from storage.db import KUNCI_PARTISI, autocommit, create_engine
 from tests.bot.harness import Jam
-from tests.conftest import PG_URL
 
 H_MIN_1 = datetime(2024, 11, 26, 3, 0, tzinfo=UTC)  # Selasa, 26 November 2024 pukul 10.00 WIB
 PETUGAS = 910007
 SECRET = webhook_secret("123456789:UJI-skala")
-perlu_pg = pytest.mark.skipif(PG_URL is None, reason="dua pekerja butuh PostgreSQL: set PANTAU_TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+def pg_url(database_url: str) -> str:
+    """The PostgreSQL one of the test databases: partitions, their table and two workers exist only there (set
+    PANTAU_TEST_POSTGRES_URL); on SQLite the test is skipped."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("partisi dan dua pekerja butuh PostgreSQL: set PANTAU_TEST_POSTGRES_URL")
+    return database_url
 
 
 class Pekerja:
@@ -141,6 +148,11 @@ async def mati(w: Pekerja) -> None:
     await w.partisi._putus()
 
 
+async def basis_data_diam(*_: Any, **__: Any) -> Any:
+    """A stand-in for a storage call while the database does not answer."""
+    raise OSError("basis data tidak menjawab")
+
+
 def keyboard_id(api: FakeBotApi, tg: int) -> int:
     return next(m.message_id for m in reversed(api.messages(tg)) if m.buttons)
 
@@ -172,13 +184,10 @@ def langkah_tiba(api: FakeBotApi, tg: int, tps_id: int) -> list[Any]:
 # --- two workers -----------------------------------------------------------------------------------------------
 
 
-@perlu_pg
-async def test_two_workers_share_one_conversation_and_handle_each_update_once(database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("dua pekerja butuh PostgreSQL")
+async def test_two_workers_share_one_conversation_and_handle_each_update_once(pg_url: str) -> None:
     api, jam = FakeBotApi(), Jam(H_MIN_1)
     api.add_user(PETUGAS, "Petugas Demo")
-    async with pekerja(database_url, api, jam, "A") as a, pekerja(database_url, api, jam, "B") as b:
+    async with pekerja(pg_url, api, jam, "A") as a, pekerja(pg_url, api, jam, "B") as b:
         await seimbang(a, b)
         for w in (a, b):  # each says its share
             assert (await w.client.get("/health")).json()["partisi"] == JUMLAH_PARTISI // 2
@@ -214,10 +223,7 @@ async def test_two_workers_share_one_conversation_and_handle_each_update_once(da
         assert "TPS" in (api.last(PETUGAS).text or "")
 
 
-@perlu_pg
-async def test_a_user_moves_with_the_partition_and_a_stale_timeout_gives_way(database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("dua pekerja butuh PostgreSQL")
+async def test_a_user_moves_with_the_partition_and_a_stale_timeout_gives_way(pg_url: str) -> None:
     api, jam = FakeBotApi(), Jam(H_MIN_1)
     api.add_user(PETUGAS, "Petugas Demo")
 
@@ -225,7 +231,7 @@ async def test_a_user_moves_with_the_partition_and_a_stale_timeout_gives_way(dat
         h = next(h for h in percakapan_persisten(w.app) if h.name == "tiba")
         return h.timeout_jobs.get((PETUGAS, PETUGAS))
 
-    async with pekerja(database_url, api, jam, "A") as a:
+    async with pekerja(pg_url, api, jam, "A") as a:
         await seimbang(a)  # alone, A owns every user
         tps = (await tps_petugas(a.engine))[0]
         langkah = langkah_tiba(api, PETUGAS, tps)
@@ -233,7 +239,7 @@ async def test_a_user_moves_with_the_partition_and_a_stale_timeout_gives_way(dat
             await a.kirim(await langkah[i]())
             await tenang(api, a)
         periksa = keyboard_id(api, PETUGAS)
-        async with pekerja(database_url, api, jam, "B") as b:
+        async with pekerja(pg_url, api, jam, "B") as b:
             await seimbang(a, b)  # B came: A gave up its upper half of the partitions, this user's among them
             assert partisi_dari(PETUGAS) >= JUMLAH_PARTISI // 2 and pemilik(partisi_dari(PETUGAS), a, b) is b
             assert job(a) is not None and job(b) is None
@@ -262,12 +268,9 @@ async def test_a_user_moves_with_the_partition_and_a_stale_timeout_gives_way(dat
                 t.bot_persistence.c.kind == "conv:tiba")) == 0
 
 
-@perlu_pg
 async def test_updates_forwarded_to_a_worker_that_died_are_handled_by_the_next_owner(
-        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("dua pekerja butuh PostgreSQL")
-    async with dua_pekerja(database_url, monkeypatch) as (api, pemilik_, lain):
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with dua_pekerja(pg_url, monkeypatch) as (api, pemilik_, lain):
         # The owner's session ends without a word (as when its process is killed): its locks go with it, but it is
         # not listening any more either, so an update forwarded now waits in the table.
         await mati(pemilik_)
@@ -320,12 +323,9 @@ def ambil_tertahan(monkeypatch: pytest.MonkeyPatch, p: int) -> asyncio.Event:
     return gerbang
 
 
-@perlu_pg
 async def test_an_update_reaching_the_new_owner_directly_waits_for_those_forwarded_before_the_handover(
-        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("dua pekerja butuh PostgreSQL")
-    async with jawaban_dua_pekerja(database_url, monkeypatch) as (api, pemilik_, lain, jawaban, awal):
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with jawaban_dua_pekerja(pg_url, monkeypatch) as (api, pemilik_, lain, jawaban, awal):
         p = partisi_dari(PETUGAS)
         # The owner dies: the user's first step reaches the other worker and waits in the table
         await mati(pemilik_)
@@ -350,12 +350,9 @@ async def test_an_update_reaching_the_new_owner_directly_waits_for_those_forward
         assert [m.text for m in api.messages(PETUGAS)][awal:] == [t for j in jawaban for t in j]
 
 
-@perlu_pg
 async def test_an_update_reaching_its_owner_directly_waits_for_one_forwarded_just_before(
-        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("dua pekerja butuh PostgreSQL")
-    async with jawaban_dua_pekerja(database_url, monkeypatch) as (api, pemilik_, lain, jawaban, awal):
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with jawaban_dua_pekerja(pg_url, monkeypatch) as (api, pemilik_, lain, jawaban, awal):
         p = partisi_dari(PETUGAS)
         # No handover: the first step reaches the other worker and is forwarded; the owner is slow to take it (its
         # notification late, a take of many rows) when the second step reaches the owner directly
@@ -372,13 +369,10 @@ async def test_an_update_reaching_its_owner_directly_waits_for_one_forwarded_jus
         await api.wait_for(lambda: len(api.messages(PETUGAS)) > awal + len(jawaban[0]) + len(jawaban[1]), timeout=2)
 
 
-@perlu_pg
-async def test_a_forwarded_update_wakes_its_owner_at_once(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("dua pekerja butuh PostgreSQL")
+async def test_a_forwarded_update_wakes_its_owner_at_once(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot import partisi
 
-    async with dua_pekerja(database_url, monkeypatch) as (api, _pemilik, lain):
+    async with dua_pekerja(pg_url, monkeypatch) as (api, _pemilik, lain):
         monkeypatch.setattr(partisi, "SEIMBANG_DETIK", 60.0)  # no balance (and no look at the table) for a minute
         await asyncio.sleep(0.5)
         mulai = time.monotonic()
@@ -387,12 +381,9 @@ async def test_a_forwarded_update_wakes_its_owner_at_once(database_url: str, mon
         assert time.monotonic() - mulai < 2
 
 
-@perlu_pg
 async def test_a_worker_whose_session_ends_gives_its_users_up_and_takes_a_share_again(
-        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("dua pekerja butuh PostgreSQL")
-    async with dua_pekerja(database_url, monkeypatch) as (api, pemilik_, lain):
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with dua_pekerja(pg_url, monkeypatch) as (api, pemilik_, lain):
         p = partisi_dari(PETUGAS)
         # PostgreSQL ends the owner's session (a restart, an administrator): its locks are gone at once, but the
         # worker owns its partitions until its lease runs out, so the other must not take them before then
@@ -421,12 +412,9 @@ async def test_a_worker_whose_session_ends_gives_its_users_up_and_takes_a_share_
             assert await pembaruan.jumlah_antrean(conn) == 0
 
 
-@perlu_pg
 async def test_a_partition_is_given_up_only_after_its_running_updates_finished(
-        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("partisi hanya ada di PostgreSQL")
-    engine = create_engine(database_url)
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = create_engine(pg_url)
     ditulis: list[str] = []
 
     async def simpan() -> None:
@@ -483,10 +471,7 @@ async def test_a_partition_is_given_up_only_after_its_running_updates_finished(
         # behind it, for the next owner
         asli = pembaruan.ambil_antrean
 
-        async def gagal(*_: Any, **__: Any) -> Any:
-            raise OSError("basis data tidak menjawab")
-
-        monkeypatch.setattr(pembaruan, "ambil_antrean", gagal)  # no take works from here on
+        monkeypatch.setattr(pembaruan, "ambil_antrean", basis_data_diam)  # no take works from here on
         async with autocommit(engine) as conn:
             await pembaruan.teruskan(conn, 102, PETUGAS, partisi=4, isi="pembaruan 102", now=datetime.now(UTC))
             assert await pembaruan.catat_di_partisi(conn, 103, PETUGAS, partisi=4, now=datetime.now(UTC)) == (
@@ -506,12 +491,9 @@ async def test_a_partition_is_given_up_only_after_its_running_updates_finished(
         await engine.dispose()
 
 
-@perlu_pg
 async def test_updates_held_behind_a_backlog_go_back_to_the_table_when_the_session_is_lost(
-        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("partisi hanya ada di PostgreSQL")
-    engine = create_engine(database_url)
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = create_engine(pg_url)
     diserahkan: list[str] = []
     pemilik_ = PemilikPartisi(engine, lambda *_: None, taruh=diserahkan.append)
     now = datetime.now(UTC)
@@ -532,10 +514,7 @@ async def test_updates_held_behind_a_backlog_go_back_to_the_table_when_the_sessi
         async with autocommit(engine) as conn:
             assert await pembaruan.ambil_antrean(conn, [7]) == [(101, 7, '{"update_id": 101}')]
 
-        async def gagal(*_: Any, **__: Any) -> bool:
-            raise OSError("basis data tidak menjawab")
-
-        monkeypatch.setattr(pembaruan, "kembalikan", gagal)
+        monkeypatch.setattr(pembaruan, "kembalikan", basis_data_diam)
         await terima_langsung(102, 8)
         await pemilik_._putus()  # and when the table cannot take it back, it is handled here rather than lost
         assert diserahkan == ["pembaruan 102"]
@@ -543,12 +522,9 @@ async def test_updates_held_behind_a_backlog_go_back_to_the_table_when_the_sessi
         await engine.dispose()
 
 
-@perlu_pg
 async def test_the_owners_record_of_an_update_says_whether_forwarded_ones_of_its_partition_wait(
-        database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("antrean hanya ada di PostgreSQL")
-    engine = create_engine(database_url)
+        pg_url: str) -> None:
+    engine = create_engine(pg_url)
     now = datetime.now(UTC)
     try:
         async with autocommit(engine) as conn:
@@ -566,15 +542,12 @@ async def test_the_owners_record_of_an_update_says_whether_forwarded_ones_of_its
         await engine.dispose()
 
 
-@perlu_pg
 async def test_a_worker_stuck_giving_up_a_partition_still_stops_owning_when_its_session_ends(
-        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("partisi hanya ada di PostgreSQL")
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot import partisi
 
     monkeypatch.setattr(partisi, "SEIMBANG_DETIK", 0.2)
-    e1, e2 = create_engine(database_url), create_engine(database_url)
+    e1, e2 = create_engine(pg_url), create_engine(pg_url)
     a, b = PemilikPartisi(e1, lambda *_: None), PemilikPartisi(e2, lambda *_: None)
     try:
         await a.mulai()
@@ -627,17 +600,14 @@ async def test_the_user_of_a_webhook_update_is_read_from_its_json_as_from_the_pa
     assert kunci_mentah({"update_id": 7, "message": {"from": {"id": "12"}, "chat": {"id": 1}}}) is None
 
 
-@perlu_pg
-async def test_two_outbox_senders_and_two_sweeps_send_each_message_once(database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("dua pekerja butuh PostgreSQL")
+async def test_two_outbox_senders_and_two_sweeps_send_each_message_once(pg_url: str) -> None:
     from bot import pengingat
 
     api = FakeBotApi(token="123456789:UJI-skala")
     chats = list(range(7000, 7040))
     for c in chats:
         api.add_user(c, f"Penerima {c}")
-    e1, e2 = create_engine(database_url), create_engine(database_url)
+    e1, e2 = create_engine(pg_url), create_engine(pg_url)
     now = datetime.now(UTC)
     async with e1.begin() as conn:
         for i in range(120):
